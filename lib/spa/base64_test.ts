@@ -1,0 +1,40 @@
+import { assertEquals } from "../../tests/assert.ts";
+import { b64Decode, b64Encode, b64EncodePadded, isBase64Charset } from "./base64.ts";
+
+const enc = new TextEncoder();
+
+Deno.test("b64Encode strips padding, b64EncodePadded keeps it", () => {
+  assertEquals(b64Encode(enc.encode("a")), "YQ");
+  assertEquals(b64EncodePadded(enc.encode("a")), "YQ==");
+  assertEquals(b64Encode(enc.encode("ab")), "YWI");
+  assertEquals(b64EncodePadded(enc.encode("ab")), "YWI=");
+  assertEquals(b64Encode(enc.encode("abc")), "YWJj");
+  assertEquals(b64Encode(new Uint8Array()), "");
+});
+
+Deno.test("b64Encode matches the platform encoder on every length up to 64", () => {
+  for (let n = 0; n <= 64; n++) {
+    const bytes = new Uint8Array(n).map((_, i) => (i * 37 + n) & 0xff);
+    assertEquals(b64EncodePadded(bytes), btoa(String.fromCharCode(...bytes)));
+  }
+});
+
+Deno.test("b64Decode stops at the first '=' and drops leftover bits", () => {
+  assertEquals(b64Decode("cm9vdA"), enc.encode("root"));
+  assertEquals(b64Decode("cm9vdA=="), enc.encode("root"));
+  assertEquals(b64Decode("cm9vdA=garbage!"), enc.encode("root"));
+  assertEquals(b64Decode("Y"), new Uint8Array());
+  assertEquals(b64Decode(""), new Uint8Array());
+});
+
+Deno.test("b64Decode refuses characters outside the alphabet", () => {
+  assertEquals(b64Decode("cm9v dA"), undefined);
+  assertEquals(b64Decode("cm9v-dA"), undefined);
+  assertEquals(b64Decode("cm9v\u0100"), undefined);
+});
+
+Deno.test("isBase64Charset accepts only the alphabet and '='", () => {
+  assertEquals(isBase64Charset("AZaz09+/="), true);
+  assertEquals(isBase64Charset("abc_"), false);
+  assertEquals(isBase64Charset("abc\n"), false);
+});

@@ -1,0 +1,143 @@
+/**
+ * The digest table fwknop uses both for the digest inside the SPA message and
+ * for the HMAC, with constant-time comparison helpers.
+ *
+ * @module
+ */
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { b64Encode } from "./base64.ts";
+
+/** fwknop's digest codes (shared by `digest_type` and `hmac_type`). */
+export const DigestType = {
+  MD5: 1,
+  SHA1: 2,
+  SHA256: 3,
+  SHA384: 4,
+  SHA512: 5,
+  SHA3_256: 6,
+  SHA3_512: 7,
+} as const;
+/** One of the digest codes 1..7. */
+export type DigestType = typeof DigestType[keyof typeof DigestType];
+
+/** Facts about one digest type. */
+export interface DigestInfo {
+  /** fwknop's code. */
+  readonly code: DigestType;
+  /** The lower-case name used on the command line and in config files. */
+  readonly name: string;
+  /** The upper-case label fwknop prints in `-T -v` dumps. */
+  readonly label: string;
+  /** The algorithm name for `node:crypto`. */
+  readonly algorithm: string;
+  /** Raw digest length in bytes. */
+  readonly bytes: number;
+  /** Length of the digest as unpadded base64. */
+  readonly b64Length: number;
+}
+
+function info(
+  code: DigestType,
+  name: string,
+  algorithm: string,
+  bytes: number,
+): DigestInfo {
+  return {
+    code,
+    name,
+    label: name.toUpperCase(),
+    algorithm,
+    bytes,
+    b64Length: Math.ceil((bytes * 8) / 6),
+  };
+}
+
+/** Every digest type, indexed by code. */
+export const DIGESTS: ReadonlyMap<DigestType, DigestInfo> = new Map([
+  [DigestType.MD5, info(DigestType.MD5, "md5", "md5", 16)],
+  [DigestType.SHA1, info(DigestType.SHA1, "sha1", "sha1", 20)],
+  [DigestType.SHA256, info(DigestType.SHA256, "sha256", "sha256", 32)],
+  [DigestType.SHA384, info(DigestType.SHA384, "sha384", "sha384", 48)],
+  [DigestType.SHA512, info(DigestType.SHA512, "sha512", "sha512", 64)],
+  [DigestType.SHA3_256, info(DigestType.SHA3_256, "sha3_256", "sha3-256", 32)],
+  [DigestType.SHA3_512, info(DigestType.SHA3_512, "sha3_512", "sha3-512", 64)],
+]);
+
+/**
+ * Returns the facts for a digest code.
+ *
+ * @param code A digest code.
+ * @returns The table entry.
+ * @throws {RangeError} when the code is not 1..7.
+ */
+export function digestInfo(code: number): DigestInfo {
+  const d = DIGESTS.get(code as DigestType);
+  if (d === undefined) throw new RangeError(`Unknown digest type code ${code}`);
+  return d;
+}
+
+/**
+ * Parses a digest name as fwknop does (case-insensitive: `md5` .. `sha3_512`).
+ *
+ * @param name The name from a command line or config file.
+ * @returns The digest code, or `undefined` when the name is unknown.
+ */
+export function parseDigestName(name: string): DigestType | undefined {
+  const wanted = name.trim().toLowerCase();
+  for (const d of DIGESTS.values()) if (d.name === wanted) return d.code;
+  return undefined;
+}
+
+/**
+ * Hashes data with one of fwknop's digests.
+ *
+ * @param code The digest code.
+ * @param data The bytes or ASCII text to hash.
+ * @returns The raw digest.
+ */
+export function digestBytes(code: DigestType, data: Uint8Array | string): Uint8Array {
+  return new Uint8Array(createHash(digestInfo(code).algorithm).update(data).digest());
+}
+
+/**
+ * Hashes data and returns the unpadded base64 form fwknop puts on the wire.
+ *
+ * @param code The digest code.
+ * @param data The bytes or ASCII text to hash.
+ * @returns The digest as unpadded base64.
+ */
+export function digestB64(code: DigestType, data: Uint8Array | string): string {
+  return b64Encode(digestBytes(code, data));
+}
+
+/**
+ * Computes an RFC 2104 HMAC and returns it as unpadded base64.
+ *
+ * @param code The digest code.
+ * @param key The HMAC key bytes.
+ * @param data The bytes or ASCII text to authenticate.
+ * @returns The HMAC as unpadded base64.
+ */
+export function hmacB64(code: DigestType, key: Uint8Array, data: Uint8Array | string): string {
+  return b64Encode(
+    new Uint8Array(createHmac(digestInfo(code).algorithm, key).update(data).digest()),
+  );
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Compares two strings in time that depends only on their lengths.
+ *
+ * @remarks Best-effort constant time: the comparison of equal-length inputs
+ * runs through `node:crypto`'s `timingSafeEqual`; a length difference returns
+ * early, which only reveals the length (public on the wire anyway).
+ *
+ * @param a One string.
+ * @param b The other string.
+ * @returns `true` when both are equal.
+ */
+export function constantTimeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  return timingSafeEqual(encoder.encode(a), encoder.encode(b));
+}

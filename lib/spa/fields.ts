@@ -1,0 +1,168 @@
+/**
+ * Field rules of the SPA message (SPEC §2.3), shared by the encoder and the
+ * decoder. Each validator returns `undefined` when the value is good, or a
+ * short reason when it is not.
+ *
+ * @module
+ */
+
+/** Length of the random value field. */
+export const RAND_VAL_LEN = 16;
+/** Longest username the decoder accepts (64 base64 characters decode to 48 bytes). */
+export const MAX_DECODABLE_USERNAME_LEN = 48;
+/** Longest username libfko encodes. */
+export const MAX_USERNAME_LEN = 63;
+/** Longest base64 username field the decoder accepts. */
+export const MAX_USERNAME_B64_LEN = 64;
+/** Longest timestamp field. */
+export const MAX_TIMESTAMP_LEN = 12;
+/** Longest version field. */
+export const MAX_VERSION_LEN = 8;
+/** Longest message string (access or command) the encoder accepts, exclusive. */
+export const MAX_MESSAGE_LEN = 256;
+/** Longest base64 message, NAT access or server-auth field the decoder accepts. */
+export const MAX_FIELD_B64_LEN = 256;
+/** Longest NAT access string the encoder accepts, exclusive. */
+export const MAX_NAT_ACCESS_LEN = 128;
+/** Longest server-auth string the encoder accepts, exclusive. */
+export const MAX_SERVER_AUTH_LEN = 64;
+/** Longest NAT host name. */
+export const MAX_NAT_HOST_LEN = 70;
+/** Largest client timeout a server decodes. */
+export const MAX_CLIENT_TIMEOUT = 65536;
+/** The protocol version every 2.x client writes. */
+export const PROTOCOL_VERSION = "3.0.0";
+
+const FORBIDDEN_USER_CHARS = new Set('"/\\[]:;|=,+*?<>');
+
+/**
+ * Checks a username with libfko's character rule: printable ASCII except
+ * `" / \ [ ] : ; | = , + * ? < >`.
+ *
+ * @param name The username.
+ * @param maxLen The longest name allowed.
+ * @returns `undefined` when good, else the reason.
+ */
+export function checkUsername(name: string, maxLen: number = MAX_USERNAME_LEN): string | undefined {
+  if (name.length === 0) return "is empty";
+  if (name.length > maxLen) return `is longer than ${maxLen} characters`;
+  for (const ch of name) {
+    const c = ch.charCodeAt(0);
+    if (c < 0x20 || c > 0x7e || FORBIDDEN_USER_CHARS.has(ch)) {
+      return `holds the character ${JSON.stringify(ch)}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Checks a dotted-quad IPv4 address as libfko does (7..15 characters, digits
+ * and exactly three dots, each octet 0..255). Octets with a leading zero are
+ * refused: `inet_aton` reads them as octal while iptables reads them as
+ * decimal, so they could open a different address than the one logged.
+ *
+ * @param ip The address text.
+ * @returns `undefined` when good, else the reason.
+ */
+export function checkIPv4(ip: string): string | undefined {
+  if (ip.length < 7 || ip.length > 15) return `"${ip}" is not a dotted-quad IPv4 address`;
+  const parts = ip.split(".");
+  if (parts.length !== 4) return `"${ip}" is not a dotted-quad IPv4 address`;
+  for (const p of parts) {
+    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) {
+      return `"${ip}" is not a dotted-quad IPv4 address`;
+    }
+    if (p.length > 1 && p.startsWith("0")) return `"${ip}" has an octet with a leading zero`;
+  }
+  return undefined;
+}
+
+function checkPort(text: string): string | undefined {
+  if (!/^\d{1,5}$/.test(text)) return `port "${text}" is not a number`;
+  const n = Number(text);
+  if (n < 1 || n > 65535) return `port ${n} is outside 1..65535`;
+  return undefined;
+}
+
+/**
+ * Checks one `proto/port` request: only `tcp/N` and `udp/N` with N in
+ * 1..65535 are valid in fwknop 2.6.
+ *
+ * @param spec The request, such as `tcp/22`.
+ * @returns `undefined` when good, else the reason.
+ */
+export function checkProtoPort(spec: string): string | undefined {
+  const m = /^(tcp|udp)\/(.*)$/.exec(spec);
+  if (m === null) return `"${spec}" is not tcp/PORT or udp/PORT`;
+  return checkPort(m[2]!);
+}
+
+/**
+ * Checks an access message `IP,proto/port[,proto/port...]`.
+ *
+ * @param msg The message string.
+ * @returns `undefined` when good, else the reason.
+ */
+export function checkAccessMessage(msg: string): string | undefined {
+  if (msg.length >= MAX_MESSAGE_LEN) return `is ${MAX_MESSAGE_LEN} characters or longer`;
+  const comma = msg.indexOf(",");
+  if (comma < 0) return "has no proto/port list after the IP address";
+  const ipProblem = checkIPv4(msg.slice(0, comma));
+  if (ipProblem !== undefined) return ipProblem;
+  for (const spec of msg.slice(comma + 1).split(",")) {
+    const problem = checkProtoPort(spec);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}
+
+/**
+ * Checks a command message `IP,command`.
+ *
+ * @param msg The message string.
+ * @returns `undefined` when good, else the reason.
+ */
+export function checkCommandMessage(msg: string): string | undefined {
+  if (msg.length >= MAX_MESSAGE_LEN) return `is ${MAX_MESSAGE_LEN} characters or longer`;
+  const comma = msg.indexOf(",");
+  if (comma < 0) return "has no command after the IP address";
+  const ipProblem = checkIPv4(msg.slice(0, comma));
+  if (ipProblem !== undefined) return ipProblem;
+  if (comma + 1 >= msg.length) return "has an empty command";
+  if (msg.includes("\0")) return "holds a NUL byte";
+  return undefined;
+}
+
+const FORBIDDEN_NAT_HOST_CHARS = /[ /?"'\\]/;
+
+/**
+ * Checks a NAT access string `host,port`.
+ *
+ * @param nat The NAT access string.
+ * @returns `undefined` when good, else the reason.
+ */
+export function checkNatAccess(nat: string): string | undefined {
+  if (nat.length >= MAX_NAT_ACCESS_LEN) return `is ${MAX_NAT_ACCESS_LEN} characters or longer`;
+  const parts = nat.split(",");
+  if (parts.length !== 2) return `"${nat}" is not HOST,PORT`;
+  const [host, port] = parts as [string, string];
+  if (host.length === 0 || host.length > MAX_NAT_HOST_LEN) {
+    return `host must be 1 to ${MAX_NAT_HOST_LEN} characters`;
+  }
+  if (FORBIDDEN_NAT_HOST_CHARS.test(host) || /[^\x21-\x7e]/.test(host)) {
+    return `host "${host}" holds a forbidden character`;
+  }
+  return checkPort(port);
+}
+
+/**
+ * Checks a client timeout value as it appears in the message.
+ *
+ * @param text The timeout digits.
+ * @returns `undefined` when good, else the reason.
+ */
+export function checkTimeoutText(text: string): string | undefined {
+  if (!/^\d{1,6}$/.test(text)) return `"${text}" is not a number`;
+  if (Number(text) > MAX_CLIENT_TIMEOUT) return `${text} is above ${MAX_CLIENT_TIMEOUT}`;
+  return undefined;
+}

@@ -1,0 +1,333 @@
+/**
+ * The SPA plaintext ("encoded message", SPEC §2): building it from fields and
+ * parsing it back with every rule libfko applies.
+ *
+ * @module
+ */
+import { b64Decode, b64Encode } from "./base64.ts";
+import { constantTimeEqual, digestB64, DIGESTS, type DigestType } from "./digest.ts";
+import {
+  checkAccessMessage,
+  checkCommandMessage,
+  checkNatAccess,
+  checkTimeoutText,
+  checkUsername,
+  MAX_DECODABLE_USERNAME_LEN,
+  MAX_FIELD_B64_LEN,
+  MAX_SERVER_AUTH_LEN,
+  MAX_TIMESTAMP_LEN,
+  MAX_USERNAME_B64_LEN,
+  MAX_VERSION_LEN,
+  PROTOCOL_VERSION,
+  RAND_VAL_LEN,
+} from "./fields.ts";
+
+/** fwknop's message type codes. */
+export const MessageType = {
+  COMMAND: 0,
+  ACCESS: 1,
+  NAT_ACCESS: 2,
+  CLIENT_TIMEOUT_ACCESS: 3,
+  CLIENT_TIMEOUT_NAT_ACCESS: 4,
+  LOCAL_NAT_ACCESS: 5,
+  CLIENT_TIMEOUT_LOCAL_NAT_ACCESS: 6,
+} as const;
+/** One of the message type codes 0..6. */
+export type MessageType = typeof MessageType[keyof typeof MessageType];
+
+/** The labels fwknop prints for each message type. */
+export const MESSAGE_TYPE_LABELS: readonly string[] = [
+  "Command msg",
+  "Access msg",
+  "NAT access msg",
+  "Client timeout access msg",
+  "Client timeout NAT access msg",
+  "Local NAT access msg",
+  "Client timeout local NAT access msg",
+];
+
+/** Shortest and longest encoded message / plaintext, in characters (upper bound exclusive). */
+export const MIN_ENCODED_LEN = 36;
+/** Longest encoded message / plaintext, exclusive. */
+export const MAX_ENCODED_LEN = 1500;
+
+/** Whether a type carries a NAT access field. */
+export function hasNat(type: MessageType): boolean {
+  return type === 2 || type === 4 || type === 5 || type === 6;
+}
+
+/** Whether a type carries a client timeout field. */
+export function hasTimeout(type: MessageType): boolean {
+  return type === 3 || type === 4 || type === 6;
+}
+
+/**
+ * Promotes or demotes a type to match the client timeout as libfko does right
+ * before encoding: a timeout above 0 selects the timeout variant, 0 the plain one.
+ *
+ * @param type The requested type.
+ * @param timeout The client timeout in seconds.
+ * @returns The type that goes on the wire.
+ */
+export function normalizeType(type: MessageType, timeout: number): MessageType {
+  const promote: Record<number, MessageType> = { 1: 3, 2: 4, 5: 6 };
+  const demote: Record<number, MessageType> = { 3: 1, 4: 2, 6: 5 };
+  if (timeout > 0) return promote[type] ?? type;
+  return demote[type] ?? type;
+}
+
+/** The fields of an SPA message. */
+export interface SpaMessage {
+  /** 16 decimal digits. */
+  randomValue: string;
+  /** The user name (not encoded). */
+  username: string;
+  /** Unix seconds. */
+  timestamp: number;
+  /** Protocol version, `3.0.0` for fwknop 2.x. */
+  version: string;
+  /** Message type code. */
+  messageType: MessageType;
+  /** `IP,proto/port,...` or `IP,command`. */
+  message: string;
+  /** `host,port` for NAT types. */
+  natAccess?: string;
+  /** Server auth string (never set by the 2.6 client; parsed and ignored by servers). */
+  serverAuth?: string;
+  /** Client timeout in seconds; 0 when absent. */
+  clientTimeout: number;
+  /** Type of the inner digest. */
+  digestType: DigestType;
+}
+
+/** A field-level failure: which field and why. */
+export interface FieldFailure {
+  /** The field name, as in the `-T -v` dump where one exists. */
+  field: string;
+  /** What is wrong with it. */
+  detail: string;
+}
+
+/** Thrown by the encoder for a field no server would accept. */
+export class SpaFieldError extends RangeError {
+  /** The field at fault. */
+  readonly field: string;
+  /**
+   * @param field The field at fault.
+   * @param detail What is wrong.
+   */
+  constructor(field: string, detail: string) {
+    super(`Cannot encode SPA ${field}: ${detail}`);
+    this.name = "SpaFieldError";
+    this.field = field;
+  }
+}
+
+const latin1 = new TextDecoder("latin1");
+const ascii = new TextEncoder();
+
+function b64Text(text: string): string {
+  return b64Encode(ascii.encode(text));
+}
+
+/** The encoded message with its digest. */
+export interface EncodedMessage {
+  /** The fields joined by `:` (fwknop's "Encoded Data"). */
+  encoded: string;
+  /** The base64 digest over `encoded` (fwknop's "SPA Data Digest"). */
+  digest: string;
+  /** `encoded + ":" + digest`, the text that gets encrypted. */
+  plaintext: string;
+}
+
+function fieldCheck(field: string, problem: string | undefined): void {
+  if (problem !== undefined) throw new SpaFieldError(field, problem);
+}
+
+/**
+ * Builds the SPA plaintext, refusing every field a fwknop 2.6 server would
+ * refuse to decode.
+ *
+ * @param m The fields; the type is normalised against the client timeout.
+ * @returns The encoded message, its digest and the plaintext.
+ * @throws {SpaFieldError} when a field breaks a rule of SPEC §2.3 or §2.4.
+ */
+export function encodeMessage(m: SpaMessage): EncodedMessage {
+  const type = normalizeType(m.messageType, m.clientTimeout);
+  fieldCheck("Random Value", /^\d{16}$/.test(m.randomValue) ? undefined : "must be 16 digits");
+  fieldCheck("Username", checkUsername(m.username, MAX_DECODABLE_USERNAME_LEN));
+  fieldCheck(
+    "Timestamp",
+    Number.isSafeInteger(m.timestamp) && m.timestamp >= 0 &&
+      String(m.timestamp).length <= MAX_TIMESTAMP_LEN
+      ? undefined
+      : "must be a whole number of seconds, 0 or more",
+  );
+  fieldCheck(
+    "FKO Version",
+    m.version.length >= 1 && m.version.length <= MAX_VERSION_LEN && !m.version.includes(":")
+      ? undefined
+      : `must be 1 to ${MAX_VERSION_LEN} characters without ':'`,
+  );
+  fieldCheck(
+    "Message String",
+    type === MessageType.COMMAND ? checkCommandMessage(m.message) : checkAccessMessage(m.message),
+  );
+  const parts = [
+    m.randomValue,
+    b64Text(m.username),
+    String(m.timestamp),
+    m.version,
+    String(type),
+    b64Text(m.message),
+  ];
+  if (hasNat(type)) {
+    if (m.natAccess === undefined) {
+      throw new SpaFieldError("Nat Access", "is required for this type");
+    }
+    fieldCheck("Nat Access", checkNatAccess(m.natAccess));
+    parts.push(b64Text(m.natAccess));
+  } else if (m.natAccess !== undefined) {
+    throw new SpaFieldError("Nat Access", `is not allowed for message type ${type}`);
+  }
+  if (m.serverAuth !== undefined) {
+    fieldCheck(
+      "Server Auth",
+      m.serverAuth.length > 0 && m.serverAuth.length < MAX_SERVER_AUTH_LEN &&
+        /^[\x20-\x7e]*$/.test(m.serverAuth)
+        ? undefined
+        : `must be 1 to ${MAX_SERVER_AUTH_LEN - 1} printable characters`,
+    );
+    parts.push(b64Text(m.serverAuth));
+  }
+  if (hasTimeout(type)) {
+    fieldCheck("Client Timeout", checkTimeoutText(String(m.clientTimeout)));
+    parts.push(String(m.clientTimeout));
+  }
+  const encoded = parts.join(":");
+  const digest = digestB64(m.digestType, encoded);
+  const plaintext = `${encoded}:${digest}`;
+  if (plaintext.length >= MAX_ENCODED_LEN) {
+    throw new SpaFieldError("Encoded Data", `is ${MAX_ENCODED_LEN} characters or longer`);
+  }
+  return { encoded, digest, plaintext };
+}
+
+/** The outcome of parsing a plaintext. */
+export type ParseResult =
+  | { ok: true; message: SpaMessage; encoded: string; digest: string }
+  | { ok: false; reason: "digest-mismatch" }
+  | ({ ok: false; reason: "bad-field" } & FieldFailure);
+
+function bad(field: string, detail: string): ParseResult {
+  return { ok: false, reason: "bad-field", field, detail };
+}
+
+function decodeB64Field(text: string, max: number): string | undefined {
+  if (text.length === 0 || text.length > max) return undefined;
+  const bytes = b64Decode(text);
+  return bytes === undefined ? undefined : latin1.decode(bytes);
+}
+
+/** How many fields may follow the type field, by type (digest excluded). */
+const MAX_FIELDS_AFTER_TYPE = [2, 2, 3, 3, 4, 3, 4];
+
+/**
+ * Parses and checks an SPA plaintext (`encoded:digest`) as libfko does
+ * (SPEC §2.5). Never throws.
+ *
+ * @param plaintext The decrypted text.
+ * @returns The fields, or the reason they are refused.
+ */
+export function parseMessage(plaintext: string): ParseResult {
+  if (plaintext.length < MIN_ENCODED_LEN || plaintext.length >= MAX_ENCODED_LEN) {
+    return bad("Encoded Data", `length ${plaintext.length} is outside ${MIN_ENCODED_LEN}..1499`);
+  }
+  if (!/^[\x20-\x7e]*$/.test(plaintext)) return bad("Encoded Data", "holds unprintable bytes");
+  const last = plaintext.lastIndexOf(":");
+  const encoded = plaintext.slice(0, last);
+  const digest = plaintext.slice(last + 1);
+  const parts = encoded.split(":");
+  if (parts.length < 6) return bad("Encoded Data", "has fewer than 7 fields");
+
+  const candidates = [...DIGESTS.values()].filter((d) => d.b64Length === digest.length);
+  if (candidates.length === 0) {
+    return bad("SPA Data Digest", `length ${digest.length} fits no digest type`);
+  }
+  const match = candidates.find((d) => constantTimeEqual(digestB64(d.code, encoded), digest));
+  if (match === undefined) return { ok: false, reason: "digest-mismatch" };
+
+  const [rand, userB64, ts, version, typeText, msgB64, ...rest] = parts as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    ...string[],
+  ];
+  if (rand.length < RAND_VAL_LEN) return bad("Random Value", "is shorter than 16 characters");
+  const username = decodeB64Field(userB64, MAX_USERNAME_B64_LEN);
+  if (username === undefined) return bad("Username", "is not base64 of 1 to 64 characters");
+  const userProblem = checkUsername(username);
+  if (userProblem !== undefined) return bad("Username", userProblem);
+  if (!/^\d+$/.test(ts) || ts.length > MAX_TIMESTAMP_LEN) {
+    return bad("Timestamp", "is not 1 to 12 digits");
+  }
+  if (version.length < 1 || version.length > MAX_VERSION_LEN) {
+    return bad("FKO Version", `is not 1 to ${MAX_VERSION_LEN} characters`);
+  }
+  if (!/^\d{1,2}$/.test(typeText) || Number(typeText) > 6) {
+    return bad("Message Type", `"${typeText}" is not 0..6`);
+  }
+  const type = Number(typeText) as MessageType;
+  if (rest.length + 1 > MAX_FIELDS_AFTER_TYPE[type]!) {
+    return bad("Encoded Data", "has too many fields for its type");
+  }
+  if (rest.some((f) => f.length === 0)) return bad("Encoded Data", "has an empty field");
+
+  const message = decodeB64Field(msgB64, MAX_FIELD_B64_LEN);
+  if (message === undefined) return bad("Message String", "is not base64 of 1 to 256 characters");
+  const msgProblem = type === MessageType.COMMAND
+    ? checkCommandMessage(message)
+    : checkAccessMessage(message);
+  if (msgProblem !== undefined) return bad("Message String", msgProblem);
+
+  let natAccess: string | undefined;
+  if (hasNat(type)) {
+    const natB64 = rest.shift();
+    if (natB64 === undefined) return bad("Nat Access", "is missing");
+    natAccess = decodeB64Field(natB64, MAX_FIELD_B64_LEN);
+    if (natAccess === undefined) return bad("Nat Access", "is not base64 of 1 to 256 characters");
+    const natProblem = checkNatAccess(natAccess);
+    if (natProblem !== undefined) return bad("Nat Access", natProblem);
+  }
+  let clientTimeout = 0;
+  if (hasTimeout(type)) {
+    const t = rest.pop();
+    if (t === undefined) return bad("Client Timeout", "is missing");
+    const tProblem = checkTimeoutText(t);
+    if (tProblem !== undefined) return bad("Client Timeout", tProblem);
+    clientTimeout = Number(t);
+  }
+  let serverAuth: string | undefined;
+  if (rest.length > 0) {
+    serverAuth = decodeB64Field(rest[0]!, MAX_FIELD_B64_LEN);
+    if (serverAuth === undefined) return bad("Server Auth", "is not base64 of 1 to 256 characters");
+  }
+  const result: SpaMessage = {
+    randomValue: rand.slice(0, RAND_VAL_LEN),
+    username,
+    timestamp: Number(ts),
+    version,
+    messageType: type,
+    message,
+    clientTimeout,
+    digestType: match.code,
+  };
+  if (natAccess !== undefined) result.natAccess = natAccess;
+  if (serverAuth !== undefined) result.serverAuth = serverAuth;
+  return { ok: true, message: result, encoded, digest };
+}
+
+export { PROTOCOL_VERSION };

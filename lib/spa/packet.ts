@@ -1,0 +1,313 @@
+/**
+ * `encodeSpa()` and `decodeSpa()`: the whole SPA packet (message, digest,
+ * Rijndael, HMAC, prefix strip and re-add) as fwknop 2.6 puts it on the wire.
+ *
+ * @module
+ */
+import { getRandomValues } from "node:crypto";
+import { b64Decode, b64Encode, isBase64Charset } from "./base64.ts";
+import { constantTimeEqual, digestInfo, DigestType, hmacB64 } from "./digest.ts";
+import { encodeMessage, parseMessage, type SpaMessage } from "./message.ts";
+import { PROTOCOL_VERSION } from "./fields.ts";
+import {
+  EncryptionMode,
+  MAX_KEY_LEN,
+  rijndaelDecrypt,
+  rijndaelEncrypt,
+  SALT_LEN,
+} from "./rijndael.ts";
+
+/** `b64("Salted__")` without its last, partial character: stripped from every Rijndael wire. */
+export const RIJNDAEL_PREFIX = "U2FsdGVkX1";
+/** Packets this long or longer are classified as GnuPG by fwknop, so Rijndael ones must be shorter. */
+export const GPG_MIN_LEN = 400;
+/** Shortest encrypted string libfko accepts. */
+export const MIN_WIRE_LEN = 36;
+/** Longest wire string, exclusive. */
+export const MAX_WIRE_LEN = 1500;
+/** Longest HMAC key the client accepts. */
+export const MAX_HMAC_KEY_LEN = 128;
+
+/** The keys and algorithms both ends must agree on (SPEC §3). */
+export interface SpaKeys {
+  /** Rijndael passphrase bytes (1..32). */
+  key: Uint8Array;
+  /** HMAC key; no HMAC when absent. */
+  hmacKey?: Uint8Array;
+  /** HMAC digest type; default SHA-256. */
+  hmacType?: DigestType;
+  /** Encryption mode; default CBC. */
+  mode?: EncryptionMode;
+}
+
+/** What the encoder needs beyond the keys. */
+export interface SpaRequest extends SpaKeys {
+  /** The access or command message, such as `1.2.3.4,tcp/22`. */
+  message: string;
+  /** The message type; the timeout variants are chosen from `clientTimeout`. */
+  messageType: SpaMessage["messageType"];
+  /** User name placed in the packet. */
+  username: string;
+  /** Unix seconds; default now. */
+  timestamp?: number;
+  /** `host,port` for NAT types. */
+  natAccess?: string;
+  /** Server auth (fwknop's client never sets it). */
+  serverAuth?: string;
+  /** Client timeout in seconds; 0 or absent for none. */
+  clientTimeout?: number;
+  /** Inner digest type; default SHA-256. */
+  digestType?: DigestType;
+  /** Fixed random value (16 digits), for tests; random when absent. */
+  randomValue?: string;
+  /** Fixed 8-byte salt, for tests; random when absent. */
+  salt?: Uint8Array;
+}
+
+/** Everything the encoder produced, as fwknop's `-T -v` dump names it. */
+export interface EncodedSpa {
+  /** The fields after type normalisation. */
+  fields: SpaMessage;
+  /** "Encoded Data". */
+  encoded: string;
+  /** "SPA Data Digest". */
+  digest: string;
+  /** "HMAC", or undefined without an HMAC key. */
+  hmac?: string;
+  /** "Final SPA Data": the exact payload to send. */
+  wire: string;
+}
+
+/** Why a packet was refused; hostile input always ends in one of these. */
+export type DecodeFailure =
+  | { reason: "bad-length"; detail: string }
+  | { reason: "not-base64"; detail: string }
+  | { reason: "encryption-type"; detail: string }
+  | { reason: "hmac-mismatch"; detail: string }
+  | { reason: "decrypt-failed"; detail: string }
+  | { reason: "digest-mismatch"; detail: string }
+  | { reason: "bad-field"; field: string; detail: string };
+
+/** A successfully decoded packet. */
+export interface DecodedSpa {
+  /** The parsed fields. */
+  fields: SpaMessage;
+  /** "Encoded Data". */
+  encoded: string;
+  /** "SPA Data Digest". */
+  digest: string;
+  /** The HMAC that was verified, if any. */
+  hmac?: string;
+}
+
+/** The result of `decodeSpa`: never an exception. */
+export type DecodeResult = ({ ok: true } & DecodedSpa) | ({ ok: false } & DecodeFailure);
+
+/** Thrown by `encodeSpa` for keys or options no fwknop peer would accept. */
+export class SpaKeyError extends RangeError {
+  /**
+   * @param message What is wrong, stated for a person.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "SpaKeyError";
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function checkKeys(keys: SpaKeys): void {
+  if (keys.key.length < 1 || keys.key.length > MAX_KEY_LEN) {
+    throw new SpaKeyError(
+      `Cannot use the Rijndael key: it must be 1 to ${MAX_KEY_LEN} bytes, got ${keys.key.length}`,
+    );
+  }
+  if (keys.hmacKey === undefined) return;
+  if (keys.hmacKey.length < 1 || keys.hmacKey.length > MAX_HMAC_KEY_LEN) {
+    throw new SpaKeyError(
+      `Cannot use the HMAC key: it must be 1 to ${MAX_HMAC_KEY_LEN} bytes, got ${keys.hmacKey.length}`,
+    );
+  }
+  if (keys.mode === EncryptionMode.LEGACY) {
+    throw new SpaKeyError("Cannot use HMAC with legacy encryption mode: fwknop peers refuse it");
+  }
+  if (sameBytes(keys.key, keys.hmacKey)) {
+    throw new SpaKeyError(
+      "Cannot use the same key for encryption and HMAC: fwknop peers refuse it",
+    );
+  }
+}
+
+/** Makes fwknop's 16-digit random value from the platform CSPRNG. */
+export function randomValue(): string {
+  const digits = getRandomValues(new Uint8Array(32));
+  let out = "";
+  for (const d of digits) {
+    if (d < 250) out += String(d % 10); // rejection sampling keeps digits uniform
+    if (out.length === 16) return out;
+  }
+  return out + randomValue().slice(out.length);
+}
+
+/**
+ * Builds an SPA packet exactly as the fwknop 2.6 client does.
+ *
+ * @param req The message, its fields and the keys.
+ * @returns The packet and every intermediate value of fwknop's `-T -v` dump.
+ * @throws {SpaFieldError} when a field would be refused by a fwknop server.
+ * @throws {SpaKeyError} when the keys are unusable or the packet would reach
+ *   400 characters (fwknop would take it for GnuPG and drop it).
+ *
+ * @example
+ * ```ts
+ * import { decodeSpa, encodeSpa } from "./packet.ts";
+ * import { MessageType } from "./message.ts";
+ * const key = new TextEncoder().encode("fwknoptest");
+ * const hmacKey = new TextEncoder().encode("fwknophmactest");
+ * const spa = encodeSpa({
+ *   message: "1.2.3.4,tcp/22",
+ *   messageType: MessageType.ACCESS,
+ *   username: "alice",
+ *   key,
+ *   hmacKey,
+ * });
+ * const back = decodeSpa(spa.wire, { key, hmacKey });
+ * if (!back.ok || back.fields.message !== "1.2.3.4,tcp/22") throw new Error("round trip failed");
+ * ```
+ */
+export function encodeSpa(req: SpaRequest): EncodedSpa {
+  checkKeys(req);
+  const mode = req.mode ?? EncryptionMode.CBC;
+  const fields: SpaMessage = {
+    randomValue: req.randomValue ?? randomValue(),
+    username: req.username,
+    timestamp: req.timestamp ?? Math.floor(Date.now() / 1000),
+    version: PROTOCOL_VERSION,
+    messageType: req.messageType,
+    message: req.message,
+    clientTimeout: req.clientTimeout ?? 0,
+    digestType: req.digestType ?? DigestType.SHA256,
+  };
+  if (req.natAccess !== undefined) fields.natAccess = req.natAccess;
+  if (req.serverAuth !== undefined) fields.serverAuth = req.serverAuth;
+  const { encoded, digest, plaintext } = encodeMessage(fields);
+  const normalised = parseMessage(plaintext);
+  if (!normalised.ok) throw new Error(`Bug: encoder produced a message it cannot parse`);
+  const full = b64Encode(
+    rijndaelEncrypt(
+      new TextEncoder().encode(plaintext),
+      req.key,
+      mode,
+      req.salt ?? getRandomValues(new Uint8Array(SALT_LEN)),
+    ),
+  );
+  let wire = full.slice(RIJNDAEL_PREFIX.length);
+  let hmac: string | undefined;
+  if (req.hmacKey !== undefined) {
+    hmac = hmacB64(req.hmacType ?? DigestType.SHA256, req.hmacKey, full);
+    wire += hmac;
+  }
+  if (wire.length >= GPG_MIN_LEN) {
+    throw new SpaKeyError(
+      `Cannot build the SPA packet: it would be ${wire.length} characters, and fwknop treats ` +
+        `${GPG_MIN_LEN} or more as GnuPG and drops it; request fewer ports or a shorter message`,
+    );
+  }
+  const out: EncodedSpa = { fields: normalised.message, encoded, digest, wire };
+  if (hmac !== undefined) out.hmac = hmac;
+  return out;
+}
+
+const latin1 = new TextDecoder("latin1");
+
+/** Rijndael plaintexts start with the 16-digit random value and a colon. */
+const RAND_PREFIX = /^\d{16}:/;
+
+/**
+ * Decodes and authenticates an SPA packet for one set of keys, the way a
+ * fwknopd access stanza does: HMAC first (over the ciphertext with its
+ * prefix re-added), then decryption, then every field rule.
+ *
+ * @remarks Never throws on hostile input. Stricter than libfko in one way:
+ * non-canonical base64 (a character with stray low bits) is refused, so a
+ * packet has exactly one wire form and cannot slip past a replay cache.
+ *
+ * @param wire The payload as received.
+ * @param keys The stanza's keys, HMAC type and encryption mode.
+ * @returns The fields, or the reason the packet was refused.
+ *
+ * @example
+ * ```ts
+ * import { decodeSpa } from "./packet.ts";
+ * const r = decodeSpa("not a packet", { key: new TextEncoder().encode("k") });
+ * if (r.ok || r.reason !== "bad-length") throw new Error();
+ * ```
+ */
+export function decodeSpa(wire: string, keys: SpaKeys): DecodeResult {
+  if (wire.length < MIN_WIRE_LEN || wire.length >= MAX_WIRE_LEN) {
+    return { ok: false, reason: "bad-length", detail: `length ${wire.length} is outside 36..1499` };
+  }
+  if (!isBase64Charset(wire)) {
+    return { ok: false, reason: "not-base64", detail: "holds non-base64 characters" };
+  }
+  if (wire.startsWith(RIJNDAEL_PREFIX)) {
+    return { ok: false, reason: "not-base64", detail: "starts with the prefix a client strips" };
+  }
+  let body = wire;
+  let hmac: string | undefined;
+  if (keys.hmacKey !== undefined) {
+    const macLen = digestInfo(keys.hmacType ?? DigestType.SHA256).b64Length;
+    if (wire.length - macLen < MIN_WIRE_LEN) {
+      return { ok: false, reason: "bad-length", detail: "too short to carry an HMAC" };
+    }
+    body = wire.slice(0, wire.length - macLen);
+    const mac = wire.slice(wire.length - macLen);
+    const full = RIJNDAEL_PREFIX + body;
+    if (!constantTimeEqual(hmacB64(keys.hmacType ?? DigestType.SHA256, keys.hmacKey, full), mac)) {
+      return { ok: false, reason: "hmac-mismatch", detail: "HMAC does not match" };
+    }
+    hmac = mac;
+    if (full.length >= GPG_MIN_LEN) {
+      return {
+        ok: false,
+        reason: "encryption-type",
+        detail: "long enough to be GnuPG, not Rijndael",
+      };
+    }
+  } else if (wire.length >= GPG_MIN_LEN) {
+    return {
+      ok: false,
+      reason: "encryption-type",
+      detail: "long enough to be GnuPG, not Rijndael",
+    };
+  }
+  const full = RIJNDAEL_PREFIX + body;
+  const framed = b64Decode(full);
+  if (framed === undefined || b64Encode(framed) !== full) {
+    return { ok: false, reason: "not-base64", detail: "is not canonical base64" };
+  }
+  const pt = rijndaelDecrypt(framed, keys.key, keys.mode ?? EncryptionMode.CBC);
+  if (pt === undefined || pt.length === 0 || pt.length < framed.length - 32) {
+    return { ok: false, reason: "decrypt-failed", detail: "ciphertext length is invalid" };
+  }
+  const text = latin1.decode(pt);
+  if (!RAND_PREFIX.test(text)) {
+    return { ok: false, reason: "decrypt-failed", detail: "wrong key or mode" };
+  }
+  const parsed = parseMessage(text);
+  if (!parsed.ok) {
+    return parsed.reason === "digest-mismatch"
+      ? { ok: false, reason: "digest-mismatch", detail: "SPA digest does not match" }
+      : parsed;
+  }
+  const out: DecodeResult = {
+    ok: true,
+    fields: parsed.message,
+    encoded: parsed.encoded,
+    digest: parsed.digest,
+  };
+  if (hmac !== undefined) out.hmac = hmac;
+  return out;
+}
