@@ -10,7 +10,9 @@ import { constantTimeEqual, digestInfo, DigestType, hmacB64 } from "./digest.ts"
 import { encodeMessage, parseMessage, type SpaMessage } from "./message.ts";
 import { PROTOCOL_VERSION } from "./fields.ts";
 import {
+  BLOCK_LEN,
   EncryptionMode,
+  HEADER_LEN,
   MAX_KEY_LEN,
   rijndaelDecrypt,
   rijndaelEncrypt,
@@ -285,7 +287,11 @@ export function decodeSpa(wire: string, keys: SpaKeys): DecodeResult {
   }
   const full = RIJNDAEL_PREFIX + body;
   const framed = b64Decode(full);
-  if (framed === undefined || b64Encode(framed) !== full) {
+  if (framed === undefined) return { ok: false, reason: "not-base64", detail: "is not base64" };
+  if (framed.length % BLOCK_LEN !== 0 || framed.length <= HEADER_LEN) {
+    return { ok: false, reason: "decrypt-failed", detail: "ciphertext length is invalid" };
+  }
+  if (b64Encode(framed) !== full) {
     return { ok: false, reason: "not-base64", detail: "is not canonical base64" };
   }
   const pt = rijndaelDecrypt(framed, keys.key, keys.mode ?? EncryptionMode.CBC);

@@ -210,9 +210,11 @@ export function rijndaelEncrypt(
 }
 
 /**
- * Decrypts `Salted__ || salt || ciphertext` as libfko does: the magic is not
- * checked, the total length must be a whole number of blocks, and unpadding
- * is lenient.
+ * Decrypts `Salted__ || salt || ciphertext` as libfko does: the total length
+ * must be a whole number of blocks, and unpadding is lenient. Unlike libfko
+ * the `Salted__` magic is checked: on the wire its last bits share a base64
+ * character with the salt, and leaving them unchecked would let one packet be
+ * re-sent under a different wire form past a replay cache.
  *
  * @param framed The framed ciphertext.
  * @param pass The passphrase (1..32 bytes).
@@ -227,6 +229,7 @@ export function rijndaelDecrypt(
   if (framed.length <= HEADER_LEN || framed.length % BLOCK_LEN !== 0) return undefined;
   if (pass.length < 1 || pass.length > MAX_KEY_LEN) return undefined;
   if (!MODE_LABELS.has(mode) || mode === EncryptionMode.ASYMMETRIC) return undefined;
+  if (SALTED_MAGIC.some((v, i) => framed[i] !== v)) return undefined;
   const effective = mode === EncryptionMode.LEGACY ? legacyKey(pass) : pass;
   const { key, iv } = deriveKeyIv(effective, framed.subarray(SALTED_MAGIC.length, HEADER_LEN));
   return lenientUnpad(cipherFor(mode, key, iv, true)(framed.subarray(HEADER_LEN)));

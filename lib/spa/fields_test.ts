@@ -1,0 +1,86 @@
+import { assertEquals } from "../../tests/assert.ts";
+import {
+  checkAccessMessage,
+  checkCommandMessage,
+  checkIPv4,
+  checkNatAccess,
+  checkProtoPort,
+  checkTimeoutText,
+  checkUsername,
+} from "./fields.ts";
+
+const ok = undefined;
+
+Deno.test("checkUsername applies libfko's character rule", () => {
+  assertEquals(checkUsername("root"), ok);
+  assertEquals(checkUsername("first.last-1 x"), ok);
+  for (const ch of '"/\\[]:;|=,+*?<>') assertEquals(typeof checkUsername(`a${ch}b`), "string", ch);
+  assertEquals(checkUsername(""), "is empty");
+  assertEquals(checkUsername("a\tb"), 'holds the character "\\t"');
+  assertEquals(checkUsername("x".repeat(63)), ok);
+  assertEquals(checkUsername("x".repeat(64)), "is longer than 63 characters");
+});
+
+Deno.test("checkIPv4 accepts dotted quads only", () => {
+  for (const ip of ["1.2.3.4", "0.0.0.0", "255.255.255.255", "10.0.0.1"]) {
+    assertEquals(checkIPv4(ip), ok, ip);
+  }
+  for (const ip of ["1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.a", "1..2.3", "::1", "1.2.3.4 "]) {
+    assertEquals(typeof checkIPv4(ip), "string", ip);
+  }
+  assertEquals(checkIPv4("010.0.0.1"), '"010.0.0.1" has an octet with a leading zero');
+});
+
+Deno.test("checkProtoPort accepts only tcp/N and udp/N with N in 1..65535", () => {
+  for (const s of ["tcp/22", "udp/53", "tcp/1", "udp/65535"]) {
+    assertEquals(checkProtoPort(s), ok, s);
+  }
+  for (
+    const s of [
+      "icmp/0",
+      "none/0",
+      "tcp/0",
+      "tcp/65536",
+      "TCP/22",
+      "tcpx/22",
+      "tcp/",
+      "tcp/22x",
+      "tcp/123456",
+    ]
+  ) {
+    assertEquals(typeof checkProtoPort(s), "string", s);
+  }
+});
+
+Deno.test("checkAccessMessage checks the IP and every request", () => {
+  assertEquals(checkAccessMessage("1.2.3.4,tcp/22"), ok);
+  assertEquals(checkAccessMessage("1.2.3.4,tcp/22,udp/53"), ok);
+  assertEquals(checkAccessMessage("1.2.3.4"), "has no proto/port list after the IP address");
+  assertEquals(checkAccessMessage("1.2.3.4,tcp/22,"), '"" is not tcp/PORT or udp/PORT');
+  assertEquals(checkAccessMessage("1.2.3.4,none/0"), '"none/0" is not tcp/PORT or udp/PORT');
+  assertEquals(checkAccessMessage("host,tcp/22"), '"host" is not a dotted-quad IPv4 address');
+  assertEquals(typeof checkAccessMessage("1.2.3.4," + "tcp/22,".repeat(40) + "tcp/22"), "string");
+});
+
+Deno.test("checkCommandMessage needs an IP and a command", () => {
+  assertEquals(checkCommandMessage("1.2.3.4,touch /tmp/x"), ok);
+  assertEquals(checkCommandMessage("1.2.3.4,"), "has an empty command");
+  assertEquals(checkCommandMessage("1.2.3.4"), "has no command after the IP address");
+  assertEquals(checkCommandMessage("1.2.3.4,a\0b"), "holds a NUL byte");
+});
+
+Deno.test("checkNatAccess needs exactly HOST,PORT", () => {
+  assertEquals(checkNatAccess("192.168.1.55,22"), ok);
+  assertEquals(checkNatAccess("internal.example,8080"), ok);
+  assertEquals(checkNatAccess("a,b,22"), '"a,b,22" is not HOST,PORT');
+  assertEquals(checkNatAccess("a b,22"), 'host "a b" holds a forbidden character');
+  assertEquals(checkNatAccess("host,0"), "port 0 is outside 1..65535");
+  assertEquals(checkNatAccess(",22"), "host must be 1 to 70 characters");
+});
+
+Deno.test("checkTimeoutText accepts 0..65536", () => {
+  assertEquals(checkTimeoutText("0"), ok);
+  assertEquals(checkTimeoutText("65536"), ok);
+  assertEquals(checkTimeoutText("65537"), "65537 is above 65536");
+  assertEquals(checkTimeoutText("-1"), '"-1" is not a number');
+});
