@@ -1,0 +1,395 @@
+#!/usr/bin/env -S deno run --allow-read --allow-write --allow-env --allow-net --allow-ffi --allow-sys
+/**
+ * `fwknop-ts`: the SPA client, a drop-in for fwknop 2.6's `fwknop` with the
+ * same options, `~/.fwknoprc` stanzas and output.
+ *
+ *     deno run --allow-read --allow-write --allow-env --allow-net client.ts -A tcp/22 -a 198.51.100.7 -D server -n myserver
+ *
+ * @module
+ */
+import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { createSocket } from "node:dgram";
+import process from "node:process";
+import { RuntimeError, UsageError } from "./lib/cli/errors.ts";
+import { getopt, type ParsedOption } from "./lib/cli/getopt.ts";
+import { formatDump, formatTransmit } from "./lib/client/dump.ts";
+import { helpText, versionLine } from "./lib/client/help.ts";
+import { encryptionKey, hmacKey } from "./lib/client/keys.ts";
+import { CLIENT_OPTIONS } from "./lib/client/options.ts";
+import { applyStanza, findStanza, parseRc, RC_TEMPLATE, saveStanza } from "./lib/client/rc.ts";
+import { buildMessage, pickUsername, randomPort } from "./lib/client/request.ts";
+import {
+  CLIENT_VERSION,
+  type ClientSettings,
+  DEFAULT_RESOLVE_URL,
+  defaultSettings,
+  RAW_PROTOS,
+} from "./lib/client/settings.ts";
+import { resolveExternalIp } from "./lib/net/external_ip.ts";
+import { httpSpaRequest } from "./lib/net/http.ts";
+import { resolveIPv4 } from "./lib/net/ip.ts";
+import { sendRawSpa, sendTcp, sendUdp } from "./lib/net/send.ts";
+import { env, homeDir, loginName } from "./lib/runtime.ts";
+import { b64EncodePadded } from "./lib/spa/base64.ts";
+import { DIGESTS } from "./lib/spa/digest.ts";
+import { formatKeys, generateKeys } from "./lib/spa/keygen.ts";
+import { SpaFieldError } from "./lib/spa/message.ts";
+import { decodeSpa, encodeSpa, SpaKeyError } from "./lib/spa/packet.ts";
+import { EncryptionMode } from "./lib/spa/rijndael.ts";
+
+/** Where the client writes; tests pass their own. */
+export interface ClientIo {
+  /** Standard output. */
+  out(text: string): void;
+  /** Standard error. */
+  err(text: string): void;
+  /** Unix seconds; tests fix it. */
+  now?(): number;
+}
+
+const defaultIo: ClientIo = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+};
+
+const PROGRAM = "fwknop-ts";
+
+function applyCli(s: ClientSettings, options: ParsedOption[]): void {
+  for (const o of options) {
+    const spec = CLIENT_OPTIONS.find((c) => c.long === o.name)!;
+    spec.apply(s, o.value ?? true);
+  }
+}
+
+/** The rc variables the command line set, for --save-rc-stanza. */
+function rcUpdates(options: ParsedOption[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const o of options) {
+    const spec = CLIENT_OPTIONS.find((c) => c.long === o.name)!;
+    if (o.name === "source-ip") out.set("ALLOW_IP", "source");
+    else if (o.name === "time-offset-plus") out.set("TIME_OFFSET", o.value!);
+    else if (o.name === "time-offset-minus") out.set("TIME_OFFSET", `-${o.value}`);
+    else if (spec.rc !== undefined) out.set(spec.rc, o.value ?? "Y");
+  }
+  return out;
+}
+
+function argsFile(s: ClientSettings): string | undefined {
+  if (s.saveArgsFile !== undefined) return s.saveArgsFile;
+  const home = s.noHomeDir ? undefined : homeDir();
+  return home === undefined ? undefined : `${home}/.fwknop.run`;
+}
+
+function rcPath(s: ClientSettings): string | undefined {
+  if (s.noRcFile) return undefined;
+  if (s.rcFile !== undefined) return s.rcFile;
+  const home = s.noHomeDir ? undefined : homeDir();
+  return home === undefined ? undefined : `${home}/.fwknoprc`;
+}
+
+function loadRc(path: string, io: ClientIo): string {
+  if (!existsSync(path)) {
+    io.out(`[*] Creating initial rc file: ${path}.\n`);
+    writeFileSync(path, RC_TEMPLATE, { mode: 0o600 });
+    return RC_TEMPLATE;
+  }
+  try {
+    if ((statSync(path).mode & 0o077) !== 0) {
+      io.err(`[-] file: ${path} permissions should only be user read/write (0600, -rw-------)\n`);
+    }
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    throw new RuntimeError(`Cannot read rc file '${path}': ${(e as Error).message}`);
+  }
+}
+
+function writeRc(path: string, text: string): void {
+  const tmp = `${path}.updated`;
+  writeFileSync(tmp, text, { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, path);
+}
+
+/** Picks a local source address for raw packets toward `dst`. */
+function localAddressToward(dst: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = createSocket("udp4");
+    sock.on("error", (e) => {
+      sock.close();
+      reject(new RuntimeError(`Cannot find a route to ${dst}: ${e.message}`));
+    });
+    sock.connect(port, dst, () => {
+      const a = sock.address().address;
+      sock.close();
+      resolve(a);
+    });
+  });
+}
+
+async function run(args: string[], io: ClientIo): Promise<number> {
+  const parsed = getopt(args, CLIENT_OPTIONS, PROGRAM);
+  if (parsed.positional.length > 0) {
+    throw new UsageError(
+      `${PROGRAM}: unexpected argument '${parsed.positional[0]}' (options start with - or --)`,
+    );
+  }
+  const cli = defaultSettings();
+  applyCli(cli, parsed.options);
+  if (cli.help) {
+    io.out(helpText());
+    return 0;
+  }
+  if (cli.version) {
+    io.out(versionLine());
+    return 0;
+  }
+  const runFile = argsFile(cli);
+  if (cli.showLast || cli.lastCmd) {
+    if (runFile === undefined) {
+      throw new UsageError("No args file: --no-home-dir needs --save-args-file (-E)");
+    }
+    let saved: string;
+    try {
+      saved = readFileSync(runFile, "utf8").replace(/\n$/, "");
+    } catch (e) {
+      throw new RuntimeError(`Cannot read args file '${runFile}': ${(e as Error).message}`);
+    }
+    if (cli.showLast) {
+      io.out(`Last fwknop client command line: ${saved}\n`);
+      return 0;
+    }
+    const savedArgs = saved.split(/\s+/).filter((a) => a !== "").slice(1);
+    const rest = args.filter((a) => a !== "-l" && a !== "--last-cmd");
+    return await run([...savedArgs, ...rest, "--no-save-args"], io);
+  }
+
+  // Precedence: defaults < [default] < -n stanza < command line.
+  const s = defaultSettings();
+  const rcFile = rcPath(cli);
+  let rcText = "";
+  if (rcFile !== undefined) {
+    rcText = loadRc(rcFile, io);
+    const rc = parseRc(rcText, rcFile);
+    if (cli.stanzaList) {
+      io.out(`The following stanzas are configured in ${rcFile} :\n`);
+      for (const st of rc.stanzas) {
+        if (st.name.toLowerCase() !== "default") io.out(` - ${st.name}\n`);
+      }
+      return 0;
+    }
+    const def = findStanza(rc, "default");
+    if (def !== undefined) applyStanza(rc, def, s);
+    if (cli.namedConfig !== undefined && !cli.saveRcStanza) {
+      const named = findStanza(rc, cli.namedConfig);
+      if (named === undefined) {
+        throw new UsageError(`Named configuration stanza: [${cli.namedConfig}] was not found.`);
+      }
+      applyStanza(rc, named, s);
+    } else if (cli.namedConfig !== undefined) {
+      const named = findStanza(rc, cli.namedConfig);
+      if (named !== undefined) applyStanza(rc, named, s);
+    }
+  } else if (cli.stanzaList || (cli.namedConfig !== undefined && !cli.saveRcStanza)) {
+    throw new UsageError(
+      "No rc file in use (--no-rc-file or --no-home-dir): -n and --stanza-list need one",
+    );
+  }
+  applyCli(s, parsed.options);
+  const updates = rcUpdates(parsed.options);
+  const stanzaName = s.namedConfig ?? s.destination;
+
+  if (s.keyGen) {
+    const keys = generateKeys({
+      ...(s.keyLen === undefined ? {} : { keyLen: s.keyLen }),
+      ...(s.hmacKeyLen === undefined ? {} : { hmacKeyLen: s.hmacKeyLen }),
+      hmacType: s.hmacDigestType,
+    });
+    if (s.saveRcStanza) {
+      if (rcFile === undefined) {
+        throw new UsageError("--save-rc-stanza needs an rc file (drop --no-rc-file)");
+      }
+      if (stanzaName === undefined) {
+        throw new UsageError("--save-rc-stanza needs -n NAME or -D HOST to name the stanza");
+      }
+      updates.set("KEY_BASE64", b64EncodePadded(keys.key));
+      updates.set("HMAC_KEY_BASE64", b64EncodePadded(keys.hmacKey));
+      updates.set("USE_HMAC", "Y");
+      writeRc(rcFile, saveStanza(rcText, rcFile, stanzaName, updates, s.forceStanza));
+      io.out(`[+] Wrote Rijndael and HMAC keys to rc file: ${rcFile}\n`);
+    } else if (s.keyGenFile !== undefined) {
+      writeFileSync(s.keyGenFile, formatKeys(keys), { mode: 0o600 });
+      io.out(`[+] Wrote Rijndael and HMAC keys to: ${s.keyGenFile}\n`);
+    } else {
+      io.out(formatKeys(keys));
+    }
+    return 0;
+  }
+  if (s.useGpg) {
+    throw new RuntimeError(
+      "GnuPG mode (--gpg-encryption) is not available in this version of fwknop-ts yet",
+    );
+  }
+
+  if (s.httpProxy !== undefined) s.serverProto = "http";
+  const raw = RAW_PROTOS.includes(s.serverProto);
+  if (s.spoofSource !== undefined && !raw) {
+    throw new UsageError("--spoof-source (-Q) needs a raw mode: -P udpraw, -P tcpraw or -P icmp");
+  }
+  if (s.destination === undefined && !s.test) {
+    throw new UsageError("Must use --destination (-D) unless --test (-T) is used");
+  }
+  if (!s.sourceIp && !s.resolveIp && s.allowIp === undefined) {
+    throw new UsageError("Must use one of [-s|-R|-a] to specify IP for SPA access.");
+  }
+  if (
+    s.encryptionMode === EncryptionMode.LEGACY &&
+    (s.useHmac || s.hmacKey !== undefined || s.hmacKeyBase64 !== undefined)
+  ) {
+    throw new UsageError(
+      "Cannot use HMAC with --encryption-mode legacy: fwknop servers refuse that combination",
+    );
+  }
+  if (s.saveRcStanza) {
+    if (rcFile === undefined) {
+      throw new UsageError("--save-rc-stanza needs an rc file (drop --no-rc-file)");
+    }
+    if (stanzaName === undefined) {
+      throw new UsageError("--save-rc-stanza needs -n NAME or -D HOST to name the stanza");
+    }
+    writeRc(rcFile, saveStanza(rcText, rcFile, stanzaName, updates, s.forceStanza));
+  }
+
+  const key = await encryptionKey(s);
+  const mac = await hmacKey(s);
+  const ua = s.userAgent ?? `Fwknop/${CLIENT_VERSION}`;
+  let allowIp = s.allowIp ?? "0.0.0.0";
+  if (s.sourceIp) allowIp = "0.0.0.0";
+  else if (s.resolveIp && s.allowIp === undefined) {
+    const url = s.resolveUrl ?? DEFAULT_RESOLVE_URL;
+    allowIp = await resolveExternalIp(url, s.useWgetUserAgent ? undefined : ua, s.resolveHttpOnly);
+    if (s.verbose > 0) io.out(`[+] Resolved external IP (via '${url}') as: ${allowIp}\n`);
+  }
+  const now = io.now?.() ?? Math.floor(Date.now() / 1000);
+  const msg = buildMessage(
+    s,
+    allowIp,
+    pickUsername(s, env, loginName()),
+    now,
+    (l) => io.out(`${l}\n`),
+  );
+  const spa = encodeSpa({
+    ...msg,
+    key,
+    mode: s.encryptionMode,
+    ...(mac === undefined ? {} : { hmacKey: mac, hmacType: s.hmacDigestType }),
+  });
+  const hmacType = mac === undefined ? undefined : s.hmacDigestType;
+  const dump = {
+    fields: spa.fields,
+    mode: s.encryptionMode,
+    encoded: spa.encoded,
+    digest: spa.digest,
+    finalData: spa.wire,
+    ...(hmacType === undefined ? {} : { hmacType }),
+    ...(spa.hmac === undefined ? {} : { hmac: spa.hmac }),
+  };
+  if (s.test || s.verbose > 0) io.out(formatDump(dump) + "\n");
+
+  if (s.savePacket !== undefined) {
+    try {
+      writeFileSync(s.savePacket, `${spa.wire}\n`, {
+        flag: s.savePacketAppend ? "a" : "w",
+        mode: 0o600,
+      });
+    } catch (e) {
+      throw new RuntimeError(`Cannot write packet file '${s.savePacket}': ${(e as Error).message}`);
+    }
+  }
+  if (!s.noSaveArgs && runFile !== undefined) {
+    try {
+      writeFileSync(runFile, `fwknop ${args.map((a) => `${a} `).join("")}\n`, { mode: 0o600 });
+    } catch (e) {
+      io.err(`Could not write args file ${runFile}: ${(e as Error).message}\n`);
+    }
+  }
+
+  const port = s.randPort ? randomPort() : s.serverPort;
+  const sport = s.sourcePort ?? randomPort();
+  const host = s.destination ?? "<not set>";
+  const http = s.serverProto === "http"
+    ? httpSpaRequest(spa.wire, host, port, ua, s.httpProxy)
+    : undefined;
+  if (s.verbose > 0) {
+    io.out(formatTransmit(s.serverProto, raw ? String(sport) : "<OS assigned>", port, host));
+    if (http !== undefined) io.out(http.request.replaceAll("\r\n", "\n") + "\n");
+  }
+  let sent = 0;
+  if (s.test) {
+    io.out(`${http !== undefined ? "Test" : "test"} mode enabled, SPA packet not actually sent.\n`);
+  } else {
+    const ip = await resolveIPv4(http?.connectHost ?? host);
+    if (http !== undefined) sent = await sendTcp(ip, http.connectPort, http.request, "http");
+    else if (s.serverProto === "udp") sent = await sendUdp(ip, port, spa.wire);
+    else if (s.serverProto === "tcp") sent = await sendTcp(ip, port, spa.wire);
+    else {
+      const src = s.spoofSource ?? await localAddressToward(ip, port);
+      sent = await sendRawSpa({
+        proto: s.serverProto as "udpraw" | "tcpraw" | "icmp",
+        src,
+        dst: ip,
+        sport,
+        dport: port,
+        icmpType: s.icmpType,
+        icmpCode: s.icmpCode,
+      }, spa.wire);
+    }
+  }
+  if (s.verbose > 0) io.out(`send_spa_packet: bytes sent: ${sent}\n`);
+  if (s.test && s.verbose > 0) {
+    const back = decodeSpa(spa.wire, {
+      key,
+      mode: s.encryptionMode,
+      ...(mac === undefined ? {} : { hmacKey: mac, hmacType: s.hmacDigestType }),
+    });
+    if (!back.ok) {
+      throw new Error(`Bug: the packet just built does not decode: ${back.reason} ${back.detail}`);
+    }
+    const macLen = mac === undefined ? 0 : DIGESTS.get(s.hmacDigestType)!.b64Length;
+    io.out("\nDump of the Decoded Data\n");
+    io.out(
+      formatDump({
+        ...dump,
+        fields: back.fields,
+        finalData: spa.wire.slice(0, spa.wire.length - macLen),
+      }) + "\n",
+    );
+  }
+  return 0;
+}
+
+/**
+ * Runs the client.
+ *
+ * @param args Command-line arguments without the program name.
+ * @param io Where to write; defaults to the process's streams.
+ * @returns The exit code: 0 ok, 1 runtime error, 2 usage error.
+ */
+export async function main(args: string[], io: ClientIo = defaultIo): Promise<number> {
+  try {
+    return await run(args, io);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof SpaFieldError || e instanceof SpaKeyError) {
+      io.err(`${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof RuntimeError) {
+      io.err(`${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,36 @@
+/**
+ * `fwknop-ts --help`.
+ *
+ * @module
+ */
+import { CLIENT_OPTIONS } from "./options.ts";
+import { CLIENT_VERSION } from "./settings.ts";
+
+/** The program's own version. */
+export const FWKNOP_TS_VERSION = "0.1.0";
+
+/** The `-V` line. */
+export function versionLine(): string {
+  return `fwknop-ts client ${FWKNOP_TS_VERSION} (compatible with fwknop ${CLIENT_VERSION}), FKO protocol version 3.0.0\n`;
+}
+
+/** The `--help` text. */
+export function helpText(): string {
+  const rows = CLIENT_OPTIONS.filter((o) => o.long !== "fault-injection-tag").map((o) => {
+    const names = (o.short === undefined ? "    " : ` -${o.short}, `) + `--${o.long}` +
+      (o.arg ? ` ${o.meta ?? "VALUE"}` : "");
+    const pad = names.length >= 34 ? `${names}\n${" ".repeat(35)}` : names.padEnd(35);
+    return pad + o.help;
+  });
+  return [
+    `fwknop-ts client ${FWKNOP_TS_VERSION}: Single Packet Authorization, wire-compatible with fwknop ${CLIENT_VERSION}`,
+    "",
+    "Usage: fwknop-ts -A <port list> [-s|-R|-a <ip>] -D <spa_server> [options]",
+    "",
+    ...rows,
+    "",
+    "Long options may be shortened to any unique prefix. Settings can also come from",
+    "~/.fwknoprc stanzas (see docs/client.md). Exit codes: 0 ok, 1 runtime error, 2 usage error.",
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,72 @@
+/**
+ * Raw IPv4 sends through libc over Deno's FFI (`--allow-ffi`): a
+ * `SOCK_RAW`/`IPPROTO_RAW` socket, so the kernel sends our own IP header
+ * (source address included) unchanged.
+ *
+ * @module
+ */
+
+const AF_INET = 2;
+const SOCK_RAW = 3;
+const IPPROTO_RAW = 255;
+const SOCKADDR_IN_LEN = 16;
+
+// deno-lint-ignore no-explicit-any
+const DenoNs: any = (globalThis as any).Deno;
+
+const SYMBOLS = {
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "isize" },
+  close: { parameters: ["i32"], result: "i32" },
+  strerror: { parameters: ["i32"], result: "pointer" },
+  __errno_location: { parameters: [], result: "pointer" },
+} as const;
+
+// deno-lint-ignore no-explicit-any
+let libc: any;
+
+function lib() {
+  if (libc === undefined) {
+    try {
+      libc = DenoNs.dlopen("libc.so.6", SYMBOLS).symbols;
+    } catch (e) {
+      throw new Error(
+        `Cannot load libc through FFI (run Deno with --allow-ffi): ${(e as Error).message}`,
+      );
+    }
+  }
+  return libc;
+}
+
+function lastError(): string {
+  const l = lib();
+  const errno = new DenoNs.UnsafePointerView(l.__errno_location()).getInt32();
+  const msg = new DenoNs.UnsafePointerView(l.strerror(errno)).getCString();
+  return `${msg} (errno ${errno})`;
+}
+
+/**
+ * Sends one complete IPv4 packet (header included) to `dst`.
+ *
+ * @param packet The packet, starting with its IPv4 header.
+ * @param dst The destination IPv4 as 4 bytes.
+ * @returns The number of bytes sent.
+ * @throws {Error} when the socket cannot be opened (no root or CAP_NET_RAW) or the send fails.
+ */
+export function sendRawIPv4(packet: Uint8Array, dst: Uint8Array): number {
+  const l = lib();
+  const fd = l.socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+  if (fd < 0) {
+    throw new Error(`Cannot open a raw socket (needs root or CAP_NET_RAW): ${lastError()}`);
+  }
+  try {
+    const sa = new Uint8Array(SOCKADDR_IN_LEN);
+    new DataView(sa.buffer).setUint16(0, AF_INET, true);
+    sa.set(dst, 4);
+    const n = Number(l.sendto(fd, packet, BigInt(packet.length), 0, sa, SOCKADDR_IN_LEN));
+    if (n < 0) throw new Error(`Cannot send the raw packet: ${lastError()}`);
+    return n;
+  } finally {
+    l.close(fd);
+  }
+}
