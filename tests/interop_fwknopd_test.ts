@@ -10,7 +10,7 @@ import { haveCommand, report, skip } from "./env.ts";
 import { runFwknopdTest } from "./fwknopd.ts";
 import type { UdpRecord } from "./pcap.ts";
 import { b64EncodePadded } from "../lib/spa/base64.ts";
-import { DIGESTS, DigestType } from "../lib/spa/digest.ts";
+import { DIGESTS, type DigestType } from "../lib/spa/digest.ts";
 import { MessageType } from "../lib/spa/message.ts";
 import { encodeSpa, type SpaRequest } from "../lib/spa/packet.ts";
 import { EncryptionMode, MODE_LABELS } from "../lib/spa/rijndael.ts";

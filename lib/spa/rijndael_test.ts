@@ -100,15 +100,6 @@ const OPENSSL_NAMES: Record<number, string> = {
   [EncryptionMode.LEGACY]: "aes-256-cbc",
 };
 
-async function haveOpenssl(): Promise<boolean> {
-  try {
-    return (await new Deno.Command("openssl", { args: ["version"], stdout: "null" }).output())
-      .success;
-  } catch {
-    return false;
-  }
-}
-
 Deno.test("rijndaelEncrypt matches `openssl enc` byte for byte in every mode", async (t) => {
   if (!(await haveCommand("openssl", ["version"]))) {
     skip("the openssl binary is not installed (Debian package openssl)");
