@@ -321,7 +321,7 @@ async function run(args: string[], io: ClientIo): Promise<number> {
     : undefined;
   if (s.verbose > 0) {
     io.out(formatTransmit(s.serverProto, raw ? String(sport) : "<OS assigned>", port, host));
-    if (http !== undefined) io.out(http.request.replaceAll("\r\n", "\n") + "\n");
+    if (http !== undefined) io.out(http.request + "\n");
   }
   let sent = 0;
   if (s.test) {

@@ -78,7 +78,9 @@ export function getopt(
       for (let j = 1; j < a.length; j++) {
         const ch = a[j]!;
         const spec = specs.find((s) => s.short === ch);
-        if (spec === undefined) throw new UsageError(`${program}: invalid option -- '${ch}'`);
+        if (spec === undefined) {
+          throw new UsageError(`${program}: invalid option -- '${ch}' (see --help)`);
+        }
         if (!spec.arg) {
           options.push({ name: spec.long });
           continue;
@@ -103,7 +105,9 @@ function findLong(name: string, specs: readonly OptionSpec[], program: string): 
   if (exact !== undefined) return exact;
   const matches = name === "" ? [] : specs.filter((s) => s.long.startsWith(name));
   if (matches.length === 1) return matches[0]!;
-  if (matches.length === 0) throw new UsageError(`${program}: unrecognized option '--${name}'`);
+  if (matches.length === 0) {
+    throw new UsageError(`${program}: unrecognized option '--${name}' (see --help)`);
+  }
   const names = matches.map((s) => `'--${s.long}'`).join(" ");
   throw new UsageError(`${program}: option '--${name}' is ambiguous; possibilities: ${names}`);
 }
