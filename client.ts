@@ -7,9 +7,6 @@
  *
  * @module
  */
-import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { createSocket } from "node:dgram";
-import process from "node:process";
 import { RuntimeError, UsageError } from "./lib/cli/errors.ts";
 import { getopt, type ParsedOption } from "./lib/cli/getopt.ts";
 import { formatDump, formatTransmit } from "./lib/client/dump.ts";
@@ -25,11 +22,21 @@ import {
   defaultSettings,
   RAW_PROTOS,
 } from "./lib/client/settings.ts";
-import { resolveExternalIp } from "./lib/net/external_ip.ts";
 import { httpSpaRequest } from "./lib/net/http.ts";
-import { resolveIPv4 } from "./lib/net/ip.ts";
-import { sendRawSpa, sendTcp, sendUdp } from "./lib/net/send.ts";
-import { env, homeDir, loginName } from "./lib/runtime.ts";
+import {
+  args as processArgs,
+  chmod,
+  env,
+  fileMode,
+  homeDir,
+  loginName,
+  readTextFile,
+  rename,
+  setExitCode,
+  writeErr,
+  writeOut,
+  writeTextFile,
+} from "./lib/runtime.ts";
 import { b64EncodePadded } from "./lib/spa/base64.ts";
 import { DIGESTS } from "./lib/spa/digest.ts";
 import { formatKeys, generateKeys } from "./lib/spa/keygen.ts";
@@ -48,8 +55,8 @@ export interface ClientIo {
 }
 
 const defaultIo: ClientIo = {
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
+  out: writeOut,
+  err: writeErr,
 };
 
 const PROGRAM = "fwknop-ts";
@@ -88,16 +95,17 @@ function rcPath(s: ClientSettings): string | undefined {
 }
 
 function loadRc(path: string, io: ClientIo): string {
-  if (!existsSync(path)) {
+  const mode = fileMode(path);
+  if (mode === undefined) {
     io.out(`[*] Creating initial rc file: ${path}.\n`);
-    writeFileSync(path, RC_TEMPLATE, { mode: 0o600 });
+    writeTextFile(path, RC_TEMPLATE, { mode: 0o600 });
     return RC_TEMPLATE;
   }
   try {
-    if ((statSync(path).mode & 0o077) !== 0) {
+    if ((mode & 0o077) !== 0) {
       io.err(`[-] file: ${path} permissions should only be user read/write (0600, -rw-------)\n`);
     }
-    return readFileSync(path, "utf8");
+    return readTextFile(path);
   } catch (e) {
     throw new RuntimeError(`Cannot read rc file '${path}': ${(e as Error).message}`);
   }
@@ -105,13 +113,14 @@ function loadRc(path: string, io: ClientIo): string {
 
 function writeRc(path: string, text: string): void {
   const tmp = `${path}.updated`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, path);
+  writeTextFile(tmp, text, { mode: 0o600 });
+  chmod(tmp, 0o600);
+  rename(tmp, path);
 }
 
 /** Picks a local source address for raw packets toward `dst`. */
-function localAddressToward(dst: string, port: number): Promise<string> {
+async function localAddressToward(dst: string, port: number): Promise<string> {
+  const { createSocket } = await import("node:dgram");
   return new Promise((resolve, reject) => {
     const sock = createSocket("udp4");
     sock.on("error", (e) => {
@@ -150,7 +159,7 @@ async function run(args: string[], io: ClientIo): Promise<number> {
     }
     let saved: string;
     try {
-      saved = readFileSync(runFile, "utf8").replace(/\n$/, "");
+      saved = readTextFile(runFile).replace(/\n$/, "");
     } catch (e) {
       throw new RuntimeError(`Cannot read args file '${runFile}': ${(e as Error).message}`);
     }
@@ -217,7 +226,7 @@ async function run(args: string[], io: ClientIo): Promise<number> {
       writeRc(rcFile, saveStanza(rcText, rcFile, stanzaName, updates, s.forceStanza));
       io.out(`[+] Wrote Rijndael and HMAC keys to rc file: ${rcFile}\n`);
     } else if (s.keyGenFile !== undefined) {
-      writeFileSync(s.keyGenFile, formatKeys(keys), { mode: 0o600 });
+      writeTextFile(s.keyGenFile, formatKeys(keys), { mode: 0o600 });
       io.out(`[+] Wrote Rijndael and HMAC keys to: ${s.keyGenFile}\n`);
     } else {
       io.out(formatKeys(keys));
@@ -266,6 +275,7 @@ async function run(args: string[], io: ClientIo): Promise<number> {
   if (s.sourceIp) allowIp = "0.0.0.0";
   else if (s.resolveIp && s.allowIp === undefined) {
     const url = s.resolveUrl ?? DEFAULT_RESOLVE_URL;
+    const { resolveExternalIp } = await import("./lib/net/external_ip.ts");
     allowIp = await resolveExternalIp(url, s.useWgetUserAgent ? undefined : ua, s.resolveHttpOnly);
     if (s.verbose > 0) io.out(`[+] Resolved external IP (via '${url}') as: ${allowIp}\n`);
   }
@@ -297,17 +307,14 @@ async function run(args: string[], io: ClientIo): Promise<number> {
 
   if (s.savePacket !== undefined) {
     try {
-      writeFileSync(s.savePacket, `${spa.wire}\n`, {
-        flag: s.savePacketAppend ? "a" : "w",
-        mode: 0o600,
-      });
+      writeTextFile(s.savePacket, `${spa.wire}\n`, { append: s.savePacketAppend, mode: 0o600 });
     } catch (e) {
       throw new RuntimeError(`Cannot write packet file '${s.savePacket}': ${(e as Error).message}`);
     }
   }
   if (!s.noSaveArgs && runFile !== undefined) {
     try {
-      writeFileSync(runFile, `fwknop ${args.map((a) => `${a} `).join("")}\n`, { mode: 0o600 });
+      writeTextFile(runFile, `fwknop ${args.map((a) => `${a} `).join("")}\n`, { mode: 0o600 });
     } catch (e) {
       io.err(`Could not write args file ${runFile}: ${(e as Error).message}\n`);
     }
@@ -327,6 +334,9 @@ async function run(args: string[], io: ClientIo): Promise<number> {
   if (s.test) {
     io.out(`${http !== undefined ? "Test" : "test"} mode enabled, SPA packet not actually sent.\n`);
   } else {
+    // Network modules load only when something is sent: -T stays fast.
+    const { resolveIPv4 } = await import("./lib/net/ip.ts");
+    const { sendRawSpa, sendTcp, sendUdp } = await import("./lib/net/send.ts");
     const ip = await resolveIPv4(http?.connectHost ?? host);
     if (http !== undefined) sent = await sendTcp(ip, http.connectPort, http.request, "http");
     else if (s.serverProto === "udp") sent = await sendUdp(ip, port, spa.wire);
@@ -391,5 +401,5 @@ export async function main(args: string[], io: ClientIo = defaultIo): Promise<nu
 }
 
 if (import.meta.main) {
-  process.exitCode = await main(process.argv.slice(2));
+  setExitCode(await main(processArgs()));
 }

@@ -1,13 +1,11 @@
 /**
  * The runtime seam: the only file that tells Deno from Node for process-level
- * things (environment, terminal, stdin, exit). Everything else imports from
- * here or uses `node:` built-ins that both runtimes provide.
+ * things (arguments, environment, terminal, files, output, exit). Under Deno
+ * it uses the `Deno` namespace directly, which starts much faster than the
+ * `node:` compatibility modules; under Node those modules are loaded here.
  *
  * @module
  */
-import { readFileSync, readSync } from "node:fs";
-import { homedir, userInfo } from "node:os";
-import process from "node:process";
 
 // deno-lint-ignore no-explicit-any
 const DenoNs: any = (globalThis as any).Deno;
@@ -15,10 +13,43 @@ const DenoNs: any = (globalThis as any).Deno;
 /** Whether we run under Deno. */
 export const isDeno: boolean = typeof DenoNs?.version?.deno === "string";
 
+// Node's modules, loaded only when not under Deno.
+// deno-lint-ignore no-explicit-any
+const node: { fs: any; os: any; process: any } | undefined = isDeno ? undefined : {
+  fs: await import("node:fs"),
+  os: await import("node:os"),
+  process: (await import("node:process")).default,
+};
+
+const enc = new TextEncoder();
+
+/** Command-line arguments without the runtime and script. */
+export function args(): string[] {
+  return isDeno ? [...DenoNs.args] : node!.process.argv.slice(2);
+}
+
+/** Sets the exit code the process ends with. */
+export function setExitCode(code: number): void {
+  if (isDeno) DenoNs.exitCode = code;
+  else node!.process.exitCode = code;
+}
+
+/** Writes text to standard output. */
+export function writeOut(text: string): void {
+  if (isDeno) DenoNs.stdout.writeSync(enc.encode(text));
+  else node!.process.stdout.write(text);
+}
+
+/** Writes text to standard error. */
+export function writeErr(text: string): void {
+  if (isDeno) DenoNs.stderr.writeSync(enc.encode(text));
+  else node!.process.stderr.write(text);
+}
+
 /** Reads an environment variable; `undefined` when unset or not permitted. */
 export function env(name: string): string | undefined {
   try {
-    return process.env[name];
+    return isDeno ? DenoNs.env.get(name) : node!.process.env[name];
   } catch {
     return undefined;
   }
@@ -28,44 +59,95 @@ export function env(name: string): string | undefined {
 export function homeDir(): string | undefined {
   const h = env("HOME");
   if (h !== undefined && h !== "") return h;
+  return node?.os.homedir();
+}
+
+/** The login name as fwknop picks it: LOGNAME, then USER. */
+export function loginName(): string | undefined {
+  return env("LOGNAME") || env("USER") ||
+    (node === undefined ? undefined : node.os.userInfo().username);
+}
+
+/** The effective user id, or `undefined` where the platform has none. */
+export function uid(): number | undefined {
+  return isDeno ? DenoNs.uid?.() ?? undefined : node!.process.getuid?.();
+}
+
+/** Whether standard input is a terminal. */
+export function stdinIsTerminal(): boolean {
+  return isDeno ? DenoNs.stdin.isTerminal() : Boolean(node!.process.stdin.isTTY);
+}
+
+/** Reads all of a file descriptor (0 for standard input) as text. */
+export function readFd(fd: number): string {
+  if (!isDeno) return node!.fs.readFileSync(fd, "utf8");
+  if (fd === 0) {
+    const chunks: Uint8Array[] = [];
+    const buf = new Uint8Array(4096);
+    for (;;) {
+      const n = DenoNs.stdin.readSync(buf);
+      if (n === null || n === 0) break;
+      chunks.push(buf.slice(0, n));
+    }
+    return new TextDecoder().decode(concat(chunks));
+  }
+  return DenoNs.readTextFileSync(`/proc/self/fd/${fd}`);
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return out;
+}
+
+/** Reads a text file. */
+export function readTextFile(path: string): string {
+  return isDeno ? DenoNs.readTextFileSync(path) : node!.fs.readFileSync(path, "utf8");
+}
+
+/** Writes (or appends to) a text file, creating it with `mode`. */
+export function writeTextFile(
+  path: string,
+  text: string,
+  opts: { mode?: number; append?: boolean } = {},
+): void {
+  if (isDeno) {
+    DenoNs.writeTextFileSync(path, text, { mode: opts.mode, append: opts.append ?? false });
+  } else node!.fs.writeFileSync(path, text, { mode: opts.mode, flag: opts.append ? "a" : "w" });
+}
+
+/** The permission bits of a file, or `undefined` when it does not exist. */
+export function fileMode(path: string): number | undefined {
   try {
-    return homedir();
+    return (isDeno ? DenoNs.statSync(path).mode : node!.fs.statSync(path).mode) ?? undefined;
   } catch {
     return undefined;
   }
 }
 
-/** The login name as fwknop picks it: LOGNAME, the passwd entry, USER. */
-export function loginName(): string | undefined {
-  const logname = env("LOGNAME");
-  if (logname) return logname;
-  try {
-    const u = userInfo().username;
-    if (u) return u;
-  } catch {
-    // fall through to USER
-  }
-  return env("USER") || undefined;
+/** Sets a file's permission bits. */
+export function chmod(path: string, mode: number): void {
+  if (isDeno) DenoNs.chmodSync(path, mode);
+  else node!.fs.chmodSync(path, mode);
 }
 
-/** The effective user id, or `undefined` where the platform has none. */
-export function uid(): number | undefined {
-  return typeof process.getuid === "function" ? process.getuid() : undefined;
-}
-
-/** Whether standard input is a terminal. */
-export function stdinIsTerminal(): boolean {
-  return isDeno ? DenoNs.stdin.isTerminal() : Boolean(process.stdin.isTTY);
-}
-
-/** Reads all of a file descriptor (0 for standard input) as text. */
-export function readFd(fd: number): string {
-  return readFileSync(fd, "utf8");
+/** Renames a file (atomically on one file system). */
+export function rename(from: string, to: string): void {
+  if (isDeno) DenoNs.renameSync(from, to);
+  else node!.fs.renameSync(from, to);
 }
 
 function setRaw(on: boolean): void {
   if (isDeno) DenoNs.stdin.setRaw(on);
-  else process.stdin.setRawMode?.(on);
+  else node!.process.stdin.setRawMode?.(on);
+}
+
+function readByte(buf: Uint8Array): number | null {
+  return isDeno ? DenoNs.stdin.readSync(buf) : node!.fs.readSync(0, buf, 0, 1, null);
 }
 
 /**
@@ -74,14 +156,14 @@ function setRaw(on: boolean): void {
  * @param prompt The prompt, written to standard error.
  * @returns The line typed, without its end.
  */
-export async function readSecret(prompt: string): Promise<string> {
-  process.stderr.write(prompt);
+export function readSecret(prompt: string): string {
+  writeErr(prompt);
   setRaw(true);
   const bytes: number[] = [];
   try {
     const buf = new Uint8Array(1);
     for (;;) {
-      const n = isDeno ? await DenoNs.stdin.read(buf) : readSync(0, buf, 0, 1, null);
+      const n = readByte(buf);
       if (n === null || n === 0) break;
       const b = buf[0]!;
       if (b === 3) throw new Error("Interrupted");
@@ -91,7 +173,7 @@ export async function readSecret(prompt: string): Promise<string> {
     }
   } finally {
     setRaw(false);
-    process.stderr.write("\n");
+    writeErr("\n");
   }
   return new TextDecoder().decode(new Uint8Array(bytes));
 }

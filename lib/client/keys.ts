@@ -5,9 +5,8 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
 import { RuntimeError, UsageError } from "../cli/errors.ts";
-import { readFd, readSecret, stdinIsTerminal } from "../runtime.ts";
+import { readFd, readSecret, readTextFile, stdinIsTerminal } from "../runtime.ts";
 import { b64Decode, isBase64Charset } from "../spa/base64.ts";
 import { MAX_HMAC_KEY_LEN } from "../spa/packet.ts";
 import { MAX_KEY_LEN } from "../spa/rijndael.ts";
@@ -26,7 +25,7 @@ const enc = new TextEncoder();
 export function keyFromFile(path: string, host: string | undefined): string | undefined {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readTextFile(path);
   } catch (e) {
     throw new RuntimeError(`Cannot read key file '${path}': ${(e as Error).message}`);
   }
@@ -62,7 +61,7 @@ async function prompt(what: string): Promise<string> {
         `(--key-hmac/--key-base64-hmac), -G, --stdin, --fd or a .fwknoprc stanza`,
     );
   }
-  return await readSecret(what === "encryption" ? "Enter encryption key: " : "Enter HMAC key: ");
+  return readSecret(what === "encryption" ? "Enter encryption key: " : "Enter HMAC key: ");
 }
 
 /**

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { getRandomValues } from "node:crypto";
 import { UsageError } from "../cli/errors.ts";
 import { checkIPv4, checkProtoPort } from "../spa/fields.ts";
 import { MessageType } from "../spa/message.ts";
@@ -25,7 +24,7 @@ export type MessageFields = Pick<
 
 /** A random port from 10000 to 65534, as fwknop's `-r` and `--nat-rand-port` pick. */
 export function randomPort(): number {
-  const v = getRandomValues(new Uint32Array(1))[0]!;
+  const v = crypto.getRandomValues(new Uint32Array(1))[0]!;
   return 10000 + (v % 55535);
 }
 

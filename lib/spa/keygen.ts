@@ -3,7 +3,6 @@
  *
  * @module
  */
-import { getRandomValues } from "node:crypto";
 import { b64EncodePadded } from "./base64.ts";
 import { DigestType } from "./digest.ts";
 import { MAX_HMAC_KEY_LEN } from "./packet.ts";
@@ -71,8 +70,8 @@ export function generateKeys(opts: KeyGenOptions = {}): GeneratedKeys {
     );
   }
   return {
-    key: getRandomValues(new Uint8Array(keyLen)),
-    hmacKey: getRandomValues(new Uint8Array(hmacKeyLen)),
+    key: crypto.getRandomValues(new Uint8Array(keyLen)),
+    hmacKey: crypto.getRandomValues(new Uint8Array(hmacKeyLen)),
   };
 }
 

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { getRandomValues } from "node:crypto";
 import { b64Decode, b64Encode, isBase64Charset } from "./base64.ts";
 import { constantTimeEqual, digestInfo, DigestType, hmacB64 } from "./digest.ts";
 import { encodeMessage, parseMessage, type SpaMessage } from "./message.ts";
@@ -144,7 +143,7 @@ function checkKeys(keys: SpaKeys): void {
 
 /** Makes fwknop's 16-digit random value from the platform CSPRNG. */
 export function randomValue(): string {
-  const digits = getRandomValues(new Uint8Array(32));
+  const digits = crypto.getRandomValues(new Uint8Array(32));
   let out = "";
   for (const d of digits) {
     if (d < 250) out += String(d % 10); // rejection sampling keeps digits uniform
@@ -202,7 +201,7 @@ export function encodeSpa(req: SpaRequest): EncodedSpa {
       new TextEncoder().encode(plaintext),
       req.key,
       mode,
-      req.salt ?? getRandomValues(new Uint8Array(SALT_LEN)),
+      req.salt ?? crypto.getRandomValues(new Uint8Array(SALT_LEN)),
     ),
   );
   let wire = full.slice(RIJNDAEL_PREFIX.length);

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createCipheriv, createDecipheriv, createHash, getRandomValues } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash } from "node:crypto";
 
 /** fwknop's encryption mode codes (`-M`, `ENCRYPTION_MODE`). */
 export const EncryptionMode = {
@@ -189,7 +189,7 @@ export function rijndaelEncrypt(
   plaintext: Uint8Array,
   pass: Uint8Array,
   mode: EncryptionMode,
-  salt: Uint8Array = getRandomValues(new Uint8Array(SALT_LEN)),
+  salt: Uint8Array = crypto.getRandomValues(new Uint8Array(SALT_LEN)),
 ): Uint8Array {
   if (pass.length < 1 || pass.length > MAX_KEY_LEN) {
     throw new RangeError(
