@@ -590,6 +590,24 @@ export const CLIENT_OPTIONS: readonly ClientOption[] = [
     apply: (s, v) => s.serverResolveIpv4 = flag(v),
   },
   {
+    long: "ipv4",
+    short: "4",
+    arg: false,
+    help: "Send over IPv4 (the only family fwknop 2.6 servers sniff).",
+    apply: (s) => s.serverResolveIpv4 = true,
+  },
+  {
+    long: "ipv6",
+    short: "6",
+    arg: false,
+    help: "Send over IPv6: refused, fwknop 2.6 servers only sniff IPv4.",
+    apply: () => {
+      throw new UsageError(
+        "IPv6 (-6) is not supported: fwknop 2.6 servers only sniff IPv4; use an IPv4 address for -D",
+      );
+    },
+  },
+  {
     long: "save-rc-stanza",
     arg: false,
     help: "Save this command line's settings as stanza -n (or -D) of ~/.fwknoprc.",
