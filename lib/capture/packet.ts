@@ -1,0 +1,29 @@
+/**
+ * What capture hands to the pipeline: the payload and the header facts.
+ *
+ * @module
+ */
+
+/** A candidate SPA packet. */
+export interface CapturedPacket {
+  /** The payload as text (bytes mapped 1:1 to char codes). */
+  payload: string;
+  /** IP-header source address (dotted quad). */
+  src: string;
+  /** IP-header destination address (0.0.0.0 in UDP-server mode, as fwknopd records it). */
+  dst: string;
+  /** IP protocol number (6 TCP, 17 UDP, 1 ICMP). */
+  proto: number;
+  /** Source port (0 for ICMP). */
+  sport: number;
+  /** Destination port (0 for ICMP). */
+  dport: number;
+}
+
+/** Something that yields captured packets until closed. */
+export interface PacketSource {
+  /** Packets as they arrive; ends when the source closes or runs dry (pcap files). */
+  packets(): AsyncIterable<CapturedPacket>;
+  /** Stops capturing; the iterator then ends. Idempotent. */
+  close(): void;
+}

@@ -1,0 +1,411 @@
+/**
+ * access.conf: stanzas that each start at a `SOURCE` line, with fwknopd's
+ * variables, defaults and start-up checks. Every mistake names the file, the
+ * line and the variable.
+ *
+ * @module
+ */
+import { b64Decode, isBase64Charset } from "../spa/base64.ts";
+import { type DigestType, DigestType as D, parseDigestName } from "../spa/digest.ts";
+import { EncryptionMode, legacyKey, parseModeName } from "../spa/rijndael.ts";
+import { type IpNet, parseNet } from "./ipnet.ts";
+import {
+  ConfigError,
+  type ConfLine,
+  folderFiles,
+  includePath,
+  lexConf,
+  type Origin,
+  readConf,
+} from "./lexer.ts";
+
+/** A `proto/port` entry of OPEN_PORTS / RESTRICT_PORTS. */
+export interface ProtoPort {
+  proto: "tcp" | "udp";
+  port: number;
+}
+
+/** One access stanza. */
+export interface AccessStanza {
+  /** 1-based position, as fwknopd numbers stanzas in logs. */
+  index: number;
+  origin: Origin;
+  source: IpNet[];
+  destination?: IpNet[];
+  openPorts?: ProtoPort[];
+  restrictPorts?: ProtoPort[];
+  key?: Uint8Array;
+  hmacKey?: Uint8Array;
+  hmacType: DigestType;
+  mode: EncryptionMode;
+  fwAccessTimeout: number;
+  maxFwTimeout: number;
+  /** Unix seconds after which the stanza is unusable. */
+  accessExpire?: number;
+  requireUsername?: string;
+  requireSourceAddress: boolean;
+  enableCmdExec: boolean;
+  enableCmdSudoExec: boolean;
+  cmdExecUser?: string;
+  cmdExecGroup?: string;
+  cmdSudoExecUser?: string;
+  cmdSudoExecGroup?: string;
+  cmdCycleOpen?: string;
+  cmdCycleClose?: string;
+  cmdCycleTimer?: number;
+  forceNat?: { ip: string; port: number };
+  forceSnat?: string;
+  forceMasquerade: boolean;
+  disableDnat: boolean;
+  forwardAll: boolean;
+  /** GnuPG settings are parsed; GnuPG decryption arrives with its own issue. */
+  gpg: Record<string, string>;
+  /** Raw text of the variables, for `-D`. */
+  raw: Map<string, string>;
+}
+
+const KEY_VARS = new Set(["KEY", "KEY_BASE64", "HMAC_KEY", "HMAC_KEY_BASE64", "GPG_DECRYPT_PW"]);
+const INCLUDE_KEYS_VARS = new Set([
+  "KEY",
+  "KEY_BASE64",
+  "HMAC_KEY",
+  "HMAC_KEY_BASE64",
+  "GPG_DECRYPT_ID",
+  "GPG_DECRYPT_PW",
+  "GPG_ALLOW_NO_PW",
+  "GPG_REQUIRE_SIG",
+  "GPG_DISABLE_SIG",
+  "GPG_IGNORE_SIG_VERIFY_ERROR",
+  "GPG_REMOTE_ID",
+  "GPG_FINGERPRINT_ID",
+]);
+const MAX_TIMEOUT = 8388608;
+
+function newStanza(index: number, origin: Origin): AccessStanza {
+  return {
+    index,
+    origin,
+    source: [],
+    hmacType: D.SHA256,
+    mode: EncryptionMode.CBC,
+    fwAccessTimeout: 30,
+    maxFwTimeout: 300,
+    requireSourceAddress: false,
+    enableCmdExec: false,
+    enableCmdSudoExec: false,
+    forceMasquerade: false,
+    disableDnat: false,
+    forwardAll: false,
+    gpg: {},
+    raw: new Map(),
+  };
+}
+
+const yes = (v: string) => /^[Yy]/.test(v);
+
+function nets(l: ConfLine): IpNet[] {
+  return l.value.split(",").map((e) => {
+    const n = parseNet(e);
+    if (typeof n === "string") throw new ConfigError(l, l.name, n);
+    return n;
+  });
+}
+
+function ports(l: ConfLine): ProtoPort[] {
+  return l.value.split(",").map((e) => {
+    const m = /^\s*(tcp|udp)\/(\d{1,5})\s*$/i.exec(e);
+    if (m === null || Number(m[2]) > 65535 || e.trim().length >= 33) {
+      throw new ConfigError(l, l.name, `"${e.trim()}" is not tcp/PORT or udp/PORT`);
+    }
+    return { proto: m[1]!.toLowerCase() as "tcp" | "udp", port: Number(m[2]) };
+  });
+}
+
+function int(l: ConfLine, min: number, max: number): number {
+  if (!/^\d+$/.test(l.value) || Number(l.value) < min || Number(l.value) > max) {
+    throw new ConfigError(l, l.name, `"${l.value}" is not a whole number from ${min} to ${max}`);
+  }
+  return Number(l.value);
+}
+
+function b64(l: ConfLine): Uint8Array {
+  const bytes = isBase64Charset(l.value) ? b64Decode(l.value) : undefined;
+  if (bytes === undefined || bytes.length === 0) throw new ConfigError(l, l.name, "is not base64");
+  return bytes;
+}
+
+function expireDate(l: ConfLine): number {
+  const m = /^(\d{2})\/(\d{2})\/(\d{4})$/.exec(l.value);
+  if (m === null) throw new ConfigError(l, l.name, `"${l.value}" is not MM/DD/YYYY`);
+  return Math.floor(new Date(Number(m[3]), Number(m[1]) - 1, Number(m[2])).getTime() / 1000);
+}
+
+/** Applies one variable to a stanza. Returns a warning for unknown names. */
+function setVar(s: AccessStanza, l: ConfLine): string | undefined {
+  const v = l.value;
+  if (v === "__CHANGEME__" && KEY_VARS.has(l.name)) {
+    throw new ConfigError(l, l.name, "still holds the placeholder __CHANGEME__; set a real key");
+  }
+  s.raw.set(l.name, v);
+  switch (l.name) {
+    case "DESTINATION":
+      s.destination = nets(l);
+      break;
+    case "OPEN_PORTS":
+      s.openPorts = ports(l);
+      break;
+    case "RESTRICT_PORTS":
+      s.restrictPorts = ports(l);
+      break;
+    case "KEY":
+      s.key = new TextEncoder().encode(v);
+      break;
+    case "KEY_BASE64":
+      s.key = b64(l);
+      break;
+    case "HMAC_KEY":
+      s.hmacKey = new TextEncoder().encode(v);
+      break;
+    case "HMAC_KEY_BASE64":
+      s.hmacKey = b64(l);
+      break;
+    case "HMAC_DIGEST_TYPE": {
+      const d = parseDigestName(v);
+      if (d === undefined) {
+        throw new ConfigError(
+          l,
+          l.name,
+          `"${v}" is not md5, sha1, sha256, sha384, sha512, sha3_256 or sha3_512`,
+        );
+      }
+      s.hmacType = d;
+      break;
+    }
+    case "ENCRYPTION_MODE": {
+      const m = parseModeName(v);
+      if (m === undefined) {
+        throw new ConfigError(
+          l,
+          l.name,
+          `"${v}" is not CBC, CTR, CFB, OFB, ECB, legacy or Asymmetric`,
+        );
+      }
+      s.mode = m;
+      break;
+    }
+    case "FW_ACCESS_TIMEOUT":
+      s.fwAccessTimeout = int(l, 0, MAX_TIMEOUT) || 30;
+      break;
+    case "MAX_FW_TIMEOUT":
+      s.maxFwTimeout = int(l, 0, MAX_TIMEOUT);
+      break;
+    case "ACCESS_EXPIRE":
+      s.accessExpire = expireDate(l);
+      break;
+    case "ACCESS_EXPIRE_EPOCH":
+      s.accessExpire = int(l, 0, Number.MAX_SAFE_INTEGER);
+      break;
+    case "REQUIRE_USERNAME":
+      s.requireUsername = v;
+      break;
+    case "REQUIRE_SOURCE_ADDRESS":
+    case "REQUIRE_SOURCE":
+      s.requireSourceAddress = yes(v);
+      break;
+    case "ENABLE_CMD_EXEC":
+      s.enableCmdExec = yes(v);
+      break;
+    case "ENABLE_CMD_SUDO_EXEC":
+      s.enableCmdSudoExec = yes(v);
+      break;
+    case "CMD_EXEC_USER":
+      s.cmdExecUser = v;
+      break;
+    case "CMD_EXEC_GROUP":
+      s.cmdExecGroup = v;
+      break;
+    case "CMD_SUDO_EXEC_USER":
+      s.cmdSudoExecUser = v;
+      break;
+    case "CMD_SUDO_EXEC_GROUP":
+      s.cmdSudoExecGroup = v;
+      break;
+    case "CMD_CYCLE_OPEN":
+      s.cmdCycleOpen = v;
+      break;
+    case "CMD_CYCLE_CLOSE":
+      s.cmdCycleClose = v;
+      break;
+    case "CMD_CYCLE_TIMER":
+      s.cmdCycleTimer = int(l, 1, MAX_TIMEOUT);
+      break;
+    case "FORCE_NAT": {
+      const m = /^(\S+)\s+(\d{1,5})$/.exec(v);
+      if (m === null || typeof parseNet(m[1]!) === "string" || Number(m[2]) > 65535) {
+        throw new ConfigError(l, l.name, `"${v}" is not "IP PORT"`);
+      }
+      s.forceNat = { ip: m[1]!, port: Number(m[2]) };
+      break;
+    }
+    case "FORCE_SNAT":
+      if (typeof parseNet(v) === "string") {
+        throw new ConfigError(l, l.name, `"${v}" is not an IPv4 address`);
+      }
+      s.forceSnat = v;
+      break;
+    case "FORCE_MASQUERADE":
+      s.forceMasquerade = yes(v);
+      break;
+    case "DISABLE_DNAT":
+      s.disableDnat = yes(v);
+      break;
+    case "FORWARD_ALL":
+      s.forwardAll = yes(v);
+      break;
+    default:
+      if (l.name.startsWith("GPG_")) {
+        s.gpg[l.name] = v;
+        break;
+      }
+      return `${l.file}:${l.line}: ignoring unknown access.conf variable ${l.name}`;
+  }
+  return undefined;
+}
+
+function validate(s: AccessStanza, warnings: string[]): void {
+  const where = s.origin;
+  const gpgOn = s.gpg.GPG_DECRYPT_PW !== undefined || yes(s.gpg.GPG_ALLOW_NO_PW ?? "N");
+  if (s.key === undefined && !gpgOn) {
+    throw new ConfigError(
+      where,
+      undefined,
+      `stanza #${s.index} (SOURCE ${
+        s.source.map((n) => n.text).join(",")
+      }) has no KEY, KEY_BASE64 or GnuPG decryption setting`,
+    );
+  }
+  if (gpgOn) {
+    warnings.push(
+      `${where.file}:${where.line}: stanza #${s.index}: GnuPG decryption is not supported yet by fwknopd-ts; GnuPG packets are refused`,
+    );
+  }
+  if (s.key !== undefined && s.key.length > 32) {
+    throw new ConfigError(
+      where,
+      "KEY",
+      `stanza #${s.index}: the key is ${s.key.length} bytes, at most 32 are allowed`,
+    );
+  }
+  if (s.mode === EncryptionMode.LEGACY && s.key !== undefined) s.key = legacyKey(s.key);
+  if (
+    s.key !== undefined && s.hmacKey !== undefined && s.key.length === s.hmacKey.length &&
+    s.key.every((b, i) => b === s.hmacKey![i])
+  ) {
+    throw new ConfigError(
+      where,
+      "HMAC_KEY",
+      `stanza #${s.index}: the encryption and HMAC keys must differ`,
+    );
+  }
+  if (s.hmacKey !== undefined && s.hmacKey.length > 128) {
+    throw new ConfigError(
+      where,
+      "HMAC_KEY",
+      `stanza #${s.index}: the HMAC key is longer than 128 bytes`,
+    );
+  }
+  if ((s.cmdCycleOpen === undefined) !== (s.cmdCycleClose === undefined)) {
+    throw new ConfigError(
+      where,
+      "CMD_CYCLE_OPEN",
+      `stanza #${s.index}: CMD_CYCLE_OPEN and CMD_CYCLE_CLOSE must be set together`,
+    );
+  }
+  if (s.cmdCycleOpen !== undefined && s.cmdCycleClose !== "NONE" && s.cmdCycleTimer === undefined) {
+    throw new ConfigError(
+      where,
+      "CMD_CYCLE_TIMER",
+      `stanza #${s.index}: CMD_CYCLE_TIMER is required with CMD_CYCLE_CLOSE`,
+    );
+  }
+  if (
+    (s.forceSnat !== undefined || s.forceMasquerade) && s.forceNat === undefined && !s.forwardAll
+  ) {
+    throw new ConfigError(
+      where,
+      "FORCE_SNAT",
+      `stanza #${s.index}: FORCE_SNAT and FORCE_MASQUERADE need FORCE_NAT or FORWARD_ALL`,
+    );
+  }
+  if (s.forwardAll && s.forceNat === undefined) s.forceNat = { ip: "0.0.0.0", port: 0 };
+}
+
+/** The result of loading access stanzas. */
+export interface AccessConfig {
+  stanzas: AccessStanza[];
+  warnings: string[];
+}
+
+/**
+ * Loads access.conf (or every `*.conf` of an access folder).
+ *
+ * @param paths Files to read in order.
+ * @returns The stanzas and warnings.
+ * @throws {ConfigError} naming file, line and variable for a bad line.
+ */
+export function loadAccess(paths: string[]): AccessConfig {
+  const stanzas: AccessStanza[] = [];
+  const warnings: string[] = [];
+  const parseFile = (path: string, depth: number, from?: Origin) => {
+    let cur: AccessStanza | undefined;
+    for (const l of lexConf(readConf(path, from), path)) {
+      if (l.name === "%include" || l.name === "%include_folder") {
+        if (depth >= 2) {
+          throw new ConfigError(l, l.name, "includes are nested more than two levels deep");
+        }
+        const target = includePath(l.value, path);
+        const files = l.name === "%include" ? [target] : folderFiles(target, l);
+        for (const f of files) parseFile(f, depth + 1, l);
+        cur = undefined;
+        continue;
+      }
+      if (l.name === "%include_keys") {
+        if (cur === undefined) throw new ConfigError(l, l.name, "must be inside a stanza");
+        for (
+          const k of lexConf(readConf(includePath(l.value, path), l), includePath(l.value, path))
+        ) {
+          if (INCLUDE_KEYS_VARS.has(k.name)) setVar(cur, k);
+        }
+        continue;
+      }
+      if (l.name === "SOURCE") {
+        cur = newStanza(stanzas.length + 1, l);
+        cur.source = nets(l);
+        cur.raw.set("SOURCE", l.value);
+        stanzas.push(cur);
+        continue;
+      }
+      if (cur === undefined) {
+        warnings.push(`${l.file}:${l.line}: ignoring ${l.name} before the first SOURCE line`);
+        continue;
+      }
+      const w = setVar(cur, l);
+      if (w !== undefined) warnings.push(w);
+    }
+  };
+  for (const p of paths) parseFile(p, 0);
+  if (stanzas.length === 0) {
+    throw new ConfigError(
+      { file: paths.join(", ") },
+      undefined,
+      "no access stanza (a SOURCE line starts one)",
+    );
+  }
+  for (const s of stanzas) validate(s, warnings);
+  return { stanzas, warnings };
+}
+
+/** Access files of a folder (`--access-folder`). */
+export function accessFolderFiles(dir: string): string[] {
+  return folderFiles(dir);
+}

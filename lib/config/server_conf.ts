@@ -1,0 +1,204 @@
+/**
+ * fwknopd.conf: every variable of fwknopd 2.6 with its default, its type and
+ * whether fwknopd-ts honours it yet. `$NAME` at the start of a value is
+ * replaced by another variable's value.
+ *
+ * @module
+ */
+import { ConfigError, type ConfLine, lexConf, readConf } from "./lexer.ts";
+
+type Kind = "bool" | "string" | { min: number; max: number };
+
+interface VarSpec {
+  def?: string;
+  kind: Kind;
+  /** Why it is not honoured, when it is not. */
+  unsupported?: string;
+}
+
+const I = (min: number, max: number): Kind => ({ min, max });
+const LATER = "not supported yet by fwknopd-ts";
+const OTHER_FW = "belongs to another firewall build (fwknopd-ts uses iptables here)";
+
+/** The variables, in fwknopd's -D order. */
+export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec>([
+  ["CONFIG_FILE", { kind: "string" }],
+  ["OVERRIDE_CONFIG", { kind: "string" }],
+  ["PCAP_INTF", { def: "eth0", kind: "string" }],
+  ["PCAP_FILE", { kind: "string" }],
+  ["ENABLE_PCAP_PROMISC", { def: "N", kind: "bool" }],
+  ["PCAP_FILTER", { def: "udp port 62201", kind: "string" }],
+  ["PCAP_DISPATCH_COUNT", { def: "100", kind: I(1, 8388608) }],
+  ["PCAP_LOOP_SLEEP", { def: "100000", kind: I(1, 8388608) }],
+  ["ENABLE_PCAP_ANY_DIRECTION", { def: "N", kind: "bool" }],
+  ["EXIT_AT_INTF_DOWN", { def: "Y", kind: "bool" }],
+  ["MAX_SNIFF_BYTES", { def: "1500", kind: I(1, 32768) }],
+  ["ENABLE_SPA_PACKET_AGING", { def: "Y", kind: "bool" }],
+  ["MAX_SPA_PACKET_AGE", { def: "120", kind: I(1, 100000) }],
+  ["ENABLE_DIGEST_PERSISTENCE", { def: "Y", kind: "bool" }],
+  ["RULES_CHECK_THRESHOLD", { def: "20", kind: I(0, 8388608) }],
+  ["CMD_EXEC_TIMEOUT", { kind: "string" }],
+  ["ENABLE_SPA_OVER_HTTP", { def: "N", kind: "bool" }],
+  ["ALLOW_ANY_USER_AGENT", { def: "N", kind: "bool" }],
+  ["ENABLE_TCP_SERVER", { def: "N", kind: "bool", unsupported: LATER }],
+  ["TCPSERV_PORT", { def: "62201", kind: I(1, 65535) }],
+  ["ENABLE_UDP_SERVER", { def: "N", kind: "bool" }],
+  ["UDPSERV_PORT", { def: "62201", kind: I(1, 65535) }],
+  ["UDPSERV_SELECT_TIMEOUT", { def: "500000", kind: I(1, 8388608) }],
+  ["LOCALE", { kind: "string" }],
+  ["SYSLOG_IDENTITY", { def: "fwknopd", kind: "string" }],
+  ["SYSLOG_FACILITY", { def: "LOG_DAEMON", kind: "string" }],
+  ["ENABLE_X_FORWARDED_FOR", { def: "N", kind: "bool" }],
+  ["ENABLE_DESTINATION_RULE", { def: "N", kind: "bool" }],
+  ["ENABLE_RULE_PREPEND", { def: "N", kind: "bool" }],
+  ["ENABLE_NAT_DNS", { def: "Y", kind: "bool" }],
+  ["ENABLE_IPT_FORWARDING", { def: "N", kind: "bool" }],
+  ["ENABLE_IPT_LOCAL_NAT", { def: "N", kind: "bool" }],
+  ["ENABLE_IPT_SNAT", { def: "N", kind: "bool" }],
+  ["SNAT_TRANSLATE_IP", { kind: "string" }],
+  ["ENABLE_IPT_OUTPUT", { def: "N", kind: "bool" }],
+  ["FLUSH_IPT_AT_INIT", { def: "Y", kind: "bool" }],
+  ["FLUSH_IPT_AT_EXIT", { def: "Y", kind: "bool" }],
+  ["IPT_INPUT_ACCESS", { def: "ACCEPT, filter, INPUT, 1, FWKNOP_INPUT, 1", kind: "string" }],
+  ["IPT_OUTPUT_ACCESS", { def: "ACCEPT, filter, OUTPUT, 1, FWKNOP_OUTPUT, 1", kind: "string" }],
+  ["IPT_FORWARD_ACCESS", { def: "ACCEPT, filter, FORWARD, 1, FWKNOP_FORWARD, 1", kind: "string" }],
+  ["IPT_DNAT_ACCESS", { def: "DNAT, nat, PREROUTING, 1, FWKNOP_PREROUTING, 1", kind: "string" }],
+  ["IPT_SNAT_ACCESS", { def: "SNAT, nat, POSTROUTING, 1, FWKNOP_POSTROUTING, 1", kind: "string" }],
+  ["IPT_MASQUERADE_ACCESS", {
+    def: "MASQUERADE, nat, POSTROUTING, 1, FWKNOP_MASQUERADE, 1",
+    kind: "string",
+  }],
+  ["ENABLE_IPT_COMMENT_CHECK", { def: "Y", kind: "bool" }],
+  ["ENABLE_FIREWD_FORWARDING", { kind: "bool", unsupported: OTHER_FW }],
+  ["ENABLE_FIREWD_LOCAL_NAT", { kind: "bool", unsupported: OTHER_FW }],
+  ["ENABLE_FIREWD_SNAT", { kind: "bool", unsupported: OTHER_FW }],
+  ["ENABLE_FIREWD_OUTPUT", { kind: "bool", unsupported: OTHER_FW }],
+  ["FLUSH_FIREWD_AT_INIT", { kind: "bool", unsupported: OTHER_FW }],
+  ["FLUSH_FIREWD_AT_EXIT", { kind: "bool", unsupported: OTHER_FW }],
+  ["FIREWD_INPUT_ACCESS", { kind: "string", unsupported: OTHER_FW }],
+  ["FIREWD_OUTPUT_ACCESS", { kind: "string", unsupported: OTHER_FW }],
+  ["FIREWD_FORWARD_ACCESS", { kind: "string", unsupported: OTHER_FW }],
+  ["FIREWD_DNAT_ACCESS", { kind: "string", unsupported: OTHER_FW }],
+  ["FIREWD_SNAT_ACCESS", { kind: "string", unsupported: OTHER_FW }],
+  ["FIREWD_MASQUERADE_ACCESS", { kind: "string", unsupported: OTHER_FW }],
+  ["ENABLE_FIREWD_COMMENT_CHECK", { kind: "bool", unsupported: OTHER_FW }],
+  ["IPFW_START_RULE_NUM", { kind: "string", unsupported: OTHER_FW }],
+  ["IPFW_MAX_RULES", { kind: "string", unsupported: OTHER_FW }],
+  ["IPFW_ACTIVE_SET_NUM", { kind: "string", unsupported: OTHER_FW }],
+  ["IPFW_EXPIRE_SET_NUM", { kind: "string", unsupported: OTHER_FW }],
+  ["IPFW_EXPIRE_PURGE_INTERVAL", { kind: "string", unsupported: OTHER_FW }],
+  ["IPFW_ADD_CHECK_STATE", { kind: "string", unsupported: OTHER_FW }],
+  ["FLUSH_IPFW_AT_INIT", { kind: "string", unsupported: OTHER_FW }],
+  ["FLUSH_IPFW_AT_EXIT", { kind: "string", unsupported: OTHER_FW }],
+  ["PF_ANCHOR_NAME", { kind: "string", unsupported: OTHER_FW }],
+  ["PF_EXPIRE_INTERVAL", { kind: "string", unsupported: OTHER_FW }],
+  ["ENABLE_NFQ_CAPTURE", { def: "N", kind: "bool", unsupported: LATER }],
+  ["NFQ_INTERFACE", { kind: "string", unsupported: LATER }],
+  ["NFQ_PORT", { kind: "string", unsupported: LATER }],
+  ["NFQ_TABLE", { kind: "string", unsupported: LATER }],
+  ["NFQ_CHAIN", { kind: "string", unsupported: LATER }],
+  ["NFQ_QUEUE_NUMBER", { kind: "string", unsupported: LATER }],
+  ["NFQ_LOOP_SLEEP", { kind: "string", unsupported: LATER }],
+  ["FWKNOP_RUN_DIR", { def: "/run/fwknop", kind: "string" }],
+  ["FWKNOP_CONF_DIR", { def: "/etc/fwknop", kind: "string" }],
+  ["ACCESS_FILE", { def: "$FWKNOP_CONF_DIR/access.conf", kind: "string" }],
+  ["ACCESS_FOLDER", { kind: "string" }],
+  ["FWKNOP_PID_FILE", { def: "$FWKNOP_RUN_DIR/fwknopd.pid", kind: "string" }],
+  ["DIGEST_FILE", { def: "$FWKNOP_RUN_DIR/digest.cache", kind: "string" }],
+  ["GPG_HOME_DIR", { def: "/root/.gnupg", kind: "string" }],
+  ["GPG_EXE", { def: "/usr/bin/gpg", kind: "string" }],
+  ["SUDO_EXE", { def: "/usr/bin/sudo", kind: "string" }],
+  ["FIREWALL_EXE", { def: "/usr/sbin/iptables", kind: "string" }],
+  ["VERBOSE", { def: "0", kind: I(0, 100) }],
+]);
+
+/** A parsed fwknopd.conf. */
+export class ServerConfig {
+  readonly #values = new Map<string, string>();
+  /** Warnings for the log (unknown or unsupported variables). */
+  readonly warnings: string[] = [];
+
+  /** The raw value, `$VAR` expanded, or `undefined` when unset. */
+  get(name: string): string | undefined {
+    const v = this.#values.get(name) ?? SERVER_VARS.get(name)?.def;
+    if (v === undefined) return undefined;
+    return this.#expand(v, 0);
+  }
+
+  #expand(v: string, depth: number): string {
+    const m = /^\$([A-Z_]+)(.*)$/.exec(v);
+    if (m === null || depth > 8) return v;
+    const inner = this.#values.get(m[1]!) ?? SERVER_VARS.get(m[1]!)?.def;
+    return inner === undefined ? v : this.#expand(inner, depth + 1) + m[2];
+  }
+
+  /** A boolean variable (`Y`/`y` is true). */
+  bool(name: string): boolean {
+    return /^[Yy]/.test(this.get(name) ?? "N");
+  }
+
+  /** An integer variable (ranges were checked at load). */
+  int(name: string): number {
+    return Number(this.get(name));
+  }
+
+  /** Sets a value from the command line (already validated by the caller). */
+  set(name: string, value: string): void {
+    this.#values.set(name, value);
+  }
+
+  /** Whether the file set the variable. */
+  has(name: string): boolean {
+    return this.#values.has(name);
+  }
+
+  /** Applies lexed lines, checking names and ranges. */
+  apply(lines: ConfLine[]): void {
+    for (const l of lines) {
+      const spec = SERVER_VARS.get(l.name);
+      if (spec === undefined) {
+        this.warnings.push(`${l.file}:${l.line}: ignoring unknown variable ${l.name}`);
+        continue;
+      }
+      if (typeof spec.kind === "object") {
+        const expanded = this.#expand(l.value, 0);
+        const n = Number(expanded);
+        if (!/^\d+$/.test(expanded) || n < spec.kind.min || n > spec.kind.max) {
+          throw new ConfigError(
+            l,
+            l.name,
+            `"${l.value}" is not a whole number from ${spec.kind.min} to ${spec.kind.max}`,
+          );
+        }
+      }
+      if (spec.unsupported !== undefined && !(spec.kind === "bool" && !/^[Yy]/.test(l.value))) {
+        this.warnings.push(
+          `${l.file}:${l.line}: ${l.name} is ${spec.unsupported}; it has no effect`,
+        );
+      }
+      this.#values.set(l.name, l.value);
+    }
+  }
+
+  /** Every variable and its value, for `-D`. */
+  entries(): [string, string | undefined][] {
+    return [...SERVER_VARS.keys()].map((k) => [k, this.get(k)]);
+  }
+}
+
+/**
+ * Loads fwknopd.conf and any override files.
+ *
+ * @param path The main file.
+ * @param overrides Files applied after it, in order.
+ * @returns The configuration.
+ * @throws {ConfigError} naming file, line and variable for a bad line.
+ */
+export function loadServerConfig(path: string, overrides: string[] = []): ServerConfig {
+  const c = new ServerConfig();
+  c.apply(lexConf(readConf(path), path));
+  for (const o of overrides) c.apply(lexConf(readConf(o), o));
+  c.set("CONFIG_FILE", path);
+  if (overrides.length > 0) c.set("OVERRIDE_CONFIG", overrides.join(","));
+  return c;
+}

@@ -1,0 +1,143 @@
+/**
+ * The replay cache as fwknopd keeps it: one line per accepted packet in
+ * `DIGEST_FILE`, loaded at start and appended to (and flushed to disk)
+ * before any grant is made, so a replay is caught even after a restart.
+ *
+ * @module
+ */
+import {
+  closeSync,
+  existsSync,
+  fdatasyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from "node:fs";
+import { createHash } from "node:crypto";
+import { b64Encode } from "../spa/base64.ts";
+
+/** What fwknopd records with each digest. */
+export interface ReplayEntry {
+  proto: number;
+  srcIp: string;
+  srcPort: number;
+  dstIp: string;
+  dstPort: number;
+  /** Unix seconds. */
+  time: number;
+}
+
+/** A replay cache: `has` before processing, `add` before granting. */
+export interface ReplayCache {
+  /** The entry for a digest, if seen before. */
+  get(digest: string): ReplayEntry | undefined;
+  /** Records a digest durably. */
+  add(digest: string, entry: ReplayEntry): void;
+  /** Number of entries. */
+  readonly size: number;
+  /** Releases the file. */
+  close(): void;
+}
+
+/** fwknopd's replay key: unpadded base64 of SHA-256 over the whole payload. */
+export function replayDigest(payload: string): string {
+  return b64Encode(new Uint8Array(createHash("sha256").update(payload).digest()));
+}
+
+const HEADER = "# <digest> <proto> <src_ip> <src_port> <dst_ip> <dst_port> <time>\n";
+
+/** Parses a digest file's text; bad lines are reported, not fatal. */
+export function parseDigestFile(
+  text: string,
+): { entries: Map<string, ReplayEntry>; bad: number[] } {
+  const entries = new Map<string, ReplayEntry>();
+  const bad: number[] = [];
+  for (const [i, line] of text.split("\n").entries()) {
+    if (line === "" || line.startsWith("#")) continue;
+    const f = line.trim().split(/\s+/);
+    if (
+      f.length !== 7 || !/^[A-Za-z0-9+/]{43}$/.test(f[0]!) ||
+      f.slice(1).some((x, j) => j !== 1 && j !== 3 && !/^\d+$/.test(x))
+    ) {
+      bad.push(i + 1);
+      continue;
+    }
+    entries.set(f[0]!, {
+      proto: Number(f[1]),
+      srcIp: f[2]!,
+      srcPort: Number(f[3]),
+      dstIp: f[4]!,
+      dstPort: Number(f[5]),
+      time: Number(f[6]),
+    });
+  }
+  return { entries, bad };
+}
+
+/** The file-backed cache in fwknopd's format. */
+export class FileReplayCache implements ReplayCache {
+  readonly #entries: Map<string, ReplayEntry>;
+  readonly #fd: number;
+  /** Line numbers that could not be read at load. */
+  readonly badLines: number[];
+
+  private constructor(entries: Map<string, ReplayEntry>, fd: number, bad: number[]) {
+    this.#entries = entries;
+    this.#fd = fd;
+    this.badLines = bad;
+  }
+
+  /**
+   * Opens (or creates) the digest file.
+   *
+   * @param path `DIGEST_FILE`.
+   * @param rotate Rename an existing file to `<path>-old` first (`--rotate-digest-cache`).
+   */
+  static open(path: string, rotate = false): FileReplayCache {
+    if (rotate && existsSync(path)) renameSync(path, `${path}-old`);
+    let entries = new Map<string, ReplayEntry>();
+    let bad: number[] = [];
+    const exists = existsSync(path);
+    if (exists) ({ entries, bad } = parseDigestFile(readFileSync(path, "utf8")));
+    const fd = openSync(path, "a", 0o600);
+    if (!exists) writeSync(fd, HEADER);
+    return new FileReplayCache(entries, fd, bad);
+  }
+
+  get(digest: string): ReplayEntry | undefined {
+    return this.#entries.get(digest);
+  }
+
+  add(digest: string, e: ReplayEntry): void {
+    this.#entries.set(digest, e);
+    writeSync(
+      this.#fd,
+      `${digest} ${e.proto} ${e.srcIp} ${e.srcPort} ${e.dstIp} ${e.dstPort} ${e.time}\n`,
+    );
+    fdatasyncSync(this.#fd);
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  close(): void {
+    closeSync(this.#fd);
+  }
+}
+
+/** An in-memory cache for tests and for ENABLE_DIGEST_PERSISTENCE N. */
+export class MemoryReplayCache implements ReplayCache {
+  readonly #entries = new Map<string, ReplayEntry>();
+  get(digest: string): ReplayEntry | undefined {
+    return this.#entries.get(digest);
+  }
+  add(digest: string, e: ReplayEntry): void {
+    this.#entries.set(digest, e);
+  }
+  get size(): number {
+    return this.#entries.size;
+  }
+  close(): void {}
+}
