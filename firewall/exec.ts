@@ -1,0 +1,60 @@
+/**
+ * The one argv runner for firewall and command execution: never a shell.
+ * Under Deno it uses `Deno.Command`; under Node `node:child_process`.
+ *
+ * @module
+ */
+import { isDeno } from "../lib/runtime.ts";
+
+/** What a command did. */
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs argv and collects its exit code and output. */
+export type Runner = (
+  argv: readonly string[],
+  opts?: { timeoutMs?: number },
+) => Promise<ExecResult>;
+
+const dec = new TextDecoder();
+
+/**
+ * Runs a command given as an argv array (no shell, no word splitting).
+ *
+ * @param argv The program and its arguments.
+ * @param opts Optional timeout in milliseconds.
+ * @returns Exit code and output; a program that cannot start gives code 127.
+ */
+export const run: Runner = async (argv, opts = {}) => {
+  if (argv.length === 0) throw new TypeError("Cannot run an empty command");
+  if (isDeno) {
+    try {
+      // deno-lint-ignore no-explicit-any
+      const D = (globalThis as any).Deno;
+      const r = await new D.Command(argv[0]!, {
+        args: argv.slice(1),
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+        ...(opts.timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(opts.timeoutMs) }),
+      }).output();
+      return { code: r.code, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
+    } catch (e) {
+      return { code: 127, stdout: "", stderr: (e as Error).message };
+    }
+  }
+  const { execFile } = await import("node:child_process");
+  return await new Promise((resolve) => {
+    execFile(argv[0]!, argv.slice(1), { timeout: opts.timeoutMs }, (err, stdout, stderr) => {
+      const code = err === null
+        ? 0
+        : typeof (err as { code?: unknown }).code === "number"
+        ? (err as { code: number }).code
+        : 127;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) || (err?.message ?? "") });
+    });
+  });
+};
