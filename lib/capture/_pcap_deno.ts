@@ -1,0 +1,186 @@
+/**
+ * libpcap through Deno's FFI (`--allow-ffi`): live capture on an interface
+ * or reading a pcap file, with a BPF filter and inbound-only direction.
+ * `pcap_next_ex` runs as a non-blocking FFI call, so the event loop (timers,
+ * signals) keeps running while we wait for packets.
+ *
+ * @module
+ */
+import { decodeFrame } from "./decode.ts";
+import type { CapturedPacket, PacketSource } from "./packet.ts";
+
+// deno-lint-ignore no-explicit-any
+const D: any = (globalThis as any).Deno;
+
+const SYMBOLS = {
+  pcap_create: { parameters: ["buffer", "buffer"], result: "pointer" },
+  pcap_open_offline: { parameters: ["buffer", "buffer"], result: "pointer" },
+  pcap_set_snaplen: { parameters: ["pointer", "i32"], result: "i32" },
+  pcap_set_promisc: { parameters: ["pointer", "i32"], result: "i32" },
+  pcap_set_timeout: { parameters: ["pointer", "i32"], result: "i32" },
+  pcap_set_immediate_mode: { parameters: ["pointer", "i32"], result: "i32" },
+  pcap_activate: { parameters: ["pointer"], result: "i32" },
+  pcap_compile: { parameters: ["pointer", "buffer", "buffer", "i32", "u32"], result: "i32" },
+  pcap_setfilter: { parameters: ["pointer", "buffer"], result: "i32" },
+  pcap_freecode: { parameters: ["buffer"], result: "void" },
+  pcap_setdirection: { parameters: ["pointer", "i32"], result: "i32" },
+  pcap_datalink: { parameters: ["pointer"], result: "i32" },
+  pcap_next_ex: { parameters: ["pointer", "buffer", "buffer"], result: "i32", nonblocking: true },
+  pcap_geterr: { parameters: ["pointer"], result: "pointer" },
+  pcap_close: { parameters: ["pointer"], result: "void" },
+  pcap_lib_version: { parameters: [], result: "pointer" },
+} as const;
+
+const PCAP_ERRBUF_SIZE = 256;
+const PCAP_D_IN = 1;
+const PCAP_NETMASK_UNKNOWN = 0xffffffff;
+const READ_TIMEOUT_MS = 200;
+const BPF_PROGRAM_SIZE = 16;
+
+// deno-lint-ignore no-explicit-any
+let lib: any;
+
+function pcap() {
+  if (lib === undefined) {
+    let last: unknown;
+    for (const name of ["libpcap.so.0.8", "libpcap.so.1", "libpcap.so"]) {
+      try {
+        lib = D.dlopen(name, SYMBOLS).symbols;
+        break;
+      } catch (e) {
+        last = e;
+      }
+    }
+    if (lib === undefined) {
+      throw new Error(
+        `Cannot load libpcap (install libpcap0.8; run Deno with --allow-ffi): ${
+          (last as Error).message
+        }`,
+      );
+    }
+  }
+  return lib;
+}
+
+const cstr = (s: string) => new TextEncoder().encode(s + "\0");
+
+function errText(buf: Uint8Array): string {
+  const end = buf.indexOf(0);
+  return new TextDecoder().decode(buf.subarray(0, end < 0 ? buf.length : end));
+}
+
+// deno-lint-ignore no-explicit-any
+function handleErr(p: any): string {
+  return new D.UnsafePointerView(pcap().pcap_geterr(p)).getCString();
+}
+
+/** The libpcap version string, or an error message. */
+export function pcapVersion(): string {
+  return new D.UnsafePointerView(pcap().pcap_lib_version()).getCString();
+}
+
+/** Options for opening a capture. */
+export interface PcapOptions {
+  /** Interface name for live capture. */
+  intf?: string;
+  /** A pcap file to read instead. */
+  file?: string;
+  /** BPF filter text. */
+  filter: string;
+  promisc: boolean;
+  snaplen: number;
+  /** Also see outbound packets. */
+  anyDirection: boolean;
+}
+
+/** A libpcap capture. */
+export class PcapSource implements PacketSource {
+  // deno-lint-ignore no-explicit-any
+  readonly #p: any;
+  readonly #link: number;
+  readonly #offline: boolean;
+  #closed = false;
+
+  private constructor(p: unknown, offline: boolean) {
+    this.#p = p;
+    this.#offline = offline;
+    this.#link = pcap().pcap_datalink(p);
+  }
+
+  /**
+   * Opens a live capture or a file and applies the filter.
+   *
+   * @throws {Error} with libpcap's message when opening or filtering fails.
+   */
+  static open(o: PcapOptions): PcapSource {
+    const l = pcap();
+    const err = new Uint8Array(PCAP_ERRBUF_SIZE);
+    let p;
+    if (o.file !== undefined) {
+      p = l.pcap_open_offline(cstr(o.file), err);
+      if (p === null) throw new Error(`Cannot open pcap file "${o.file}": ${errText(err)}`);
+    } else {
+      const intf = o.intf ?? "any";
+      p = l.pcap_create(cstr(intf), err);
+      if (p === null) throw new Error(`Cannot capture on "${intf}": ${errText(err)}`);
+      l.pcap_set_snaplen(p, o.snaplen);
+      l.pcap_set_promisc(p, o.promisc ? 1 : 0);
+      l.pcap_set_timeout(p, READ_TIMEOUT_MS);
+      l.pcap_set_immediate_mode(p, 1);
+      const rc = l.pcap_activate(p);
+      if (rc < 0) {
+        const msg = handleErr(p);
+        l.pcap_close(p);
+        throw new Error(`Cannot capture on "${intf}": ${msg}`);
+      }
+      if (!o.anyDirection) l.pcap_setdirection(p, PCAP_D_IN);
+    }
+    const prog = new Uint8Array(BPF_PROGRAM_SIZE);
+    if (l.pcap_compile(p, prog, cstr(o.filter), 1, PCAP_NETMASK_UNKNOWN) !== 0) {
+      const msg = handleErr(p);
+      l.pcap_close(p);
+      throw new Error(`Cannot use pcap filter "${o.filter}": ${msg}`);
+    }
+    const set = l.pcap_setfilter(p, prog);
+    l.pcap_freecode(prog);
+    if (set !== 0) {
+      const msg = handleErr(p);
+      l.pcap_close(p);
+      throw new Error(`Cannot set pcap filter "${o.filter}": ${msg}`);
+    }
+    return new PcapSource(p, o.file !== undefined);
+  }
+
+  async *packets(): AsyncIterable<CapturedPacket> {
+    const l = pcap();
+    const hdrPtr = new BigUint64Array(1);
+    const dataPtr = new BigUint64Array(1);
+    try {
+      while (!this.#closed) {
+        const rc: number = await l.pcap_next_ex(this.#p, hdrPtr, dataPtr);
+        if (this.#closed) break;
+        if (rc === 0) continue; // read timeout: loop to notice close()
+        if (rc === -2) break; // end of file
+        if (rc < 0) throw new Error(`pcap capture failed: ${handleErr(this.#p)}`);
+        const hdr = new D.UnsafePointerView(D.UnsafePointer.create(hdrPtr[0]!));
+        const caplen: number = hdr.getUint32(16);
+        const frame = new Uint8Array(caplen);
+        new D.UnsafePointerView(D.UnsafePointer.create(dataPtr[0]!)).copyInto(frame);
+        const pkt = decodeFrame(this.#link, frame);
+        if (pkt !== undefined) yield pkt;
+      }
+    } finally {
+      this.#closed = true;
+      l.pcap_close(this.#p);
+    }
+  }
+
+  /** Whether this reads a file. */
+  get offline(): boolean {
+    return this.#offline;
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+}

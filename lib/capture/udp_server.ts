@@ -1,0 +1,77 @@
+/**
+ * UDP-server mode (`-U`, `ENABLE_UDP_SERVER`): a plain socket instead of
+ * libpcap. Like fwknopd, the destination is recorded as 0.0.0.0.
+ *
+ * @module
+ */
+import { createSocket, type Socket } from "node:dgram";
+import type { CapturedPacket, PacketSource } from "./packet.ts";
+
+const MAX_QUEUE = 4096;
+
+/** Datagrams received on a UDP port. */
+export class UdpServerSource implements PacketSource {
+  readonly #sock: Socket;
+  readonly #queue: CapturedPacket[] = [];
+  #wake?: () => void;
+  #closed = false;
+  /** Datagrams dropped because the queue was full. */
+  dropped = 0;
+
+  private constructor(sock: Socket) {
+    this.#sock = sock;
+    const latin1 = new TextDecoder("latin1");
+    sock.on("message", (msg, rinfo) => {
+      if (this.#queue.length >= MAX_QUEUE) {
+        this.dropped++;
+        return;
+      }
+      this.#queue.push({
+        payload: latin1.decode(msg),
+        src: rinfo.address,
+        dst: "0.0.0.0",
+        proto: 17,
+        sport: rinfo.port,
+        dport: sock.address().port,
+      });
+      this.#wake?.();
+    });
+  }
+
+  /** Binds `address:port` and starts receiving. */
+  static async open(port: number, address = "0.0.0.0"): Promise<UdpServerSource> {
+    const sock = createSocket("udp4");
+    await new Promise<void>((resolve, reject) => {
+      sock.once("error", reject);
+      sock.bind(port, address, () => {
+        sock.off("error", reject);
+        resolve();
+      });
+    });
+    return new UdpServerSource(sock);
+  }
+
+  /** The bound port. */
+  get port(): number {
+    return this.#sock.address().port;
+  }
+
+  async *packets(): AsyncIterable<CapturedPacket> {
+    while (!this.#closed) {
+      const p = this.#queue.shift();
+      if (p !== undefined) {
+        yield p;
+        continue;
+      }
+      await new Promise<void>((r) => this.#wake = r);
+      this.#wake = undefined;
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#sock.close();
+    this.#wake?.();
+  }
+}
