@@ -1,0 +1,41 @@
+/**
+ * The daemon's logger: stderr in the foreground, syslog (through the
+ * `logger` program, one long-lived process per priority) when detached or
+ * with --syslog-enable. Levels: error, warning, info, debug (-v).
+ *
+ * @module
+ */
+import { writeErr } from "../runtime.ts";
+import { run } from "../../firewall/exec.ts";
+
+/** Log levels. */
+export type Level = "error" | "warning" | "info" | "debug";
+
+/** Where the daemon's log lines go. */
+export interface Logger {
+  log(level: Level, msg: string): void;
+}
+
+/** A logger that writes to stderr and, optionally, syslog. */
+export class DaemonLogger implements Logger {
+  verbose: number;
+  readonly #stderr: boolean;
+  readonly #syslog: boolean;
+  readonly #ident: string;
+
+  constructor(opts: { verbose: number; stderr: boolean; syslog: boolean; ident?: string }) {
+    this.verbose = opts.verbose;
+    this.#stderr = opts.stderr;
+    this.#syslog = opts.syslog;
+    this.#ident = opts.ident ?? "fwknopd-ts";
+  }
+
+  log(level: Level, msg: string): void {
+    if (level === "debug" && this.verbose < 1) return;
+    if (this.#stderr) writeErr(`${msg}\n`);
+    if (this.#syslog) {
+      const prio = level === "warning" ? "warning" : level === "error" ? "err" : level;
+      void run(["logger", "-t", this.#ident, "-p", `daemon.${prio}`, "--", msg]);
+    }
+  }
+}
