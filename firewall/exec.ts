@@ -28,7 +28,10 @@ const dec = new TextDecoder();
  * @param opts Optional timeout in milliseconds.
  * @returns Exit code and output; a program that cannot start gives code 127.
  */
-export const run: Runner = async (argv, opts = {}) => {
+export const run: Runner = async (
+  argv: readonly string[],
+  opts: { timeoutMs?: number } = {},
+): Promise<ExecResult> => {
   if (argv.length === 0) throw new TypeError("Cannot run an empty command");
   if (isDeno) {
     try {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type Background, Netns } from "./netns.ts";
+import type { Background, Netns } from "./netns.ts";
 
 /** A running stock fwknopd and its files. */
 export interface StockServer {

@@ -28,6 +28,7 @@ const SYMBOLS = {
   pcap_next_ex: { parameters: ["pointer", "buffer", "buffer"], result: "i32", nonblocking: true },
   pcap_geterr: { parameters: ["pointer"], result: "pointer" },
   pcap_close: { parameters: ["pointer"], result: "void" },
+  pcap_breakloop: { parameters: ["pointer"], result: "void" },
   pcap_lib_version: { parameters: [], result: "pointer" },
 } as const;
 
@@ -160,7 +161,7 @@ export class PcapSource implements PacketSource {
         const rc: number = await l.pcap_next_ex(this.#p, hdrPtr, dataPtr);
         if (this.#closed) break;
         if (rc === 0) continue; // read timeout: loop to notice close()
-        if (rc === -2) break; // end of file
+        if (rc === -2) break; // end of file, or pcap_breakloop
         if (rc < 0) throw new Error(`pcap capture failed: ${handleErr(this.#p)}`);
         const hdr = new D.UnsafePointerView(D.UnsafePointer.create(hdrPtr[0]!));
         const caplen: number = hdr.getUint32(16);
@@ -181,6 +182,9 @@ export class PcapSource implements PacketSource {
   }
 
   close(): void {
+    if (this.#closed) return;
     this.#closed = true;
+    // Wakes a pending pcap_next_ex (libpcap 1.10 signals its poll through an eventfd).
+    pcap().pcap_breakloop(this.#p);
   }
 }

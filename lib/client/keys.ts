@@ -54,7 +54,7 @@ function checkLen(what: string, key: Uint8Array, max: number): Uint8Array {
   return key;
 }
 
-async function prompt(what: string): Promise<string> {
+function prompt(what: string): string {
   if (!stdinIsTerminal()) {
     throw new UsageError(
       `No ${what} key given and no terminal to ask on: use --key-rijndael/--key-base64-rijndael ` +
@@ -84,7 +84,7 @@ export async function encryptionKey(s: ClientSettings): Promise<Uint8Array> {
   } else if (s.readStdin || s.fd !== undefined) {
     key = enc.encode(readFd(s.fd ?? 0).split("\n")[0]!.replace(/\r$/, ""));
   } else {
-    key = enc.encode(await prompt("encryption"));
+    key = enc.encode(prompt("encryption"));
   }
   return checkLen("Rijndael", key, MAX_KEY_LEN);
 }
@@ -106,7 +106,7 @@ export async function hmacKey(s: ClientSettings): Promise<Uint8Array | undefined
       throw new UsageError(`No HMAC key for '${s.destination}' in key file '${s.hmacKeyFile}'`);
     }
     key = enc.encode(k);
-  } else if (s.useHmac) key = enc.encode(await prompt("HMAC"));
+  } else if (s.useHmac) key = enc.encode(prompt("HMAC"));
   else return undefined;
   return checkLen("HMAC", key, MAX_HMAC_KEY_LEN);
 }

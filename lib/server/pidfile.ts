@@ -11,7 +11,13 @@ export function runningPid(path: string): number | undefined {
   if (!existsSync(path)) return undefined;
   const pid = Number(readFileSync(path, "utf8").trim());
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  return existsSync(`/proc/${pid}`) ? pid : undefined;
+  try {
+    // A live process that is a fwknopd (ours or the stock one): guards against pid reuse.
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    return /fwknopd|server\.ts/.test(cmdline) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
