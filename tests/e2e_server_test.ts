@@ -265,6 +265,7 @@ Deno.test({
         LISTEN,
         SERVER_IP,
         "62201",
+        "10050",
         ...all.flatMap((c) => c.ports.map(String)),
       ]);
       await listener.waitFor(/listening/);

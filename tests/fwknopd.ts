@@ -21,20 +21,23 @@ export interface FwknopdRun {
  * @param fwknopdConf Text of fwknopd.conf.
  * @param accessConf Text of access.conf.
  * @param records The packets.
+ * @param daemon The daemon's argv prefix: the stock fwknopd by default, or ours.
  * @returns Which stanza accepted which source, and the output.
  */
 export async function runFwknopdTest(
   fwknopdConf: string,
   accessConf: string,
   records: UdpRecord[],
+  daemon: string[] = ["fwknopd"],
 ): Promise<FwknopdRun> {
   const dir = await Deno.makeTempDir({ prefix: "fwknopd-test-" });
   try {
     await Deno.writeTextFile(`${dir}/fwknopd.conf`, fwknopdConf, { mode: 0o600 });
     await Deno.writeTextFile(`${dir}/access.conf`, accessConf, { mode: 0o600 });
     await Deno.writeFile(`${dir}/spa.pcap`, pcapFile(records));
-    const out = await new Deno.Command("fwknopd", {
+    const out = await new Deno.Command(daemon[0]!, {
       args: [
+        ...daemon.slice(1),
         "-f",
         "-t",
         // fwknopd 2.6.10 keeps polling at the end of a pcap file; the packet
