@@ -285,6 +285,7 @@ async function runDaemon(args: string[], f: Flags, io: ServerIo): Promise<number
     stderr: true,
     syslog: f["syslog-enable"] === true,
     ident: c.get("SYSLOG_IDENTITY")!,
+    write: io.err,
   });
   for (const w of loaded.warnings) log.log("warning", w);
   const pidFile = c.get("FWKNOP_PID_FILE")!;

@@ -22,9 +22,19 @@ export class DaemonLogger implements Logger {
   readonly #stderr: boolean;
   readonly #syslog: boolean;
   readonly #ident: string;
+  readonly #write: (text: string) => void;
 
-  constructor(opts: { verbose: number; stderr: boolean; syslog: boolean; ident?: string }) {
+  constructor(
+    opts: {
+      verbose: number;
+      stderr: boolean;
+      syslog: boolean;
+      ident?: string;
+      write?: (text: string) => void;
+    },
+  ) {
     this.verbose = opts.verbose;
+    this.#write = opts.write ?? writeErr;
     this.#stderr = opts.stderr;
     this.#syslog = opts.syslog;
     this.#ident = opts.ident ?? "fwknopd-ts";
@@ -32,7 +42,7 @@ export class DaemonLogger implements Logger {
 
   log(level: Level, msg: string): void {
     if (level === "debug" && this.verbose < 1) return;
-    if (this.#stderr) writeErr(`${msg}\n`);
+    if (this.#stderr) this.#write(`${msg}\n`);
     if (this.#syslog) {
       const prio = level === "warning" ? "warning" : level === "error" ? "err" : level;
       void run(["logger", "-t", this.#ident, "-p", `daemon.${prio}`, "--", msg]);

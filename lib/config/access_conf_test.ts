@@ -1,0 +1,91 @@
+import { assert, assertEquals, assertThrows } from "../../tests/assert.ts";
+import { DigestType } from "../spa/digest.ts";
+import { EncryptionMode } from "../spa/rijndael.ts";
+import { loadAccess } from "./access_conf.ts";
+import { ipToInt, netsContain } from "./ipnet.ts";
+import { ConfigError } from "./lexer.ts";
+import { loadServerConfig } from "./server_conf.ts";
+
+const dir = await Deno.makeTempDir({ prefix: "fwknop-conf-" });
+const write = (name: string, text: string) => Deno.writeTextFileSync(`${dir}/${name}`, text);
+
+Deno.test("loadAccess reads stanzas with fwknopd's defaults and legacy syntax", () => {
+  write(
+    "a.conf",
+    "# leading comment\nSOURCE: 10.0.0.0/8, 192.168.1.1;\nKEY_BASE64: d0xXWkd5MngxNXBKM2dHYnEyYVBIYnlWZFB0WVRzM1k=;\nHMAC_KEY fwknophmactest\n" +
+      "HMAC_DIGEST_TYPE sha3_512\nENCRYPTION_MODE ctr\nOPEN_PORTS tcp/22, UDP/53\nFW_ACCESS_TIMEOUT 0\n\nSOURCE ANY\nKEY x\nENCRYPTION_MODE legacy\n",
+  );
+  const { stanzas } = loadAccess([`${dir}/a.conf`]);
+  assertEquals(stanzas.length, 2);
+  const [a, b] = stanzas as [typeof stanzas[0], typeof stanzas[0]];
+  assertEquals(a.index, 1);
+  assert(
+    netsContain(a.source, ipToInt("10.200.1.1")!) && netsContain(a.source, ipToInt("192.168.1.1")!),
+  );
+  assert(!netsContain(a.source, ipToInt("192.168.1.2")!));
+  assertEquals(a.hmacType, DigestType.SHA3_512);
+  assertEquals(a.mode, EncryptionMode.CTR);
+  assertEquals(a.openPorts, [{ proto: "tcp", port: 22 }, { proto: "udp", port: 53 }]);
+  assertEquals(a.fwAccessTimeout, 30);
+  assertEquals(a.maxFwTimeout, 300);
+  assertEquals(new TextDecoder().decode(b.key), "x000000000000000");
+});
+
+Deno.test("loadAccess follows %include, %include_folder and %include_keys", () => {
+  Deno.mkdirSync(`${dir}/more`, { recursive: true });
+  write("more/one.conf", "SOURCE 1.1.1.1\nKEY one\n");
+  write("more/two.conf_local", "SOURCE 2.2.2.2\nKEY two\n");
+  write("more/old.conf.disabled", "SOURCE 5.5.5.5\nKEY five\n");
+  write("more/skip.txt", "SOURCE 3.3.3.3\nKEY three\n");
+  write("keys.conf", "KEY from-keys-file\nHMAC_KEY hmac-from-keys\nOPEN_PORTS tcp/1\n");
+  write("main.conf", "%include_folder more\nSOURCE 4.4.4.4\n%include_keys keys.conf\n");
+  const { stanzas } = loadAccess([`${dir}/main.conf`]);
+  assertEquals(stanzas.map((s) => s.raw.get("SOURCE")), ["1.1.1.1", "2.2.2.2", "4.4.4.4"]);
+  assertEquals(new TextDecoder().decode(stanzas[2]!.key), "from-keys-file");
+  assertEquals(stanzas[2]!.openPorts, undefined, "%include_keys takes only key variables");
+});
+
+Deno.test("access.conf mistakes name the file, the line and the variable", () => {
+  const cases: [string, string][] = [
+    [
+      "SOURCE ANY\nKEY k\nOPEN_PORTS tcp/99999\n",
+      ':3: OPEN_PORTS: "tcp/99999" is not tcp/PORT or udp/PORT',
+    ],
+    ["SOURCE 1.2.3\nKEY k\n", ':1: SOURCE: "1.2.3" is not an IPv4 address or network'],
+    ["SOURCE ANY\nKEY __CHANGEME__\n", ":2: KEY: still holds the placeholder __CHANGEME__"],
+    ["SOURCE ANY\nKEY k\nHMAC_DIGEST_TYPE sha999\n", ":3: HMAC_DIGEST_TYPE:"],
+    ["SOURCE ANY\nKEY k\nFW_ACCESS_TIMEOUT soon\n", ":3: FW_ACCESS_TIMEOUT:"],
+    ["SOURCE ANY\nHMAC_KEY h\n", "has no KEY, KEY_BASE64 or GnuPG decryption setting"],
+    ["SOURCE ANY\nKEY same\nHMAC_KEY same\n", "the encryption and HMAC keys must differ"],
+    [
+      "SOURCE ANY\nKEY k\nCMD_CYCLE_OPEN /bin/true\n",
+      "CMD_CYCLE_OPEN and CMD_CYCLE_CLOSE must be set together",
+    ],
+    ["# nothing\n", "no access stanza"],
+  ];
+  for (const [text, want] of cases) {
+    write("bad.conf", text);
+    assertThrows(() => loadAccess([`${dir}/bad.conf`]), ConfigError, want);
+  }
+});
+
+Deno.test("loadServerConfig applies defaults, $VAR expansion, overrides and range checks", () => {
+  write(
+    "fwknopd.conf",
+    "FWKNOP_RUN_DIR /var/tmp/fw;\nPCAP_INTF eth9;\nBOGUS_VAR 1;\nENABLE_NFQ_CAPTURE Y;\n",
+  );
+  write("override.conf", "PCAP_INTF eth7;\n");
+  const c = loadServerConfig(`${dir}/fwknopd.conf`, [`${dir}/override.conf`]);
+  assertEquals(c.get("PCAP_INTF"), "eth7");
+  assertEquals(c.get("DIGEST_FILE"), "/var/tmp/fw/digest.cache");
+  assertEquals(c.get("PCAP_FILTER"), "udp port 62201");
+  assertEquals(c.int("MAX_SPA_PACKET_AGE"), 120);
+  assert(c.warnings.some((w) => w.includes(":3: ignoring unknown variable BOGUS_VAR")));
+  assert(c.warnings.some((w) => w.includes("ENABLE_NFQ_CAPTURE is not supported yet")));
+  write("range.conf", "MAX_SPA_PACKET_AGE 0;\n");
+  assertThrows(
+    () => loadServerConfig(`${dir}/range.conf`),
+    ConfigError,
+    'range.conf:1: MAX_SPA_PACKET_AGE: "0" is not a whole number from 1 to 100000',
+  );
+});
