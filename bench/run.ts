@@ -5,8 +5,11 @@
  * @module
  */
 import { benchClientStartup } from "./client_startup.ts";
+import { benchFlood, benchPcap } from "./server.ts";
 
-for (const line of await benchClientStartup()) {
-  // deno-lint-ignore no-console
-  console.log(line);
+for (const bench of [benchClientStartup, () => benchPcap(), () => benchFlood()]) {
+  for (const line of await bench()) {
+    // deno-lint-ignore no-console
+    console.log(line);
+  }
 }

@@ -1,8 +1,10 @@
 /**
  * libpcap through Deno's FFI (`--allow-ffi`): live capture on an interface
  * or reading a pcap file, with a BPF filter and inbound-only direction.
- * `pcap_next_ex` runs as a non-blocking FFI call, so the event loop (timers,
- * signals) keeps running while we wait for packets.
+ * Packets are read with a synchronous `pcap_next_ex` on a non-blocking
+ * handle (no thread hop per packet); only when nothing is waiting do we
+ * `poll()` the capture's descriptor in a non-blocking FFI call, so the event
+ * loop (timers, signals) keeps running while the link is idle.
  *
  * @module
  */
@@ -25,10 +27,11 @@ const SYMBOLS = {
   pcap_freecode: { parameters: ["buffer"], result: "void" },
   pcap_setdirection: { parameters: ["pointer", "i32"], result: "i32" },
   pcap_datalink: { parameters: ["pointer"], result: "i32" },
-  pcap_next_ex: { parameters: ["pointer", "buffer", "buffer"], result: "i32", nonblocking: true },
+  pcap_next_ex: { parameters: ["pointer", "buffer", "buffer"], result: "i32" },
+  pcap_setnonblock: { parameters: ["pointer", "i32", "buffer"], result: "i32" },
+  pcap_get_selectable_fd: { parameters: ["pointer"], result: "i32" },
   pcap_geterr: { parameters: ["pointer"], result: "pointer" },
   pcap_close: { parameters: ["pointer"], result: "void" },
-  pcap_breakloop: { parameters: ["pointer"], result: "void" },
   pcap_lib_version: { parameters: [], result: "pointer" },
 } as const;
 
@@ -40,6 +43,18 @@ const BPF_PROGRAM_SIZE = 16;
 
 // deno-lint-ignore no-explicit-any
 let lib: any;
+// deno-lint-ignore no-explicit-any
+let libc: any;
+
+/** libc's poll(), run off the main thread. */
+function poller() {
+  if (libc === undefined) {
+    libc = D.dlopen("libc.so.6", {
+      poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
+    }).symbols;
+  }
+  return libc;
+}
 
 function pcap() {
   if (lib === undefined) {
@@ -135,6 +150,7 @@ export class PcapSource implements PacketSource {
         throw new Error(`Cannot capture on "${intf}": ${msg}`);
       }
       if (!o.anyDirection) l.pcap_setdirection(p, PCAP_D_IN);
+      l.pcap_setnonblock(p, 1, err);
     }
     const prog = new Uint8Array(BPF_PROGRAM_SIZE);
     if (l.pcap_compile(p, prog, cstr(o.filter), 1, PCAP_NETMASK_UNKNOWN) !== 0) {
@@ -156,12 +172,20 @@ export class PcapSource implements PacketSource {
     const l = pcap();
     const hdrPtr = new BigUint64Array(1);
     const dataPtr = new BigUint64Array(1);
+    const fd: number = this.#offline ? -1 : l.pcap_get_selectable_fd(this.#p);
+    // struct pollfd { int fd; short events; short revents; } with POLLIN
+    const pfd = new Uint8Array(8);
+    new DataView(pfd.buffer).setInt32(0, fd, true);
+    new DataView(pfd.buffer).setInt16(4, 1, true);
     try {
       while (!this.#closed) {
-        const rc: number = await l.pcap_next_ex(this.#p, hdrPtr, dataPtr);
-        if (this.#closed) break;
-        if (rc === 0) continue; // read timeout: loop to notice close()
-        if (rc === -2) break; // end of file, or pcap_breakloop
+        const rc: number = l.pcap_next_ex(this.#p, hdrPtr, dataPtr);
+        if (rc === 0) {
+          // Nothing waiting: sleep in poll() off the main thread, then look again.
+          await poller().poll(pfd, 1n, READ_TIMEOUT_MS);
+          continue;
+        }
+        if (rc === -2) break; // end of file
         if (rc < 0) throw new Error(`pcap capture failed: ${handleErr(this.#p)}`);
         const hdr = new D.UnsafePointerView(D.UnsafePointer.create(hdrPtr[0]!));
         const caplen: number = hdr.getUint32(16);
@@ -183,8 +207,6 @@ export class PcapSource implements PacketSource {
 
   close(): void {
     if (this.#closed) return;
-    this.#closed = true;
-    // Wakes a pending pcap_next_ex (libpcap 1.10 signals its poll through an eventfd).
-    pcap().pcap_breakloop(this.#p);
+    this.#closed = true; // the reader notices within one poll timeout
   }
 }

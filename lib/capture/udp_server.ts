@@ -8,6 +8,7 @@ import { createSocket, type Socket } from "node:dgram";
 import type { CapturedPacket, PacketSource } from "./packet.ts";
 
 const MAX_QUEUE = 4096;
+const RECV_BUFFER = 8 * 1024 * 1024;
 
 /** Datagrams received on a UDP port. */
 export class UdpServerSource implements PacketSource {
@@ -21,6 +22,7 @@ export class UdpServerSource implements PacketSource {
   private constructor(sock: Socket) {
     this.#sock = sock;
     const latin1 = new TextDecoder("latin1");
+    const port = sock.address().port;
     sock.on("message", (msg, rinfo) => {
       if (this.#queue.length >= MAX_QUEUE) {
         this.dropped++;
@@ -32,7 +34,7 @@ export class UdpServerSource implements PacketSource {
         dst: "0.0.0.0",
         proto: 17,
         sport: rinfo.port,
-        dport: sock.address().port,
+        dport: port,
       });
       this.#wake?.();
     });
@@ -40,7 +42,8 @@ export class UdpServerSource implements PacketSource {
 
   /** Binds `address:port` and starts receiving. */
   static async open(port: number, address = "0.0.0.0"): Promise<UdpServerSource> {
-    const sock = createSocket("udp4");
+    // A large receive buffer rides out bursts (a flood of garbage) without losing valid packets.
+    const sock = createSocket({ type: "udp4", recvBufferSize: RECV_BUFFER });
     await new Promise<void>((resolve, reject) => {
       sock.once("error", reject);
       sock.bind(port, address, () => {
