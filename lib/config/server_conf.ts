@@ -17,8 +17,11 @@ interface VarSpec {
 }
 
 const I = (min: number, max: number): Kind => ({ min, max });
-const LATER = "not supported yet by fwknopd-ts";
-const OTHER_FW = "belongs to another firewall build (fwknopd-ts uses iptables here)";
+const LATER = "not supported yet by fwknopd-ts; it has no effect";
+const NOBATCH =
+  "without effect in fwknopd-ts (it reads packets as they come, without batches or sleeps)";
+const NOEFFECT = "without effect in fwknopd-ts";
+const OTHER_FW = "for another firewall (fwknopd-ts drives iptables); it has no effect";
 
 /** The variables, in fwknopd's -D order. */
 export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec>([
@@ -28,30 +31,30 @@ export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec
   ["PCAP_FILE", { kind: "string" }],
   ["ENABLE_PCAP_PROMISC", { def: "N", kind: "bool" }],
   ["PCAP_FILTER", { def: "udp port 62201", kind: "string" }],
-  ["PCAP_DISPATCH_COUNT", { def: "100", kind: I(1, 8388608) }],
-  ["PCAP_LOOP_SLEEP", { def: "100000", kind: I(1, 8388608) }],
+  ["PCAP_DISPATCH_COUNT", { def: "100", kind: I(1, 8388608), unsupported: NOBATCH }],
+  ["PCAP_LOOP_SLEEP", { def: "100000", kind: I(1, 8388608), unsupported: NOBATCH }],
   ["ENABLE_PCAP_ANY_DIRECTION", { def: "N", kind: "bool" }],
-  ["EXIT_AT_INTF_DOWN", { def: "Y", kind: "bool" }],
+  ["EXIT_AT_INTF_DOWN", { def: "Y", kind: "bool", unsupported: NOEFFECT }],
   ["MAX_SNIFF_BYTES", { def: "1500", kind: I(1, 32768) }],
   ["ENABLE_SPA_PACKET_AGING", { def: "Y", kind: "bool" }],
   ["MAX_SPA_PACKET_AGE", { def: "120", kind: I(1, 100000) }],
   ["ENABLE_DIGEST_PERSISTENCE", { def: "Y", kind: "bool" }],
   ["RULES_CHECK_THRESHOLD", { def: "20", kind: I(0, 8388608) }],
-  ["CMD_EXEC_TIMEOUT", { kind: "string" }],
+  ["CMD_EXEC_TIMEOUT", { kind: "string", unsupported: NOEFFECT }],
   ["ENABLE_SPA_OVER_HTTP", { def: "N", kind: "bool" }],
   ["ALLOW_ANY_USER_AGENT", { def: "N", kind: "bool" }],
   ["ENABLE_TCP_SERVER", { def: "N", kind: "bool", unsupported: LATER }],
   ["TCPSERV_PORT", { def: "62201", kind: I(1, 65535) }],
   ["ENABLE_UDP_SERVER", { def: "N", kind: "bool" }],
   ["UDPSERV_PORT", { def: "62201", kind: I(1, 65535) }],
-  ["UDPSERV_SELECT_TIMEOUT", { def: "500000", kind: I(1, 8388608) }],
-  ["LOCALE", { kind: "string" }],
+  ["UDPSERV_SELECT_TIMEOUT", { def: "500000", kind: I(1, 8388608), unsupported: NOEFFECT }],
+  ["LOCALE", { kind: "string", unsupported: NOEFFECT }],
   ["SYSLOG_IDENTITY", { def: "fwknopd", kind: "string" }],
-  ["SYSLOG_FACILITY", { def: "LOG_DAEMON", kind: "string" }],
+  ["SYSLOG_FACILITY", { def: "LOG_DAEMON", kind: "string", unsupported: NOEFFECT }],
   ["ENABLE_X_FORWARDED_FOR", { def: "N", kind: "bool" }],
   ["ENABLE_DESTINATION_RULE", { def: "N", kind: "bool" }],
   ["ENABLE_RULE_PREPEND", { def: "N", kind: "bool" }],
-  ["ENABLE_NAT_DNS", { def: "Y", kind: "bool" }],
+  ["ENABLE_NAT_DNS", { def: "Y", kind: "bool", unsupported: NOEFFECT }],
   ["ENABLE_IPT_FORWARDING", { def: "N", kind: "bool" }],
   ["ENABLE_IPT_LOCAL_NAT", { def: "N", kind: "bool" }],
   ["ENABLE_IPT_SNAT", { def: "N", kind: "bool" }],
@@ -68,7 +71,7 @@ export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec
     def: "MASQUERADE, nat, POSTROUTING, 1, FWKNOP_MASQUERADE, 1",
     kind: "string",
   }],
-  ["ENABLE_IPT_COMMENT_CHECK", { def: "Y", kind: "bool" }],
+  ["ENABLE_IPT_COMMENT_CHECK", { def: "Y", kind: "bool", unsupported: NOEFFECT }],
   ["ENABLE_FIREWD_FORWARDING", { kind: "bool", unsupported: OTHER_FW }],
   ["ENABLE_FIREWD_LOCAL_NAT", { kind: "bool", unsupported: OTHER_FW }],
   ["ENABLE_FIREWD_SNAT", { kind: "bool", unsupported: OTHER_FW }],
@@ -105,8 +108,8 @@ export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec
   ["ACCESS_FOLDER", { kind: "string" }],
   ["FWKNOP_PID_FILE", { def: "$FWKNOP_RUN_DIR/fwknopd.pid", kind: "string" }],
   ["DIGEST_FILE", { def: "$FWKNOP_RUN_DIR/digest.cache", kind: "string" }],
-  ["GPG_HOME_DIR", { def: "/root/.gnupg", kind: "string" }],
-  ["GPG_EXE", { def: "/usr/bin/gpg", kind: "string" }],
+  ["GPG_HOME_DIR", { def: "/root/.gnupg", kind: "string", unsupported: LATER }],
+  ["GPG_EXE", { def: "/usr/bin/gpg", kind: "string", unsupported: LATER }],
   ["SUDO_EXE", { def: "/usr/bin/sudo", kind: "string" }],
   ["FIREWALL_EXE", { def: "/usr/sbin/iptables", kind: "string" }],
   ["VERBOSE", { def: "0", kind: I(0, 100) }],
