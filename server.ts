@@ -16,6 +16,7 @@ import { getopt, type ParsedOption } from "./lib/cli/getopt.ts";
 import { openPcap } from "./lib/capture/pcap.ts";
 import type { PacketSource } from "./lib/capture/packet.ts";
 import { UdpServerSource } from "./lib/capture/udp_server.ts";
+import { type DummyTcpServer, startDummyTcpServer } from "./lib/capture/tcp_server.ts";
 import { accessFolderFiles, loadAccess } from "./lib/config/access_conf.ts";
 import { ConfigError } from "./lib/config/lexer.ts";
 import { loadServerConfig, type ServerConfig } from "./lib/config/server_conf.ts";
@@ -343,6 +344,7 @@ async function runDaemon(args: string[], f: Flags, io: ServerIo): Promise<number
   let source: PacketSource | undefined;
   let engine: Engine | undefined;
   let ticker: ReturnType<typeof setInterval> | undefined;
+  let tcpServer: DummyTcpServer | undefined;
   try {
     if (!test) {
       if (c.bool("FLUSH_IPT_AT_INIT")) await fw.flush();
@@ -377,6 +379,10 @@ async function runDaemon(args: string[], f: Flags, io: ServerIo): Promise<number
           : `Reading pcap file: ${file}`,
       );
       log.log("info", `PCAP filter is: '${c.get("PCAP_FILTER")}'`);
+    }
+    if (c.bool("ENABLE_TCP_SERVER")) {
+      tcpServer = await startDummyTcpServer(c.int("TCPSERV_PORT"));
+      log.log("info", `Kicking off TCP server to listen on port ${c.int("TCPSERV_PORT")}.`);
     }
     const src = source;
     const eng = engine;
@@ -423,6 +429,7 @@ async function runDaemon(args: string[], f: Flags, io: ServerIo): Promise<number
     return 0;
   } finally {
     source?.close();
+    tcpServer?.close();
     if (ticker !== undefined) clearInterval(ticker);
     await engine?.closeCycles();
     if (!test && c.bool("FLUSH_IPT_AT_EXIT")) await fw.flush();

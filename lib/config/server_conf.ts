@@ -43,7 +43,7 @@ export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec
   ["CMD_EXEC_TIMEOUT", { kind: "string", unsupported: NOEFFECT }],
   ["ENABLE_SPA_OVER_HTTP", { def: "N", kind: "bool" }],
   ["ALLOW_ANY_USER_AGENT", { def: "N", kind: "bool" }],
-  ["ENABLE_TCP_SERVER", { def: "N", kind: "bool", unsupported: LATER }],
+  ["ENABLE_TCP_SERVER", { def: "N", kind: "bool" }],
   ["TCPSERV_PORT", { def: "62201", kind: I(1, 65535) }],
   ["ENABLE_UDP_SERVER", { def: "N", kind: "bool" }],
   ["UDPSERV_PORT", { def: "62201", kind: I(1, 65535) }],
