@@ -14,10 +14,15 @@ export interface ExecResult {
 }
 
 /** Runs argv and collects its exit code and output. */
-export type Runner = (
-  argv: readonly string[],
-  opts?: { timeoutMs?: number },
-) => Promise<ExecResult>;
+export type Runner = (argv: readonly string[], opts?: RunOptions) => Promise<ExecResult>;
+
+/** Options of a run. */
+export interface RunOptions {
+  /** Kill the command after this many milliseconds. */
+  timeoutMs?: number;
+  /** Text written to its standard input (never put secrets in argv). */
+  input?: string;
+}
 
 const dec = new TextDecoder();
 
@@ -30,20 +35,26 @@ const dec = new TextDecoder();
  */
 export const run: Runner = async (
   argv: readonly string[],
-  opts: { timeoutMs?: number } = {},
+  opts: RunOptions = {},
 ): Promise<ExecResult> => {
   if (argv.length === 0) throw new TypeError("Cannot run an empty command");
   if (isDeno) {
     try {
       // deno-lint-ignore no-explicit-any
       const D = (globalThis as any).Deno;
-      const r = await new D.Command(argv[0]!, {
+      const child = new D.Command(argv[0]!, {
         args: argv.slice(1),
-        stdin: "null",
+        stdin: opts.input === undefined ? "null" : "piped",
         stdout: "piped",
         stderr: "piped",
         ...(opts.timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(opts.timeoutMs) }),
-      }).output();
+      }).spawn();
+      if (opts.input !== undefined) {
+        const w = child.stdin.getWriter();
+        await w.write(new TextEncoder().encode(opts.input));
+        await w.close();
+      }
+      const r = await child.output();
       return { code: r.code, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
     } catch (e) {
       return { code: 127, stdout: "", stderr: (e as Error).message };
