@@ -30,6 +30,7 @@ import {
   fileMode,
   homeDir,
   loginName,
+  readSecret,
   readTextFile,
   rename,
   setExitCode,
@@ -41,7 +42,8 @@ import { b64EncodePadded } from "./lib/spa/base64.ts";
 import { DIGESTS } from "./lib/spa/digest.ts";
 import { formatKeys, generateKeys } from "./lib/spa/keygen.ts";
 import { SpaFieldError } from "./lib/spa/message.ts";
-import { decodeSpa, encodeSpa, SpaKeyError } from "./lib/spa/packet.ts";
+import { decodeSpa, type EncodedSpa, encodeSpa, SpaKeyError } from "./lib/spa/packet.ts";
+import type { GpgSpaRequest } from "./lib/spa/gpg.ts";
 import { EncryptionMode } from "./lib/spa/rijndael.ts";
 
 /** Where the client writes; tests pass their own. */
@@ -132,6 +134,34 @@ async function localAddressToward(dst: string, port: number): Promise<string> {
       sock.close();
       resolve(a);
     });
+  });
+}
+
+/** Builds a GnuPG-mode packet with keys from the GnuPG home (or armored key files). */
+async function encodeGpg(
+  s: ClientSettings,
+  req: Omit<GpgSpaRequest, "recipientKey" | "signingKey">,
+): Promise<EncodedSpa> {
+  const { encodeGpgSpa } = await import("./lib/spa/gpg.ts");
+  const { privateKeys, publicKeys } = await import("./lib/gpg_keys.ts");
+  const src = { home: s.gpgHomeDir ?? `${homeDir() ?? ""}/.gnupg`, exe: s.gpgExe ?? "gpg" };
+  let recipientKey: unknown;
+  let signingKey: unknown;
+  try {
+    recipientKey = (await publicKeys(src, s.gpgRecipient))[0];
+    if (s.gpgSigner !== undefined) {
+      const pw = s.gpgNoSigningPw
+        ? ""
+        : s.gpgSigningPw ?? readSecret("Enter passphrase for signing: ");
+      signingKey = (await privateKeys(src, s.gpgSigner, pw))[0];
+    }
+  } catch (e) {
+    throw new RuntimeError((e as Error).message);
+  }
+  return await encodeGpgSpa({
+    ...req,
+    recipientKey,
+    ...(signingKey === undefined ? {} : { signingKey }),
   });
 }
 
@@ -233,9 +263,9 @@ async function run(args: string[], io: ClientIo): Promise<number> {
     }
     return 0;
   }
-  if (s.useGpg) {
-    throw new RuntimeError(
-      "GnuPG mode (--gpg-encryption) is not available in this version of fwknop-ts yet",
+  if (s.useGpg && s.gpgRecipient === undefined) {
+    throw new UsageError(
+      "GnuPG mode needs --gpg-recipient-key (the server's key ID or an armored key file)",
     );
   }
 
@@ -268,7 +298,7 @@ async function run(args: string[], io: ClientIo): Promise<number> {
     writeRc(rcFile, saveStanza(rcText, rcFile, stanzaName, updates, s.forceStanza));
   }
 
-  const key = await encryptionKey(s);
+  const key = s.useGpg ? new Uint8Array() : await encryptionKey(s);
   const mac = await hmacKey(s);
   const ua = s.userAgent ?? `Fwknop/${CLIENT_VERSION}`;
   let allowIp = s.allowIp ?? "0.0.0.0";
@@ -287,16 +317,14 @@ async function run(args: string[], io: ClientIo): Promise<number> {
     now,
     (l) => io.out(`${l}\n`),
   );
-  const spa = encodeSpa({
-    ...msg,
-    key,
-    mode: s.encryptionMode,
-    ...(mac === undefined ? {} : { hmacKey: mac, hmacType: s.hmacDigestType }),
-  });
+  const macOpts = mac === undefined ? {} : { hmacKey: mac, hmacType: s.hmacDigestType };
+  const spa = s.useGpg
+    ? await encodeGpg(s, { ...msg, ...macOpts })
+    : encodeSpa({ ...msg, key, mode: s.encryptionMode, ...macOpts });
   const hmacType = mac === undefined ? undefined : s.hmacDigestType;
   const dump = {
     fields: spa.fields,
-    mode: s.encryptionMode,
+    mode: s.useGpg ? EncryptionMode.ASYMMETRIC : s.encryptionMode,
     encoded: spa.encoded,
     digest: spa.digest,
     finalData: spa.wire,
@@ -355,7 +383,7 @@ async function run(args: string[], io: ClientIo): Promise<number> {
     }
   }
   if (s.verbose > 0) io.out(`send_spa_packet: bytes sent: ${sent}\n`);
-  if (s.test && s.verbose > 0) {
+  if (s.test && s.verbose > 0 && !s.useGpg) {
     const back = decodeSpa(spa.wire, {
       key,
       mode: s.encryptionMode,

@@ -175,6 +175,31 @@ function load(f: Flags): Loaded {
   return { config, settings, warnings };
 }
 
+/** Exports the keys of GnuPG stanzas from their GnuPG homes (through the gpg binary). */
+async function attachGpgKeys(l: Loaded): Promise<void> {
+  for (const s of l.settings.stanzas) {
+    const g = s.gpgPolicy;
+    if (g === undefined) continue;
+    const { privateKeys, publicKeys } = await import("./lib/gpg_keys.ts");
+    const src = {
+      home: g.homeDir ?? l.config.get("GPG_HOME_DIR")!,
+      exe: g.exe ?? l.config.get("GPG_EXE")!,
+    };
+    try {
+      g.keys = {
+        decryptionKeys: await privateKeys(src, g.decryptId, g.decryptPw),
+        verificationKeys: await publicKeys(src),
+      };
+    } catch (e) {
+      throw new ConfigError(
+        s.origin,
+        "GPG_HOME_DIR",
+        `stanza #${s.index}: ${(e as Error).message}`,
+      );
+    }
+  }
+}
+
 function iptablesFor(c: ServerConfig): Iptables {
   return new Iptables({
     exe: c.get("FIREWALL_EXE")!,
@@ -188,7 +213,7 @@ function iptablesFor(c: ServerConfig): Iptables {
 }
 
 /** Checks that Deno granted what this run needs; returns the missing flags. */
-function missingPermissions(c: ServerConfig, f: Flags): string[] {
+function missingPermissions(c: ServerConfig, f: Flags, gpgInUse: boolean): string[] {
   if (!isDeno) return [];
   // deno-lint-ignore no-explicit-any
   const D: any = (globalThis as any).Deno;
@@ -209,7 +234,12 @@ function missingPermissions(c: ServerConfig, f: Flags): string[] {
     ]);
   }
   if (c.bool("ENABLE_UDP_SERVER")) need.push([{ name: "net" }, "--allow-net (UDP server)"]);
-  else need.push([{ name: "ffi" }, "--allow-ffi (libpcap)"]);
+  if (gpgInUse) {
+    need.push([
+      { name: "run", command: c.get("GPG_EXE") },
+      `--allow-run=${c.get("GPG_EXE")} (GnuPG keys)`,
+    ]);
+  } else need.push([{ name: "ffi" }, "--allow-ffi (libpcap)"]);
   return need.filter(([d]) => D.permissions.querySync(d).state !== "granted").map(([, flag]) =>
     flag
   );
@@ -325,7 +355,11 @@ async function runDaemon(args: string[], f: Flags, io: ServerIo): Promise<number
     );
     return bad.length > 0 ? 1 : 0;
   }
-  const missing = missingPermissions(c, f);
+  const missing = missingPermissions(
+    c,
+    f,
+    loaded.settings.stanzas.some((s) => s.gpgPolicy !== undefined),
+  );
   if (missing.length > 0) {
     throw new RuntimeError(`fwknopd-ts needs these Deno permissions: ${missing.join(", ")}`);
   }
@@ -333,6 +367,7 @@ async function runDaemon(args: string[], f: Flags, io: ServerIo): Promise<number
     return await daemonize(args, pidFile, io);
   }
 
+  await attachGpgKeys(loaded);
   const runDir = c.get("FWKNOP_RUN_DIR")!;
   mkdirSync(runDir, { recursive: true, mode: 0o700 });
   claimPidFile(pidFile, process.pid);
@@ -388,14 +423,18 @@ async function runDaemon(args: string[], f: Flags, io: ServerIo): Promise<number
     const eng = engine;
     const stop = () => src.close();
     const hup = () => {
-      try {
-        loaded = load(f);
-        for (const w of loaded.warnings) log.log("warning", w);
-        eng.reload(loaded.settings);
-        log.log("info", "Re-read the configuration (SIGHUP); granted rules stay in place.");
-      } catch (e) {
-        log.log("error", `Cannot reload, keeping the old configuration: ${(e as Error).message}`);
-      }
+      void (async () => {
+        try {
+          const next = load(f);
+          await attachGpgKeys(next);
+          loaded = next;
+          for (const w of loaded.warnings) log.log("warning", w);
+          eng.reload(loaded.settings);
+          log.log("info", "Re-read the configuration (SIGHUP); granted rules stay in place.");
+        } catch (e) {
+          log.log("error", `Cannot reload, keeping the old configuration: ${(e as Error).message}`);
+        }
+      })();
     };
     const signals: [Deno.Signal, () => void][] = [["SIGTERM", stop], ["SIGINT", stop], [
       "SIGHUP",

@@ -13,7 +13,8 @@ import type { ReplayCache } from "./replay/file.ts";
 import { replayDigest } from "./replay/file.ts";
 import { isBase64Charset } from "./spa/base64.ts";
 import { MessageType } from "./spa/message.ts";
-import { decodeSpa, GPG_MIN_LEN, RIJNDAEL_PREFIX } from "./spa/packet.ts";
+import { type DecodeResult, decodeSpa, GPG_MIN_LEN, RIJNDAEL_PREFIX } from "./spa/packet.ts";
+import type { GpgDecodeResult } from "./spa/gpg.ts";
 
 /** Shortest payload fwknopd looks at. */
 export const MIN_SPA_DATA_SIZE = 140;
@@ -135,13 +136,13 @@ function substitute(cmd: string, v: Record<string, string>): string {
  * @param replay The replay cache (read only here).
  * @returns Log lines, the replay key to store, and the action, if any.
  */
-export function processPacket(
+export async function processPacket(
   pkt: CapturedPacket,
   stanzas: readonly AccessStanza[],
   opts: PolicyOptions,
   now: number,
   replay: ReplayCache,
-): Outcome {
+): Promise<Outcome> {
   const logs: LogLine[] = [];
   const out: Outcome = { logs, testAccepted: [] };
   const debug = (msg: string) => logs.push({ level: "debug", msg });
@@ -209,15 +210,20 @@ export function processPacket(
       info(`${tag} Access stanza has expired`);
       continue;
     }
-    if (s.key === undefined || (data.length >= GPG_MIN_LEN && !s.enableCmdExec)) {
+    const hmac = s.hmacKey === undefined ? {} : { hmacKey: s.hmacKey, hmacType: s.hmacType };
+    let r: DecodeResult | GpgDecodeResult | undefined;
+    if (s.key !== undefined && (data.length < GPG_MIN_LEN || s.enableCmdExec)) {
+      r = decodeSpa(data, { key: s.key, mode: s.mode, ...hmac });
+    }
+    const gpg = s.gpgPolicy;
+    if ((r === undefined || !r.ok) && gpg?.keys !== undefined && data.length >= GPG_MIN_LEN) {
+      const { decodeGpgSpa } = await import("./spa/gpg.ts");
+      r = await decodeGpgSpa(data, { ...gpg.keys, ...hmac });
+    }
+    if (r === undefined) {
       info(`${tag} No stanza encryption mode match for this packet`);
       continue;
     }
-    const r = decodeSpa(data, {
-      key: s.key,
-      mode: s.mode,
-      ...(s.hmacKey === undefined ? {} : { hmacKey: s.hmacKey, hmacType: s.hmacType }),
-    });
     if (!r.ok) {
       const detail = r.reason === "bad-field" ? `${r.field}: ${r.detail}` : r.detail;
       info(`${tag} SPA packet refused: ${r.reason} (${detail})`);
@@ -225,6 +231,36 @@ export function processPacket(
     }
     // The packet is authentic: it is burned from here on, even if a check below fails.
     if (!opts.test && opts.replay && out.replayKey === undefined) out.replayKey = digest;
+    if ("signatures" in r && gpg !== undefined && gpg.requireSig) {
+      const sig = r.signatures?.[0];
+      if (sig === undefined) {
+        info(`${tag} Missing GPG signature.`);
+        continue;
+      }
+      if (!sig.valid && !gpg.ignoreSigVerifyError) {
+        info(`${tag} Bad GPG signature from ${sig.id}: ${sig.error ?? "unknown key"}`);
+        continue;
+      }
+      info(
+        `${tag} Incoming SPA data signed by '${sig.id}' (fingerprint '${
+          sig.fingerprint ?? "unknown"
+        }').`,
+      );
+      if (gpg.fingerprints !== undefined && !gpg.fingerprints.includes(sig.fingerprint ?? "")) {
+        info(
+          `${tag} Incoming SPA packet signed by ${
+            sig.fingerprint ?? sig.id
+          }, which is not in the GPG_FINGERPRINT_ID list.`,
+        );
+        continue;
+      }
+      if (gpg.remoteIds !== undefined && !gpg.remoteIds.includes(sig.id)) {
+        info(
+          `${tag} Incoming SPA packet signed by ID ${sig.id}, which is not in the GPG_REMOTE_ID list.`,
+        );
+        continue;
+      }
+    }
     const f = r.fields;
     const timeout = f.clientTimeout > 0
       ? Math.min(f.clientTimeout, s.maxFwTimeout)

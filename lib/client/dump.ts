@@ -47,7 +47,7 @@ export function formatDump(d: DumpInput): string {
     line("Client Timeout", String(f.clientTimeout)),
     line("Digest Type", `${f.digestType} (${DIGESTS.get(f.digestType)!.label})`),
     line("HMAC Type", hmacLabel),
-    line("Encryption Type", "1 (Rijndael)"),
+    line("Encryption Type", d.mode === 7 ? "2 (GPG)" : "1 (Rijndael)"),
     line("Encryption Mode", `${d.mode} (${MODE_LABELS.get(d.mode)})`),
     line("Encoded Data", d.encoded),
     line("SPA Data Digest", d.digest),

@@ -519,8 +519,11 @@ export const CLIENT_OPTIONS: readonly ClientOption[] = [
     arg: true,
     rc: "GPG_RECIPIENT",
     meta: "ID",
-    help: "GnuPG key of the server.",
-    apply: (s, v) => s.gpgRecipient = str(v),
+    help: "GnuPG key of the server (turns GnuPG mode on, as in fwknop).",
+    apply: (s, v) => {
+      s.gpgRecipient = str(v);
+      s.useGpg = true;
+    },
   },
   {
     long: "gpg-signer-key",

@@ -25,6 +25,21 @@ export interface ProtoPort {
   port: number;
 }
 
+/** A stanza's GnuPG settings (keys are loaded later, see lib/gpg_keys.ts). */
+export interface GpgPolicy {
+  homeDir?: string;
+  exe?: string;
+  decryptId?: string;
+  /** Passphrase of the decryption key; empty with GPG_ALLOW_NO_PW. Never logged. */
+  decryptPw: string;
+  requireSig: boolean;
+  ignoreSigVerifyError: boolean;
+  remoteIds?: string[];
+  fingerprints?: string[];
+  /** Filled in by the daemon once the keys are exported. */
+  keys?: { decryptionKeys: unknown[]; verificationKeys: unknown[] };
+}
+
 /** One access stanza. */
 export interface AccessStanza {
   /** 1-based position, as fwknopd numbers stanzas in logs. */
@@ -58,8 +73,10 @@ export interface AccessStanza {
   forceMasquerade: boolean;
   disableDnat: boolean;
   forwardAll: boolean;
-  /** GnuPG settings are parsed; GnuPG decryption arrives with its own issue. */
+  /** Raw GPG_* variables. */
   gpg: Record<string, string>;
+  /** GnuPG mode, when GPG_DECRYPT_PW or GPG_ALLOW_NO_PW enables it. */
+  gpgPolicy?: GpgPolicy;
   /** Raw text of the variables, for `-D`. */
   raw: Map<string, string>;
 }
@@ -285,9 +302,30 @@ function validate(s: AccessStanza, warnings: string[]): void {
     );
   }
   if (gpgOn) {
-    warnings.push(
-      `${where.file}:${where.line}: stanza #${s.index}: GnuPG decryption is not supported yet by fwknopd-ts; GnuPG packets are refused`,
-    );
+    const g = s.gpg;
+    const list = (v: string | undefined) =>
+      v?.split(",").map((x) => x.trim()).filter((x) => x !== "");
+    const requireSig = !yes(g.GPG_DISABLE_SIG ?? "N") && yes(g.GPG_REQUIRE_SIG ?? "Y");
+    const policy: GpgPolicy = {
+      decryptPw: g.GPG_DECRYPT_PW ?? "",
+      requireSig,
+      ignoreSigVerifyError: yes(g.GPG_IGNORE_SIG_VERIFY_ERROR ?? "N"),
+    };
+    if (g.GPG_HOME_DIR !== undefined) policy.homeDir = g.GPG_HOME_DIR;
+    if (g.GPG_EXE !== undefined) policy.exe = g.GPG_EXE;
+    if (g.GPG_DECRYPT_ID !== undefined) policy.decryptId = g.GPG_DECRYPT_ID;
+    const ids = list(g.GPG_REMOTE_ID);
+    const fprs = list(g.GPG_FINGERPRINT_ID);
+    if (ids !== undefined) policy.remoteIds = ids;
+    if (fprs !== undefined) policy.fingerprints = fprs;
+    if (requireSig && ids === undefined && fprs === undefined) {
+      throw new ConfigError(
+        where,
+        "GPG_REMOTE_ID",
+        `stanza #${s.index}: signatures are required (GPG_REQUIRE_SIG), so set GPG_REMOTE_ID or GPG_FINGERPRINT_ID, or GPG_DISABLE_SIG Y`,
+      );
+    }
+    s.gpgPolicy = policy;
   }
   if (s.key !== undefined && s.key.length > 32) {
     throw new ConfigError(

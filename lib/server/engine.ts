@@ -73,7 +73,7 @@ export class Engine {
   async handle(pkt: CapturedPacket): Promise<void> {
     this.stats.packets++;
     const now = this.#now();
-    const o = processPacket(pkt, this.#s.stanzas, this.#s.policy, now, this.#replay);
+    const o = await processPacket(pkt, this.#s.stanzas, this.#s.policy, now, this.#replay);
     for (const l of o.logs) this.#log.log(l.level, l.msg);
     if (o.replayKey !== undefined) {
       this.#replay.add(o.replayKey, {
