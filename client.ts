@@ -298,8 +298,8 @@ async function run(args: string[], io: ClientIo): Promise<number> {
     writeRc(rcFile, saveStanza(rcText, rcFile, stanzaName, updates, s.forceStanza));
   }
 
-  const key = s.useGpg ? new Uint8Array() : await encryptionKey(s);
-  const mac = await hmacKey(s);
+  const key = s.useGpg ? new Uint8Array() : encryptionKey(s);
+  const mac = hmacKey(s);
   const ua = s.userAgent ?? `Fwknop/${CLIENT_VERSION}`;
   let allowIp = s.allowIp ?? "0.0.0.0";
   if (s.sourceIp) allowIp = "0.0.0.0";

@@ -71,7 +71,7 @@ function prompt(what: string): string {
  * @returns The key bytes.
  * @throws {UsageError} when no key can be had or it has a bad length.
  */
-export async function encryptionKey(s: ClientSettings): Promise<Uint8Array> {
+export function encryptionKey(s: ClientSettings): Uint8Array {
   let key: Uint8Array;
   if (s.keyBase64 !== undefined) key = fromBase64("Rijndael", s.keyBase64);
   else if (s.key !== undefined) key = enc.encode(s.key);
@@ -96,7 +96,7 @@ export async function encryptionKey(s: ClientSettings): Promise<Uint8Array> {
  * @returns The key bytes, or `undefined` without HMAC.
  * @throws {UsageError} when no key can be had or it has a bad length.
  */
-export async function hmacKey(s: ClientSettings): Promise<Uint8Array | undefined> {
+export function hmacKey(s: ClientSettings): Uint8Array | undefined {
   let key: Uint8Array;
   if (s.hmacKeyBase64 !== undefined) key = fromBase64("HMAC", s.hmacKeyBase64);
   else if (s.hmacKey !== undefined) key = enc.encode(s.hmacKey);

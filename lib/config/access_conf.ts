@@ -289,7 +289,7 @@ function setVar(s: AccessStanza, l: ConfLine): string | undefined {
   return undefined;
 }
 
-function validate(s: AccessStanza, warnings: string[]): void {
+function validate(s: AccessStanza): void {
   const where = s.origin;
   const gpgOn = s.gpg.GPG_DECRYPT_PW !== undefined || yes(s.gpg.GPG_ALLOW_NO_PW ?? "N");
   if (s.key === undefined && !gpgOn) {
@@ -439,7 +439,7 @@ export function loadAccess(paths: string[]): AccessConfig {
       "no access stanza (a SOURCE line starts one)",
     );
   }
-  for (const s of stanzas) validate(s, warnings);
+  for (const s of stanzas) validate(s);
   return { stanzas, warnings };
 }
 
