@@ -13,14 +13,13 @@
  */
 import { b64Decode, b64Encode, isBase64Charset } from "./base64.ts";
 import { constantTimeEqual, digestInfo, DigestType, hmacB64 } from "./digest.ts";
-import { encodeMessage, parseMessage, type SpaMessage } from "./message.ts";
-import { PROTOCOL_VERSION } from "./fields.ts";
+import { parseMessage } from "./message.ts";
 import {
+  buildMessage,
   type DecodeResult,
   type EncodedSpa,
   GPG_MIN_LEN,
   MAX_WIRE_LEN,
-  randomValue,
   SpaKeyError,
   type SpaRequest,
 } from "./packet.ts";
@@ -121,19 +120,7 @@ export interface GpgSpaRequest extends Omit<SpaRequest, "key" | "mode" | "salt">
  */
 export async function encodeGpgSpa(req: GpgSpaRequest): Promise<EncodedSpa> {
   const p = await openpgp();
-  const fields: SpaMessage = {
-    randomValue: req.randomValue ?? randomValue(),
-    username: req.username,
-    timestamp: req.timestamp ?? Math.floor(Date.now() / 1000),
-    version: PROTOCOL_VERSION,
-    messageType: req.messageType,
-    message: req.message,
-    clientTimeout: req.clientTimeout ?? 0,
-    digestType: req.digestType ?? DigestType.SHA256,
-  };
-  if (req.natAccess !== undefined) fields.natAccess = req.natAccess;
-  if (req.serverAuth !== undefined) fields.serverAuth = req.serverAuth;
-  const { encoded, digest, plaintext } = encodeMessage(fields);
+  const { normalised, encoded, digest, plaintext } = buildMessage(req);
   let bytes: Uint8Array;
   try {
     bytes = await p.encrypt({
@@ -158,9 +145,7 @@ export async function encodeGpgSpa(req: GpgSpaRequest): Promise<EncodedSpa> {
       `Cannot build the GnuPG SPA packet: it is ${wire.length} characters, fwknop needs 400 to 1499`,
     );
   }
-  const parsed = parseMessage(plaintext);
-  if (!parsed.ok) throw new Error("Bug: encoder produced a message it cannot parse");
-  const out: EncodedSpa = { fields: parsed.message, encoded, digest, wire };
+  const out: EncodedSpa = { fields: normalised, encoded, digest, wire };
   if (hmac !== undefined) out.hmac = hmac;
   return out;
 }

@@ -6,7 +6,7 @@
  */
 import { b64Decode, b64Encode, isBase64Charset } from "./base64.ts";
 import { constantTimeEqual, digestInfo, DigestType, hmacB64 } from "./digest.ts";
-import { encodeMessage, parseMessage, type SpaMessage } from "./message.ts";
+import { type EncodedMessage, encodeMessage, parseMessage, type SpaMessage } from "./message.ts";
 import { PROTOCOL_VERSION } from "./fields.ts";
 import {
   BLOCK_LEN,
@@ -141,6 +141,34 @@ function checkKeys(keys: SpaKeys): void {
   }
 }
 
+/** The message part of a request: fields, defaults, encoding and the normalised fields. */
+export type MessageRequest = Omit<SpaRequest, keyof SpaKeys | "salt">;
+
+/**
+ * Fills in the defaults of a request (random value, time, digest type) and
+ * builds its plaintext; shared by the Rijndael and GnuPG encoders.
+ *
+ * @throws {SpaFieldError} for a field a server would refuse.
+ */
+export function buildMessage(req: MessageRequest): EncodedMessage & { normalised: SpaMessage } {
+  const fields: SpaMessage = {
+    randomValue: req.randomValue ?? randomValue(),
+    username: req.username,
+    timestamp: req.timestamp ?? Math.floor(Date.now() / 1000),
+    version: PROTOCOL_VERSION,
+    messageType: req.messageType,
+    message: req.message,
+    clientTimeout: req.clientTimeout ?? 0,
+    digestType: req.digestType ?? DigestType.SHA256,
+  };
+  if (req.natAccess !== undefined) fields.natAccess = req.natAccess;
+  if (req.serverAuth !== undefined) fields.serverAuth = req.serverAuth;
+  const m = encodeMessage(fields);
+  const parsed = parseMessage(m.plaintext);
+  if (!parsed.ok) throw new Error("Bug: encoder produced a message it cannot parse");
+  return { ...m, normalised: parsed.message };
+}
+
 /** Makes fwknop's 16-digit random value from the platform CSPRNG. */
 export function randomValue(): string {
   const digits = crypto.getRandomValues(new Uint8Array(32));
@@ -181,21 +209,7 @@ export function randomValue(): string {
 export function encodeSpa(req: SpaRequest): EncodedSpa {
   checkKeys(req);
   const mode = req.mode ?? EncryptionMode.CBC;
-  const fields: SpaMessage = {
-    randomValue: req.randomValue ?? randomValue(),
-    username: req.username,
-    timestamp: req.timestamp ?? Math.floor(Date.now() / 1000),
-    version: PROTOCOL_VERSION,
-    messageType: req.messageType,
-    message: req.message,
-    clientTimeout: req.clientTimeout ?? 0,
-    digestType: req.digestType ?? DigestType.SHA256,
-  };
-  if (req.natAccess !== undefined) fields.natAccess = req.natAccess;
-  if (req.serverAuth !== undefined) fields.serverAuth = req.serverAuth;
-  const { encoded, digest, plaintext } = encodeMessage(fields);
-  const normalised = parseMessage(plaintext);
-  if (!normalised.ok) throw new Error(`Bug: encoder produced a message it cannot parse`);
+  const { normalised, encoded, digest, plaintext } = buildMessage(req);
   const full = b64Encode(
     rijndaelEncrypt(
       new TextEncoder().encode(plaintext),
@@ -216,7 +230,7 @@ export function encodeSpa(req: SpaRequest): EncodedSpa {
         `${GPG_MIN_LEN} or more as GnuPG and drops it; request fewer ports or a shorter message`,
     );
   }
-  const out: EncodedSpa = { fields: normalised.message, encoded, digest, wire };
+  const out: EncodedSpa = { fields: normalised, encoded, digest, wire };
   if (hmac !== undefined) out.hmac = hmac;
   return out;
 }
