@@ -111,6 +111,32 @@ Deno.test("gpg: RSA keys made by gpg round-trip, signed, with and without passph
       fingerprint: client.fpr,
       valid: true,
     }]);
+    // Armored key files work without a GnuPG home.
+    const pubFile = `${client.home}/server.asc`;
+    await Deno.writeTextFile(
+      pubFile,
+      await (await import("./netns.ts")).must([
+        "gpg",
+        "--homedir",
+        server.home,
+        "--batch",
+        "--armor",
+        "--export",
+        server.fpr,
+      ]),
+    );
+    const fromFile = (await publicKeys({ home: "/nonexistent", exe: "gpg" }, pubFile))[0];
+    const viaFile = await encodeGpgSpa({
+      message: "1.2.3.4,tcp/22",
+      messageType: MessageType.ACCESS,
+      username: "alice",
+      recipientKey: fromFile,
+      hmacKey: PH,
+    });
+    assert(
+      (await decodeGpgSpa(viaFile.wire, { decryptionKeys, verificationKeys, hmacKey: PH })).ok,
+      "armored-file recipient",
+    );
     let wrongPw = "";
     await privateKeys({ home: server.home, exe: "gpg" }, server.fpr, "wrong").catch((e) =>
       wrongPw = (e as Error).message
