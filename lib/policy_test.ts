@@ -1,0 +1,211 @@
+/** Table tests of the receive pipeline: one packet, one expected outcome. */
+import { assert, assertEquals } from "../tests/assert.ts";
+import type { AccessStanza } from "./config/access_conf.ts";
+import { parseNet } from "./config/ipnet.ts";
+import { type Outcome, type PolicyOptions, processPacket } from "./policy.ts";
+import { MemoryReplayCache, replayDigest } from "./replay/file.ts";
+import { DigestType } from "./spa/digest.ts";
+import { MessageType } from "./spa/message.ts";
+import { encodeSpa, type SpaRequest } from "./spa/packet.ts";
+import { EncryptionMode } from "./spa/rijndael.ts";
+
+const enc = new TextEncoder();
+const NOW = 1_800_000_000;
+const net = (t: string) => parseNet(t) as Exclude<ReturnType<typeof parseNet>, string>;
+
+function stanza(extra: Partial<AccessStanza> = {}): AccessStanza {
+  return {
+    index: 1,
+    origin: { file: "access.conf", line: 1 },
+    source: [net("ANY")],
+    key: enc.encode("policy-key"),
+    hmacKey: enc.encode("policy-hmac"),
+    hmacType: DigestType.SHA256,
+    mode: EncryptionMode.CBC,
+    fwAccessTimeout: 30,
+    maxFwTimeout: 300,
+    requireSourceAddress: false,
+    enableCmdExec: false,
+    enableCmdSudoExec: false,
+    forceMasquerade: false,
+    disableDnat: false,
+    forwardAll: false,
+    gpg: {},
+    raw: new Map(),
+    ...extra,
+  };
+}
+
+const OPTS: PolicyOptions = {
+  test: false,
+  aging: true,
+  maxAge: 120,
+  http: false,
+  anyUserAgent: false,
+  xForwardedFor: false,
+  natForwarding: false,
+  natLocal: false,
+  replay: true,
+};
+
+const REQ: SpaRequest = {
+  message: "198.51.100.7,tcp/22",
+  messageType: MessageType.ACCESS,
+  username: "alice",
+  key: enc.encode("policy-key"),
+  hmacKey: enc.encode("policy-hmac"),
+  timestamp: NOW,
+};
+
+async function run(
+  payload: string,
+  stanzas = [stanza()],
+  opts: Partial<PolicyOptions> = {},
+  src = "192.0.2.1",
+): Promise<Outcome> {
+  return await processPacket(
+    { payload, src, dst: "192.0.2.2", proto: 17, sport: 5000, dport: 62201 },
+    stanzas,
+    { ...OPTS, ...opts },
+    NOW,
+    new MemoryReplayCache(),
+  );
+}
+
+const wire = (r: Partial<SpaRequest> = {}) => encodeSpa({ ...REQ, ...r }).wire;
+const msgs = (o: Outcome) => o.logs.map((l) => l.msg).join("\n");
+
+Deno.test("policy: a good packet becomes a grant and a replay key", async () => {
+  const w = wire({ clientTimeout: 600 });
+  const o = await run(w);
+  assert(o.action?.kind === "access", msgs(o));
+  assertEquals(o.action.allowIp, "198.51.100.7");
+  assertEquals(o.action.ports, [{ proto: "tcp", port: 22 }]);
+  assertEquals(o.action.timeout, 300, "client timeout capped by MAX_FW_TIMEOUT");
+  assertEquals(o.replayKey, replayDigest(w));
+});
+
+Deno.test("policy: refusals, each with its reason and no action", async () => {
+  const cases: [string, Promise<Outcome>, RegExp, boolean][] = [
+    ["short", run("A".repeat(100)), /not SPA data/, false],
+    ["prefix", run("U2FsdGVkX1" + wire()), /prefix a client strips/, false],
+    ["charset", run("!".repeat(200)), /not base64/, false],
+    [
+      "source",
+      run(wire(), [stanza({ source: [net("10.0.0.0/8")] })]),
+      /No access data found for source IP: 192\.0\.2\.1/,
+      false,
+    ],
+    ["destination", run(wire(), [stanza({ destination: [net("10.9.9.9")] })]), /^$/, false],
+    [
+      "expired",
+      run(wire(), [stanza({ accessExpire: NOW - 1 })]),
+      /Access stanza has expired/,
+      false,
+    ],
+    ["hmac", run(wire({ hmacKey: enc.encode("other") })), /hmac-mismatch/, false],
+    ["stale", run(wire({ timestamp: NOW - 121 })), /time difference is too great/, true],
+    ["future", run(wire({ timestamp: NOW + 121 })), /time difference is too great/, true],
+    [
+      "username",
+      run(wire(), [stanza({ requireUsername: "bob" })]),
+      /does not match required username/,
+      true,
+    ],
+    [
+      "source address",
+      run(wire({ message: "0.0.0.0,tcp/22" }), [stanza({ requireSourceAddress: true })]),
+      /0\.0\.0\.0 when valid source IP was required/,
+      true,
+    ],
+    [
+      "open ports",
+      run(wire({ message: "198.51.100.7,tcp/22,tcp/23" }), [
+        stanza({ openPorts: [{ proto: "tcp", port: 22 }] }),
+      ]),
+      /denied per access\.conf/,
+      true,
+    ],
+    [
+      "restrict ports",
+      run(wire(), [stanza({ restrictPorts: [{ proto: "tcp", port: 22 }] })]),
+      /denied per access\.conf/,
+      true,
+    ],
+    [
+      "nat",
+      run(wire({ messageType: MessageType.NAT_ACCESS, natAccess: "10.1.1.1,22" })),
+      /ENABLE_IPT_FORWARDING is not enabled/,
+      true,
+    ],
+    [
+      "command",
+      run(wire({ messageType: MessageType.COMMAND, message: "198.51.100.7,id" })),
+      /Command messages are not allowed/,
+      true,
+    ],
+  ];
+  for (const [name, p, re, burned] of cases) {
+    const o = await p;
+    assertEquals(o.action, undefined, name);
+    assert(re.test(msgs(o)), `${name}: ${msgs(o)}`);
+    assertEquals(
+      o.replayKey !== undefined,
+      burned,
+      `${name}: replay key ${burned ? "expected" : "unexpected"}`,
+    );
+  }
+});
+
+Deno.test("policy: a replayed packet is refused before any stanza", async () => {
+  const w = wire();
+  const cache = new MemoryReplayCache();
+  cache.add(replayDigest(w), {
+    proto: 17,
+    srcIp: "192.0.2.1",
+    srcPort: 1,
+    dstIp: "0.0.0.0",
+    dstPort: 62201,
+    time: NOW - 10,
+  });
+  const o = await processPacket(
+    { payload: w, src: "192.0.2.9", dst: "0.0.0.0", proto: 17, sport: 2, dport: 62201 },
+    [stanza()],
+    OPTS,
+    NOW,
+    cache,
+  );
+  assertEquals(o.action, undefined);
+  assert(
+    /^Replay detected from source IP: 192\.0\.2\.9, Destination proto\/port: 17\/62201, Original source IP: 192\.0\.2\.1/
+      .test(msgs(o)),
+    msgs(o),
+  );
+});
+
+Deno.test("policy: -s uses the packet source, or X-Forwarded-For over HTTP", async () => {
+  const o = await run(wire({ message: "0.0.0.0,tcp/22" }));
+  assert(o.action?.kind === "access");
+  assertEquals(o.action.allowIp, "192.0.2.1");
+  const data = wire({ message: "0.0.0.0,tcp/22" }).replaceAll("+", "-").replaceAll("/", "_");
+  const http =
+    `GET /${data} HTTP/1.0\r\nUser-Agent: Fwknop/2.6.10\r\nX-Forwarded-For: 203.0.113.5\r\n\r\n`;
+  const h = await run(http, [stanza()], { http: true, xForwardedFor: true });
+  assert(h.action?.kind === "access", msgs(h));
+  assertEquals(h.action.allowIp, "203.0.113.5");
+  const noUa = await run(http.replace("Fwknop/2.6.10", "curl/8"), [stanza()], { http: true });
+  assertEquals(noUa.action, undefined);
+});
+
+Deno.test("policy: test mode tries every stanza and burns nothing", async () => {
+  const o = await run(wire(), [stanza(), stanza({ index: 2 })], { test: true });
+  assertEquals(o.testAccepted, [1, 2]);
+  assertEquals([o.action, o.replayKey], [undefined, undefined]);
+});
+
+Deno.test("policy: the first stanza that authenticates wins; others are tried in order", async () => {
+  const other = stanza({ key: enc.encode("nope"), hmacKey: enc.encode("nope-hmac") });
+  const o = await run(wire(), [other, stanza({ index: 2 })]);
+  assert(o.action?.kind === "access");
+  assertEquals(o.action.stanza.index, 2);
+});
