@@ -76,47 +76,28 @@ export function chainList(c: Chains): ChainSpec[] {
 export function grantRules(g: AccessGrant, o: IptablesOptions, expires: number): string[][] {
   const add = o.prepend ? "-I" : "-A";
   const comment = ["-m", "comment", "--comment", `_exp_${expires}`];
+  // Every rule is: add CHAIN -t TABLE <match> -m comment --comment _exp_T -j TARGET <target options>
+  const rule = (c: ChainSpec, match: string[], targetOpts: string[] = []) => [
+    add,
+    c.chain,
+    "-t",
+    c.table,
+    ...match,
+    ...comment,
+    "-j",
+    c.target,
+    ...targetOpts,
+  ];
   const d = o.destinationRule ? g.pktDst : "0.0.0.0/0";
-  const rules: string[][] = [];
   const c = o.chains;
+  const rules: string[][] = [];
   if (g.nat === undefined) {
     for (const p of g.ports) {
       const proto = String(PROTO_NUM[p.proto]);
-      rules.push([
-        add,
-        c.input.chain,
-        "-t",
-        c.input.table,
-        "-p",
-        proto,
-        "-s",
-        g.allowIp,
-        "-d",
-        d,
-        "--dport",
-        String(p.port),
-        ...comment,
-        "-j",
-        c.input.target,
-      ]);
+      const port = String(p.port);
+      rules.push(rule(c.input, ["-p", proto, "-s", g.allowIp, "-d", d, "--dport", port]));
       if (c.output !== undefined) {
-        rules.push([
-          add,
-          c.output.chain,
-          "-t",
-          c.output.table,
-          "-p",
-          proto,
-          "-d",
-          g.allowIp,
-          "-s",
-          d,
-          "--sport",
-          String(p.port),
-          ...comment,
-          "-j",
-          c.output.target,
-        ]);
+        rules.push(rule(c.output, ["-p", proto, "-d", g.allowIp, "-s", d, "--sport", port]));
       }
     }
     return rules;
@@ -124,135 +105,31 @@ export function grantRules(g: AccessGrant, o: IptablesOptions, expires: number):
   const first = g.ports[0]!;
   const proto = String(PROTO_NUM[first.proto]);
   const nat = g.nat;
+  const natPort = String(nat.port);
   const all = g.stanza.forwardAll;
   if (nat.local) {
-    rules.push([
-      add,
-      c.input.chain,
-      "-t",
-      c.input.table,
-      "-p",
-      proto,
-      "-s",
-      g.allowIp,
-      "-d",
-      d,
-      "--dport",
-      String(nat.port),
-      ...comment,
-      "-j",
-      c.input.target,
-    ]);
+    rules.push(rule(c.input, ["-p", proto, "-s", g.allowIp, "-d", d, "--dport", natPort]));
   } else if (c.forward !== undefined) {
     rules.push(
-      all
-        ? [
-          add,
-          c.forward.chain,
-          "-t",
-          c.forward.table,
-          "-s",
-          g.allowIp,
-          ...comment,
-          "-j",
-          c.forward.target,
-        ]
-        : [
-          add,
-          c.forward.chain,
-          "-t",
-          c.forward.table,
-          "-p",
-          proto,
-          "-s",
-          g.allowIp,
-          "--dport",
-          String(nat.port),
-          ...comment,
-          "-j",
-          c.forward.target,
-        ],
+      rule(c.forward, all ? ["-s", g.allowIp] : ["-p", proto, "-s", g.allowIp, "--dport", natPort]),
     );
   }
   if (c.dnat !== undefined && !g.stanza.disableDnat) {
     rules.push(
       all
-        ? [
-          add,
-          c.dnat.chain,
-          "-t",
-          c.dnat.table,
-          "-s",
-          g.allowIp,
-          "-d",
-          d,
-          ...comment,
-          "-j",
-          c.dnat.target,
+        ? rule(c.dnat, ["-s", g.allowIp, "-d", d], ["--to-destination", nat.ip])
+        : rule(c.dnat, ["-p", proto, "-s", g.allowIp, "-d", d, "--dport", String(first.port)], [
           "--to-destination",
-          nat.ip,
-        ]
-        : [
-          add,
-          c.dnat.chain,
-          "-t",
-          c.dnat.table,
-          "-p",
-          proto,
-          "-s",
-          g.allowIp,
-          "-d",
-          d,
-          "--dport",
-          String(first.port),
-          ...comment,
-          "-j",
-          c.dnat.target,
-          "--to-destination",
-          `${nat.ip}:${nat.port}`,
-        ],
+          `${nat.ip}:${natPort}`,
+        ]),
     );
   }
   const snatIp = g.stanza.forceSnat ?? o.snatTranslateIp;
-  const wantSnat = c.snat !== undefined || c.masquerade !== undefined;
-  if (wantSnat) {
-    if (snatIp !== undefined && !g.stanza.forceMasquerade && c.snat !== undefined) {
-      rules.push([
-        add,
-        c.snat.chain,
-        "-t",
-        c.snat.table,
-        "-p",
-        proto,
-        "-d",
-        nat.ip,
-        "--dport",
-        String(nat.port),
-        ...comment,
-        "-j",
-        c.snat.target,
-        "--to-source",
-        snatIp,
-      ]);
-    } else if (c.masquerade !== undefined) {
-      rules.push([
-        add,
-        c.masquerade.chain,
-        "-t",
-        c.masquerade.table,
-        "-p",
-        proto,
-        "-d",
-        nat.ip,
-        "--dport",
-        String(nat.port),
-        ...comment,
-        "-j",
-        c.masquerade.target,
-        "--to-ports",
-        String(first.port),
-      ]);
-    }
+  const toNat = ["-p", proto, "-d", nat.ip, "--dport", natPort];
+  if (snatIp !== undefined && !g.stanza.forceMasquerade && c.snat !== undefined) {
+    rules.push(rule(c.snat, toNat, ["--to-source", snatIp]));
+  } else if (c.masquerade !== undefined) {
+    rules.push(rule(c.masquerade, toNat, ["--to-ports", String(first.port)]));
   }
   return rules;
 }
