@@ -20,6 +20,8 @@ import type { GpgDecodeResult } from "./spa/gpg.ts";
 export const MIN_SPA_DATA_SIZE = 140;
 /** Longest payload fwknopd looks at. */
 export const MAX_SPA_PACKET_LEN = 1500;
+/** The only first characters a Rijndael wire string can have. */
+const RIJNDAEL_FIRST_CHARS = "89+/";
 /** Shortest SPA data taken from an HTTP request. */
 const MIN_HTTP_SPA_LEN = 140;
 
@@ -170,6 +172,12 @@ export async function processPacket(
   }
   if (!isBase64Charset(data)) {
     debug(`[${pkt.src}] payload is not base64: not SPA data`);
+    return out;
+  }
+  // Below 400 characters only Rijndael is possible, and the bits of "Salted__"
+  // left after stripping its prefix make the first character one of 8 9 + /.
+  if (data.length < GPG_MIN_LEN && !RIJNDAEL_FIRST_CHARS.includes(data[0]!)) {
+    debug(`[${pkt.src}] payload cannot be a Rijndael SPA packet: dropped`);
     return out;
   }
 
