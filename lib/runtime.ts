@@ -62,10 +62,19 @@ export function homeDir(): string | undefined {
   return node?.os.homedir();
 }
 
-/** The login name as fwknop picks it: LOGNAME, then USER. */
+/** The login name as fwknop picks it: LOGNAME, then USER, then the passwd entry of our uid. */
 export function loginName(): string | undefined {
-  return env("LOGNAME") || env("USER") ||
-    (node === undefined ? undefined : node.os.userInfo().username);
+  const fromEnv = env("LOGNAME") || env("USER");
+  if (fromEnv) return fromEnv;
+  if (node !== undefined) return node.os.userInfo().username;
+  try {
+    const id = String(uid());
+    const line = (DenoNs.readTextFileSync("/etc/passwd") as string).split("\n")
+      .find((l) => l.split(":")[2] === id);
+    return line?.split(":")[0] || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The effective user id, or `undefined` where the platform has none. */

@@ -128,3 +128,29 @@ Deno.test("client: -R learns the allow IP from a resolver URL (local server)", a
     await server.finished;
   }
 });
+
+Deno.test("client: with no key given it asks on the terminal without echo", async () => {
+  const { haveCommand, skip } = await import("./env.ts");
+  if (!(await haveCommand("script", ["--version"]))) {
+    return skip("script is not installed (Debian package bsdutils)");
+  }
+  const pkt = `${home}/pty-packet.txt`;
+  const cmd =
+    `deno run -A ${CLIENT} -A tcp/22 -a 1.2.3.4 -D srv.example -T --no-rc-file --no-save-args -B ${pkt}`;
+  const p = new Deno.Command("script", {
+    args: ["-qec", cmd, "/dev/null"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const w = p.stdin.getWriter();
+  await new Promise((r) => setTimeout(r, 2500)); // let the prompt appear and the terminal go raw
+  await w.write(enc.encode("typed secret\r"));
+  await w.close();
+  const o = await p.output();
+  const out = new TextDecoder().decode(o.stdout);
+  assertMatch(out, /Enter encryption key: /);
+  assert(!out.includes("typed secret"), "the key was echoed");
+  const wire = (await Deno.readTextFile(pkt)).trim();
+  assert(decodeSpa(wire, { key: enc.encode("typed secret") }).ok, "the packet uses the typed key");
+});
