@@ -474,6 +474,7 @@ async function runDaemon(args: string[], f: Flags, io: ServerIo): Promise<number
     if (!test && c.bool("FLUSH_IPT_AT_EXIT")) await fw.flush();
     replay.close();
     releasePidFile(pidFile, process.pid);
+    log.close();
   }
 }
 

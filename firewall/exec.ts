@@ -72,3 +72,47 @@ export const run: Runner = async (
     });
   });
 };
+
+/** A long-lived process that receives lines on its standard input. */
+export interface LineSink {
+  /** Sends one line (a newline is added). */
+  write(line: string): void;
+  /** Closes its input; the process then exits. */
+  close(): void;
+}
+
+/**
+ * Starts a process (argv, never a shell) that reads lines from standard
+ * input, such as `logger -t NAME -p daemon.info`.
+ *
+ * @param argv The program and its arguments.
+ * @returns A sink for lines; a process that cannot start drops them.
+ */
+export async function spawnLineSink(argv: readonly string[]): Promise<LineSink> {
+  const enc = new TextEncoder();
+  if (isDeno) {
+    // deno-lint-ignore no-explicit-any
+    const D = (globalThis as any).Deno;
+    try {
+      const child = new D.Command(argv[0]!, {
+        args: argv.slice(1),
+        stdin: "piped",
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      child.unref?.();
+      const w = child.stdin.getWriter();
+      return {
+        write: (line) => void w.write(enc.encode(`${line}\n`)).catch(() => {}),
+        close: () => void w.close().catch(() => {}),
+      };
+    } catch {
+      return { write: () => {}, close: () => {} };
+    }
+  }
+  const { spawn } = await import("node:child_process");
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "ignore", "ignore"] });
+  child.on("error", () => {});
+  child.unref();
+  return { write: (line) => child.stdin?.write(`${line}\n`), close: () => child.stdin?.end() };
+}

@@ -6,7 +6,7 @@
  * @module
  */
 import { writeErr } from "../runtime.ts";
-import { run } from "../../firewall/exec.ts";
+import { type LineSink, spawnLineSink } from "../../firewall/exec.ts";
 
 /** Log levels. */
 export type Level = "error" | "warning" | "info" | "debug";
@@ -23,6 +23,7 @@ export class DaemonLogger implements Logger {
   readonly #syslog: boolean;
   readonly #ident: string;
   readonly #write: (text: string) => void;
+  readonly #sinks = new Map<string, Promise<LineSink>>();
 
   constructor(
     opts: {
@@ -45,7 +46,19 @@ export class DaemonLogger implements Logger {
     if (this.#stderr) this.#write(`${msg}\n`);
     if (this.#syslog) {
       const prio = level === "warning" ? "warning" : level === "error" ? "err" : level;
-      void run(["logger", "-t", this.#ident, "-p", `daemon.${prio}`, "--", msg]);
+      let sink = this.#sinks.get(prio);
+      if (sink === undefined) {
+        // One long-lived logger per priority: no process is started per line.
+        sink = spawnLineSink(["logger", "-t", this.#ident, "-p", `daemon.${prio}`]);
+        this.#sinks.set(prio, sink);
+      }
+      void sink.then((s) => s.write(msg));
     }
+  }
+
+  /** Closes the syslog pipes. */
+  close(): void {
+    for (const s of this.#sinks.values()) void s.then((x) => x.close());
+    this.#sinks.clear();
   }
 }
