@@ -20,6 +20,13 @@ import type { GpgDecodeResult } from "./spa/gpg.ts";
 export const MIN_SPA_DATA_SIZE = 140;
 /** Longest payload fwknopd looks at. */
 export const MAX_SPA_PACKET_LEN = 1500;
+let gpgImport: Promise<typeof import("./spa/gpg.ts")> | undefined;
+/** The GnuPG decoder, loaded once on the first GnuPG-sized packet for a GnuPG stanza. */
+function gpgModule(): Promise<typeof import("./spa/gpg.ts")> {
+  gpgImport ??= import("./spa/gpg.ts");
+  return gpgImport;
+}
+
 /** The only first characters a Rijndael wire string can have. */
 const RIJNDAEL_FIRST_CHARS = "89+/";
 /** Shortest SPA data taken from an HTTP request. */
@@ -190,7 +197,8 @@ export async function processPacket(
   }
 
   // 3. Replay.
-  const digest = replayDigest(data);
+  // The replay key costs a SHA-256: only compute it when the cache is in use.
+  const digest = opts.replay ? replayDigest(data) : "";
   if (opts.replay) {
     const seen = replay.get(digest);
     if (seen !== undefined) {
@@ -225,7 +233,7 @@ export async function processPacket(
     }
     const gpg = s.gpgPolicy;
     if ((r === undefined || !r.ok) && gpg?.keys !== undefined && data.length >= GPG_MIN_LEN) {
-      const { decodeGpgSpa } = await import("./spa/gpg.ts");
+      const { decodeGpgSpa } = await gpgModule();
       r = await decodeGpgSpa(data, { ...gpg.keys, ...hmac });
     }
     if (r === undefined) {

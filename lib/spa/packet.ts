@@ -6,7 +6,14 @@
  */
 import { b64Decode, b64Encode, isBase64Charset } from "./base64.ts";
 import { constantTimeEqual, digestInfo, DigestType, hmacB64 } from "./digest.ts";
-import { type EncodedMessage, encodeMessage, parseMessage, type SpaMessage } from "./message.ts";
+import {
+  type EncodedMessage,
+  encodeMessage,
+  hasTimeout,
+  normalizeType,
+  parseMessage,
+  type SpaMessage,
+} from "./message.ts";
 import { PROTOCOL_VERSION } from "./fields.ts";
 import {
   BLOCK_LEN,
@@ -164,9 +171,14 @@ export function buildMessage(req: MessageRequest): EncodedMessage & { normalised
   if (req.natAccess !== undefined) fields.natAccess = req.natAccess;
   if (req.serverAuth !== undefined) fields.serverAuth = req.serverAuth;
   const m = encodeMessage(fields);
-  const parsed = parseMessage(m.plaintext);
-  if (!parsed.ok) throw new Error("Bug: encoder produced a message it cannot parse");
-  return { ...m, normalised: parsed.message };
+  // What goes on the wire: the type follows the timeout, which only timeout types carry.
+  const type = normalizeType(fields.messageType, fields.clientTimeout);
+  const normalised = {
+    ...fields,
+    messageType: type,
+    clientTimeout: hasTimeout(type) ? fields.clientTimeout : 0,
+  };
+  return { ...m, normalised };
 }
 
 /** Makes fwknop's 16-digit random value from the platform CSPRNG. */
@@ -215,7 +227,7 @@ export function encodeSpa(req: SpaRequest): EncodedSpa {
       new TextEncoder().encode(plaintext),
       req.key,
       mode,
-      req.salt ?? crypto.getRandomValues(new Uint8Array(SALT_LEN)),
+      req.salt,
     ),
   );
   let wire = full.slice(RIJNDAEL_PREFIX.length);
