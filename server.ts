@@ -17,8 +17,8 @@ import { openPcap } from "./lib/capture/pcap.ts";
 import type { PacketSource } from "./lib/capture/packet.ts";
 import { UdpServerSource } from "./lib/capture/udp_server.ts";
 import { type DummyTcpServer, startDummyTcpServer } from "./lib/capture/tcp_server.ts";
-import { accessFolderFiles, loadAccess } from "./lib/config/access_conf.ts";
-import { ConfigError } from "./lib/config/lexer.ts";
+import { loadAccess } from "./lib/config/access_conf.ts";
+import { ConfigError, folderFiles } from "./lib/config/lexer.ts";
 import { loadServerConfig, type ServerConfig } from "./lib/config/server_conf.ts";
 import {
   FileReplayCache,
@@ -139,9 +139,7 @@ function load(f: Flags): Loaded {
   if (f["udp-server"] === true) config.set("ENABLE_UDP_SERVER", "Y");
   if (f["pcap-any-direction"] === true) config.set("ENABLE_PCAP_ANY_DIRECTION", "Y");
   const folder = config.get("ACCESS_FOLDER");
-  const accessPaths = folder !== undefined
-    ? accessFolderFiles(folder)
-    : [config.get("ACCESS_FILE")!];
+  const accessPaths = folder !== undefined ? folderFiles(folder) : [config.get("ACCESS_FILE")!];
   const access = loadAccess(accessPaths);
   const warnings = [...config.warnings, ...access.warnings];
   for (const p of [confPath, ...overrides, ...accessPaths]) {
@@ -464,6 +462,12 @@ async function runDaemon(args: string[], f: Flags, io: ServerIo): Promise<number
       }
     }
     for (const [s, h] of signals) process.off(s, h);
+    const st = eng.stats;
+    const lost = src.dropped ? `; ${src.dropped} dropped because the queue was full` : "";
+    log.log(
+      "info",
+      `Processed ${st.packets} packets: ${st.granted} granted, ${st.refused} refused${lost}.`,
+    );
     log.log("info", "Shutting down fwknopd-ts.");
     return 0;
   } finally {

@@ -32,7 +32,6 @@ const SYMBOLS = {
   pcap_get_selectable_fd: { parameters: ["pointer"], result: "i32" },
   pcap_geterr: { parameters: ["pointer"], result: "pointer" },
   pcap_close: { parameters: ["pointer"], result: "void" },
-  pcap_lib_version: { parameters: [], result: "pointer" },
 } as const;
 
 const PCAP_ERRBUF_SIZE = 256;
@@ -88,11 +87,6 @@ function errText(buf: Uint8Array): string {
 // deno-lint-ignore no-explicit-any
 function handleErr(p: any): string {
   return new D.UnsafePointerView(pcap().pcap_geterr(p)).getCString();
-}
-
-/** The libpcap version string, or an error message. */
-export function pcapVersion(): string {
-  return new D.UnsafePointerView(pcap().pcap_lib_version()).getCString();
 }
 
 /** Options for opening a capture. */

@@ -24,6 +24,8 @@ export interface CapturedPacket {
 export interface PacketSource {
   /** Packets as they arrive; ends when the source closes or runs dry (pcap files). */
   packets(): AsyncIterable<CapturedPacket>;
+  /** Packets lost inside the source (a full queue), when it can tell. */
+  readonly dropped?: number;
   /** Stops capturing; the iterator then ends. Idempotent. */
   close(): void;
 }

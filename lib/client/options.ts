@@ -705,11 +705,6 @@ export const RC_ONLY: Readonly<Record<string, (s: ClientSettings, v: string) => 
   },
 };
 
-/** Flags whose rc value is a Y/N boolean. */
-export function isFlag(o: ClientOption): boolean {
-  return !o.arg;
-}
-
 /** The option for an rc variable, if any. */
 export function optionForRc(name: string): ClientOption | undefined {
   return CLIENT_OPTIONS.find((o) => o.rc === name);

@@ -5,7 +5,7 @@
  * @module
  */
 import { UsageError } from "../cli/errors.ts";
-import { CLIENT_OPTIONS, optionForRc, RC_ONLY } from "./options.ts";
+import { optionForRc, RC_ONLY } from "./options.ts";
 import type { ClientSettings } from "./settings.ts";
 
 /** One `NAME value` line. */
@@ -239,11 +239,3 @@ export const RC_TEMPLATE =
 [default]
 
 `;
-
-/** All rc variable names we understand. */
-export function knownRcVars(): string[] {
-  return [
-    ...CLIENT_OPTIONS.flatMap((o) => (o.rc === undefined ? [] : [o.rc])),
-    ...Object.keys(RC_ONLY),
-  ];
-}

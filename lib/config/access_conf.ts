@@ -442,8 +442,3 @@ export function loadAccess(paths: string[]): AccessConfig {
   for (const s of stanzas) validate(s);
   return { stanzas, warnings };
 }
-
-/** Access files of a folder (`--access-folder`). */
-export function accessFolderFiles(dir: string): string[] {
-  return folderFiles(dir);
-}

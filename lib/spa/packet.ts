@@ -22,7 +22,6 @@ import {
   MAX_KEY_LEN,
   rijndaelDecrypt,
   rijndaelEncrypt,
-  SALT_LEN,
 } from "./rijndael.ts";
 
 /** `b64("Salted__")` without its last, partial character: stripped from every Rijndael wire. */
