@@ -11,6 +11,7 @@
  * @module
  */
 import { createSocket } from "node:dgram";
+import { fileArgs } from "../tests/fwknopd.ts";
 import { pcapFile, type UdpRecord } from "../tests/pcap.ts";
 import { MessageType } from "../lib/spa/message.ts";
 import { encodeSpa } from "../lib/spa/packet.ts";
@@ -48,19 +49,7 @@ async function setup(conf: string): Promise<string> {
 }
 
 function daemonArgs(dir: string, extra: string[]): string[] {
-  return [
-    "-f",
-    "-t",
-    "-c",
-    `${dir}/fwknopd.conf`,
-    "-a",
-    `${dir}/access.conf`,
-    "-d",
-    `${dir}/digest.cache`,
-    "-p",
-    `${dir}/pid`,
-    ...extra,
-  ];
+  return ["-f", "-t", ...fileArgs(dir), ...extra];
 }
 
 const count = (out: string) => (out.match(/--test mode enabled, skipping/g) ?? []).length;
@@ -174,7 +163,7 @@ export async function benchFlood(seconds = 3, nValid = 20): Promise<string[]> {
     await new Promise((r) => setTimeout(r, 1500));
     const sent = await flood(port, seconds, valid);
     await new Promise((r) => setTimeout(r, 1000));
-    const pid = (await Deno.readTextFile(`${dir}/pid`).catch(() => "")).trim() ||
+    const pid = (await Deno.readTextFile(`${dir}/fwknopd.pid`).catch(() => "")).trim() ||
       new TextDecoder().decode(
         (await new Deno.Command("pgrep", { args: ["-f", `${dir}/fwknopd.conf`], stdout: "piped" })
           .output()).stdout,

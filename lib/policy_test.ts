@@ -1,6 +1,6 @@
 /** Table tests of the receive pipeline: one packet, one expected outcome. */
 import { assert, assertEquals } from "../tests/assert.ts";
-import type { AccessStanza } from "./config/access_conf.ts";
+import { type AccessStanza, newStanza } from "./config/access_conf.ts";
 import { parseNet } from "./config/ipnet.ts";
 import { type Outcome, type PolicyOptions, processPacket } from "./policy.ts";
 import { MemoryReplayCache, replayDigest } from "./replay/file.ts";
@@ -15,23 +15,10 @@ const net = (t: string) => parseNet(t) as Exclude<ReturnType<typeof parseNet>, s
 
 function stanza(extra: Partial<AccessStanza> = {}): AccessStanza {
   return {
-    index: 1,
-    origin: { file: "access.conf", line: 1 },
+    ...newStanza(1, { file: "access.conf", line: 1 }),
     source: [net("ANY")],
     key: enc.encode("policy-key"),
     hmacKey: enc.encode("policy-hmac"),
-    hmacType: DigestType.SHA256,
-    mode: EncryptionMode.CBC,
-    fwAccessTimeout: 30,
-    maxFwTimeout: 300,
-    requireSourceAddress: false,
-    enableCmdExec: false,
-    enableCmdSudoExec: false,
-    forceMasquerade: false,
-    disableDnat: false,
-    forwardAll: false,
-    gpg: {},
-    raw: new Map(),
     ...extra,
   };
 }

@@ -6,6 +6,23 @@
  */
 import { pcapFile, type UdpRecord } from "./pcap.ts";
 
+/**
+ * The file arguments of a daemon run from one directory: `-c fwknopd.conf
+ * -a access.conf -d digest.cache -p fwknopd.pid` (same for fwknopd and ours).
+ */
+export function fileArgs(dir: string): string[] {
+  return [
+    "-c",
+    `${dir}/fwknopd.conf`,
+    "-a",
+    `${dir}/access.conf`,
+    "-d",
+    `${dir}/digest.cache`,
+    "-p",
+    `${dir}/fwknopd.pid`,
+  ];
+}
+
 /** What the stock daemon did with the packets. */
 export interface FwknopdRun {
   /** Source IP to the stanza numbers (1-based) that accepted its packet. */
@@ -44,14 +61,7 @@ export async function runFwknopdTest(
         // limit makes it exit once every record was read.
         "-C",
         String(records.length),
-        "-c",
-        `${dir}/fwknopd.conf`,
-        "-a",
-        `${dir}/access.conf`,
-        "-d",
-        `${dir}/digest.cache`,
-        "-p",
-        `${dir}/fwknopd.pid`,
+        ...fileArgs(dir),
         "--pcap-file",
         `${dir}/spa.pcap`,
       ],

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { fileArgs } from "./fwknopd.ts";
 import type { Background, Netns } from "./netns.ts";
 
 /** A running stock fwknopd and its files. */
@@ -55,18 +56,7 @@ export async function startStockFwknopd(
     { mode: 0o600 },
   );
   await Deno.writeTextFile(`${dir}/access.conf`, access, { mode: 0o600 });
-  const daemon = ns.spawn([
-    "fwknopd",
-    "-f",
-    "-c",
-    `${dir}/fwknopd.conf`,
-    "-a",
-    `${dir}/access.conf`,
-    "-d",
-    `${dir}/digest.cache`,
-    "-p",
-    `${dir}/fwknopd.pid`,
-  ]);
+  const daemon = ns.spawn(["fwknopd", "-f", ...fileArgs(dir)]);
   await daemon.waitFor(/Starting fwknopd main event loop/);
   return {
     daemon,

@@ -98,7 +98,8 @@ const INCLUDE_KEYS_VARS = new Set([
 ]);
 const MAX_TIMEOUT = 8388608;
 
-function newStanza(index: number, origin: Origin): AccessStanza {
+/** A stanza with fwknopd's defaults and no source or keys yet. */
+export function newStanza(index: number, origin: Origin): AccessStanza {
   return {
     index,
     origin,
