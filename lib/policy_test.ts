@@ -4,10 +4,8 @@ import { type AccessStanza, newStanza } from "./config/access_conf.ts";
 import { parseNet } from "./config/ipnet.ts";
 import { type Outcome, type PolicyOptions, processPacket } from "./policy.ts";
 import { MemoryReplayCache, replayDigest } from "./replay/file.ts";
-import { DigestType } from "./spa/digest.ts";
 import { MessageType } from "./spa/message.ts";
 import { encodeSpa, type SpaRequest } from "./spa/packet.ts";
-import { EncryptionMode } from "./spa/rijndael.ts";
 
 const enc = new TextEncoder();
 const NOW = 1_800_000_000;

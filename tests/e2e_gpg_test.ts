@@ -6,10 +6,10 @@
  * closed. Keys: fwknop's test keys (DSA signer, ElGamal recipient) and an RSA
  * key made with gpg for the "other signer".
  */
-import { assert } from "./assert.ts";
 import { haveCommand, skip } from "./env.ts";
+import { checkPortCase } from "./port_case.ts";
 import { fwknopTestHomes, importPublic, rsaHome } from "./gpg_env.ts";
-import { type Background, link, Netns, netnsUnavailable, poll } from "./netns.ts";
+import { type Background, link, Netns, netnsUnavailable } from "./netns.ts";
 import { defaultDrop, startStockFwknopd } from "./stock_server.ts";
 
 const SERVER = new URL("../server.ts", import.meta.url).pathname;
@@ -130,26 +130,14 @@ Deno.test({
       const all = cases(cHome, other.home);
       const runCases = async (name: string, clientCmd: string[], logs: () => string) => {
         for (const c of all) {
-          await t.step(`${name}: ${c.name}`, async () => {
-            assert(!(await client.tcpOpen("192.0.2.2", c.port)), "open before SPA");
-            const r = await client.sh([...clientCmd, ...c.args, "--no-save-args", "--no-rc-file"]);
-            assert(r.code === 0, r.out);
-            const open = await poll(
-              () => client.tcpOpen("192.0.2.2", c.port),
-              true,
-              c.open ? 6000 : 2000,
-            );
-            assert(
-              open === c.open,
-              `port ${c.port} ${c.open ? "did not open" : "opened"}:\n${logs().slice(-2000)}`,
-            );
-            if (c.open) {
-              assert(
-                await poll(async () => !(await client.tcpOpen("192.0.2.2", c.port)), true, 10_000),
-                "did not close",
-              );
-            }
-          });
+          await t.step(`${name}: ${c.name}`, () =>
+            checkPortCase(
+              client,
+              "192.0.2.2",
+              { ports: [c.port], open: c.open, ...(c.open ? { expires: 3 } : {}) },
+              () => client.sh([...clientCmd, ...c.args, "--no-save-args", "--no-rc-file"]),
+              logs,
+            ));
         }
       };
 

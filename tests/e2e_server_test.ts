@@ -6,6 +6,7 @@
  */
 import { assert, assertMatch } from "./assert.ts";
 import { haveCommand, report, skip } from "./env.ts";
+import { checkPortCase } from "./port_case.ts";
 import { type Background, link, Netns, netnsUnavailable, poll } from "./netns.ts";
 import { defaultDrop } from "./stock_server.ts";
 import { b64EncodePadded } from "../lib/spa/base64.ts";
@@ -278,31 +279,14 @@ Deno.test({
       daemon = await startOurs(server, dir);
       const d = daemon;
       for (const c of all) {
-        await t.step(c.name, async () => {
-          for (const p of c.ports) {
-            assert(!(await client.tcpOpen(SERVER_IP, p)), `port ${p} open before SPA`);
-          }
-          const r = await client.sh(["fwknop", ...c.args, "--no-save-args", "--no-rc-file"]);
-          assert(r.code === 0, `stock client failed: ${r.out}`);
-          for (const p of c.ports) {
-            const open = await poll(() => client.tcpOpen(SERVER_IP, p), true, c.open ? 5000 : 1500);
-            assert(
-              open === c.open,
-              `port ${p} ${c.open ? "did not open" : "opened"}; fwknopd-ts said:\n${
-                d.output.slice(-2500)
-              }`,
-            );
-          }
-          if (c.logs !== undefined) assertMatch(d.output, c.logs);
-          if (c.expires !== undefined) {
-            const closed = await poll(
-              async () => !(await client.tcpOpen(SERVER_IP, c.ports[0]!)),
-              true,
-              (c.expires + 6) * 1000,
-            );
-            assert(closed, `port ${c.ports[0]} still open after expiry`);
-          }
-        });
+        await t.step(c.name, () =>
+          checkPortCase(
+            client,
+            SERVER_IP,
+            c,
+            () => client.sh(["fwknop", ...c.args, "--no-save-args", "--no-rc-file"]),
+            () => d.output,
+          ));
       }
 
       await t.step("replay is refused, also after a restart of the daemon", async () => {
