@@ -10,10 +10,9 @@
 import { assert } from "./assert.ts";
 import { haveCommand, report, skip } from "./env.ts";
 import { checkPortCase } from "./port_case.ts";
+import { digestMatrix } from "./digest_matrix.ts";
 import { type Background, link, Netns, netnsUnavailable, poll } from "./netns.ts";
 import { defaultDrop, startStockFwknopd } from "./stock_server.ts";
-import { b64EncodePadded } from "../lib/spa/base64.ts";
-import { DIGESTS } from "../lib/spa/digest.ts";
 
 const CLIENT = new URL("../client.ts", import.meta.url).pathname;
 const LISTEN = new URL("./tools/listen.ts", import.meta.url).pathname;
@@ -42,18 +41,12 @@ interface Case {
 }
 
 const KEY = ["--key-rijndael", "e2e-key", "--key-hmac", "e2e-hmac"];
-const b64Keys = new Map([...DIGESTS.keys()].map((d) => [d, {
-  key: b64EncodePadded(crypto.getRandomValues(new Uint8Array(32))),
-  hmac: b64EncodePadded(crypto.getRandomValues(new Uint8Array(48))),
-}]));
+const MATRIX = digestMatrix();
 
 function accessConf(): string {
   const stanzas = [
     "SOURCE ANY\nKEY e2e-key\nHMAC_KEY e2e-hmac\nFW_ACCESS_TIMEOUT 3\n",
-    ...[...DIGESTS.values()].map((d) => {
-      const k = b64Keys.get(d.code)!;
-      return `SOURCE ANY\nKEY_BASE64 ${k.key}\nHMAC_KEY_BASE64 ${k.hmac}\nHMAC_DIGEST_TYPE ${d.name}\nFW_ACCESS_TIMEOUT 3\n`;
-    }),
+    ...MATRIX.map((m) => m.stanza),
     "SOURCE ANY\nKEY legacykey\nENCRYPTION_MODE legacy\nFW_ACCESS_TIMEOUT 3\n",
   ];
   return stanzas.join("\n");
@@ -120,27 +113,9 @@ function cases(): Case[] {
       ports: [10011, 10012],
     },
   ];
-  let port = 10020;
-  for (const d of DIGESTS.values()) {
-    const k = b64Keys.get(d.code)!;
-    list.push({
-      name: `digest ${d.name}, HMAC ${d.name}, base64 keys`,
-      args: [
-        "-A",
-        `tcp/${port}`,
-        ...to,
-        "-m",
-        d.name,
-        "--hmac-digest-type",
-        d.name,
-        "--key-base64-rijndael",
-        k.key,
-        "--key-base64-hmac",
-        k.hmac,
-      ],
-      ports: [port],
-    });
-    port++;
+  for (const [i, m] of MATRIX.entries()) {
+    const port = 10020 + i;
+    list.push({ name: m.name, args: ["-A", `tcp/${port}`, ...to, ...m.args], ports: [port] });
   }
   return list;
 }

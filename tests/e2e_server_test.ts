@@ -7,10 +7,9 @@
 import { assert, assertMatch } from "./assert.ts";
 import { haveCommand, report, skip } from "./env.ts";
 import { checkPortCase } from "./port_case.ts";
+import { digestMatrix } from "./digest_matrix.ts";
 import { type Background, link, Netns, netnsUnavailable, poll } from "./netns.ts";
 import { defaultDrop } from "./stock_server.ts";
-import { b64EncodePadded } from "../lib/spa/base64.ts";
-import { DIGESTS } from "../lib/spa/digest.ts";
 
 const SERVER = new URL("../server.ts", import.meta.url).pathname;
 const LISTEN = new URL("./tools/listen.ts", import.meta.url).pathname;
@@ -19,18 +18,12 @@ const SERVER_IP = "192.0.2.2";
 const KEY = ["--key-rijndael", "srv-key", "--key-hmac", "srv-hmac"];
 const TO = ["-a", CLIENT_IP, "-D", SERVER_IP];
 
-const b64Keys = new Map([...DIGESTS.keys()].map((d) => [d, {
-  key: b64EncodePadded(crypto.getRandomValues(new Uint8Array(32))),
-  hmac: b64EncodePadded(crypto.getRandomValues(new Uint8Array(64))),
-}]));
+const MATRIX = digestMatrix();
 
 function accessConf(): string {
   return [
     "SOURCE ANY\nKEY srv-key\nHMAC_KEY srv-hmac\nFW_ACCESS_TIMEOUT 3\n",
-    ...[...DIGESTS.values()].map((d) => {
-      const k = b64Keys.get(d.code)!;
-      return `SOURCE ANY\nKEY_BASE64 ${k.key}\nHMAC_KEY_BASE64 ${k.hmac}\nHMAC_DIGEST_TYPE ${d.name}\nFW_ACCESS_TIMEOUT 3\n`;
-    }),
+    ...MATRIX.map((m) => m.stanza),
     "SOURCE ANY\nKEY legacy-key\nENCRYPTION_MODE legacy\nFW_ACCESS_TIMEOUT 3\n",
     "SOURCE ANY\nKEY ports-key\nHMAC_KEY ports-hmac\nOPEN_PORTS tcp/10040\n",
     "SOURCE ANY\nKEY user-key\nHMAC_KEY user-hmac\nREQUIRE_USERNAME alice\n",
@@ -191,28 +184,14 @@ function cases(): Case[] {
       logs: /ENABLE_IPT_FORWARDING is not enabled/,
     },
   ];
-  let port = 10010;
-  for (const d of DIGESTS.values()) {
-    const k = b64Keys.get(d.code)!;
+  for (const [i, m] of MATRIX.entries()) {
+    const port = 10010 + i;
     list.push({
-      name: `digest ${d.name}, HMAC ${d.name}, base64 keys`,
-      args: [
-        "-A",
-        `tcp/${port}`,
-        ...TO,
-        "-m",
-        d.name,
-        "--hmac-digest-type",
-        d.name,
-        "--key-base64-rijndael",
-        k.key,
-        "--key-base64-hmac",
-        k.hmac,
-      ],
+      name: m.name,
+      args: ["-A", `tcp/${port}`, ...TO, ...m.args],
       ports: [port],
       open: true,
     });
-    port++;
   }
   return list;
 }
