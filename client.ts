@@ -29,6 +29,8 @@ import {
   env,
   fileMode,
   homeDir,
+  isPermissionError,
+  lacksPermission,
   loginName,
   readSecret,
   readTextFile,
@@ -362,6 +364,16 @@ async function run(args: string[], io: ClientIo): Promise<number> {
   if (s.test) {
     io.out(`${http !== undefined ? "Test" : "test"} mode enabled, SPA packet not actually sent.\n`);
   } else {
+    if (lacksPermission({ name: "net" })) {
+      throw new RuntimeError(
+        "fwknop-ts needs the Deno permission --allow-net to send the SPA packet",
+      );
+    }
+    if (raw && lacksPermission({ name: "ffi" })) {
+      throw new RuntimeError(
+        `fwknop-ts needs the Deno permission --allow-ffi for -P ${s.serverProto}`,
+      );
+    }
     // Network modules load only when something is sent: -T stays fast.
     const { resolveIPv4 } = await import("./lib/net/ip.ts");
     const { sendRawSpa, sendTcp, sendUdp } = await import("./lib/net/send.ts");
@@ -420,7 +432,7 @@ export async function main(args: string[], io: ClientIo = defaultIo): Promise<nu
       io.err(`${e.message}\n`);
       return 2;
     }
-    if (e instanceof RuntimeError) {
+    if (e instanceof RuntimeError || isPermissionError(e)) {
       io.err(`${e.message}\n`);
       return 1;
     }

@@ -231,13 +231,17 @@ function missingPermissions(c: ServerConfig, f: Flags, gpgInUse: boolean): strin
       `--allow-run=${c.get("FIREWALL_EXE")} (firewall)`,
     ]);
   }
-  if (c.bool("ENABLE_UDP_SERVER")) need.push([{ name: "net" }, "--allow-net (UDP server)"]);
+  const udp = c.bool("ENABLE_UDP_SERVER");
+  if (udp || c.bool("ENABLE_TCP_SERVER")) {
+    need.push([{ name: "net" }, "--allow-net (UDP or TCP server)"]);
+  }
+  if (!udp) need.push([{ name: "ffi" }, "--allow-ffi (libpcap)"]);
   if (gpgInUse) {
     need.push([
       { name: "run", command: c.get("GPG_EXE") },
       `--allow-run=${c.get("GPG_EXE")} (GnuPG keys)`,
     ]);
-  } else need.push([{ name: "ffi" }, "--allow-ffi (libpcap)"]);
+  }
   return need.filter(([d]) => D.permissions.querySync(d).state !== "granted").map(([, flag]) =>
     flag
   );

@@ -23,6 +23,19 @@ const node: { fs: any; os: any; process: any } | undefined = isDeno ? undefined 
 
 const enc = new TextEncoder();
 
+/**
+ * Under Deno, whether a permission is missing (`{ name: "net" }`, ...); always
+ * false under Node, which has no permission model here.
+ */
+export function lacksPermission(desc: { name: string; [k: string]: unknown }): boolean {
+  return isDeno && DenoNs.permissions.querySync(desc).state !== "granted";
+}
+
+/** Whether an error is Deno's refusal for a missing permission. */
+export function isPermissionError(e: unknown): e is Error {
+  return e instanceof Error && (e.name === "NotCapable" || e.name === "PermissionDenied");
+}
+
 /** Command-line arguments without the runtime and script. */
 export function args(): string[] {
   return isDeno ? [...DenoNs.args] : node!.process.argv.slice(2);

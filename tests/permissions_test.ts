@@ -1,0 +1,83 @@
+/**
+ * Missing Deno permissions are named in one line, not met with a stack
+ * trace: the daemon refuses to start, the client refuses to send.
+ */
+import { assertEquals } from "./assert.ts";
+
+const run = async (script: string, args: string[], cwd?: string) => {
+  const o = await new Deno.Command("deno", {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-env",
+      "--allow-sys",
+      new URL(`../${script}`, import.meta.url).pathname,
+      ...args,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    ...(cwd === undefined ? {} : { cwd }),
+  }).output();
+  return { code: o.code, err: new TextDecoder().decode(o.stderr) };
+};
+
+Deno.test("permissions: fwknopd-ts names every missing permission", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fwknopd-ts-perm-" });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/fwknopd.conf`,
+      `FWKNOP_RUN_DIR ${dir}/run;\nENABLE_UDP_SERVER Y;\n`,
+      { mode: 0o600 },
+    );
+    await Deno.writeTextFile(`${dir}/access.conf`, "SOURCE ANY\nKEY k\n", { mode: 0o600 });
+    const udp = await run("server.ts", [
+      "-f",
+      "-c",
+      `${dir}/fwknopd.conf`,
+      "-a",
+      `${dir}/access.conf`,
+    ]);
+    assertEquals(udp.code, 1);
+    assertEquals(
+      udp.err,
+      `fwknopd-ts needs these Deno permissions: --allow-write=${dir}/run (pid file, replay cache), ` +
+        "--allow-run=/usr/sbin/iptables (firewall), --allow-net (UDP or TCP server)\n",
+    );
+    await Deno.writeTextFile(`${dir}/fwknopd.conf`, `FWKNOP_RUN_DIR ${dir}/run;\n`, {
+      mode: 0o600,
+    });
+    const pcap = await run("server.ts", [
+      "-f",
+      "-t",
+      "-c",
+      `${dir}/fwknopd.conf`,
+      "-a",
+      `${dir}/access.conf`,
+    ]);
+    assertEquals(
+      pcap.err,
+      `fwknopd-ts needs these Deno permissions: --allow-write=${dir}/run (pid file, replay cache), --allow-ffi (libpcap)\n`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("permissions: fwknop-ts says --allow-net is needed instead of crashing", async () => {
+  const r = await run("client.ts", [
+    "-A",
+    "tcp/22",
+    "-a",
+    "1.2.3.4",
+    "-D",
+    "127.0.0.1",
+    "--key-rijndael",
+    "k",
+    "--no-rc-file",
+    "--no-save-args",
+  ]);
+  assertEquals([r.code, r.err], [
+    1,
+    "fwknop-ts needs the Deno permission --allow-net to send the SPA packet\n",
+  ]);
+});
