@@ -15,7 +15,8 @@ import { RuntimeError, UsageError } from "./lib/cli/errors.ts";
 import { getopt, type ParsedOption } from "./lib/cli/getopt.ts";
 import { openPcap } from "./lib/capture/pcap.ts";
 import type { PacketSource } from "./lib/capture/packet.ts";
-import { UdpServerSource } from "./lib/capture/udp_server.ts";
+import { backend as cryptoBackend } from "./lib/spa/crypto.ts";
+import { openUdpServer } from "./lib/capture/udp.ts";
 import { type DummyTcpServer, startDummyTcpServer } from "./lib/capture/tcp_server.ts";
 import { loadAccess } from "./lib/config/access_conf.ts";
 import { ConfigError, folderFiles } from "./lib/config/lexer.ts";
@@ -378,6 +379,7 @@ async function runDaemon(args: string[], f: Flags, io: ServerIo): Promise<number
     ? FileReplayCache.open(digestFile, f["rotate-digest-cache"] === true)
     : new MemoryReplayCache();
   log.log("info", `Using Digest Cache: '${digestFile}' (entry count = ${replay.size})`);
+  log.log("debug", `Crypto: ${cryptoBackend.name}`);
   let source: PacketSource | undefined;
   let engine: Engine | undefined;
   let ticker: ReturnType<typeof setInterval> | undefined;
@@ -398,8 +400,10 @@ async function runDaemon(args: string[], f: Flags, io: ServerIo): Promise<number
     // Rules left by a crash (FLUSH_IPT_AT_INIT N) expire on their recorded time.
     if (!test) await engine.expire(true);
     if (c.bool("ENABLE_UDP_SERVER")) {
-      source = await UdpServerSource.open(c.int("UDPSERV_PORT"));
+      const udp = await openUdpServer(c.int("UDPSERV_PORT"));
+      source = udp;
       log.log("info", `Kicking off UDP server to listen on port ${c.int("UDPSERV_PORT")}.`);
+      log.log("debug", `UDP receive path: ${udp.kind}`);
     } else {
       const file = c.get("PCAP_FILE");
       source = await openPcap({
@@ -470,7 +474,9 @@ async function runDaemon(args: string[], f: Flags, io: ServerIo): Promise<number
     const lost = src.dropped ? `; ${src.dropped} dropped because the queue was full` : "";
     log.log(
       "info",
-      `Processed ${st.packets} packets: ${st.granted} granted, ${st.refused} refused${lost}.`,
+      `Processed ${st.packets} packets: ${
+        test ? `${st.testAccepted} accepted (test mode)` : `${st.granted} granted`
+      }, ${st.refused} refused${lost}.`,
     );
     log.log("info", "Shutting down fwknopd-ts.");
     return 0;

@@ -221,7 +221,7 @@ export async function processPacket(
     const tag = `[${pkt.src}] (stanza #${s.index})`;
     if (!netsContain(s.source, src)) continue;
     if (s.destination !== undefined && !netsContain(s.destination, dst)) continue;
-    debug(`(stanza #${s.index}) SPA Packet from IP: ${pkt.src} received with access source match`);
+    info(`(stanza #${s.index}) SPA Packet from IP: ${pkt.src} received with access source match`);
     if (s.accessExpire !== undefined && now > s.accessExpire) {
       info(`${tag} Access stanza has expired`);
       continue;

@@ -143,6 +143,6 @@ Deno.test({
     );
     assertMatch(err, /One or more requested protocol\/ports was denied per access\.conf/);
     assertMatch(err, /Packet count limit \(2\) reached/);
-    assertMatch(err, /Processed 2 packets: 0 granted, 1 refused\./);
+    assertMatch(err, /Processed 2 packets: 1 accepted \(test mode\), 1 refused\./);
   },
 });

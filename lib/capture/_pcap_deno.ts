@@ -9,6 +9,7 @@
  * @module
  */
 import { decodeFrame } from "./decode.ts";
+import { ReadableWait } from "./_poll_deno.ts";
 import type { CapturedPacket, PacketSource } from "./packet.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -39,22 +40,11 @@ const PCAP_D_IN = 1;
 const PCAP_NETMASK_UNKNOWN = 0xffffffff;
 const READ_TIMEOUT_MS = 200;
 const BPF_PROGRAM_SIZE = 16;
+/** Starting size of the reused frame buffer (grows for larger captures). */
+const FRAME_BUFFER_LEN = 2048;
 
 // deno-lint-ignore no-explicit-any
 let lib: any;
-// deno-lint-ignore no-explicit-any
-let libc: any;
-
-/** libc's poll(), run off the main thread. */
-function poller() {
-  if (libc === undefined) {
-    libc = D.dlopen("libc.so.6", {
-      poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
-    }).symbols;
-  }
-  return libc;
-}
-
 function pcap() {
   if (lib === undefined) {
     let last: unknown;
@@ -166,26 +156,25 @@ export class PcapSource implements PacketSource {
     const l = pcap();
     const hdrPtr = new BigUint64Array(1);
     const dataPtr = new BigUint64Array(1);
-    const fd: number = this.#offline ? -1 : l.pcap_get_selectable_fd(this.#p);
-    // struct pollfd { int fd; short events; short revents; } with POLLIN
-    const pfd = new Uint8Array(8);
-    new DataView(pfd.buffer).setInt32(0, fd, true);
-    new DataView(pfd.buffer).setInt16(4, 1, true);
+    const readable = new ReadableWait(this.#offline ? -1 : l.pcap_get_selectable_fd(this.#p));
+    let frame = new Uint8Array(FRAME_BUFFER_LEN);
     try {
       while (!this.#closed) {
         const rc: number = l.pcap_next_ex(this.#p, hdrPtr, dataPtr);
         if (rc === 0) {
           // Nothing waiting: sleep in poll() off the main thread, then look again.
-          await poller().poll(pfd, 1n, READ_TIMEOUT_MS);
+          await readable.wait(READ_TIMEOUT_MS);
           continue;
         }
         if (rc === -2) break; // end of file
         if (rc < 0) throw new Error(`pcap capture failed: ${handleErr(this.#p)}`);
         const hdr = new D.UnsafePointerView(D.UnsafePointer.create(hdrPtr[0]!));
         const caplen: number = hdr.getUint32(16);
-        const frame = new Uint8Array(caplen);
-        new D.UnsafePointerView(D.UnsafePointer.create(dataPtr[0]!)).copyInto(frame);
-        const pkt = decodeFrame(this.#link, frame);
+        // One buffer for every frame: decodeFrame copies out what it keeps.
+        if (caplen > frame.length) frame = new Uint8Array(caplen);
+        const view = frame.subarray(0, caplen);
+        D.UnsafePointerView.copyInto(D.UnsafePointer.create(dataPtr[0]!), view);
+        const pkt = decodeFrame(this.#link, view);
         if (pkt !== undefined) yield pkt;
       }
     } finally {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { bytesToLatin1 } from "../spa/base64.ts";
 import type { CapturedPacket } from "./packet.ts";
 
 /** libpcap link types we understand. */
@@ -63,8 +64,6 @@ export function ipOffset(linkType: number, f: Uint8Array): number | undefined {
   }
 }
 
-const latin1 = new TextDecoder("latin1");
-
 function dotted(f: Uint8Array, off: number): string {
   return `${f[off]}.${f[off + 1]}.${f[off + 2]}.${f[off + 3]}`;
 }
@@ -106,7 +105,7 @@ export function decodeFrame(linkType: number, frame: Uint8Array): CapturedPacket
   } else return undefined;
   if (payload >= end) return undefined;
   return {
-    payload: latin1.decode(frame.subarray(payload, end)),
+    payload: bytesToLatin1(frame.subarray(payload, end)),
     src: dotted(frame, ip + 12),
     dst: dotted(frame, ip + 16),
     proto,

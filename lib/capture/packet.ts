@@ -29,3 +29,9 @@ export interface PacketSource {
   /** Stops capturing; the iterator then ends. Idempotent. */
   close(): void;
 }
+
+/**
+ * Longest UDP datagram a UDP-server source delivers: above any SPA packet
+ * (1500 bytes), so longer ones are dropped at the socket.
+ */
+export const MAX_UDP_DATAGRAM = 1536;

@@ -4,8 +4,9 @@
  *
  * @module
  */
+import { bytesToLatin1 } from "../spa/base64.ts";
 import { createSocket, type Socket } from "node:dgram";
-import type { CapturedPacket, PacketSource } from "./packet.ts";
+import { type CapturedPacket, MAX_UDP_DATAGRAM, type PacketSource } from "./packet.ts";
 
 const MAX_QUEUE = 4096;
 const RECV_BUFFER = 8 * 1024 * 1024;
@@ -13,6 +14,7 @@ const RECV_BUFFER = 8 * 1024 * 1024;
 /** Datagrams received on a UDP port. */
 export class UdpServerSource implements PacketSource {
   readonly #sock: Socket;
+  readonly #port: number;
   readonly #queue: CapturedPacket[] = [];
   #wake?: () => void;
   #closed = false;
@@ -21,15 +23,16 @@ export class UdpServerSource implements PacketSource {
 
   private constructor(sock: Socket) {
     this.#sock = sock;
-    const latin1 = new TextDecoder("latin1");
     const port = sock.address().port;
+    this.#port = port;
     sock.on("message", (msg, rinfo) => {
+      if (msg.length > MAX_UDP_DATAGRAM) return; // longer than any SPA packet
       if (this.#queue.length >= MAX_QUEUE) {
         this.dropped++;
         return;
       }
       this.#queue.push({
-        payload: latin1.decode(msg),
+        payload: bytesToLatin1(msg),
         src: rinfo.address,
         dst: "0.0.0.0",
         proto: 17,
@@ -56,7 +59,7 @@ export class UdpServerSource implements PacketSource {
 
   /** The bound port. */
   get port(): number {
-    return this.#sock.address().port;
+    return this.#port;
   }
 
   async *packets(): AsyncIterable<CapturedPacket> {

@@ -29,6 +29,8 @@ export interface EngineStats {
   packets: number;
   granted: number;
   refused: number;
+  /** Packets that passed every check in `-t` mode (nothing was opened). */
+  testAccepted: number;
 }
 
 /** Splits a command on whitespace into argv (no shell, as fwknopd does). */
@@ -46,7 +48,7 @@ export class Engine {
   readonly #now: () => number;
   readonly #cycles = new Set<{ timer?: ReturnType<typeof setTimeout>; close: string }>();
   #nextExpiry: number | undefined;
-  readonly stats: EngineStats = { packets: 0, granted: 0, refused: 0 };
+  readonly stats: EngineStats = { packets: 0, granted: 0, refused: 0, testAccepted: 0 };
 
   constructor(
     s: EngineSettings,
@@ -88,6 +90,7 @@ export class Engine {
     const a = o.action;
     if (a === undefined) {
       if (o.testAccepted.length === 0) this.stats.refused++;
+      else this.stats.testAccepted++;
       return;
     }
     this.stats.granted++;

@@ -28,7 +28,7 @@ const DECODE_TABLE: Int8Array = (() => {
  * ```
  */
 export function b64Encode(bytes: Uint8Array): string {
-  return b64EncodePadded(bytes).replace(/=+$/, "");
+  return bytesToLatin1(encodeChars(bytes, false));
 }
 
 /**
@@ -38,20 +38,61 @@ export function b64Encode(bytes: Uint8Array): string {
  * @returns The padded base64 text.
  */
 export function b64EncodePadded(bytes: Uint8Array): string {
-  let out = "";
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
+  return bytesToLatin1(encodeChars(bytes, true));
+}
+
+const ENCODE_TABLE: Uint8Array = new TextEncoder().encode(ALPHABET);
+const PAD = 0x3d; // '='
+
+/** Base64 as character codes, padded or not. */
+function encodeChars(bytes: Uint8Array, pad: boolean): Uint8Array {
+  const whole = bytes.length - (bytes.length % 3);
+  const rest = bytes.length - whole;
+  const tail = rest === 0 ? 0 : pad ? 4 : rest + 1;
+  const out = new Uint8Array((whole / 3) * 4 + tail);
+  encodeCharsInto(bytes, pad, out);
+  return out;
+}
+
+function encodeCharsInto(bytes: Uint8Array, pad: boolean, out: Uint8Array): number {
+  const whole = bytes.length - (bytes.length % 3);
+  const rest = bytes.length - whole;
+  let o = 0;
+  for (let i = 0; i < whole; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! +
-      ALPHABET[n & 63]!;
+    out[o++] = ENCODE_TABLE[n >> 18]!;
+    out[o++] = ENCODE_TABLE[(n >> 12) & 63]!;
+    out[o++] = ENCODE_TABLE[(n >> 6) & 63]!;
+    out[o++] = ENCODE_TABLE[n & 63]!;
   }
-  const rest = bytes.length - i;
-  if (rest === 1) {
-    const n = bytes[i]! << 16;
-    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + "==";
-  } else if (rest === 2) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + "=";
+  if (rest > 0) {
+    const n = (bytes[whole]! << 16) | (rest === 2 ? bytes[whole + 1]! << 8 : 0);
+    out[o++] = ENCODE_TABLE[n >> 18]!;
+    out[o++] = ENCODE_TABLE[(n >> 12) & 63]!;
+    if (rest === 2) out[o++] = ENCODE_TABLE[(n >> 6) & 63]!;
+    else if (pad) out[o++] = PAD;
+    if (pad) out[o++] = PAD;
+  }
+  return o;
+}
+
+/** Longest run passed to `String.fromCharCode` at once. */
+const CHUNK = 8192;
+
+/**
+ * Turns bytes into a string of the same length, one character per byte
+ * (ISO 8859-1, unlike the Web's "latin1" decoder, which is windows-1252).
+ *
+ * @param bytes The bytes.
+ * @returns The string.
+ */
+export function bytesToLatin1(bytes: Uint8Array): string {
+  if (bytes.length <= CHUNK) {
+    return String.fromCharCode.apply(null, bytes as unknown as number[]);
+  }
+  let out = "";
+  for (let i = 0; i < bytes.length; i += CHUNK) {
+    out += String.fromCharCode.apply(null, bytes.subarray(i, i + CHUNK) as unknown as number[]);
   }
   return out;
 }
@@ -75,13 +116,35 @@ export function b64Decode(text: string): Uint8Array | undefined {
   let end = text.indexOf("=");
   if (end < 0) end = text.length;
   const out = new Uint8Array(Math.floor((end * 6) / 8));
+  return decodeLenient(text, end, out) ? out : undefined;
+}
+
+/** Scratch for `b64DecodeLatin1`. */
+const FIELD = new Uint8Array(4096);
+
+/**
+ * Decodes like `b64Decode` and returns the bytes as a one-byte-per-character
+ * string, without allocating a byte array (the field decoder's fast path).
+ *
+ * @param text The base64 text, padded or not.
+ * @returns The decoded text, or `undefined` when a character is outside the alphabet.
+ */
+export function b64DecodeLatin1(text: string): string | undefined {
+  let end = text.indexOf("=");
+  if (end < 0) end = text.length;
+  const n = Math.floor((end * 6) / 8);
+  const out = n <= FIELD.length ? FIELD.subarray(0, n) : new Uint8Array(n);
+  return decodeLenient(text, end, out) ? bytesToLatin1(out) : undefined;
+}
+
+function decodeLenient(text: string, end: number, out: Uint8Array): boolean {
   let acc = 0;
   let bits = 0;
   let o = 0;
   for (let i = 0; i < end; i++) {
     const c = text.charCodeAt(i);
     const v = c < 256 ? DECODE_TABLE[c]! : -1;
-    if (v < 0) return undefined;
+    if (v < 0) return false;
     acc = ((acc << 6) | v) & 0xffffff;
     bits += 6;
     if (bits >= 8) {
@@ -89,7 +152,48 @@ export function b64Decode(text: string): Uint8Array | undefined {
       out[o++] = (acc >> bits) & 0xff;
     }
   }
-  return out;
+  return true;
+}
+
+/**
+ * Decodes base64 given as ASCII bytes, accepting only the one form
+ * `b64Encode` produces: alphabet characters only (no `=`), a length that is
+ * not 1 more than a multiple of 4, and zero bits after the last whole byte.
+ * This is the receive path's decoder: one packet has exactly one wire form.
+ *
+ * @param chars The base64 characters as bytes.
+ * @param out Where to write, at least `chars.length * 3 / 4` bytes.
+ * @returns The number of bytes written, or -1 when the text is not canonical.
+ */
+export function b64DecodeCanonical(chars: Uint8Array, out: Uint8Array): number {
+  if (chars.length % 4 === 1) return -1;
+  let acc = 0;
+  let bits = 0;
+  let o = 0;
+  for (let i = 0; i < chars.length; i++) {
+    const v = DECODE_TABLE[chars[i]!]!;
+    if (v < 0) return -1;
+    acc = ((acc << 6) | v) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 0xff;
+    }
+  }
+  // Leftover bits must be zero, or several texts would decode to the same bytes.
+  if ((acc & ((1 << bits) - 1)) !== 0) return -1;
+  return o;
+}
+
+/**
+ * Writes unpadded base64 of `bytes` as character codes into `out`.
+ *
+ * @param bytes The bytes to encode.
+ * @param out Where to write, at least `ceil(bytes.length * 4 / 3)` bytes.
+ * @returns The number of characters written.
+ */
+export function b64EncodeInto(bytes: Uint8Array, out: Uint8Array): number {
+  return encodeCharsInto(bytes, false, out);
 }
 
 /**

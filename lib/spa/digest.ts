@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { b64Encode } from "./base64.ts";
+import { b64Encode, b64EncodeInto } from "./base64.ts";
+import { asciiInto, backend, hash, type HashName, hmac, textBytes } from "./crypto.ts";
 
 /** fwknop's digest codes (shared by `digest_type` and `hmac_type`). */
 export const DigestType = {
@@ -28,8 +28,8 @@ export interface DigestInfo {
   readonly name: string;
   /** The upper-case label fwknop prints in `-T -v` dumps. */
   readonly label: string;
-  /** The algorithm name for `node:crypto`. */
-  readonly algorithm: string;
+  /** The algorithm name for the crypto seam. */
+  readonly algorithm: HashName;
   /** Raw digest length in bytes. */
   readonly bytes: number;
   /** Length of the digest as unpadded base64. */
@@ -39,7 +39,7 @@ export interface DigestInfo {
 function info(
   code: DigestType,
   name: string,
-  algorithm: string,
+  algorithm: HashName,
   bytes: number,
 ): DigestInfo {
   return {
@@ -96,7 +96,10 @@ export function parseDigestName(name: string): DigestType | undefined {
  * @returns The raw digest.
  */
 export function digestBytes(code: DigestType, data: Uint8Array | string): Uint8Array {
-  return new Uint8Array(createHash(digestInfo(code).algorithm).update(data).digest());
+  return hash(
+    digestInfo(code).algorithm,
+    typeof data === "string" ? textBytes(data) : data,
+  );
 }
 
 /**
@@ -119,19 +122,16 @@ export function digestB64(code: DigestType, data: Uint8Array | string): string {
  * @returns The HMAC as unpadded base64.
  */
 export function hmacB64(code: DigestType, key: Uint8Array, data: Uint8Array | string): string {
-  return b64Encode(
-    new Uint8Array(createHmac(digestInfo(code).algorithm, key).update(data).digest()),
-  );
+  const bytes = typeof data === "string" ? textBytes(data) : data;
+  return b64Encode(hmac(digestInfo(code).algorithm, key, bytes));
 }
-
-const encoder = new TextEncoder();
 
 /**
  * Compares two strings in time that depends only on their lengths.
  *
- * @remarks Best-effort constant time: the comparison of equal-length inputs
- * runs through `node:crypto`'s `timingSafeEqual`; a length difference returns
- * early, which only reveals the length (public on the wire anyway).
+ * @remarks Every character is compared, the differences are OR-ed together
+ * and only the total decides; a length difference returns early, which only
+ * reveals the length (public on the wire anyway).
  *
  * @param a One string.
  * @param b The other string.
@@ -139,5 +139,60 @@ const encoder = new TextEncoder();
  */
 export function constantTimeEqual(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
-  return timingSafeEqual(encoder.encode(a), encoder.encode(b));
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+/** Scratch for the receive path's checks (synchronous, so one set suffices). */
+const TEXT = new Uint8Array(2048);
+const MD = new Uint8Array(64);
+const CHARS = new Uint8Array(88);
+
+/** Compares `n` character codes with a string's, touching every one. */
+function sameChars(chars: Uint8Array, n: number, expected: string): boolean {
+  if (expected.length !== n) return false;
+  let diff = 0;
+  for (let i = 0; i < n; i++) diff |= chars[i]! ^ expected.charCodeAt(i);
+  return diff === 0;
+}
+
+/**
+ * Tells whether `expected` is the base64 digest of `text`, comparing in
+ * constant time, without allocating on the common (ASCII) path.
+ *
+ * @param code The digest code.
+ * @param text The text that was digested.
+ * @param expected The unpadded base64 digest to check.
+ * @returns `true` when they match.
+ */
+export function digestMatches(code: DigestType, text: string, expected: string): boolean {
+  const d = digestInfo(code);
+  if (expected.length !== d.b64Length) return false;
+  const n = text.length <= TEXT.length ? asciiInto(text, TEXT) : -1;
+  const data = n < 0 ? textBytes(text) : TEXT.subarray(0, n);
+  const len = backend.digest(d.algorithm, data, MD);
+  return sameChars(CHARS, b64EncodeInto(MD.subarray(0, len), CHARS), expected);
+}
+
+/**
+ * Tells whether `expected` is the base64 HMAC of `data`, comparing in
+ * constant time.
+ *
+ * @param code The digest code.
+ * @param key The HMAC key.
+ * @param data The authenticated bytes.
+ * @param expected The unpadded base64 HMAC to check.
+ * @returns `true` when they match.
+ */
+export function hmacMatches(
+  code: DigestType,
+  key: Uint8Array,
+  data: Uint8Array,
+  expected: string,
+): boolean {
+  const d = digestInfo(code);
+  if (expected.length !== d.b64Length) return false;
+  const len = backend.hmac(d.algorithm, key, data, MD);
+  return sameChars(CHARS, b64EncodeInto(MD.subarray(0, len), CHARS), expected);
 }

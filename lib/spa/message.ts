@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { b64Decode, b64Encode } from "./base64.ts";
-import { constantTimeEqual, digestB64, DIGESTS, type DigestType } from "./digest.ts";
+import { b64DecodeLatin1, b64Encode } from "./base64.ts";
+import { digestB64, type DigestInfo, digestMatches, DIGESTS, type DigestType } from "./digest.ts";
 import {
   checkAccessMessage,
   checkCommandMessage,
@@ -123,7 +123,6 @@ export class SpaFieldError extends RangeError {
   }
 }
 
-const latin1 = new TextDecoder("latin1");
 const ascii = new TextEncoder();
 
 function b64Text(text: string): string {
@@ -225,9 +224,15 @@ function bad(field: string, detail: string): ParseResult {
 
 function decodeB64Field(text: string, max: number): string | undefined {
   if (text.length === 0 || text.length > max) return undefined;
-  const bytes = b64Decode(text);
-  return bytes === undefined ? undefined : latin1.decode(bytes);
+  return b64DecodeLatin1(text);
 }
+
+/** Digest types by the length of their base64 form (SHA-256 and SHA3-256 share one). */
+const DIGESTS_BY_B64_LENGTH: ReadonlyMap<number, readonly DigestInfo[]> = (() => {
+  const m = new Map<number, DigestInfo[]>();
+  for (const d of DIGESTS.values()) m.set(d.b64Length, [...(m.get(d.b64Length) ?? []), d]);
+  return m;
+})();
 
 /** How many fields may follow the type field, by type (digest excluded). */
 const MAX_FIELDS_AFTER_TYPE = [2, 2, 3, 3, 4, 3, 4];
@@ -250,11 +255,11 @@ export function parseMessage(plaintext: string): ParseResult {
   const parts = encoded.split(":");
   if (parts.length < 6) return bad("Encoded Data", "has fewer than 7 fields");
 
-  const candidates = [...DIGESTS.values()].filter((d) => d.b64Length === digest.length);
-  if (candidates.length === 0) {
+  const candidates = DIGESTS_BY_B64_LENGTH.get(digest.length);
+  if (candidates === undefined) {
     return bad("SPA Data Digest", `length ${digest.length} fits no digest type`);
   }
-  const match = candidates.find((d) => constantTimeEqual(digestB64(d.code, encoded), digest));
+  const match = candidates.find((d) => digestMatches(d.code, encoded, digest));
   if (match === undefined) return { ok: false, reason: "digest-mismatch" };
 
   const [rand, userB64, ts, version, typeText, msgB64, ...rest] = parts as [

@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { b64Decode, b64Encode, isBase64Charset } from "./base64.ts";
-import { constantTimeEqual, digestInfo, DigestType, hmacB64 } from "./digest.ts";
+import { b64DecodeCanonical, b64Encode, bytesToLatin1, isBase64Charset } from "./base64.ts";
+import { digestInfo, DigestType, hmacB64, hmacMatches } from "./digest.ts";
+import { asciiInto } from "./crypto.ts";
 import {
   type EncodedMessage,
   encodeMessage,
@@ -246,7 +247,10 @@ export function encodeSpa(req: SpaRequest): EncodedSpa {
   return out;
 }
 
-const latin1 = new TextDecoder("latin1");
+/** Reused buffers of the receive path: the wire as ASCII, the ciphertext, the plaintext. */
+const WIRE = new Uint8Array(MAX_WIRE_LEN + RIJNDAEL_PREFIX.length);
+const FRAMED = new Uint8Array(MAX_WIRE_LEN);
+const PLAIN = new Uint8Array(MAX_WIRE_LEN + BLOCK_LEN);
 
 /** Rijndael plaintexts start with the 16-digit random value and a colon. */
 const RAND_PREFIX = /^\d{16}:/;
@@ -281,21 +285,26 @@ export function decodeSpa(wire: string, keys: SpaKeys): DecodeResult {
   if (wire.startsWith(RIJNDAEL_PREFIX)) {
     return { ok: false, reason: "not-base64", detail: "starts with the prefix a client strips" };
   }
-  let body = wire;
+  // Work on the ASCII bytes of "U2FsdGVkX1" + wire in reused buffers: the
+  // HMAC covers the prefixed body and base64 decoding reads the same bytes.
+  const P = RIJNDAEL_PREFIX.length;
+  asciiInto(RIJNDAEL_PREFIX, WIRE);
+  asciiInto(wire, WIRE, P);
+  let bodyLen = wire.length;
   let hmac: string | undefined;
   if (keys.hmacKey !== undefined) {
-    const macLen = digestInfo(keys.hmacType ?? DigestType.SHA256).b64Length;
+    const type = keys.hmacType ?? DigestType.SHA256;
+    const macLen = digestInfo(type).b64Length;
     if (wire.length - macLen < MIN_WIRE_LEN) {
       return { ok: false, reason: "bad-length", detail: "too short to carry an HMAC" };
     }
-    body = wire.slice(0, wire.length - macLen);
-    const mac = wire.slice(wire.length - macLen);
-    const full = RIJNDAEL_PREFIX + body;
-    if (!constantTimeEqual(hmacB64(keys.hmacType ?? DigestType.SHA256, keys.hmacKey, full), mac)) {
+    bodyLen = wire.length - macLen;
+    const mac = wire.slice(bodyLen);
+    if (!hmacMatches(type, keys.hmacKey, WIRE.subarray(0, P + bodyLen), mac)) {
       return { ok: false, reason: "hmac-mismatch", detail: "HMAC does not match" };
     }
     hmac = mac;
-    if (full.length >= GPG_MIN_LEN) {
+    if (P + bodyLen >= GPG_MIN_LEN) {
       return {
         ok: false,
         reason: "encryption-type",
@@ -309,20 +318,23 @@ export function decodeSpa(wire: string, keys: SpaKeys): DecodeResult {
       detail: "long enough to be GnuPG, not Rijndael",
     };
   }
-  const full = RIJNDAEL_PREFIX + body;
-  const framed = b64Decode(full);
-  if (framed === undefined) return { ok: false, reason: "not-base64", detail: "is not base64" };
-  if (framed.length % BLOCK_LEN !== 0 || framed.length <= HEADER_LEN) {
-    return { ok: false, reason: "decrypt-failed", detail: "ciphertext length is invalid" };
-  }
-  if (b64Encode(framed) !== full) {
+  const framedLen = b64DecodeCanonical(WIRE.subarray(0, P + bodyLen), FRAMED);
+  if (framedLen < 0) {
     return { ok: false, reason: "not-base64", detail: "is not canonical base64" };
   }
-  const pt = rijndaelDecrypt(framed, keys.key, keys.mode ?? EncryptionMode.CBC);
-  if (pt === undefined || pt.length === 0 || pt.length < framed.length - 32) {
+  if (framedLen % BLOCK_LEN !== 0 || framedLen <= HEADER_LEN) {
     return { ok: false, reason: "decrypt-failed", detail: "ciphertext length is invalid" };
   }
-  const text = latin1.decode(pt);
+  const pt = rijndaelDecrypt(
+    FRAMED.subarray(0, framedLen),
+    keys.key,
+    keys.mode ?? EncryptionMode.CBC,
+    PLAIN,
+  );
+  if (pt === undefined || pt.length === 0 || pt.length < framedLen - 32) {
+    return { ok: false, reason: "decrypt-failed", detail: "ciphertext length is invalid" };
+  }
+  const text = bytesToLatin1(pt);
   if (!RAND_PREFIX.test(text)) {
     return { ok: false, reason: "decrypt-failed", detail: "wrong key or mode" };
   }

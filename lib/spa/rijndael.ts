@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createCipheriv, createDecipheriv, createHash } from "node:crypto";
+import { type AesMode, backend } from "./crypto.ts";
 
 /** fwknop's encryption mode codes (`-M`, `ENCRYPTION_MODE`). */
 export const EncryptionMode = {
@@ -83,13 +83,12 @@ export function deriveKeyIv(
   salt: Uint8Array,
 ): { key: Uint8Array; iv: Uint8Array } {
   const out = new Uint8Array(48);
-  let prev = new Uint8Array(0);
-  for (let off = 0; off < 48; off += 16) {
-    prev = new Uint8Array(createHash("md5").update(prev).update(pass).update(salt).digest());
-    out.set(prev, off);
-  }
+  backend.bytesToKey(pass, salt, out);
   return { key: out.subarray(0, 32), iv: out.subarray(32, 48) };
 }
+
+/** The receive path's key and IV, wiped after each use. */
+const KEY_IV = new Uint8Array(48);
 
 function pkcs7Pad(data: Uint8Array): Uint8Array {
   const pad = BLOCK_LEN - (data.length % BLOCK_LEN);
@@ -107,72 +106,19 @@ function lenientUnpad(data: Uint8Array): Uint8Array {
   return data.subarray(0, data.length - v);
 }
 
-function nativeCipher(
-  mode: EncryptionMode,
-  key: Uint8Array,
-  iv: Uint8Array,
-  decrypt: boolean,
-): (data: Uint8Array) => Uint8Array {
-  const name = mode === EncryptionMode.ECB
-    ? "aes-256-ecb"
-    : mode === EncryptionMode.CTR
-    ? "aes-256-ctr"
-    : "aes-256-cbc";
-  const c = decrypt
-    ? createDecipheriv(name, key, mode === EncryptionMode.ECB ? null : iv)
-    : createCipheriv(name, key, mode === EncryptionMode.ECB ? null : iv);
-  c.setAutoPadding(false);
-  return (data) => {
-    const a = c.update(data);
-    const b = c.final();
-    const out = new Uint8Array(a.length + b.length);
-    out.set(a);
-    out.set(b, a.length);
-    return out;
-  };
-}
+const AES_MODES: ReadonlyMap<EncryptionMode, AesMode> = new Map([
+  [EncryptionMode.ECB, "ecb"],
+  [EncryptionMode.CBC, "cbc"],
+  [EncryptionMode.CFB, "cfb"],
+  [EncryptionMode.OFB, "ofb"],
+  [EncryptionMode.CTR, "ctr"],
+  [EncryptionMode.LEGACY, "cbc"],
+]);
 
-/** CFB-128 and OFB built on single-block AES (not every runtime ships them). */
-function feedbackCipher(
-  mode: EncryptionMode,
-  key: Uint8Array,
-  iv: Uint8Array,
-  decrypt: boolean,
-): (data: Uint8Array) => Uint8Array {
-  const block = createCipheriv("aes-256-ecb", key, null);
-  block.setAutoPadding(false);
-  return (data) => {
-    const out = new Uint8Array(data.length);
-    let feed: Uint8Array = iv.slice();
-    for (let off = 0; off < data.length; off += BLOCK_LEN) {
-      const ks = new Uint8Array(block.update(feed));
-      const end = Math.min(off + BLOCK_LEN, data.length);
-      for (let i = off; i < end; i++) out[i] = data[i]! ^ ks[i - off]!;
-      if (mode === EncryptionMode.OFB) feed = ks;
-      else feed = (decrypt ? data : out).slice(off, off + BLOCK_LEN);
-    }
-    return out;
-  };
-}
-
-function cipherFor(
-  mode: EncryptionMode,
-  key: Uint8Array,
-  iv: Uint8Array,
-  decrypt: boolean,
-): (data: Uint8Array) => Uint8Array {
-  switch (mode) {
-    case EncryptionMode.CFB:
-    case EncryptionMode.OFB:
-      return feedbackCipher(mode, key, iv, decrypt);
-    case EncryptionMode.ECB:
-    case EncryptionMode.CBC:
-    case EncryptionMode.CTR:
-    case EncryptionMode.LEGACY:
-      return nativeCipher(mode, key, iv, decrypt);
-    default:
-      throw new RangeError(`Cannot use encryption mode ${mode} for Rijndael`);
-  }
+function aesMode(mode: EncryptionMode): AesMode {
+  const m = AES_MODES.get(mode);
+  if (m === undefined) throw new RangeError(`Cannot use encryption mode ${mode} for Rijndael`);
+  return m;
 }
 
 /**
@@ -201,12 +147,12 @@ export function rijndaelEncrypt(
   }
   const effective = mode === EncryptionMode.LEGACY ? legacyKey(pass) : pass;
   const { key, iv } = deriveKeyIv(effective, salt);
-  const body = cipherFor(mode, key, iv, false)(pkcs7Pad(plaintext));
-  const out = new Uint8Array(HEADER_LEN + body.length);
+  const padded = pkcs7Pad(plaintext);
+  const out = new Uint8Array(HEADER_LEN + padded.length + BLOCK_LEN);
   out.set(SALTED_MAGIC);
   out.set(salt, SALTED_MAGIC.length);
-  out.set(body, HEADER_LEN);
-  return out;
+  const n = backend.aes(aesMode(mode), key, iv, false, padded, out.subarray(HEADER_LEN));
+  return out.subarray(0, HEADER_LEN + n);
 }
 
 /**
@@ -219,18 +165,34 @@ export function rijndaelEncrypt(
  * @param framed The framed ciphertext.
  * @param pass The passphrase (1..32 bytes).
  * @param mode The encryption mode.
+ * @param out Where to write the plaintext (at least `framed.length` bytes);
+ *   a new array when omitted. The result is a view into it.
  * @returns The plaintext, or `undefined` when the input cannot be a ciphertext.
  */
 export function rijndaelDecrypt(
   framed: Uint8Array,
   pass: Uint8Array,
   mode: EncryptionMode,
+  out: Uint8Array = new Uint8Array(framed.length),
 ): Uint8Array | undefined {
   if (framed.length <= HEADER_LEN || framed.length % BLOCK_LEN !== 0) return undefined;
   if (pass.length < 1 || pass.length > MAX_KEY_LEN) return undefined;
   if (!MODE_LABELS.has(mode) || mode === EncryptionMode.ASYMMETRIC) return undefined;
-  if (SALTED_MAGIC.some((v, i) => framed[i] !== v)) return undefined;
+  for (let i = 0; i < SALTED_MAGIC.length; i++) if (framed[i] !== SALTED_MAGIC[i]) return undefined;
+  if (out.length < framed.length) throw new RangeError("rijndaelDecrypt: output buffer too small");
   const effective = mode === EncryptionMode.LEGACY ? legacyKey(pass) : pass;
-  const { key, iv } = deriveKeyIv(effective, framed.subarray(SALTED_MAGIC.length, HEADER_LEN));
-  return lenientUnpad(cipherFor(mode, key, iv, true)(framed.subarray(HEADER_LEN)));
+  backend.bytesToKey(effective, framed.subarray(SALTED_MAGIC.length, HEADER_LEN), KEY_IV);
+  try {
+    const n = backend.aes(
+      aesMode(mode),
+      KEY_IV.subarray(0, 32),
+      KEY_IV.subarray(32, 48),
+      true,
+      framed.subarray(HEADER_LEN),
+      out,
+    );
+    return lenientUnpad(out.subarray(0, n));
+  } finally {
+    KEY_IV.fill(0);
+  }
 }

@@ -1,0 +1,63 @@
+import { createSocket } from "node:dgram";
+import { assertEquals } from "../../tests/assert.ts";
+import { FfiUdpSource } from "./_udp_deno.ts";
+import { openUdpServer } from "./udp.ts";
+import { UdpServerSource } from "./udp_server.ts";
+import type { CapturedPacket, PacketSource } from "./packet.ts";
+
+type Opened = PacketSource & { readonly port: number };
+
+async function roundTrip(open: () => Promise<Opened>): Promise<void> {
+  const src = await open();
+  const sender = createSocket("udp4");
+  await new Promise<void>((r) => sender.bind(0, "127.0.0.1", () => r()));
+  const sport = sender.address().port;
+  const want = Array.from({ length: 200 }, (_, i) => `datagram-${i}-` + "x".repeat(i % 50));
+  const got: CapturedPacket[] = [];
+  const reader = (async () => {
+    for await (const p of src.packets()) {
+      got.push(p);
+      if (got.length === want.length) break;
+    }
+  })();
+  // One datagram longer than any SPA packet first: it must not come out.
+  await new Promise((r) => sender.send(new Uint8Array(3000), src.port, "127.0.0.1", r));
+  for (const w of want) {
+    await new Promise((r) => sender.send(w, src.port, "127.0.0.1", r));
+  }
+  await reader;
+  sender.close();
+  src.close();
+  assertEquals(got.map((p) => p.payload).filter((p) => p.length < 3000), want);
+  assertEquals(got[0]!.src, "127.0.0.1");
+  assertEquals(got[0]!.sport, sport);
+  assertEquals(got[0]!.dport, src.port);
+  assertEquals(got[0]!.dst, "0.0.0.0");
+  assertEquals(got[0]!.proto, 17);
+}
+
+Deno.test("UDP server over recvmmsg (FFI) delivers datagrams in order with their source", async () => {
+  await roundTrip(async () => FfiUdpSource.open(0, "127.0.0.1"));
+});
+
+Deno.test("UDP server over node:dgram delivers datagrams in order with their source", async () => {
+  await roundTrip(() => UdpServerSource.open(0, "127.0.0.1"));
+});
+
+Deno.test("the UDP seam picks recvmmsg when FFI is allowed", async () => {
+  const s = await openUdpServer(0, "127.0.0.1");
+  s.close();
+  assertEquals(s.kind, "recvmmsg");
+});
+
+Deno.test("a bound port is refused with errno text, not a crash", async () => {
+  const a = FfiUdpSource.open(0, "127.0.0.1");
+  let msg = "";
+  try {
+    FfiUdpSource.open(a.port, "127.0.0.1");
+  } catch (e) {
+    msg = (e as Error).message;
+  }
+  a.close();
+  assertEquals(/Cannot bind UDP 127\.0\.0\.1:\d+: .*errno 98/.test(msg), true, msg);
+});
