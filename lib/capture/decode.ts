@@ -28,31 +28,35 @@ const SLL_LEN = 16;
 const SLL2_LEN = 20;
 const IPV4_MIN = 20;
 
+/** A big-endian 16-bit field (the caller has checked the length). */
+function u16(f: Uint8Array, off: number): number {
+  return (f[off]! << 8) | f[off + 1]!;
+}
+
 /** Offset of the IPv4 header within a frame, or undefined when it carries no IPv4. */
 export function ipOffset(linkType: number, f: Uint8Array): number | undefined {
-  const v = new DataView(f.buffer, f.byteOffset, f.byteLength);
   switch (linkType) {
     case DLT.EN10MB: {
       if (f.length < ETH_LEN) return undefined;
       let off = 12;
-      let type = v.getUint16(off);
+      let type = u16(f, off);
       while (type === ETHERTYPE_VLAN) {
         off += 4;
         if (f.length < off + 2) return undefined;
-        type = v.getUint16(off);
+        type = u16(f, off);
       }
       off += 2;
       if (type === ETHERTYPE_IPV4) return off;
       if (type === ETHERTYPE_PPPOE) {
-        if (f.length < off + 8 || v.getUint16(off + 6) !== PPP_IPV4) return undefined;
+        if (f.length < off + 8 || u16(f, off + 6) !== PPP_IPV4) return undefined;
         return off + 8;
       }
       return undefined;
     }
     case DLT.LINUX_SLL:
-      return f.length >= SLL_LEN && v.getUint16(14) === ETHERTYPE_IPV4 ? SLL_LEN : undefined;
+      return f.length >= SLL_LEN && u16(f, 14) === ETHERTYPE_IPV4 ? SLL_LEN : undefined;
     case DLT.LINUX_SLL2:
-      return f.length >= SLL2_LEN && v.getUint16(0) === ETHERTYPE_IPV4 ? SLL2_LEN : undefined;
+      return f.length >= SLL2_LEN && u16(f, 0) === ETHERTYPE_IPV4 ? SLL2_LEN : undefined;
     case DLT.RAW:
     case DLT.RAW_ALT:
     case DLT.LINKTYPE_RAW:
@@ -78,12 +82,11 @@ function dotted(f: Uint8Array, off: number): string {
 export function decodeFrame(linkType: number, frame: Uint8Array): CapturedPacket | undefined {
   const ip = ipOffset(linkType, frame);
   if (ip === undefined || frame.length < ip + IPV4_MIN) return undefined;
-  const v = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   if (frame[ip]! >> 4 !== 4) return undefined;
   const ihl = (frame[ip]! & 0x0f) * 4;
-  const total = v.getUint16(ip + 2);
+  const total = u16(frame, ip + 2);
   if (ihl < IPV4_MIN || total < ihl) return undefined;
-  if ((v.getUint16(ip + 6) & 0x3fff) !== 0) return undefined; // fragments are not SPA
+  if ((u16(frame, ip + 6) & 0x3fff) !== 0) return undefined; // fragments are not SPA
   const end = Math.min(frame.length, ip + total);
   const proto = frame[ip + 9]!;
   const l4 = ip + ihl;
@@ -92,13 +95,13 @@ export function decodeFrame(linkType: number, frame: Uint8Array): CapturedPacket
   let payload: number;
   if (proto === 17) {
     if (end < l4 + 8) return undefined;
-    sport = v.getUint16(l4);
-    dport = v.getUint16(l4 + 2);
+    sport = u16(frame, l4);
+    dport = u16(frame, l4 + 2);
     payload = l4 + 8;
   } else if (proto === 6) {
     if (end < l4 + 20) return undefined;
-    sport = v.getUint16(l4);
-    dport = v.getUint16(l4 + 2);
+    sport = u16(frame, l4);
+    dport = u16(frame, l4 + 2);
     payload = l4 + (frame[l4 + 12]! >> 4) * 4;
   } else if (proto === 1) {
     payload = l4 + 8;

@@ -14,8 +14,7 @@ import {
   renameSync,
   writeSync,
 } from "node:fs";
-import { b64Encode } from "../spa/base64.ts";
-import { hash, textBytes } from "../spa/crypto.ts";
+import { digestB64, DigestType } from "../spa/digest.ts";
 
 /** What fwknopd records with each digest. */
 export interface ReplayEntry {
@@ -42,7 +41,7 @@ export interface ReplayCache {
 
 /** fwknopd's replay key: unpadded base64 of SHA-256 over the whole payload. */
 export function replayDigest(payload: string): string {
-  return b64Encode(hash("sha256", textBytes(payload)));
+  return digestB64(DigestType.SHA256, payload);
 }
 
 const HEADER = "# <digest> <proto> <src_ip> <src_port> <dst_ip> <dst_port> <time>\n";

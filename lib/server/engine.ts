@@ -76,7 +76,7 @@ export class Engine {
     this.stats.packets++;
     const now = this.#now();
     const o = await processPacket(pkt, this.#s.stanzas, this.#s.policy, now, this.#replay);
-    for (const l of o.logs) this.#log.log(l.level, l.msg);
+    this.#log.logAll(o.logs);
     if (o.replayKey !== undefined) {
       this.#replay.add(o.replayKey, {
         proto: pkt.proto,

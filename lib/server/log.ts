@@ -14,6 +14,8 @@ export type Level = "error" | "warning" | "info" | "debug";
 /** Where the daemon's log lines go. */
 export interface Logger {
   log(level: Level, msg: string): void;
+  /** Logs several lines; on stderr they go out in one write. */
+  logAll(lines: readonly { level: Level; msg: string }[]): void;
 }
 
 /** A logger that writes to stderr and, optionally, syslog. */
@@ -44,6 +46,20 @@ export class DaemonLogger implements Logger {
   log(level: Level, msg: string): void {
     if (level === "debug" && this.verbose < 1) return;
     if (this.#stderr) this.#write(`${msg}\n`);
+    this.#toSyslog(level, msg);
+  }
+
+  logAll(lines: readonly { level: Level; msg: string }[]): void {
+    let text = "";
+    for (const { level, msg } of lines) {
+      if (level === "debug" && this.verbose < 1) continue;
+      text += `${msg}\n`;
+      this.#toSyslog(level, msg);
+    }
+    if (this.#stderr && text !== "") this.#write(text);
+  }
+
+  #toSyslog(level: Level, msg: string): void {
     if (this.#syslog) {
       const prio = level === "warning" ? "warning" : level === "error" ? "err" : level;
       let sink = this.#sinks.get(prio);

@@ -44,20 +44,6 @@ export function hash(alg: HashName, data: Uint8Array): Uint8Array {
 }
 
 /**
- * Computes an HMAC into a new array.
- *
- * @param alg The digest.
- * @param key The key.
- * @param data The bytes.
- * @returns The MAC.
- */
-export function hmac(alg: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(HASH_BYTES[alg]);
-  backend.hmac(alg, key, data, out);
-  return out;
-}
-
-/**
  * Writes the ASCII text into `out` (one byte per character).
  *
  * @param text The text; every character must be below 0x80.

@@ -4,8 +4,25 @@
  *
  * @module
  */
-import { b64Encode, b64EncodeInto } from "./base64.ts";
-import { asciiInto, backend, hash, type HashName, hmac, textBytes } from "./crypto.ts";
+import { b64EncodeInto, bytesToLatin1 } from "./base64.ts";
+import { asciiInto, backend, hash, type HashName, textBytes } from "./crypto.ts";
+
+/** Scratch for the receive path's checks (synchronous, so one set suffices). */
+const TEXT = new Uint8Array(2048);
+const MD = new Uint8Array(64);
+const CHARS = new Uint8Array(88);
+
+/** Text as bytes, in the scratch buffer when it is ASCII and fits. */
+function bytesOf(data: Uint8Array | string): Uint8Array {
+  if (typeof data !== "string") return data;
+  const n = data.length <= TEXT.length ? asciiInto(data, TEXT) : -1;
+  return n < 0 ? textBytes(data) : TEXT.subarray(0, n);
+}
+
+/** Unpadded base64 of a digest, through the scratch characters. */
+function charsOf(md: Uint8Array): string {
+  return bytesToLatin1(CHARS.subarray(0, b64EncodeInto(md, CHARS)));
+}
 
 /** fwknop's digest codes (shared by `digest_type` and `hmac_type`). */
 export const DigestType = {
@@ -110,7 +127,8 @@ export function digestBytes(code: DigestType, data: Uint8Array | string): Uint8A
  * @returns The digest as unpadded base64.
  */
 export function digestB64(code: DigestType, data: Uint8Array | string): string {
-  return b64Encode(digestBytes(code, data));
+  const len = backend.digest(digestInfo(code).algorithm, bytesOf(data), MD);
+  return charsOf(MD.subarray(0, len));
 }
 
 /**
@@ -122,8 +140,8 @@ export function digestB64(code: DigestType, data: Uint8Array | string): string {
  * @returns The HMAC as unpadded base64.
  */
 export function hmacB64(code: DigestType, key: Uint8Array, data: Uint8Array | string): string {
-  const bytes = typeof data === "string" ? textBytes(data) : data;
-  return b64Encode(hmac(digestInfo(code).algorithm, key, bytes));
+  const len = backend.hmac(digestInfo(code).algorithm, key, bytesOf(data), MD);
+  return charsOf(MD.subarray(0, len));
 }
 
 /**
@@ -143,11 +161,6 @@ export function constantTimeEqual(a: string, b: string): boolean {
   for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
   return diff === 0;
 }
-
-/** Scratch for the receive path's checks (synchronous, so one set suffices). */
-const TEXT = new Uint8Array(2048);
-const MD = new Uint8Array(64);
-const CHARS = new Uint8Array(88);
 
 /** Compares `n` character codes with a string's, touching every one. */
 function sameChars(chars: Uint8Array, n: number, expected: string): boolean {
@@ -169,9 +182,7 @@ function sameChars(chars: Uint8Array, n: number, expected: string): boolean {
 export function digestMatches(code: DigestType, text: string, expected: string): boolean {
   const d = digestInfo(code);
   if (expected.length !== d.b64Length) return false;
-  const n = text.length <= TEXT.length ? asciiInto(text, TEXT) : -1;
-  const data = n < 0 ? textBytes(text) : TEXT.subarray(0, n);
-  const len = backend.digest(d.algorithm, data, MD);
+  const len = backend.digest(d.algorithm, bytesOf(text), MD);
   return sameChars(CHARS, b64EncodeInto(MD.subarray(0, len), CHARS), expected);
 }
 
