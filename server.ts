@@ -462,11 +462,14 @@ async function runDaemon(args: string[], f: Flags, io: ServerIo): Promise<number
     log.log("info", "Starting fwknopd-ts main event loop.");
     const limit = typeof f["packet-limit"] === "string" ? Number(f["packet-limit"]) : 0;
     let n = 0;
-    for await (const pkt of src.packets()) {
-      await eng.handle(pkt);
-      if (limit > 0 && ++n >= limit) {
-        log.log("info", `Packet count limit (${limit}) reached. Exiting...`);
-        break;
+    read: for await (const batch of src.batches()) {
+      for (const pkt of batch) {
+        const busy = eng.handle(pkt);
+        if (busy !== undefined) await busy;
+        if (limit > 0 && ++n >= limit) {
+          log.log("info", `Packet count limit (${limit}) reached. Exiting...`);
+          break read;
+        }
       }
     }
     for (const [s, h] of signals) process.off(s, h);

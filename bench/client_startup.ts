@@ -43,28 +43,25 @@ async function median(cmd: string, args: string[]): Promise<number> {
 
 /** Runs the benchmark and returns report lines. */
 export async function benchClientStartup(): Promise<string[]> {
-  const ours = await median("deno", [
-    "run",
-    "--allow-read",
-    "--allow-write",
-    "--allow-env",
-    "--allow-net",
-    "--allow-sys",
-    CLIENT,
-    ...ARGS,
-  ]);
+  const perms = ["--allow-read", "--allow-write", "--allow-env", "--allow-net", "--allow-sys"];
+  const ours = await median("deno", ["run", ...perms, CLIENT, ...ARGS]);
+  // With --allow-ffi the crypto seam uses libcrypto and node:crypto is never loaded.
+  const oursFfi = await median("deno", ["run", ...perms, "--allow-ffi", CLIENT, ...ARGS]);
   let stock: number | undefined;
   try {
     stock = await median("fwknop", ARGS);
   } catch {
     stock = undefined;
   }
-  const lines = [`client startup (-T, median of ${RUNS}): fwknop-ts ${ours.toFixed(1)} ms`];
+  const lines = [
+    `client startup (-T, median of ${RUNS}): fwknop-ts ${ours.toFixed(1)} ms (node:crypto), ` +
+    `${oursFfi.toFixed(1)} ms with --allow-ffi (libcrypto)`,
+  ];
   if (stock !== undefined) {
     lines.push(
       `client startup: stock fwknop ${stock.toFixed(1)} ms; ratio fwknop-ts/fwknop = ${
         (ours / stock).toFixed(1)
-      }x`,
+      }x (node:crypto), ${(oursFfi / stock).toFixed(1)}x (libcrypto)`,
     );
   } else lines.push("client startup: stock fwknop not installed, no ratio");
   return lines;

@@ -27,18 +27,32 @@ interface Timed {
   out: string;
 }
 
-/** Runs argv under bash's `time`, returning wall and user+sys CPU seconds. */
+/**
+ * Runs argv under bash's `time`, returning wall and user+sys CPU seconds.
+ * The program's output goes to a file, not a pipe: a pipe that our busy
+ * flood sender drains late would block the daemon's log writes and make it
+ * lose packets it would otherwise have read.
+ */
 async function timed(argv: string[]): Promise<Timed> {
-  const quoted = argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
-  const r = await new Deno.Command("bash", {
-    args: ["-c", `TIMEFORMAT='@@TIME %R %U %S'; time ${quoted} 2>&1`],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr);
-  const m = /@@TIME ([\d.]+) ([\d.]+) ([\d.]+)/.exec(text);
-  if (m === null) throw new Error(`no timing for ${argv[0]}: ${text.slice(-500)}`);
-  return { wall: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), out: text };
+  const quote = (a: string) => `'${a.replaceAll("'", "'\\''")}'`;
+  const log = await Deno.makeTempFile({ prefix: "fwknop-bench-out-" });
+  try {
+    const r = await new Deno.Command("bash", {
+      args: [
+        "-c",
+        `TIMEFORMAT='@@TIME %R %U %S'; time ${argv.map(quote).join(" ")} >${quote(log)} 2>&1`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(r.stderr);
+    const m = /@@TIME ([\d.]+) ([\d.]+) ([\d.]+)/.exec(text);
+    const out = await Deno.readTextFile(log);
+    if (m === null) throw new Error(`no timing for ${argv[0]}: ${(text + out).slice(-500)}`);
+    return { wall: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), out };
+  } finally {
+    await Deno.remove(log);
+  }
 }
 
 async function setup(conf: string): Promise<string> {
@@ -54,8 +68,8 @@ function daemonArgs(dir: string, extra: string[]): string[] {
 
 const count = (out: string) => (out.match(/--test mode enabled, skipping/g) ?? []).length;
 
-/** (a) pcap decode. */
-export async function benchPcap(n = 2000): Promise<string[]> {
+/** A pcap file of n valid SPA packets from varied sources, in dir. */
+async function spaPcap(dir: string, n: number): Promise<string> {
   const records: UdpRecord[] = [];
   for (let i = 0; i < n; i++) {
     const w = encodeSpa({
@@ -66,30 +80,55 @@ export async function benchPcap(n = 2000): Promise<string[]> {
     }).wire;
     records.push({ payload: w, src: `10.${i % 200}.${Math.floor(i / 200) % 250}.1` });
   }
+  const file = `${dir}/spa-${n}.pcap`;
+  await Deno.writeFile(file, pcapFile(records));
+  return file;
+}
+
+/**
+ * (a) pcap decode: each daemon reads a small and a large file. Besides the
+ * totals, the marginal CPU per packet (the difference between the two runs
+ * divided by the difference in packets) leaves out start-up, which costs
+ * Deno about 0.1 s and fwknopd almost nothing.
+ */
+export async function benchPcap(small = 2000, large = 20000): Promise<string[]> {
   const dir = await setup("FWKNOP_RUN_DIR $DIR;\n");
-  await Deno.writeFile(`${dir}/spa.pcap`, pcapFile(records));
-  const extra = ["--pcap-file", `${dir}/spa.pcap`, "-C", String(n)];
-  const ours = await timed(["deno", "run", "-A", SERVER, ...daemonArgs(dir, extra)]);
-  const lines = [`(a) ${n} SPA packets from a pcap file, -t mode:`];
-  lines.push(
-    `    fwknopd-ts: wall ${ours.wall.toFixed(2)} s, CPU ${ours.cpu.toFixed(2)} s (${
-      ((ours.cpu / n) * 1e6).toFixed(0)
-    } us/packet incl. startup), accepted ${count(ours.out)}`,
-  );
-  try {
-    const stock = await timed(["fwknopd", ...daemonArgs(dir, extra)]);
+  const files = { small: await spaPcap(dir, small), large: await spaPcap(dir, large) };
+  const lines = [`(a) ${small} and ${large} SPA packets from a pcap file, -t mode:`];
+  const runs: Record<string, { small: Timed; large: Timed }> = {};
+  for (
+    const [name, cmd] of [["fwknopd-ts", ["deno", "run", "-A", SERVER]], ["fwknopd", [
+      "fwknopd",
+    ]]] as const
+  ) {
+    try {
+      const run = (file: string, n: number) =>
+        timed([...cmd, ...daemonArgs(dir, ["--pcap-file", file, "-C", String(n)])]);
+      const r = { small: await run(files.small, small), large: await run(files.large, large) };
+      runs[name] = r;
+      const marginal = (r.large.cpu - r.small.cpu) / (large - small);
+      lines.push(
+        `    ${name.padEnd(10)}: ${small}: wall ${r.small.wall.toFixed(2)} s, CPU ${
+          r.small.cpu.toFixed(2)
+        } s; ${large}: wall ${r.large.wall.toFixed(2)} s, CPU ${r.large.cpu.toFixed(2)} s; ` +
+          `marginal CPU ${(marginal * 1e6).toFixed(1)} us/packet; accepted ${count(r.small.out)}+${
+            count(r.large.out)
+          }`,
+      );
+    } catch (e) {
+      lines.push(`    ${name}: not measured (${(e as Error).message.slice(0, 80)})`);
+    }
+  }
+  const ours = runs["fwknopd-ts"];
+  const stock = runs["fwknopd"];
+  if (ours !== undefined && stock !== undefined) {
+    const m = (r: { small: Timed; large: Timed }) => (r.large.cpu - r.small.cpu) / (large - small);
     lines.push(
-      `    fwknopd:    wall ${stock.wall.toFixed(2)} s, CPU ${stock.cpu.toFixed(2)} s (${
-        ((stock.cpu / n) * 1e6).toFixed(0)
-      } us/packet), accepted ${count(stock.out)}`,
+      `    ratios fwknopd-ts/fwknopd (${large} packets): wall ${
+        (ours.large.wall / stock.large.wall).toFixed(2)
+      }x, CPU ${(ours.large.cpu / Math.max(stock.large.cpu, 0.001)).toFixed(2)}x, ` +
+        `marginal CPU per packet ${(m(ours) / Math.max(m(stock), 1e-9)).toFixed(2)}x`,
     );
-    lines.push(
-      `    ratios fwknopd-ts/fwknopd: wall ${(ours.wall / stock.wall).toFixed(2)}x, CPU ${
-        (ours.cpu / Math.max(stock.cpu, 0.001)).toFixed(2)
-      }x`,
-    );
-  } catch (e) {
-    lines.push(`    fwknopd: not measured (${(e as Error).message.slice(0, 80)})`);
   }
   await Deno.remove(dir, { recursive: true });
   return lines;
@@ -137,8 +176,26 @@ async function flood(
   return { garbage, valid: sentValid };
 }
 
+/**
+ * Datagrams the kernel dropped because a receive buffer was full
+ * (RcvbufErrors in /proc/net/snmp; the daemons run one at a time, so the
+ * difference over a run is theirs).
+ */
+async function udpReceiveDrops(): Promise<number> {
+  const rows = (await Deno.readTextFile("/proc/net/snmp")).split("\n").filter((l) =>
+    l.startsWith("Udp:")
+  );
+  const names = rows[0]!.split(/\s+/);
+  const values = rows[1]!.split(/\s+/);
+  return Number(values[names.indexOf("RcvbufErrors")]);
+}
+
 /** (b) garbage flood with valid packets mixed in. */
-export async function benchFlood(seconds = 3, nValid = 20): Promise<string[]> {
+export async function benchFlood(
+  seconds = 3,
+  nValid = 20,
+  only?: string,
+): Promise<string[]> {
   const lines = [
     `(b) garbage UDP flood for ${seconds} s on loopback with ${nValid} valid SPA packets mixed in, -t mode:`,
   ];
@@ -159,6 +216,8 @@ export async function benchFlood(seconds = 3, nValid = 20): Promise<string[]> {
           ...KEYS,
         }).wire,
     );
+    if (only !== undefined && name !== only) continue;
+    const drops0 = await udpReceiveDrops();
     const run = timed([...cmd, ...daemonArgs(dir, ["-U"])]);
     await new Promise((r) => setTimeout(r, 1500));
     const sent = await flood(port, seconds, valid);
@@ -170,12 +229,14 @@ export async function benchFlood(seconds = 3, nValid = 20): Promise<string[]> {
       ).trim().split("\n")[0];
     if (pid) Deno.kill(Number(pid), "SIGTERM");
     const t = await run;
+    const lost = (await udpReceiveDrops()) - drops0;
     lines.push(
       `    ${name.padEnd(10)}: sent ${sent.garbage} garbage (${
         (sent.garbage / seconds).toFixed(0)
-      }/s), accepted ${count(t.out)}/${sent.valid} valid, CPU ${t.cpu.toFixed(2)} s over ${
-        t.wall.toFixed(1)
-      } s`,
+      }/s), accepted ${count(t.out)}/${sent.valid} valid, ${lost} lost in the kernel ` +
+        `(receive buffer full), CPU ${t.cpu.toFixed(2)} s over ${t.wall.toFixed(1)} s (${
+          ((t.cpu / (sent.garbage + sent.valid)) * 1e6).toFixed(1)
+        } us/datagram incl. startup)`,
     );
     await Deno.remove(dir, { recursive: true });
   }

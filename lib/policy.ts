@@ -135,6 +135,44 @@ function substitute(cmd: string, v: Record<string, string>): string {
   );
 }
 
+/** SPA data that passed the cheap checks, or why the packet was dropped. */
+export type Screened = { data: string; xff?: string } | { drop: string };
+
+/**
+ * The cheap checks that run before anything else, in O(1) or one pass over
+ * the payload and without crypto: length, prefixes a client strips, HTTP
+ * extraction, the first character a Rijndael packet can start with, and the
+ * base64 alphabet. Most garbage ends here.
+ *
+ * @param pkt The captured packet.
+ * @param opts Server-wide settings.
+ * @returns The SPA data (and X-Forwarded-For address), or the debug reason to drop.
+ */
+export function screenPacket(pkt: CapturedPacket, opts: PolicyOptions): Screened {
+  let data = pkt.payload;
+  if (data.length < MIN_SPA_DATA_SIZE || data.length > MAX_SPA_PACKET_LEN) {
+    return { drop: `payload of ${data.length} bytes is not SPA data` };
+  }
+  if (data.startsWith(RIJNDAEL_PREFIX) || (data.length > GPG_MIN_LEN && data.startsWith("hQ"))) {
+    return { drop: "payload carries the prefix a client strips: dropped" };
+  }
+  let xff: string | undefined;
+  if (opts.http) {
+    const h = fromHttp(data, opts);
+    if (h.why !== undefined) return { drop: h.why };
+    if (h.data !== undefined) data = h.data;
+    xff = h.xff;
+  }
+  // Below 400 characters only Rijndael is possible, and the bits of "Salted__"
+  // left after stripping its prefix make the first character one of 8 9 + /.
+  // One character decides, so this runs before the pass over the whole payload.
+  if (data.length < GPG_MIN_LEN && !RIJNDAEL_FIRST_CHARS.includes(data[0]!)) {
+    return { drop: "payload cannot be a Rijndael SPA packet: dropped" };
+  }
+  if (!isBase64Charset(data)) return { drop: "payload is not base64: not SPA data" };
+  return xff === undefined ? { data } : { data, xff };
+}
+
 /**
  * Runs one packet through the pipeline.
  *
@@ -143,6 +181,7 @@ function substitute(cmd: string, v: Record<string, string>): string {
  * @param opts Server-wide settings.
  * @param now Unix seconds.
  * @param replay The replay cache (read only here).
+ * @param screened The result of `screenPacket` when the caller already ran it.
  * @returns Log lines, the replay key to store, and the action, if any.
  */
 export async function processPacket(
@@ -151,42 +190,18 @@ export async function processPacket(
   opts: PolicyOptions,
   now: number,
   replay: ReplayCache,
+  screened: Screened = screenPacket(pkt, opts),
 ): Promise<Outcome> {
   const logs: LogLine[] = [];
   const out: Outcome = { logs, testAccepted: [] };
-  const debug = (msg: string) => logs.push({ level: "debug", msg });
   const info = (msg: string) => logs.push({ level: "info", msg });
-  let data = pkt.payload;
 
-  // 1. Cheap checks: length, prefix tricks, HTTP, charset.
-  if (data.length < MIN_SPA_DATA_SIZE || data.length > MAX_SPA_PACKET_LEN) {
-    debug(`[${pkt.src}] payload of ${data.length} bytes is not SPA data`);
+  // 1. Cheap checks.
+  if ("drop" in screened) {
+    logs.push({ level: "debug", msg: `[${pkt.src}] ${screened.drop}` });
     return out;
   }
-  if (data.startsWith(RIJNDAEL_PREFIX) || (data.length > GPG_MIN_LEN && data.startsWith("hQ"))) {
-    debug(`[${pkt.src}] payload carries the prefix a client strips: dropped`);
-    return out;
-  }
-  let xff: string | undefined;
-  if (opts.http) {
-    const h = fromHttp(data, opts);
-    if (h.why !== undefined) {
-      debug(`[${pkt.src}] ${h.why}`);
-      return out;
-    }
-    if (h.data !== undefined) data = h.data;
-    xff = h.xff;
-  }
-  if (!isBase64Charset(data)) {
-    debug(`[${pkt.src}] payload is not base64: not SPA data`);
-    return out;
-  }
-  // Below 400 characters only Rijndael is possible, and the bits of "Salted__"
-  // left after stripping its prefix make the first character one of 8 9 + /.
-  if (data.length < GPG_MIN_LEN && !RIJNDAEL_FIRST_CHARS.includes(data[0]!)) {
-    debug(`[${pkt.src}] payload cannot be a Rijndael SPA packet: dropped`);
-    return out;
-  }
+  const { data, xff } = screened;
 
   // 2. Some stanza must know the source.
   const src = ipToInt(pkt.src) ?? 0;

@@ -42,6 +42,8 @@ const READ_TIMEOUT_MS = 200;
 const BPF_PROGRAM_SIZE = 16;
 /** Starting size of the reused frame buffer (grows for larger captures). */
 const FRAME_BUFFER_LEN = 2048;
+/** Most packets handed over per batch. */
+const BATCH = 64;
 
 // deno-lint-ignore no-explicit-any
 let lib: any;
@@ -152,7 +154,7 @@ export class PcapSource implements PacketSource {
     return new PcapSource(p, o.file !== undefined);
   }
 
-  async *packets(): AsyncIterable<CapturedPacket> {
+  async *batches(): AsyncIterable<CapturedPacket[]> {
     const l = pcap();
     const hdrPtr = new BigUint64Array(1);
     const dataPtr = new BigUint64Array(1);
@@ -160,22 +162,27 @@ export class PcapSource implements PacketSource {
     let frame = new Uint8Array(FRAME_BUFFER_LEN);
     try {
       while (!this.#closed) {
-        const rc: number = l.pcap_next_ex(this.#p, hdrPtr, dataPtr);
-        if (rc === 0) {
-          // Nothing waiting: sleep in poll() off the main thread, then look again.
-          await readable.wait(READ_TIMEOUT_MS);
-          continue;
+        const batch: CapturedPacket[] = [];
+        let rc = 1;
+        while (batch.length < BATCH && (rc = l.pcap_next_ex(this.#p, hdrPtr, dataPtr)) === 1) {
+          const hdr = new D.UnsafePointerView(D.UnsafePointer.create(hdrPtr[0]!));
+          const caplen: number = hdr.getUint32(16);
+          // One buffer for every frame: decodeFrame copies out what it keeps.
+          if (caplen > frame.length) frame = new Uint8Array(caplen);
+          const view = frame.subarray(0, caplen);
+          D.UnsafePointerView.copyInto(D.UnsafePointer.create(dataPtr[0]!), view);
+          const pkt = decodeFrame(this.#link, view);
+          if (pkt !== undefined) batch.push(pkt);
         }
-        if (rc === -2) break; // end of file
-        if (rc < 0) throw new Error(`pcap capture failed: ${handleErr(this.#p)}`);
-        const hdr = new D.UnsafePointerView(D.UnsafePointer.create(hdrPtr[0]!));
-        const caplen: number = hdr.getUint32(16);
-        // One buffer for every frame: decodeFrame copies out what it keeps.
-        if (caplen > frame.length) frame = new Uint8Array(caplen);
-        const view = frame.subarray(0, caplen);
-        D.UnsafePointerView.copyInto(D.UnsafePointer.create(dataPtr[0]!), view);
-        const pkt = decodeFrame(this.#link, view);
-        if (pkt !== undefined) yield pkt;
+        if (batch.length > 0) {
+          readable.busy();
+          yield batch;
+        }
+        if (rc === 0) {
+          // Nothing waiting: a short timer under load, else poll() off the main thread.
+          await readable.idle(READ_TIMEOUT_MS);
+        } else if (rc === -2) break; // end of file
+        else if (rc < 0) throw new Error(`pcap capture failed: ${handleErr(this.#p)}`);
       }
     } finally {
       this.#closed = true;

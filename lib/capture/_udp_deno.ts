@@ -148,7 +148,7 @@ export class FfiUdpSource implements PacketSource {
     return this.#port;
   }
 
-  async *packets(): AsyncIterable<CapturedPacket> {
+  async *batches(): AsyncIterable<CapturedPacket[]> {
     const l = lib();
     if (this.#closed) return;
     this.#reading = true;
@@ -163,12 +163,14 @@ export class FfiUdpSource implements PacketSource {
         if (n < 0) {
           const e = errno();
           if (e === EAGAIN || e === EINTR) {
-            await readable.wait(READ_TIMEOUT_MS);
+            await readable.idle(READ_TIMEOUT_MS);
             continue;
           }
           if (this.#closed) break;
           throw new Error(`UDP receive failed: ${errText(e)}`);
         }
+        readable.busy();
+        const batch: CapturedPacket[] = [];
         for (let i = 0; i < n; i++) {
           const h = i * MMSGHDR_LEN;
           // Longer than any SPA packet: not for us.
@@ -176,15 +178,16 @@ export class FfiUdpSource implements PacketSource {
           const len = hv.getUint32(h + MSG_LEN_OFF, true);
           const name = i * SOCKADDR_IN_LEN;
           const nm = this.#names;
-          yield {
+          batch.push({
             payload: bytesToLatin1(this.#data.subarray(i * SLOT, i * SLOT + len)),
             src: `${nm[name + 4]}.${nm[name + 5]}.${nm[name + 6]}.${nm[name + 7]}`,
             dst: "0.0.0.0",
             proto: 17,
             sport: (nm[name + 2]! << 8) | nm[name + 3]!,
             dport: this.#port,
-          };
+          });
         }
+        if (batch.length > 0) yield batch;
       }
     } finally {
       this.#closed = true;

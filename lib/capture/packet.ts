@@ -22,8 +22,12 @@ export interface CapturedPacket {
 
 /** Something that yields captured packets until closed. */
 export interface PacketSource {
-  /** Packets as they arrive; ends when the source closes or runs dry (pcap files). */
-  packets(): AsyncIterable<CapturedPacket>;
+  /**
+   * Packets in arrival order, a batch at a time (what one read returned):
+   * one await per batch instead of per packet keeps a flood cheap. Ends
+   * when the source is closed or a file is exhausted.
+   */
+  batches(): AsyncIterable<CapturedPacket[]>;
   /** Packets lost inside the source (a full queue), when it can tell. */
   readonly dropped?: number;
   /** Stops capturing; the iterator then ends. Idempotent. */

@@ -62,11 +62,10 @@ export class UdpServerSource implements PacketSource {
     return this.#port;
   }
 
-  async *packets(): AsyncIterable<CapturedPacket> {
+  async *batches(): AsyncIterable<CapturedPacket[]> {
     while (!this.#closed) {
-      const p = this.#queue.shift();
-      if (p !== undefined) {
-        yield p;
+      if (this.#queue.length > 0) {
+        yield this.#queue.splice(0, this.#queue.length);
         continue;
       }
       await new Promise<void>((r) => this.#wake = r);

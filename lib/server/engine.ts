@@ -10,7 +10,13 @@ import type { Runner } from "../../firewall/exec.ts";
 import type { Iptables } from "../../firewall/iptables.ts";
 import type { CapturedPacket } from "../capture/packet.ts";
 import type { AccessStanza } from "../config/access_conf.ts";
-import { type CycleAction, type PolicyOptions, processPacket } from "../policy.ts";
+import {
+  type CycleAction,
+  type PolicyOptions,
+  processPacket,
+  type Screened,
+  screenPacket,
+} from "../policy.ts";
 import type { ReplayCache } from "../replay/file.ts";
 import type { Logger } from "./log.ts";
 
@@ -71,11 +77,34 @@ export class Engine {
     this.#s = s;
   }
 
-  /** Processes one packet to the end (replay record, then action). */
-  async handle(pkt: CapturedPacket): Promise<void> {
+  /**
+   * Processes one packet to the end (replay record, then action). Packets
+   * dropped by the cheap checks are finished synchronously (no promise), so
+   * a flood of garbage costs as little as possible.
+   *
+   * @returns A promise when the packet needs more work, else `undefined`.
+   */
+  handle(pkt: CapturedPacket): Promise<void> | undefined {
     this.stats.packets++;
+    const screened = screenPacket(pkt, this.#s.policy);
+    if ("drop" in screened) {
+      this.stats.refused++;
+      if (this.#log.wants("debug")) this.#log.log("debug", `[${pkt.src}] ${screened.drop}`);
+      return undefined;
+    }
+    return this.#process(pkt, screened);
+  }
+
+  async #process(pkt: CapturedPacket, screened: Screened): Promise<void> {
     const now = this.#now();
-    const o = await processPacket(pkt, this.#s.stanzas, this.#s.policy, now, this.#replay);
+    const o = await processPacket(
+      pkt,
+      this.#s.stanzas,
+      this.#s.policy,
+      now,
+      this.#replay,
+      screened,
+    );
     this.#log.logAll(o.logs);
     if (o.replayKey !== undefined) {
       this.#replay.add(o.replayKey, {

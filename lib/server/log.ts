@@ -14,6 +14,8 @@ export type Level = "error" | "warning" | "info" | "debug";
 /** Where the daemon's log lines go. */
 export interface Logger {
   log(level: Level, msg: string): void;
+  /** Whether lines of this level are written anywhere (skip building them otherwise). */
+  wants(level: Level): boolean;
   /** Logs several lines; on stderr they go out in one write. */
   logAll(lines: readonly { level: Level; msg: string }[]): void;
 }
@@ -41,6 +43,10 @@ export class DaemonLogger implements Logger {
     this.#stderr = opts.stderr;
     this.#syslog = opts.syslog;
     this.#ident = opts.ident ?? "fwknopd-ts";
+  }
+
+  wants(level: Level): boolean {
+    return level !== "debug" || this.verbose >= 1;
   }
 
   log(level: Level, msg: string): void {
