@@ -86,48 +86,58 @@ async function spaPcap(dir: string, n: number): Promise<string> {
 }
 
 /**
- * (a) pcap decode: each daemon reads a small and a large file. Besides the
- * totals, the marginal CPU per packet (the difference between the two runs
- * divided by the difference in packets) leaves out start-up, which costs
- * Deno about 0.1 s and fwknopd almost nothing.
+ * (a) pcap decode: each daemon reads files of several sizes. Besides the
+ * totals, the marginal CPU per packet between the two largest runs leaves
+ * out start-up (about 0.1 s for Deno, almost nothing for fwknopd) and the
+ * JIT compiling the hot path (a few hundred ms of V8 compile threads, spent
+ * during the first tens of thousands of packets).
  */
-export async function benchPcap(small = 2000, large = 20000): Promise<string[]> {
+export async function benchPcap(sizes = [2000, 20000, 60000]): Promise<string[]> {
   const dir = await setup("FWKNOP_RUN_DIR $DIR;\n");
-  const files = { small: await spaPcap(dir, small), large: await spaPcap(dir, large) };
-  const lines = [`(a) ${small} and ${large} SPA packets from a pcap file, -t mode:`];
-  const runs: Record<string, { small: Timed; large: Timed }> = {};
+  const files: string[] = [];
+  for (const n of sizes) files.push(await spaPcap(dir, n));
+  const lines = [`(a) ${sizes.join(", ")} SPA packets from a pcap file, -t mode:`];
+  const marginal: Record<string, number> = {};
+  const largest: Record<string, Timed> = {};
+  const [n1, n2] = sizes.slice(-2) as [number, number];
   for (
     const [name, cmd] of [["fwknopd-ts", ["deno", "run", "-A", SERVER]], ["fwknopd", [
       "fwknopd",
     ]]] as const
   ) {
     try {
-      const run = (file: string, n: number) =>
-        timed([...cmd, ...daemonArgs(dir, ["--pcap-file", file, "-C", String(n)])]);
-      const r = { small: await run(files.small, small), large: await run(files.large, large) };
-      runs[name] = r;
-      const marginal = (r.large.cpu - r.small.cpu) / (large - small);
+      const runs: Timed[] = [];
+      for (const [i, n] of sizes.entries()) {
+        runs.push(
+          await timed([...cmd, ...daemonArgs(dir, ["--pcap-file", files[i]!, "-C", `${n}`])]),
+        );
+      }
+      const [r1, r2] = runs.slice(-2) as [Timed, Timed];
+      marginal[name] = (r2.cpu - r1.cpu) / (n2 - n1);
+      largest[name] = r2;
+      const each = runs.map((r, i) =>
+        `${sizes[i]}: wall ${r.wall.toFixed(2)} s, CPU ${r.cpu.toFixed(2)} s, accepted ${
+          count(r.out)
+        }`
+      );
+      lines.push(`    ${name.padEnd(10)}: ${each.join("; ")}`);
       lines.push(
-        `    ${name.padEnd(10)}: ${small}: wall ${r.small.wall.toFixed(2)} s, CPU ${
-          r.small.cpu.toFixed(2)
-        } s; ${large}: wall ${r.large.wall.toFixed(2)} s, CPU ${r.large.cpu.toFixed(2)} s; ` +
-          `marginal CPU ${(marginal * 1e6).toFixed(1)} us/packet; accepted ${count(r.small.out)}+${
-            count(r.large.out)
-          }`,
+        `    ${name.padEnd(10)}: marginal CPU ${(marginal[name]! * 1e6).toFixed(1)} us/packet ` +
+          `(${n1} -> ${n2} packets)`,
       );
     } catch (e) {
       lines.push(`    ${name}: not measured (${(e as Error).message.slice(0, 80)})`);
     }
   }
-  const ours = runs["fwknopd-ts"];
-  const stock = runs["fwknopd"];
+  const [ours, stock] = [largest["fwknopd-ts"], largest["fwknopd"]];
   if (ours !== undefined && stock !== undefined) {
-    const m = (r: { small: Timed; large: Timed }) => (r.large.cpu - r.small.cpu) / (large - small);
     lines.push(
-      `    ratios fwknopd-ts/fwknopd (${large} packets): wall ${
-        (ours.large.wall / stock.large.wall).toFixed(2)
-      }x, CPU ${(ours.large.cpu / Math.max(stock.large.cpu, 0.001)).toFixed(2)}x, ` +
-        `marginal CPU per packet ${(m(ours) / Math.max(m(stock), 1e-9)).toFixed(2)}x`,
+      `    ratios fwknopd-ts/fwknopd (${n2} packets): wall ${
+        (ours.wall / stock.wall).toFixed(2)
+      }x, ` +
+        `CPU ${(ours.cpu / Math.max(stock.cpu, 0.001)).toFixed(2)}x, marginal CPU per packet ${
+          (marginal["fwknopd-ts"]! / Math.max(marginal["fwknopd"]!, 1e-9)).toFixed(2)
+        }x`,
     );
   }
   await Deno.remove(dir, { recursive: true });

@@ -13,7 +13,13 @@ import type { ReplayCache } from "./replay/file.ts";
 import { replayDigest } from "./replay/file.ts";
 import { isBase64Charset } from "./spa/base64.ts";
 import { MessageType } from "./spa/message.ts";
-import { type DecodeResult, decodeSpa, GPG_MIN_LEN, RIJNDAEL_PREFIX } from "./spa/packet.ts";
+import {
+  type DecodeResult,
+  decodeSpa,
+  GPG_MIN_LEN,
+  RIJNDAEL_PREFIX,
+  type SpaKeys,
+} from "./spa/packet.ts";
 import type { GpgDecodeResult } from "./spa/gpg.ts";
 
 /** Shortest payload fwknopd looks at. */
@@ -31,6 +37,22 @@ function gpgModule(): Promise<typeof import("./spa/gpg.ts")> {
 const RIJNDAEL_FIRST_CHARS = "89+/";
 /** Shortest SPA data taken from an HTTP request. */
 const MIN_HTTP_SPA_LEN = 140;
+
+/** Each stanza's Rijndael keys, built once instead of per packet. */
+const stanzaKeys = new WeakMap<AccessStanza, SpaKeys>();
+
+function rijndaelKeys(s: AccessStanza, key: Uint8Array): SpaKeys {
+  let k = stanzaKeys.get(s);
+  if (k === undefined) {
+    k = { key, mode: s.mode };
+    if (s.hmacKey !== undefined) {
+      k.hmacKey = s.hmacKey;
+      k.hmacType = s.hmacType;
+    }
+    stanzaKeys.set(s, k);
+  }
+  return k;
+}
 
 /** Server-wide settings the pipeline needs. */
 export interface PolicyOptions {
@@ -233,9 +255,9 @@ export async function processPacket(
 
   // 4. Stanzas in order.
   for (const s of stanzas) {
-    const tag = `[${pkt.src}] (stanza #${s.index})`;
     if (!netsContain(s.source, src)) continue;
     if (s.destination !== undefined && !netsContain(s.destination, dst)) continue;
+    const tag = `[${pkt.src}] (stanza #${s.index})`;
     info(`(stanza #${s.index}) SPA Packet from IP: ${pkt.src} received with access source match`);
     if (s.accessExpire !== undefined && now > s.accessExpire) {
       info(`${tag} Access stanza has expired`);
@@ -244,7 +266,7 @@ export async function processPacket(
     const hmac = s.hmacKey === undefined ? {} : { hmacKey: s.hmacKey, hmacType: s.hmacType };
     let r: DecodeResult | GpgDecodeResult | undefined;
     if (s.key !== undefined && (data.length < GPG_MIN_LEN || s.enableCmdExec)) {
-      r = decodeSpa(data, { key: s.key, mode: s.mode, ...hmac });
+      r = decodeSpa(data, rijndaelKeys(s, s.key));
     }
     const gpg = s.gpgPolicy;
     if ((r === undefined || !r.ok) && gpg?.keys !== undefined && data.length >= GPG_MIN_LEN) {

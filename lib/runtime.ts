@@ -49,14 +49,26 @@ export function setExitCode(code: number): void {
 
 /** Writes text to standard output. */
 export function writeOut(text: string): void {
-  if (isDeno) DenoNs.stdout.writeSync(enc.encode(text));
+  if (isDeno) writeAllSync(DenoNs.stdout, text);
   else node!.process.stdout.write(text);
 }
 
 /** Writes text to standard error. */
 export function writeErr(text: string): void {
-  if (isDeno) DenoNs.stderr.writeSync(enc.encode(text));
+  if (isDeno) writeAllSync(DenoNs.stderr, text);
   else node!.process.stderr.write(text);
+}
+
+/** Reused for short writes (the daemon's log lines), so they allocate nothing. */
+const WRITE_SCRATCH = new Uint8Array(16384);
+
+/** Writes all of `text`: `writeSync` may write only part of a buffer to a pipe. */
+function writeAllSync(w: { writeSync(p: Uint8Array): number }, text: string): void {
+  let bytes: Uint8Array;
+  if (text.length * 3 <= WRITE_SCRATCH.length) {
+    bytes = WRITE_SCRATCH.subarray(0, enc.encodeInto(text, WRITE_SCRATCH).written);
+  } else bytes = enc.encode(text);
+  for (let off = 0; off < bytes.length;) off += w.writeSync(bytes.subarray(off));
 }
 
 /** Reads an environment variable; `undefined` when unset or not permitted. */

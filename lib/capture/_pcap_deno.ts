@@ -29,6 +29,9 @@ const SYMBOLS = {
   pcap_setdirection: { parameters: ["pointer", "i32"], result: "i32" },
   pcap_datalink: { parameters: ["pointer"], result: "i32" },
   pcap_next_ex: { parameters: ["pointer", "buffer", "buffer"], result: "i32" },
+  // const u_char *pcap_next(pcap_t *, struct pcap_pkthdr *): the header lands
+  // in our buffer, so the fast path creates one pointer object per packet.
+  pcap_next: { parameters: ["pointer", "buffer"], result: "pointer" },
   pcap_setnonblock: { parameters: ["pointer", "i32", "buffer"], result: "i32" },
   pcap_get_selectable_fd: { parameters: ["pointer"], result: "i32" },
   pcap_geterr: { parameters: ["pointer"], result: "pointer" },
@@ -42,6 +45,9 @@ const READ_TIMEOUT_MS = 200;
 const BPF_PROGRAM_SIZE = 16;
 /** Starting size of the reused frame buffer (grows for larger captures). */
 const FRAME_BUFFER_LEN = 2048;
+/** sizeof(struct pcap_pkthdr) on LP64, and the index of its caplen as a 32-bit word. */
+const PKTHDR_LEN = 24;
+const CAPLEN_WORD = 4;
 /** Most packets handed over per batch. */
 const BATCH = 64;
 
@@ -158,21 +164,35 @@ export class PcapSource implements PacketSource {
     const l = pcap();
     const hdrPtr = new BigUint64Array(1);
     const dataPtr = new BigUint64Array(1);
+    // struct pcap_pkthdr { struct timeval ts; bpf_u_int32 caplen; bpf_u_int32 len; }
+    const hdr = new Uint32Array(PKTHDR_LEN / 4);
+    const hdrBytes = new Uint8Array(hdr.buffer);
     const readable = new ReadableWait(this.#offline ? -1 : l.pcap_get_selectable_fd(this.#p));
     let frame = new Uint8Array(FRAME_BUFFER_LEN);
+    // One buffer for every frame: decodeFrame copies out what it keeps.
+    const take = (data: unknown, caplen: number, batch: CapturedPacket[]) => {
+      if (caplen > frame.length) frame = new Uint8Array(caplen);
+      const view = frame.subarray(0, caplen);
+      D.UnsafePointerView.copyInto(data, view);
+      const pkt = decodeFrame(this.#link, view);
+      if (pkt !== undefined) batch.push(pkt);
+    };
     try {
       while (!this.#closed) {
         const batch: CapturedPacket[] = [];
         let rc = 1;
-        while (batch.length < BATCH && (rc = l.pcap_next_ex(this.#p, hdrPtr, dataPtr)) === 1) {
-          const hdr = new D.UnsafePointerView(D.UnsafePointer.create(hdrPtr[0]!));
-          const caplen: number = hdr.getUint32(16);
-          // One buffer for every frame: decodeFrame copies out what it keeps.
-          if (caplen > frame.length) frame = new Uint8Array(caplen);
-          const view = frame.subarray(0, caplen);
-          D.UnsafePointerView.copyInto(D.UnsafePointer.create(dataPtr[0]!), view);
-          const pkt = decodeFrame(this.#link, view);
-          if (pkt !== undefined) batch.push(pkt);
+        while (batch.length < BATCH) {
+          const data = l.pcap_next(this.#p, hdrBytes);
+          if (data !== null) {
+            take(data, hdr[CAPLEN_WORD]!, batch);
+            continue;
+          }
+          // No packet: pcap_next_ex says whether the buffer is empty, the file
+          // has ended or capture failed (or hands over a packet that just came).
+          rc = l.pcap_next_ex(this.#p, hdrPtr, dataPtr);
+          if (rc !== 1) break;
+          const h = new D.UnsafePointerView(D.UnsafePointer.create(hdrPtr[0]!));
+          take(D.UnsafePointer.create(dataPtr[0]!), h.getUint32(CAPLEN_WORD * 4), batch);
         }
         if (batch.length > 0) {
           readable.busy();

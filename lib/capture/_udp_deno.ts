@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { bytesToLatin1 } from "../spa/base64.ts";
+import { wireText } from "../spa/base64.ts";
 import { ReadableWait } from "./_poll_deno.ts";
 import { type CapturedPacket, MAX_UDP_DATAGRAM, type PacketSource } from "./packet.ts";
 
@@ -179,7 +179,7 @@ export class FfiUdpSource implements PacketSource {
           const name = i * SOCKADDR_IN_LEN;
           const nm = this.#names;
           batch.push({
-            payload: bytesToLatin1(this.#data.subarray(i * SLOT, i * SLOT + len)),
+            payload: wireText(this.#data.subarray(i * SLOT, i * SLOT + len)),
             src: `${nm[name + 4]}.${nm[name + 5]}.${nm[name + 6]}.${nm[name + 7]}`,
             dst: "0.0.0.0",
             proto: 17,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { bytesToLatin1 } from "../spa/base64.ts";
+import { wireText } from "../spa/base64.ts";
 import type { CapturedPacket } from "./packet.ts";
 
 /** libpcap link types we understand. */
@@ -108,7 +108,7 @@ export function decodeFrame(linkType: number, frame: Uint8Array): CapturedPacket
   } else return undefined;
   if (payload >= end) return undefined;
   return {
-    payload: bytesToLatin1(frame.subarray(payload, end)),
+    payload: wireText(frame.subarray(payload, end)),
     src: dotted(frame, ip + 12),
     dst: dotted(frame, ip + 16),
     proto,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { bytesToLatin1 } from "../spa/base64.ts";
+import { wireText } from "../spa/base64.ts";
 import { createSocket, type Socket } from "node:dgram";
 import { type CapturedPacket, MAX_UDP_DATAGRAM, type PacketSource } from "./packet.ts";
 
@@ -32,7 +32,7 @@ export class UdpServerSource implements PacketSource {
         return;
       }
       this.#queue.push({
-        payload: bytesToLatin1(msg),
+        payload: wireText(msg),
         src: rinfo.address,
         dst: "0.0.0.0",
         proto: 17,

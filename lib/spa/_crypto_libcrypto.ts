@@ -146,6 +146,8 @@ export function openLibcrypto(): CryptoBackend | undefined {
     return undefined;
   }
   const outLen = new Int32Array(1);
+  /** The mode `ctx` was last set up for (its padding already off). */
+  let lastCipher: AesMode | undefined;
   const md5 = lib.MD5;
   const fail = (what: string): never => {
     throw new Error(`libcrypto: ${what} failed`);
@@ -231,18 +233,28 @@ export function openLibcrypto(): CryptoBackend | undefined {
         throw new RangeError("aes: the key must be 32 bytes and the IV 16");
       }
       if (out.length < data.length + 16) throw new RangeError("aes: output buffer too small");
-      if (lib.EVP_CipherInit_ex(ctx, cipher[mode], null, key, iv, decrypt ? 0 : 1) !== 1) {
-        fail("EVP_CipherInit_ex");
+      if ((mode === "ecb" || mode === "cbc") && data.length % 16 !== 0) {
+        throw new RangeError("aes: ECB and CBC take whole blocks");
       }
-      lib.EVP_CIPHER_CTX_set_padding(ctx, 0);
+      // With padding off and whole blocks, Update writes everything and Final
+      // would add nothing; a context that keeps its cipher keeps its padding
+      // setting too, so a re-init with a new key and IV needs no other call.
+      if (lastCipher === mode) {
+        if (lib.EVP_CipherInit_ex(ctx, null, null, key, iv, decrypt ? 0 : 1) !== 1) {
+          fail("EVP_CipherInit_ex");
+        }
+      } else {
+        lastCipher = undefined;
+        if (lib.EVP_CipherInit_ex(ctx, cipher[mode], null, key, iv, decrypt ? 0 : 1) !== 1) {
+          fail("EVP_CipherInit_ex");
+        }
+        if (lib.EVP_CIPHER_CTX_set_padding(ctx, 0) !== 1) fail("EVP_CIPHER_CTX_set_padding");
+        lastCipher = mode;
+      }
       if (lib.EVP_CipherUpdate(ctx, out, outLen, data, data.length) !== 1) {
         fail("EVP_CipherUpdate");
       }
-      const n = outLen[0]!;
-      if (lib.EVP_CipherFinal_ex(ctx, out.subarray(n), outLen) !== 1) {
-        fail("EVP_CipherFinal_ex (input is not whole blocks)");
-      }
-      return n + outLen[0]!;
+      return outLen[0]!;
     },
   };
   // Known answer: refuse a library that gives anything else.

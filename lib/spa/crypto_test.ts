@@ -117,3 +117,36 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name: "libcrypto AES gives the same bytes when the same mode repeats or alternates",
+  ignore: skipLib,
+  fn() {
+    const key = crypto.getRandomValues(new Uint8Array(32));
+    const iv = crypto.getRandomValues(new Uint8Array(16));
+    const data = crypto.getRandomValues(new Uint8Array(64));
+    const once = (be: typeof nodeBackend, mode: AesMode, decrypt: boolean) => {
+      const out = new Uint8Array(80);
+      return hex(out.subarray(0, be.aes(mode, key, iv, decrypt, data, out)));
+    };
+    const seq: [AesMode, boolean][] = [
+      ["cbc", true],
+      ["cbc", true],
+      ["cbc", false],
+      ["ctr", false],
+      ["cbc", true],
+      ["ecb", true],
+      ["ecb", false],
+      ["cfb", true],
+      ["cfb", true],
+      ["ofb", false],
+    ];
+    for (const [mode, decrypt] of seq) {
+      assertEquals(
+        once(lib!, mode, decrypt),
+        once(nodeBackend, mode, decrypt),
+        `${mode} ${decrypt}`,
+      );
+    }
+  },
+});

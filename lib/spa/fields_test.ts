@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { assertEquals } from "../../tests/assert.ts";
 import {
   checkAccessMessage,
@@ -83,4 +84,63 @@ Deno.test("checkTimeoutText accepts 0..65536", () => {
   assertEquals(checkTimeoutText("65536"), ok);
   assertEquals(checkTimeoutText("65537"), "65537 is above 65536");
   assertEquals(checkTimeoutText("-1"), '"-1" is not a number');
+});
+
+/** The plain definitions the hand-written scanners must agree with. */
+const reference = {
+  username(name: string, maxLen = 63): string | undefined {
+    if (name.length === 0) return "is empty";
+    if (name.length > maxLen) return `is longer than ${maxLen} characters`;
+    for (const ch of name) {
+      const c = ch.charCodeAt(0);
+      if (c < 0x20 || c > 0x7e || '"/\\[]:;|=,+*?<>'.includes(ch)) {
+        return `holds the character ${JSON.stringify(ch)}`;
+      }
+    }
+    return undefined;
+  },
+  ipv4(ip: string): string | undefined {
+    if (ip.length < 7 || ip.length > 15) return `"${ip}" is not a dotted-quad IPv4 address`;
+    const parts = ip.split(".");
+    if (parts.length !== 4) return `"${ip}" is not a dotted-quad IPv4 address`;
+    for (const p of parts) {
+      if (!/^\d{1,3}$/.test(p) || Number(p) > 255) {
+        return `"${ip}" is not a dotted-quad IPv4 address`;
+      }
+      if (p.length > 1 && p.startsWith("0")) return `"${ip}" has an octet with a leading zero`;
+    }
+    return undefined;
+  },
+  protoPort(spec: string): string | undefined {
+    const m = /^(tcp|udp)\/(.*)$/.exec(spec);
+    if (m === null) return `"${spec}" is not tcp/PORT or udp/PORT`;
+    if (!/^\d{1,5}$/.test(m[2]!)) return `port "${m[2]}" is not a number`;
+    const n = Number(m[2]);
+    if (n < 1 || n > 65535) return `port ${n} is outside 1..65535`;
+    return undefined;
+  },
+};
+
+Deno.test("the field scanners agree with the plain regex definitions on random input", () => {
+  const chars = fc.constantFrom(..."0123456789.", ..."tcpud/ x", "\n", "\r", "\u2028", "é", "😀");
+  const text = fc.oneof(
+    fc.array(chars, { maxLength: 18 }).map((a) => a.join("")),
+    fc.string({ maxLength: 20 }),
+    fc.tuple(
+      fc.array(fc.integer({ min: 0, max: 999 }), { minLength: 1, maxLength: 5 }),
+      fc.boolean(),
+    )
+      .map(([o, z]) => o.map((x) => (z && x < 10 ? `0${x}` : `${x}`)).join(".")),
+    fc.tuple(fc.constantFrom("tcp/", "udp/", "TCP/", "tcp", "udp//"), fc.string({ maxLength: 7 }))
+      .map(([a, b]) => a + b),
+    fc.integer({ min: -5, max: 99999 }).map((n) => `tcp/${n}`),
+  );
+  fc.assert(
+    fc.property(text, (t) => {
+      assertEquals(checkIPv4(t), reference.ipv4(t), t);
+      assertEquals(checkProtoPort(t), reference.protoPort(t), t);
+      assertEquals(checkUsername(t), reference.username(t), t);
+    }),
+    { numRuns: 20000 },
+  );
 });

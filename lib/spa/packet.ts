@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { b64DecodeCanonical, b64Encode, bytesToLatin1, isBase64Charset } from "./base64.ts";
+import { b64DecodeCanonical, b64Encode, isBase64Charset, wireText } from "./base64.ts";
 import { digestInfo, DigestType, hmacB64, hmacMatches } from "./digest.ts";
 import { asciiInto } from "./crypto.ts";
 import {
@@ -334,7 +334,7 @@ export function decodeSpa(wire: string, keys: SpaKeys): DecodeResult {
   if (pt === undefined || pt.length === 0 || pt.length < framedLen - 32) {
     return { ok: false, reason: "decrypt-failed", detail: "ciphertext length is invalid" };
   }
-  const text = bytesToLatin1(pt);
+  const text = wireText(pt);
   if (!RAND_PREFIX.test(text)) {
     return { ok: false, reason: "decrypt-failed", detail: "wrong key or mode" };
   }
