@@ -76,21 +76,23 @@ function encodeCharsInto(bytes: Uint8Array, pad: boolean, out: Uint8Array): numb
   return o;
 }
 
-const WEB_LATIN1 = new TextDecoder("latin1");
+// UTF-8 with the byte order mark kept: the fastest decoder Deno has for
+// ASCII (several times faster than "latin1"), and a leading EF BB BF stays a
+// (non-base64) character instead of vanishing.
+const WIRE_DECODER = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /**
  * Turns bytes that are only valid as ASCII (captured payloads, decrypted
- * plaintexts) into a string of the same length: ASCII bytes map to
- * themselves and every other byte to some non-ASCII character (the Web's
- * "latin1" decoder, which is windows-1252), so every ASCII check downstream
- * gives the same answer. For payload-sized input it is faster than
- * `bytesToLatin1` and allocates no argument list.
+ * plaintexts) into a string: ASCII bytes map to themselves one for one, and
+ * any other byte yields non-ASCII characters (UTF-8 decoding, U+FFFD for
+ * invalid sequences), so every ASCII check downstream gives the same answer
+ * and nothing non-ASCII ever passes one. Lengths match for ASCII input only.
  *
  * @param bytes The bytes.
  * @returns The string.
  */
 export function wireText(bytes: Uint8Array): string {
-  return WEB_LATIN1.decode(bytes);
+  return WIRE_DECODER.decode(bytes);
 }
 
 /** Longest run passed to `String.fromCharCode` at once. */
@@ -211,6 +213,24 @@ export function b64DecodeCanonical(chars: Uint8Array, out: Uint8Array): number {
  */
 export function b64EncodeInto(bytes: Uint8Array, out: Uint8Array): number {
   return encodeCharsInto(bytes, false, out);
+}
+
+/**
+ * Copies text to `out` as bytes while checking it as `isBase64Charset` does
+ * (one pass instead of two on the receive path).
+ *
+ * @param text The candidate text.
+ * @param out Where to write, at least `at + text.length` bytes.
+ * @param at Where to start in `out`.
+ * @returns The index after the last byte, or -1 when a character is not base64 or `=`.
+ */
+export function base64CharsInto(text: string, out: Uint8Array, at: number): number {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128 || (DECODE_TABLE[c]! < 0 && c !== 61)) return -1;
+    out[at + i] = c;
+  }
+  return at + text.length;
 }
 
 /**

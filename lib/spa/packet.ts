@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { b64DecodeCanonical, b64Encode, isBase64Charset, wireText } from "./base64.ts";
+import { b64DecodeCanonical, b64Encode, base64CharsInto, wireText } from "./base64.ts";
 import { digestInfo, DigestType, hmacB64, hmacMatches } from "./digest.ts";
 import { asciiInto } from "./crypto.ts";
 import {
@@ -249,6 +249,7 @@ export function encodeSpa(req: SpaRequest): EncodedSpa {
 
 /** Reused buffers of the receive path: the wire as ASCII, the ciphertext, the plaintext. */
 const WIRE = new Uint8Array(MAX_WIRE_LEN + RIJNDAEL_PREFIX.length);
+asciiInto(RIJNDAEL_PREFIX, WIRE); // the prefix stays; each wire is written behind it
 const FRAMED = new Uint8Array(MAX_WIRE_LEN);
 const PLAIN = new Uint8Array(MAX_WIRE_LEN + BLOCK_LEN);
 
@@ -279,17 +280,16 @@ export function decodeSpa(wire: string, keys: SpaKeys): DecodeResult {
   if (wire.length < MIN_WIRE_LEN || wire.length >= MAX_WIRE_LEN) {
     return { ok: false, reason: "bad-length", detail: `length ${wire.length} is outside 36..1499` };
   }
-  if (!isBase64Charset(wire)) {
+  // Work on the ASCII bytes of "U2FsdGVkX1" + wire in reused buffers: the
+  // HMAC covers the prefixed body and base64 decoding reads the same bytes.
+  // One pass copies the wire behind the prefix and checks its alphabet.
+  const P = RIJNDAEL_PREFIX.length;
+  if (base64CharsInto(wire, WIRE, P) < 0) {
     return { ok: false, reason: "not-base64", detail: "holds non-base64 characters" };
   }
   if (wire.startsWith(RIJNDAEL_PREFIX)) {
     return { ok: false, reason: "not-base64", detail: "starts with the prefix a client strips" };
   }
-  // Work on the ASCII bytes of "U2FsdGVkX1" + wire in reused buffers: the
-  // HMAC covers the prefixed body and base64 decoding reads the same bytes.
-  const P = RIJNDAEL_PREFIX.length;
-  asciiInto(RIJNDAEL_PREFIX, WIRE);
-  asciiInto(wire, WIRE, P);
   let bodyLen = wire.length;
   let hmac: string | undefined;
   if (keys.hmacKey !== undefined) {
