@@ -463,13 +463,18 @@ async function runDaemon(args: string[], f: Flags, io: ServerIo): Promise<number
     const limit = typeof f["packet-limit"] === "string" ? Number(f["packet-limit"]) : 0;
     let n = 0;
     read: for await (const batch of src.batches()) {
-      for (const pkt of batch) {
-        const busy = eng.handle(pkt);
-        if (busy !== undefined) await busy;
-        if (limit > 0 && ++n >= limit) {
-          log.log("info", `Packet count limit (${limit}) reached. Exiting...`);
-          break read;
+      log.hold(); // one stderr write per batch
+      try {
+        for (const pkt of batch) {
+          const busy = eng.handle(pkt);
+          if (busy !== undefined) await busy;
+          if (limit > 0 && ++n >= limit) {
+            log.log("info", `Packet count limit (${limit}) reached. Exiting...`);
+            break read;
+          }
         }
+      } finally {
+        log.flush();
       }
     }
     for (const [s, h] of signals) process.off(s, h);

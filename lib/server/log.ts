@@ -20,6 +20,9 @@ export interface Logger {
   logAll(lines: readonly { level: Level; msg: string }[]): void;
 }
 
+/** Most stderr text held back before it is written anyway. */
+const MAX_HELD = 65536;
+
 /** A logger that writes to stderr and, optionally, syslog. */
 export class DaemonLogger implements Logger {
   verbose: number;
@@ -28,6 +31,8 @@ export class DaemonLogger implements Logger {
   readonly #ident: string;
   readonly #write: (text: string) => void;
   readonly #sinks = new Map<string, Promise<LineSink>>();
+  /** stderr text held back while a batch of packets is processed. */
+  #held: string | undefined;
 
   constructor(
     opts: {
@@ -51,8 +56,34 @@ export class DaemonLogger implements Logger {
 
   log(level: Level, msg: string): void {
     if (level === "debug" && this.verbose < 1) return;
-    if (this.#stderr) this.#write(`${msg}\n`);
+    if (this.#stderr) this.#out(`${msg}\n`);
     this.#toSyslog(level, msg);
+  }
+
+  /**
+   * Holds stderr lines back until `flush()`: the daemon writes once per
+   * batch of packets (milliseconds) instead of once per packet.
+   */
+  hold(): void {
+    this.#held ??= "";
+  }
+
+  /** Writes what `hold()` kept back and stops holding. */
+  flush(): void {
+    const text = this.#held;
+    this.#held = undefined;
+    if (text) this.#write(text);
+  }
+
+  #out(text: string): void {
+    if (this.#held === undefined) this.#write(text);
+    else {
+      this.#held += text;
+      if (this.#held.length > MAX_HELD) {
+        this.#write(this.#held);
+        this.#held = "";
+      }
+    }
   }
 
   logAll(lines: readonly { level: Level; msg: string }[]): void {
@@ -62,7 +93,7 @@ export class DaemonLogger implements Logger {
       text += `${msg}\n`;
       this.#toSyslog(level, msg);
     }
-    if (this.#stderr && text !== "") this.#write(text);
+    if (this.#stderr && text !== "") this.#out(text);
   }
 
   #toSyslog(level: Level, msg: string): void {

@@ -1,0 +1,49 @@
+import { assertEquals } from "../../tests/assert.ts";
+import { DaemonLogger } from "./log.ts";
+
+function logger(verbose = 0) {
+  const writes: string[] = [];
+  const log = new DaemonLogger({
+    verbose,
+    stderr: true,
+    syslog: false,
+    write: (t) => writes.push(t),
+  });
+  return { log, writes };
+}
+
+Deno.test("logger: lines go out at once, debug only with -v", () => {
+  const { log, writes } = logger();
+  log.log("info", "one");
+  log.log("debug", "hidden");
+  log.logAll([{ level: "warning", msg: "two" }, { level: "debug", msg: "hidden" }]);
+  assertEquals(writes, ["one\n", "two\n"]);
+  assertEquals(log.wants("debug"), false);
+  const v = logger(1);
+  v.log.log("debug", "shown");
+  assertEquals(v.writes, ["shown\n"]);
+  assertEquals(v.log.wants("debug"), true);
+});
+
+Deno.test("logger: hold() gathers a batch into one write, flush() sends it", () => {
+  const { log, writes } = logger();
+  log.hold();
+  log.log("info", "a");
+  log.logAll([{ level: "info", msg: "b" }, { level: "info", msg: "c" }]);
+  assertEquals(writes, []);
+  log.flush();
+  assertEquals(writes, ["a\nb\nc\n"]);
+  log.flush(); // nothing held: nothing written
+  log.log("info", "d"); // no longer holding
+  assertEquals(writes, ["a\nb\nc\n", "d\n"]);
+});
+
+Deno.test("logger: held text is written early once it grows large", () => {
+  const { log, writes } = logger();
+  log.hold();
+  const line = "x".repeat(1000);
+  for (let i = 0; i < 100; i++) log.log("info", line);
+  assertEquals(writes.length >= 1, true);
+  log.flush();
+  assertEquals(writes.join(""), `${line}\n`.repeat(100));
+});
