@@ -7,7 +7,14 @@
 import { benchClientStartup } from "./client_startup.ts";
 import { benchFlood, benchPcap } from "./server.ts";
 
-for (const bench of [benchClientStartup, () => benchPcap(), () => benchFlood()]) {
+for (
+  const bench of [
+    benchClientStartup,
+    () => benchPcap(),
+    () => benchFlood("udp"),
+    () => benchFlood("pcap"),
+  ]
+) {
   for (const line of await bench()) {
     // deno-lint-ignore no-console
     console.log(line);
