@@ -38,6 +38,7 @@ import {
 } from "./lib/runtime.ts";
 import { dumpConfig } from "./lib/server/dump.ts";
 import { Engine, type EngineSettings } from "./lib/server/engine.ts";
+import { keepRawPayload } from "./lib/policy.ts";
 import { DaemonLogger } from "./lib/server/log.ts";
 import { SERVER_OPTIONS } from "./lib/server/options.ts";
 import { claimPidFile, releasePidFile, runningPid } from "./lib/server/pidfile.ts";
@@ -462,7 +463,12 @@ async function runDaemon(args: string[], f: Flags, io: ServerIo): Promise<number
     log.log("info", "Starting fwknopd-ts main event loop.");
     const limit = typeof f["packet-limit"] === "string" ? Number(f["packet-limit"]) : 0;
     let n = 0;
-    read: for await (const batch of src.batches()) {
+    // Garbage is turned away on its raw bytes, before it costs a string; with
+    // -v every drop is logged instead, so every payload goes the whole way.
+    const keep = log.wants("debug")
+      ? undefined
+      : (first: number, length: number) => keepRawPayload(eng.policy, first, length);
+    read: for await (const batch of src.batches(keep)) {
       log.hold(); // one stderr write per batch
       try {
         for (const pkt of batch) {
@@ -479,6 +485,8 @@ async function runDaemon(args: string[], f: Flags, io: ServerIo): Promise<number
     }
     for (const [s, h] of signals) process.off(s, h);
     const st = eng.stats;
+    st.packets += src.screened;
+    st.refused += src.screened;
     const lost = src.dropped ? `; ${src.dropped} dropped because the queue was full` : "";
     log.log(
       "info",

@@ -11,8 +11,10 @@ for (
   const bench of [
     benchClientStartup,
     () => benchPcap(),
-    () => benchFlood("udp"),
-    () => benchFlood("pcap"),
+    () => benchFlood("udp", "dgram"),
+    () => benchFlood("udp", "sendmmsg"),
+    () => benchFlood("pcap", "dgram"),
+    () => benchFlood("pcap", "sendmmsg"),
   ]
 ) {
   for (const line of await bench()) {

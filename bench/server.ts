@@ -13,6 +13,7 @@
  * @module
  */
 import { createSocket } from "node:dgram";
+import { floodSendmmsg } from "./flood_sender.ts";
 import { fileArgs } from "../tests/fwknopd.ts";
 import { pcapFile, type UdpRecord } from "../tests/pcap.ts";
 import { MessageType } from "../lib/spa/message.ts";
@@ -213,13 +214,16 @@ async function udpReceiveDrops(): Promise<number> {
 /** (b) garbage flood with valid packets mixed in. */
 export async function benchFlood(
   mode: "udp" | "pcap" = "udp",
+  sender: "dgram" | "sendmmsg" = "dgram",
   seconds = 3,
   nValid = 20,
   only?: string,
 ): Promise<string[]> {
   const how = mode === "udp" ? "UDP-server mode (-U)" : "libpcap on lo, port 62201";
+  const by = sender === "dgram" ? "node:dgram sender" : "sendmmsg() sender, 64 per call";
   const lines = [
-    `(b) garbage UDP flood for ${seconds} s on loopback with ${nValid} valid SPA packets mixed in, ${how}, -t mode:`,
+    `(b) garbage UDP flood for ${seconds} s on loopback (${by}) with ${nValid} valid SPA ` +
+    `packets mixed in, ${how}, -t mode:`,
   ];
   if (mode === "pcap" && Deno.uid() !== 0) {
     lines.push("    skipped: capturing on lo needs root");
@@ -250,7 +254,9 @@ export async function benchFlood(
     const drops0 = await udpReceiveDrops();
     const run = timed([...cmd, ...daemonArgs(dir, mode === "udp" ? ["-U"] : [])]);
     await new Promise((r) => setTimeout(r, 1500));
-    const sent = await flood(port, seconds, valid);
+    const sent = sender === "dgram"
+      ? await flood(port, seconds, valid)
+      : floodSendmmsg(port, seconds, valid);
     await new Promise((r) => setTimeout(r, 1000));
     const pid = (await Deno.readTextFile(`${dir}/fwknopd.pid`).catch(() => "")).trim() ||
       new TextDecoder().decode(

@@ -157,6 +157,26 @@ function substitute(cmd: string, v: Record<string, string>): string {
   );
 }
 
+/** The first bytes a Rijndael wire string can have (`8 9 + /`). */
+const RIJNDAEL_FIRST_BYTES = [0x38, 0x39, 0x2b, 0x2f];
+
+/**
+ * `screenPacket`'s length and first-character checks on raw payload bytes,
+ * for capture to run before a payload becomes a string. It never drops a
+ * payload `screenPacket` would keep (a non-ASCII payload fails there too);
+ * with SPA over HTTP it keeps everything, since requests are unpacked first.
+ *
+ * @param opts Server-wide settings.
+ * @param first The payload's first byte (-1 when empty).
+ * @param length The payload's length in bytes.
+ * @returns `false` to drop the payload.
+ */
+export function keepRawPayload(opts: PolicyOptions, first: number, length: number): boolean {
+  if (opts.http) return true;
+  if (length < MIN_SPA_DATA_SIZE || length > MAX_SPA_PACKET_LEN) return false;
+  return length >= GPG_MIN_LEN || RIJNDAEL_FIRST_BYTES.includes(first);
+}
+
 /** SPA data that passed the cheap checks, or why the packet was dropped. */
 export type Screened = { data: string; xff?: string } | { drop: string };
 

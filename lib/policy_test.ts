@@ -2,7 +2,15 @@
 import { assert, assertEquals } from "../tests/assert.ts";
 import { type AccessStanza, newStanza } from "./config/access_conf.ts";
 import { parseNet } from "./config/ipnet.ts";
-import { type Outcome, type PolicyOptions, processPacket } from "./policy.ts";
+import fc from "fast-check";
+import {
+  keepRawPayload,
+  type Outcome,
+  type PolicyOptions,
+  processPacket,
+  screenPacket,
+} from "./policy.ts";
+import { wireText } from "./spa/base64.ts";
 import { MemoryReplayCache, replayDigest } from "./replay/file.ts";
 import { MessageType } from "./spa/message.ts";
 import { encodeSpa, type SpaRequest } from "./spa/packet.ts";
@@ -194,4 +202,42 @@ Deno.test("policy: the first stanza that authenticates wins; others are tried in
   const o = await run(wire(), [other, stanza({ index: 2 })]);
   assert(o.action?.kind === "access");
   assertEquals(o.action.stanza.index, 2);
+});
+
+Deno.test("policy: the raw-byte prefilter never drops what screenPacket would keep", () => {
+  const pkt = (payload: string) => ({
+    payload,
+    src: "192.0.2.1",
+    dst: "0.0.0.0",
+    proto: 17,
+    sport: 1,
+    dport: 62201,
+  });
+  const byte = fc.oneof(
+    fc.constantFrom(...enc.encode("89+/AZaz09=G")),
+    fc.integer({ min: 0, max: 255 }),
+  );
+  const payload = fc.oneof(
+    fc.uint8Array({ maxLength: 1600 }),
+    fc.tuple(byte, fc.integer({ min: 100, max: 1600 })).map(([first, n]) => {
+      const b = new Uint8Array(n).fill(0x41);
+      b[0] = first;
+      return b;
+    }),
+    fc.constant(enc.encode(wire())),
+  );
+  let dropped = 0;
+  for (const http of [false, true]) {
+    fc.assert(
+      fc.property(payload, (bytes) => {
+        const opts = { ...OPTS, http };
+        if (keepRawPayload(opts, bytes.length > 0 ? bytes[0]! : -1, bytes.length)) return;
+        dropped++;
+        assert("drop" in screenPacket(pkt(wireText(bytes)), opts));
+      }),
+      { numRuns: 3000 },
+    );
+  }
+  assert(dropped > 1000, `the prefilter dropped only ${dropped} payloads`);
+  assert(keepRawPayload(OPTS, enc.encode(wire())[0]!, wire().length));
 });

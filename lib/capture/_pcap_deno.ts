@@ -10,7 +10,7 @@
  */
 import { decodeFrame } from "./decode.ts";
 import { ReadableWait } from "./_poll_deno.ts";
-import type { CapturedPacket, PacketSource } from "./packet.ts";
+import type { CapturedPacket, PacketSource, Prefilter } from "./packet.ts";
 
 // deno-lint-ignore no-explicit-any
 const D: any = (globalThis as any).Deno;
@@ -22,6 +22,7 @@ const SYMBOLS = {
   pcap_set_promisc: { parameters: ["pointer", "i32"], result: "i32" },
   pcap_set_timeout: { parameters: ["pointer", "i32"], result: "i32" },
   pcap_set_immediate_mode: { parameters: ["pointer", "i32"], result: "i32" },
+  pcap_set_buffer_size: { parameters: ["pointer", "i32"], result: "i32" },
   pcap_activate: { parameters: ["pointer"], result: "i32" },
   pcap_compile: { parameters: ["pointer", "buffer", "buffer", "i32", "u32"], result: "i32" },
   pcap_setfilter: { parameters: ["pointer", "buffer"], result: "i32" },
@@ -42,6 +43,7 @@ const PCAP_ERRBUF_SIZE = 256;
 const PCAP_D_IN = 1;
 const PCAP_NETMASK_UNKNOWN = 0xffffffff;
 const READ_TIMEOUT_MS = 200;
+const CAPTURE_BUFFER = 8 * 1024 * 1024;
 const BPF_PROGRAM_SIZE = 16;
 /** Starting size of the reused frame buffer (grows for larger captures). */
 const FRAME_BUFFER_LEN = 2048;
@@ -108,6 +110,8 @@ export class PcapSource implements PacketSource {
   readonly #link: number;
   readonly #offline: boolean;
   #closed = false;
+  /** Payloads the prefilter turned away. */
+  screened = 0;
 
   private constructor(p: unknown, offline: boolean) {
     this.#p = p;
@@ -135,6 +139,8 @@ export class PcapSource implements PacketSource {
       l.pcap_set_promisc(p, o.promisc ? 1 : 0);
       l.pcap_set_timeout(p, READ_TIMEOUT_MS);
       l.pcap_set_immediate_mode(p, 1);
+      // A larger kernel ring than libpcap's 2 MiB default rides out a flood's bursts.
+      l.pcap_set_buffer_size(p, CAPTURE_BUFFER);
       const rc = l.pcap_activate(p);
       if (rc < 0) {
         const msg = handleErr(p);
@@ -160,7 +166,7 @@ export class PcapSource implements PacketSource {
     return new PcapSource(p, o.file !== undefined);
   }
 
-  async *batches(): AsyncIterable<CapturedPacket[]> {
+  async *batches(keep?: Prefilter): AsyncIterable<CapturedPacket[]> {
     const l = pcap();
     const hdrPtr = new BigUint64Array(1);
     const dataPtr = new BigUint64Array(1);
@@ -169,12 +175,17 @@ export class PcapSource implements PacketSource {
     const hdrBytes = new Uint8Array(hdr.buffer);
     const readable = new ReadableWait(this.#offline ? -1 : l.pcap_get_selectable_fd(this.#p));
     let frame = new Uint8Array(FRAME_BUFFER_LEN);
+    const counted: Prefilter | undefined = keep === undefined ? undefined : (first, length) => {
+      if (keep(first, length)) return true;
+      this.screened++;
+      return false;
+    };
     // One buffer for every frame: decodeFrame copies out what it keeps.
     const take = (data: unknown, caplen: number, batch: CapturedPacket[]) => {
       if (caplen > frame.length) frame = new Uint8Array(caplen);
       const view = frame.subarray(0, caplen);
       D.UnsafePointerView.copyInto(data, view);
-      const pkt = decodeFrame(this.#link, view);
+      const pkt = decodeFrame(this.#link, view, counted);
       if (pkt !== undefined) batch.push(pkt);
     };
     try {

@@ -9,7 +9,12 @@
  */
 import { wireText } from "../spa/base64.ts";
 import { ReadableWait } from "./_poll_deno.ts";
-import { type CapturedPacket, MAX_UDP_DATAGRAM, type PacketSource } from "./packet.ts";
+import {
+  type CapturedPacket,
+  MAX_UDP_DATAGRAM,
+  type PacketSource,
+  type Prefilter,
+} from "./packet.ts";
 
 // deno-lint-ignore no-explicit-any
 const D: any = (globalThis as any).Deno;
@@ -90,6 +95,8 @@ export class FfiUdpSource implements PacketSource {
   readonly #fd: number;
   readonly #port: number;
   #closed = false;
+  /** Payloads the prefilter turned away. */
+  screened = 0;
   #reading = false;
   // The batch's memory: data slots, source addresses, iovecs, headers.
   readonly #data = new Uint8Array(BATCH * SLOT);
@@ -148,7 +155,7 @@ export class FfiUdpSource implements PacketSource {
     return this.#port;
   }
 
-  async *batches(): AsyncIterable<CapturedPacket[]> {
+  async *batches(keep?: Prefilter): AsyncIterable<CapturedPacket[]> {
     const l = lib();
     if (this.#closed) return;
     this.#reading = true;
@@ -176,6 +183,10 @@ export class FfiUdpSource implements PacketSource {
           // Longer than any SPA packet: not for us.
           if ((hv.getInt32(h + MSG_FLAGS_OFF, true) & MSG_TRUNC) !== 0) continue;
           const len = hv.getUint32(h + MSG_LEN_OFF, true);
+          if (keep !== undefined && !keep(len > 0 ? this.#data[i * SLOT]! : -1, len)) {
+            this.screened++;
+            continue;
+          }
           const name = i * SOCKADDR_IN_LEN;
           const nm = this.#names;
           batch.push({

@@ -6,7 +6,7 @@
  * @module
  */
 import { wireText } from "../spa/base64.ts";
-import type { CapturedPacket } from "./packet.ts";
+import type { CapturedPacket, Prefilter } from "./packet.ts";
 
 /** libpcap link types we understand. */
 export const DLT = {
@@ -77,9 +77,14 @@ function dotted(f: Uint8Array, off: number): string {
  *
  * @param linkType The capture's link type.
  * @param frame The captured bytes.
+ * @param keep A test on the payload's first byte and length; failing it returns undefined.
  * @returns The packet, or `undefined` for anything that is not IPv4 TCP, UDP or ICMP with a payload.
  */
-export function decodeFrame(linkType: number, frame: Uint8Array): CapturedPacket | undefined {
+export function decodeFrame(
+  linkType: number,
+  frame: Uint8Array,
+  keep?: Prefilter,
+): CapturedPacket | undefined {
   const ip = ipOffset(linkType, frame);
   if (ip === undefined || frame.length < ip + IPV4_MIN) return undefined;
   if (frame[ip]! >> 4 !== 4) return undefined;
@@ -107,6 +112,7 @@ export function decodeFrame(linkType: number, frame: Uint8Array): CapturedPacket
     payload = l4 + 8;
   } else return undefined;
   if (payload >= end) return undefined;
+  if (keep !== undefined && !keep(frame[payload]!, end - payload)) return undefined;
   return {
     payload: wireText(frame.subarray(payload, end)),
     src: dotted(frame, ip + 12),

@@ -73,3 +73,18 @@ Deno.test("decodeFrame ignores truncated and foreign frames without throwing", (
   assertEquals(decodeFrame(DLT.EN10MB, arp), undefined);
   assertEquals(decodeFrame(999, f), undefined);
 });
+
+Deno.test("decodeFrame asks the prefilter with the payload's first byte and length", () => {
+  const f = udpFrame({
+    payload: "8abc",
+    src: "192.0.2.1",
+    dst: "192.0.2.2",
+    sport: 4000,
+    dport: 62201,
+  });
+  const seen: [number, number][] = [];
+  const keep = (first: number, length: number) => (seen.push([first, length]), false);
+  assertEquals(decodeFrame(DLT.EN10MB, f, keep), undefined);
+  assertEquals(seen, [[0x38, 4]]);
+  assertEquals(decodeFrame(DLT.EN10MB, f, () => true)?.payload, "8abc");
+});

@@ -20,6 +20,13 @@ export interface CapturedPacket {
   dport: number;
 }
 
+/**
+ * A test on a payload's raw bytes, made before it becomes a string and a
+ * packet object: `false` drops it. Given the first byte (-1 when empty) and
+ * the length. Under a flood this is where most garbage ends.
+ */
+export type Prefilter = (first: number, length: number) => boolean;
+
 /** Something that yields captured packets until closed. */
 export interface PacketSource {
   /**
@@ -27,9 +34,11 @@ export interface PacketSource {
    * one await per batch instead of per packet keeps a flood cheap. Ends
    * when the source is closed or a file is exhausted.
    */
-  batches(): AsyncIterable<CapturedPacket[]>;
+  batches(keep?: Prefilter): AsyncIterable<CapturedPacket[]>;
   /** Packets lost inside the source (a full queue), when it can tell. */
   readonly dropped?: number;
+  /** Payloads the prefilter turned away before they became packets. */
+  readonly screened: number;
   /** Stops capturing; the iterator then ends. Idempotent. */
   close(): void;
 }

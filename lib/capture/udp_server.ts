@@ -6,7 +6,12 @@
  */
 import { wireText } from "../spa/base64.ts";
 import { createSocket, type Socket } from "node:dgram";
-import { type CapturedPacket, MAX_UDP_DATAGRAM, type PacketSource } from "./packet.ts";
+import {
+  type CapturedPacket,
+  MAX_UDP_DATAGRAM,
+  type PacketSource,
+  type Prefilter,
+} from "./packet.ts";
 
 const MAX_QUEUE = 4096;
 const RECV_BUFFER = 8 * 1024 * 1024;
@@ -18,6 +23,9 @@ export class UdpServerSource implements PacketSource {
   readonly #queue: CapturedPacket[] = [];
   #wake?: () => void;
   #closed = false;
+  #keep?: Prefilter;
+  /** Payloads the prefilter turned away. */
+  screened = 0;
   /** Datagrams dropped because the queue was full. */
   dropped = 0;
 
@@ -27,6 +35,10 @@ export class UdpServerSource implements PacketSource {
     this.#port = port;
     sock.on("message", (msg, rinfo) => {
       if (msg.length > MAX_UDP_DATAGRAM) return; // longer than any SPA packet
+      if (this.#keep !== undefined && !this.#keep(msg.length > 0 ? msg[0]! : -1, msg.length)) {
+        this.screened++;
+        return;
+      }
       if (this.#queue.length >= MAX_QUEUE) {
         this.dropped++;
         return;
@@ -62,7 +74,8 @@ export class UdpServerSource implements PacketSource {
     return this.#port;
   }
 
-  async *batches(): AsyncIterable<CapturedPacket[]> {
+  async *batches(keep?: Prefilter): AsyncIterable<CapturedPacket[]> {
+    this.#keep = keep;
     while (!this.#closed) {
       if (this.#queue.length > 0) {
         yield this.#queue.splice(0, this.#queue.length);

@@ -61,3 +61,31 @@ Deno.test("a bound port is refused with errno text, not a crash", () => {
   a.close();
   assertEquals(/Cannot bind UDP 127\.0\.0\.1:\d+: .*errno 98/.test(msg), true, msg);
 });
+
+Deno.test("UDP sources drop what the prefilter turns away and count it", async () => {
+  for (
+    const open of [
+      () => Promise.resolve(FfiUdpSource.open(0, "127.0.0.1")),
+      () => UdpServerSource.open(0, "127.0.0.1"),
+    ]
+  ) {
+    const src: Opened & { screened: number } = await open();
+    const sender = createSocket("udp4");
+    const got: string[] = [];
+    const keep = (first: number, length: number) => first === 0x38 && length === 3;
+    const reader = (async () => {
+      for await (const batch of src.batches(keep)) {
+        got.push(...batch.map((p) => p.payload));
+        if (got.includes("8zz")) break;
+      }
+    })();
+    for (const w of ["xyz", "8abc", "", "8ok", "9no", "8zz"]) {
+      await new Promise((r) => sender.send(w, src.port, "127.0.0.1", r));
+    }
+    await reader;
+    sender.close();
+    src.close();
+    assertEquals(got, ["8ok", "8zz"]);
+    assertEquals(src.screened, 4);
+  }
+});

@@ -72,6 +72,11 @@ export class Engine {
     this.#now = now;
   }
 
+  /** The current server-wide policy settings (they change on reload). */
+  get policy(): PolicyOptions {
+    return this.#s.policy;
+  }
+
   /** Swaps the configuration; granted rules and pending close commands stay. */
   reload(s: EngineSettings): void {
     this.#s = s;
