@@ -10,7 +10,7 @@ import {
   processPacket,
   screenPacket,
 } from "./policy.ts";
-import { wireText } from "./spa/base64.ts";
+import { wireText } from "./spa/text.ts";
 import { MemoryReplayCache, replayDigest } from "./replay/file.ts";
 import { MessageType } from "./spa/message.ts";
 import { encodeSpa, type SpaRequest } from "./spa/packet.ts";

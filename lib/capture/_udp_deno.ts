@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { wireText } from "../spa/base64.ts";
+import { wireText } from "../spa/text.ts";
 import { ReadableWait } from "./_poll_deno.ts";
 import {
   type CapturedPacket,

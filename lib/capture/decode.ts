@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { wireText } from "../spa/base64.ts";
+import { wireText } from "../spa/text.ts";
 import type { CapturedPacket, Prefilter } from "./packet.ts";
 
 /** libpcap link types we understand. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { wireText } from "../spa/base64.ts";
+import { wireText } from "../spa/text.ts";
 import { createSocket, type Socket } from "node:dgram";
 import {
   type CapturedPacket,

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { bytesToLatin1 } from "./text.ts";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -74,46 +75,6 @@ function encodeCharsInto(bytes: Uint8Array, pad: boolean, out: Uint8Array): numb
     if (pad) out[o++] = PAD;
   }
   return o;
-}
-
-// UTF-8 with the byte order mark kept: the fastest decoder Deno has for
-// ASCII (several times faster than "latin1"), and a leading EF BB BF stays a
-// (non-base64) character instead of vanishing.
-const WIRE_DECODER = new TextDecoder("utf-8", { ignoreBOM: true });
-
-/**
- * Turns bytes that are only valid as ASCII (captured payloads, decrypted
- * plaintexts) into a string: ASCII bytes map to themselves one for one, and
- * any other byte yields non-ASCII characters (UTF-8 decoding, U+FFFD for
- * invalid sequences), so every ASCII check downstream gives the same answer
- * and nothing non-ASCII ever passes one. Lengths match for ASCII input only.
- *
- * @param bytes The bytes.
- * @returns The string.
- */
-export function wireText(bytes: Uint8Array): string {
-  return WIRE_DECODER.decode(bytes);
-}
-
-/** Longest run passed to `String.fromCharCode` at once. */
-const CHUNK = 8192;
-
-/**
- * Turns bytes into a string of the same length, one character per byte
- * (ISO 8859-1, unlike the Web's "latin1" decoder, which is windows-1252).
- *
- * @param bytes The bytes.
- * @returns The string.
- */
-export function bytesToLatin1(bytes: Uint8Array): string {
-  if (bytes.length <= CHUNK) {
-    return String.fromCharCode.apply(null, bytes as unknown as number[]);
-  }
-  let out = "";
-  for (let i = 0; i < bytes.length; i += CHUNK) {
-    out += String.fromCharCode.apply(null, bytes.subarray(i, i + CHUNK) as unknown as number[]);
-  }
-  return out;
 }
 
 /**

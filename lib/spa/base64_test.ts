@@ -5,7 +5,6 @@ import {
   b64EncodePadded,
   base64CharsInto,
   isBase64Charset,
-  wireText,
 } from "./base64.ts";
 
 const enc = new TextEncoder();
@@ -44,20 +43,6 @@ Deno.test("isBase64Charset accepts only the alphabet and '='", () => {
   assertEquals(isBase64Charset("AZaz09+/="), true);
   assertEquals(isBase64Charset("abc_"), false);
   assertEquals(isBase64Charset("abc\n"), false);
-});
-
-Deno.test("wireText keeps ASCII as is and never turns other bytes into ASCII", () => {
-  const ascii = new Uint8Array(128).map((_, i) => i);
-  assertEquals(wireText(ascii), String.fromCharCode(...ascii));
-  // A byte order mark stays a character (a decoder that strips it would let a
-  // prefixed copy of a packet through as the same packet).
-  assertEquals(wireText(new Uint8Array([0xef, 0xbb, 0xbf, 0x41])), "\ufeffA");
-  for (let b = 0x80; b <= 0xff; b++) {
-    const text = wireText(new Uint8Array([0x41, b, 0x42]));
-    assertEquals(text.startsWith("A") && text.endsWith("B"), true);
-    const middle = text.slice(1, -1);
-    assertEquals([...middle].some((c) => c.charCodeAt(0) >= 0x80), true, `byte ${b}`);
-  }
 });
 
 Deno.test("base64CharsInto copies and checks like isBase64Charset", () => {

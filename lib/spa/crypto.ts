@@ -42,38 +42,3 @@ export function hash(alg: HashName, data: Uint8Array): Uint8Array {
   backend.digest(alg, data, out);
   return out;
 }
-
-/**
- * Writes the ASCII text into `out` (one byte per character).
- *
- * @param text The text; every character must be below 0x80.
- * @param out Where to write, at least `text.length` bytes.
- * @param at Where to start in `out`.
- * @returns The index after the last byte written, or -1 when the text is not ASCII.
- */
-export function asciiInto(text: string, out: Uint8Array, at = 0): number {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0x80) return -1;
-    out[at + i] = c;
-  }
-  return at + text.length;
-}
-
-const utf8 = new TextEncoder();
-
-/**
- * Encodes text as UTF-8, with a fast path for the ASCII text SPA handles.
- *
- * @param text The text.
- * @returns Its UTF-8 bytes.
- */
-export function textBytes(text: string): Uint8Array {
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0x80) return utf8.encode(text);
-    out[i] = c;
-  }
-  return out;
-}

@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { b64EncodeInto, bytesToLatin1 } from "./base64.ts";
-import { asciiInto, backend, hash, type HashName, textBytes } from "./crypto.ts";
+import { b64EncodeInto } from "./base64.ts";
+import { asciiInto, bytesToLatin1, textBytes } from "./text.ts";
+import { backend, hash, type HashName } from "./crypto.ts";
 
 /** Scratch for the receive path's checks (synchronous, so one set suffices). */
 const TEXT = new Uint8Array(2048);

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { b64DecodeCanonical, b64Encode, base64CharsInto, wireText } from "./base64.ts";
+import { b64DecodeCanonical, b64Encode, base64CharsInto } from "./base64.ts";
+import { asciiInto, wireText } from "./text.ts";
 import { digestInfo, DigestType, hmacB64, hmacMatches } from "./digest.ts";
-import { asciiInto } from "./crypto.ts";
 import {
   type EncodedMessage,
   encodeMessage,
