@@ -468,17 +468,22 @@ async function runDaemon(args: string[], f: Flags, io: ServerIo): Promise<number
     const keep = log.wants("debug")
       ? undefined
       : (first: number, length: number) => keepRawPayload(eng.policy, first, length);
+    // -C counts every packet read, also those the prefilter turned away.
+    const reached = () => {
+      if (limit === 0 || n + src.screened < limit) return false;
+      log.log("info", `Packet count limit (${limit}) reached. Exiting...`);
+      return true;
+    };
     read: for await (const batch of src.batches(keep)) {
       log.hold(); // one stderr write per batch
       try {
         for (const pkt of batch) {
           const busy = eng.handle(pkt);
           if (busy !== undefined) await busy;
-          if (limit > 0 && ++n >= limit) {
-            log.log("info", `Packet count limit (${limit}) reached. Exiting...`);
-            break read;
-          }
+          n++;
+          if (reached()) break read;
         }
+        if (reached()) break;
       } finally {
         log.flush();
       }

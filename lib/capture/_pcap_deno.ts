@@ -192,7 +192,8 @@ export class PcapSource implements PacketSource {
       while (!this.#closed) {
         const batch: CapturedPacket[] = [];
         let rc = 1;
-        while (batch.length < BATCH) {
+        let reads = 0;
+        for (; reads < BATCH; reads++) {
           const data = l.pcap_next(this.#p, hdrBytes);
           if (data !== null) {
             take(data, hdr[CAPLEN_WORD]!, batch);
@@ -205,9 +206,11 @@ export class PcapSource implements PacketSource {
           const h = new D.UnsafePointerView(D.UnsafePointer.create(hdrPtr[0]!));
           take(D.UnsafePointer.create(dataPtr[0]!), h.getUint32(CAPLEN_WORD * 4), batch);
         }
-        if (batch.length > 0) {
+        if (reads > 0) {
+          // Also when the prefilter took everything: the caller counts those for -C.
           readable.busy();
           yield batch;
+          await readable.pace();
         }
         if (rc === 0) {
           // Nothing waiting: a short timer under load, else poll() off the main thread.

@@ -198,7 +198,9 @@ export class FfiUdpSource implements PacketSource {
             dport: this.#port,
           });
         }
-        if (batch.length > 0) yield batch;
+        // Also when the prefilter took everything: the caller counts those for -C.
+        yield batch;
+        await readable.pace();
       }
     } finally {
       this.#closed = true;
