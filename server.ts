@@ -40,6 +40,7 @@ import { dumpConfig } from "./lib/server/dump.ts";
 import { Engine, type EngineSettings } from "./lib/server/engine.ts";
 import { keepRawPayload } from "./lib/policy.ts";
 import { DaemonLogger } from "./lib/server/log.ts";
+import { stderrIsJournal } from "./lib/server/journal.ts";
 import { SERVER_OPTIONS } from "./lib/server/options.ts";
 import { claimPidFile, releasePidFile, runningPid } from "./lib/server/pidfile.ts";
 import { parseDigestName } from "./lib/spa/digest.ts";
@@ -321,6 +322,7 @@ async function runDaemon(args: string[], f: Flags, io: ServerIo): Promise<number
     syslog: f["syslog-enable"] === true,
     ident: c.get("SYSLOG_IDENTITY")!,
     write: io.err,
+    journal: stderrIsJournal(),
   });
   for (const w of loaded.warnings) log.log("warning", w);
   const pidFile = c.get("FWKNOP_PID_FILE")!;

@@ -20,6 +20,14 @@ export interface Logger {
   logAll(lines: readonly { level: Level; msg: string }[]): void;
 }
 
+/** syslog priority numbers (err 3, warning 4, info 6, debug 7). */
+const JOURNAL_PRIORITY: Readonly<Record<Level, number>> = {
+  error: 3,
+  warning: 4,
+  info: 6,
+  debug: 7,
+};
+
 /** Most stderr text held back before it is written anyway. */
 const MAX_HELD = 65536;
 
@@ -31,6 +39,7 @@ export class DaemonLogger implements Logger {
   readonly #ident: string;
   readonly #write: (text: string) => void;
   readonly #sinks = new Map<string, Promise<LineSink>>();
+  readonly #journal: boolean;
   /** stderr text held back while a batch of packets is processed. */
   #held: string | undefined;
 
@@ -41,8 +50,11 @@ export class DaemonLogger implements Logger {
       syslog: boolean;
       ident?: string;
       write?: (text: string) => void;
+      /** Prefix stderr lines with `<priority>` for the systemd journal. */
+      journal?: boolean;
     },
   ) {
+    this.#journal = opts.journal === true;
     this.verbose = opts.verbose;
     this.#write = opts.write ?? writeErr;
     this.#stderr = opts.stderr;
@@ -56,7 +68,7 @@ export class DaemonLogger implements Logger {
 
   log(level: Level, msg: string): void {
     if (level === "debug" && this.verbose < 1) return;
-    if (this.#stderr) this.#out(`${msg}\n`);
+    if (this.#stderr) this.#out(this.#line(level, msg));
     this.#toSyslog(level, msg);
   }
 
@@ -75,6 +87,11 @@ export class DaemonLogger implements Logger {
     if (text) this.#write(text);
   }
 
+  /** One stderr line; journald reads a leading `<N>` as the line's syslog priority. */
+  #line(level: Level, msg: string): string {
+    return this.#journal ? `<${JOURNAL_PRIORITY[level]}>${msg}\n` : `${msg}\n`;
+  }
+
   #out(text: string): void {
     if (this.#held === undefined) this.#write(text);
     else {
@@ -90,7 +107,7 @@ export class DaemonLogger implements Logger {
     let text = "";
     for (const { level, msg } of lines) {
       if (level === "debug" && this.verbose < 1) continue;
-      text += `${msg}\n`;
+      text += this.#line(level, msg);
       this.#toSyslog(level, msg);
     }
     if (this.#stderr && text !== "") this.#out(text);

@@ -47,3 +47,20 @@ Deno.test("logger: held text is written early once it grows large", () => {
   log.flush();
   assertEquals(writes.join(""), `${line}\n`.repeat(100));
 });
+
+Deno.test("logger: for the systemd journal each line carries its syslog priority", () => {
+  const writes: string[] = [];
+  const log = new DaemonLogger({
+    verbose: 1,
+    stderr: true,
+    syslog: false,
+    journal: true,
+    write: (t) => writes.push(t),
+  });
+  log.log("error", "e");
+  log.logAll([{ level: "warning", msg: "w" }, { level: "info", msg: "i" }, {
+    level: "debug",
+    msg: "d",
+  }]);
+  assertEquals(writes, ["<3>e\n", "<4>w\n<6>i\n<7>d\n"]);
+});
