@@ -1,0 +1,83 @@
+/**
+ * `deno task build:npm`: generates the npm package for Node in `npm/`.
+ *
+ * The design named dnt, which lives on JSR, and JSR cannot be reached from
+ * these machines; so TypeScript's own compiler (from npm) emits the same
+ * sources as ES modules with declarations, rewriting `.ts` imports to `.js`.
+ * Test files, the Deno-only FFI seams' types aside, everything ships; the
+ * seams pick Node's modules at run time (`lib/runtime.ts` and friends).
+ *
+ * @module
+ */
+import ts from "typescript";
+
+const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const OUT = Deno.args[0] ?? `${ROOT}/npm`;
+const ENTRY_DIRS = ["lib", "firewall"];
+const ENTRY_FILES = ["mod.ts", "client.ts", "server.ts"];
+
+async function* sources(dir: string): AsyncGenerator<string> {
+  for await (const e of Deno.readDir(dir)) {
+    const path = `${dir}/${e.name}`;
+    if (e.isDirectory) yield* sources(path);
+    else if (path.endsWith(".ts") && !path.endsWith("_test.ts")) yield path;
+  }
+}
+
+/** The package's command wrappers: Node has no `import.meta.main` before v24. */
+function bin(module: string): string {
+  return `#!/usr/bin/env node
+import { main } from "../${module}";
+import { args, setExitCode } from "../lib/runtime.js";
+setExitCode(await main(args()));
+`;
+}
+
+async function build(): Promise<void> {
+  const config = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
+  const files = ENTRY_FILES.map((f) => `${ROOT}/${f}`);
+  for (const d of ENTRY_DIRS) for await (const f of sources(`${ROOT}/${d}`)) files.push(f);
+  files.sort();
+  await Deno.remove(OUT, { recursive: true }).catch(() => {});
+  const program = ts.createProgram(files, {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    rewriteRelativeImportExtensions: true,
+    allowImportingTsExtensions: true,
+    declaration: true,
+    outDir: OUT,
+    rootDir: ROOT,
+    strict: true,
+    skipLibCheck: true,
+    noEmitOnError: false,
+    types: [],
+  });
+  // Type errors are deno check's job (Deno's globals are unknown here); emit regardless.
+  const result = program.emit();
+  if (result.emitSkipped) throw new Error("TypeScript emitted nothing");
+  await Deno.mkdir(`${OUT}/bin`, { recursive: true });
+  for (const [name, module] of [["fwknop-ts", "client.js"], ["fwknopd-ts", "server.js"]]) {
+    await Deno.writeTextFile(`${OUT}/bin/${name}.js`, bin(module!), { mode: 0o755 });
+  }
+  const openpgp = String(config.imports.openpgp).replace(/^npm:openpgp@/, "");
+  const pkg = {
+    name: "fwknop-ts",
+    version: config.version,
+    description:
+      "Single Packet Authorization (SPA) wire-compatible with fwknop 2.6: client, daemon and library",
+    type: "module",
+    main: "./mod.js",
+    types: "./mod.d.ts",
+    exports: { ".": { types: "./mod.d.ts", default: "./mod.js" } },
+    bin: { "fwknop-ts": "./bin/fwknop-ts.js", "fwknopd-ts": "./bin/fwknopd-ts.js" },
+    engines: { node: ">=20" },
+    dependencies: { openpgp },
+  };
+  await Deno.writeTextFile(`${OUT}/package.json`, JSON.stringify(pkg, null, 2) + "\n");
+  await Deno.copyFile(`${ROOT}/README.md`, `${OUT}/README.md`);
+  // deno-lint-ignore no-console
+  console.log(`npm package ${pkg.name}@${pkg.version}: ${files.length} modules in ${OUT}`);
+}
+
+await build();

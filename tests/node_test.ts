@@ -1,0 +1,159 @@
+/**
+ * The npm package under Node: `scripts/build_npm.ts` builds it into a
+ * temporary directory, then Node runs the client, the daemon in UDP-server
+ * test mode and the library, and their packets decode with ours.
+ */
+import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { haveCommand, skip } from "./env.ts";
+import { decodeSpa } from "../lib/spa/packet.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const haveNode = await haveCommand("node");
+if (!haveNode) skip("Node package tests: node is not installed");
+
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+async function node(
+  cwd: string,
+  args: string[],
+): Promise<{ code: number; out: string; err: string }> {
+  const r = await new Deno.Command("node", {
+    args,
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+    env: { HOME: cwd },
+  })
+    .output();
+  return { code: r.code, out: text(r.stdout), err: text(r.stderr) };
+}
+
+const KEYS = [
+  "--key-rijndael",
+  "fwknoptest",
+  "--key-hmac",
+  "fwknophmactest",
+  "--no-rc-file",
+  "--no-save-args",
+];
+
+Deno.test({
+  name: "npm package: Node runs the client, the daemon and the library",
+  ignore: !haveNode,
+  async fn(t) {
+    const dir = await Deno.makeTempDir({ prefix: "fwknop-npm-" });
+    const build = await new Deno.Command("deno", {
+      args: ["run", "-A", `${ROOT}scripts/build_npm.ts`, dir],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(build.code, 0, text(build.stderr));
+    const pkg = JSON.parse(await Deno.readTextFile(`${dir}/package.json`));
+    assertEquals(pkg.type, "module");
+    assertEquals(Object.keys(pkg.bin).sort(), ["fwknop-ts", "fwknopd-ts"]);
+
+    await t.step("client -T builds a packet our decoder accepts", async () => {
+      const r = await node(dir, [
+        "bin/fwknop-ts.js",
+        "-A",
+        "tcp/22",
+        "-a",
+        "192.0.2.7",
+        "-D",
+        "127.0.0.1",
+        "-T",
+        ...KEYS,
+      ]);
+      assertEquals(r.code, 0, r.err);
+      const wire = /Final SPA Data: (\S+)/.exec(r.out)?.[1];
+      assert(wire !== undefined, r.out);
+      const enc = new TextEncoder();
+      const d = decodeSpa(wire, {
+        key: enc.encode("fwknoptest"),
+        hmacKey: enc.encode("fwknophmactest"),
+      });
+      assert(d.ok, JSON.stringify(d));
+      assertEquals(d.fields.message, "192.0.2.7,tcp/22");
+    });
+
+    await t.step(
+      "the daemon in UDP-server test mode accepts the Node client's packet",
+      async () => {
+        const port = 40000 + Math.floor(Math.random() * 20000);
+        await Deno.writeTextFile(
+          `${dir}/fwknopd.conf`,
+          `FWKNOP_RUN_DIR ${dir};\nENABLE_UDP_SERVER Y;\nUDPSERV_PORT ${port};\n`,
+          { mode: 0o600 },
+        );
+        await Deno.writeTextFile(
+          `${dir}/access.conf`,
+          "SOURCE ANY\nKEY fwknoptest\nHMAC_KEY fwknophmactest\n",
+          { mode: 0o600 },
+        );
+        const daemon = new Deno.Command("node", {
+          args: [
+            "bin/fwknopd-ts.js",
+            "-f",
+            "-t",
+            "-C",
+            "1",
+            "-c",
+            `${dir}/fwknopd.conf`,
+            "-a",
+            `${dir}/access.conf`,
+            "-d",
+            `${dir}/digest.cache`,
+            "-p",
+            `${dir}/fwknopd.pid`,
+          ],
+          cwd: dir,
+          stdout: "piped",
+          stderr: "piped",
+        }).spawn();
+        // Send until the daemon, once listening, takes one (it exits after -C 1).
+        const status = daemon.status;
+        let done = false;
+        status.then(() => done = true);
+        for (let i = 0; i < 50 && !done; i++) {
+          await new Promise((r) => setTimeout(r, 200));
+          if (done) break;
+          const c = await node(dir, [
+            "bin/fwknop-ts.js",
+            "-A",
+            "tcp/22",
+            "-a",
+            "192.0.2.7",
+            "-D",
+            "127.0.0.1",
+            "-p",
+            `${port}`,
+            ...KEYS,
+          ]);
+          assertEquals(c.code, 0, c.err);
+        }
+        const out = await daemon.output();
+        const err = text(out.stderr);
+        assertEquals(out.code, 0, err);
+        assertMatch(
+          err,
+          /\[127\.0\.0\.1\] \(stanza #1\) --test mode enabled, skipping firewall manipulation\./,
+        );
+        assertMatch(err, /Processed 1 packets: 1 accepted \(test mode\), 0 refused\./);
+      },
+    );
+
+    await t.step("the library imports and round-trips a packet under Node", async () => {
+      const script = `
+        import { encodeSpa, decodeSpa, MessageType } from "./mod.js";
+        const enc = new TextEncoder();
+        const keys = { key: enc.encode("k1"), hmacKey: enc.encode("h1") };
+        const spa = encodeSpa({ message: "192.0.2.9,udp/53", messageType: MessageType.ACCESS, username: "u", ...keys });
+        const d = decodeSpa(spa.wire, keys);
+        console.log(d.ok ? d.fields.message : "FAILED " + d.reason);`;
+      const r = await node(dir, ["--input-type=module", "-e", script]);
+      assertEquals(r.code, 0, r.err);
+      assertEquals(r.out.trim(), "192.0.2.9,udp/53");
+    });
+    await Deno.remove(dir, { recursive: true });
+  },
+});
