@@ -423,6 +423,7 @@ async function runDaemon(args: string[], f: Flags, io: ServerIo): Promise<number
           : `Reading pcap file: ${file}`,
       );
       log.log("info", `PCAP filter is: '${c.get("PCAP_FILTER")}'`);
+      for (const w of source.warnings ?? []) log.log("warning", w);
     }
     if (c.bool("ENABLE_TCP_SERVER")) {
       tcpServer = await startDummyTcpServer(c.int("TCPSERV_PORT"));

@@ -15,6 +15,8 @@ const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const OUT = Deno.args[0] ?? `${ROOT}/npm`;
 const ENTRY_DIRS = ["lib", "firewall"];
 const ENTRY_FILES = ["mod.ts", "client.ts", "server.ts"];
+/** The `cap` addon for libpcap under Node. */
+const CAP_VERSION = "0.2.1";
 
 async function* sources(dir: string): AsyncGenerator<string> {
   for await (const e of Deno.readDir(dir)) {
@@ -73,6 +75,9 @@ async function build(): Promise<void> {
     bin: { "fwknop-ts": "./bin/fwknop-ts.js", "fwknopd-ts": "./bin/fwknopd-ts.js" },
     engines: { node: ">=20" },
     dependencies: { openpgp },
+    // libpcap capture under Node; it builds against libpcap-dev, and without
+    // it the daemon still runs in UDP-server mode.
+    optionalDependencies: { cap: CAP_VERSION },
   };
   await Deno.writeTextFile(`${OUT}/package.json`, JSON.stringify(pkg, null, 2) + "\n");
   await Deno.copyFile(`${ROOT}/README.md`, `${OUT}/README.md`);

@@ -39,6 +39,8 @@ export interface PacketSource {
   readonly dropped?: number;
   /** Payloads the prefilter turned away before they became packets. */
   readonly screened: number;
+  /** What the source could not do as configured, for the log. */
+  readonly warnings?: readonly string[];
   /** Stops capturing; the iterator then ends. Idempotent. */
   close(): void;
 }

@@ -1,7 +1,6 @@
 /**
- * The capture seam: libpcap over FFI under Deno. Under Node, pcap capture
- * would need the native `cap` addon; until it is wired in, Node users run the
- * UDP-server mode and get a clear message here.
+ * The capture seam: libpcap over FFI under Deno, through the `cap` addon
+ * under Node (live capture only; see `_pcap_node.ts`).
  *
  * @module
  */
@@ -18,9 +17,8 @@ export type { PcapOptions };
  */
 export async function openPcap(o: PcapOptions): Promise<PacketSource> {
   if (!isDeno) {
-    throw new Error(
-      "libpcap capture is only available under Deno (FFI); under Node use UDP-server mode (-U)",
-    );
+    const { NodePcapSource } = await import("./_pcap_node.ts");
+    return NodePcapSource.open(o);
   }
   const { PcapSource } = await import("./_pcap_deno.ts");
   return PcapSource.open(o);

@@ -1,0 +1,169 @@
+/**
+ * libpcap under Node through the `cap` addon (an optional dependency of the
+ * npm package; it builds against libpcap-dev). Deno cannot load `cap` (its
+ * nan ABI), which is why Deno captures over FFI instead (`_pcap_deno.ts`).
+ *
+ * What `cap` cannot do, and what happens instead: it has no direction
+ * setting, so inbound-only capture drops outgoing frames itself (Linux
+ * cooked frames say their direction; on Ethernet a frame whose source is the
+ * interface's own address is outgoing; loopback shows each packet once);
+ * it always opens the interface in promiscuous mode; it cannot read pcap
+ * files. (BPF's `inbound` would be neater but matches nothing on some
+ * kernels.)
+ *
+ * @module
+ */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { decodeFrame, DLT } from "./decode.ts";
+import type { CapturedPacket, PacketSource, Prefilter } from "./packet.ts";
+import type { PcapOptions } from "./_pcap_deno.ts";
+
+/** Kernel ring for the capture, as under Deno. */
+const CAPTURE_BUFFER = 8 * 1024 * 1024;
+/** Largest frame `cap` hands over (it captures with a 65535-byte snaplen). */
+const FRAME_MAX = 65535;
+/** Packets waiting for the reader before new ones are dropped. */
+const MAX_QUEUE = 4096;
+
+/** `cap`'s names for the link types we decode. */
+const LINK_TYPES: Readonly<Record<string, number>> = {
+  ETHERNET: DLT.EN10MB,
+  LINKTYPE_LINUX_SLL: DLT.LINUX_SLL,
+  RAW: DLT.RAW,
+  NULL: DLT.NULL,
+};
+
+interface CapHandle {
+  open(device: string, filter: string, bufSize: number, buffer: Uint8Array): string;
+  on(event: "packet", listener: (nbytes: number, truncated: boolean) => void): void;
+  close(): void;
+}
+
+/** Linux cooked capture's packet type for frames the host sent. */
+const PACKET_OUTGOING = 4;
+const ETH_ADDR_LEN = 6;
+
+/**
+ * How to tell an outgoing frame on this link, `undefined` when every frame
+ * is incoming (loopback shows each packet once), `null` when it cannot be told.
+ */
+function outgoingTest(
+  dlt: number,
+  intf: string,
+): ((f: Uint8Array) => boolean) | undefined | null {
+  if (dlt === DLT.LINUX_SLL) {
+    return (f) => f.length >= 2 && ((f[0]! << 8) | f[1]!) === PACKET_OUTGOING;
+  }
+  if (dlt !== DLT.EN10MB) return null;
+  if (intf === "lo") return undefined;
+  let mac: Uint8Array;
+  try {
+    const text = readFileSync(`/sys/class/net/${intf}/address`, "utf8").trim();
+    mac = new Uint8Array(text.split(":").map((h) => parseInt(h, 16)));
+  } catch {
+    return null;
+  }
+  if (mac.length !== ETH_ADDR_LEN) return null;
+  // Ethernet: destination at 0, source at 6.
+  return (f) => {
+    if (f.length < 2 * ETH_ADDR_LEN) return false;
+    for (let i = 0; i < ETH_ADDR_LEN; i++) if (f[ETH_ADDR_LEN + i] !== mac[i]) return false;
+    return true;
+  };
+}
+
+/** A live capture through `cap`. */
+export class NodePcapSource implements PacketSource {
+  readonly #cap: CapHandle;
+  readonly #queue: CapturedPacket[] = [];
+  #keep?: Prefilter;
+  #wake?: () => void;
+  #closed = false;
+  /** Packets dropped because the reader fell behind. */
+  dropped = 0;
+  /** Payloads the prefilter turned away. */
+  screened = 0;
+  /** What could not be done as configured. */
+  readonly warnings: string[] = [];
+
+  private constructor(cap: CapHandle, o: PcapOptions) {
+    this.#cap = cap;
+    const frame = new Uint8Array(FRAME_MAX);
+    const intf = o.intf ?? "any";
+    const link = cap.open(intf, o.filter, CAPTURE_BUFFER, frame);
+    const dlt = LINK_TYPES[link];
+    if (dlt === undefined) {
+      cap.close();
+      throw new Error(`Cannot capture on "${o.intf}": link type ${link} is not supported`);
+    }
+    if (!o.promisc) {
+      this.warnings.push("the cap module always opens the interface in promiscuous mode");
+    }
+    const outgoing = o.anyDirection ? undefined : outgoingTest(dlt, intf);
+    if (outgoing === null) {
+      this.warnings.push(`outbound packets on ${intf} cannot be told apart under Node`);
+    }
+    cap.on("packet", (nbytes) => {
+      if (this.#closed) return;
+      const bytes = frame.subarray(0, nbytes);
+      if (outgoing?.(bytes)) return;
+      const pkt = decodeFrame(dlt, bytes, this.#counted);
+      if (pkt === undefined) return;
+      if (this.#queue.length >= MAX_QUEUE) {
+        this.dropped++;
+        return;
+      }
+      this.#queue.push(pkt);
+      this.#wake?.();
+    });
+  }
+
+  readonly #counted: Prefilter = (first, length) => {
+    if (this.#keep === undefined || this.#keep(first, length)) return true;
+    this.screened++;
+    return false;
+  };
+
+  /**
+   * Opens a live capture with the filter.
+   *
+   * @throws {Error} for pcap files, without the `cap` module, or when libpcap refuses.
+   */
+  static open(o: PcapOptions): NodePcapSource {
+    if (o.file !== undefined) {
+      throw new Error(
+        "Reading a pcap file needs Deno (libpcap over FFI); under Node the cap module captures live only",
+      );
+    }
+    let Cap: new () => CapHandle;
+    try {
+      Cap = createRequire(import.meta.url)("cap").Cap;
+    } catch {
+      throw new Error(
+        "libpcap capture under Node needs the optional cap module (npm install cap, which builds " +
+          "against libpcap-dev); or use UDP-server mode (-U)",
+      );
+    }
+    return new NodePcapSource(new Cap(), o);
+  }
+
+  async *batches(keep?: Prefilter): AsyncIterable<CapturedPacket[]> {
+    this.#keep = keep;
+    while (!this.#closed) {
+      if (this.#queue.length > 0) {
+        yield this.#queue.splice(0, this.#queue.length);
+        continue;
+      }
+      await new Promise<void>((r) => this.#wake = r);
+      this.#wake = undefined;
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#cap.close();
+    this.#wake?.();
+  }
+}
