@@ -4,8 +4,10 @@
  * The design named dnt, which lives on JSR, and JSR cannot be reached from
  * these machines; so TypeScript's own compiler (from npm) emits the same
  * sources as ES modules with declarations, rewriting `.ts` imports to `.js`.
- * Test files, the Deno-only FFI seams' types aside, everything ships; the
- * seams pick Node's modules at run time (`lib/runtime.ts` and friends).
+ * Every module but the tests ships, the Deno-only FFI files too: the seams
+ * (`lib/runtime.ts`, `lib/spa/crypto.ts`, `lib/capture/pcap.ts`, ...) load
+ * them only under Deno and Node's modules otherwise. An optional output
+ * directory replaces `npm/` (the Node test builds into a temporary one).
  *
  * @module
  */
