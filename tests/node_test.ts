@@ -156,6 +156,27 @@ Deno.test({
       assertEquals(r.code, 0, r.err);
       assertEquals(r.out.trim(), "192.0.2.9,udp/53");
     });
+    await t.step("pcap mode without the cap module says what to install", async () => {
+      await Deno.writeTextFile(`${dir}/live.conf`, `FWKNOP_RUN_DIR ${dir};\nPCAP_INTF lo;\n`, {
+        mode: 0o600,
+      });
+      const r = await node(dir, [
+        "bin/fwknopd-ts.js",
+        "-f",
+        "-t",
+        "-c",
+        `${dir}/live.conf`,
+        "-a",
+        `${dir}/access.conf`,
+        "-d",
+        `${dir}/d3.cache`,
+        "-p",
+        `${dir}/p3.pid`,
+      ]);
+      assertEquals(r.code, 1, r.err);
+      assertMatch(r.err, /needs the optional cap module \(npm install cap/);
+    });
+
     await t.step(
       "libpcap through the cap module: inbound SPA opens, outbound is ignored",
       async () => {
@@ -177,6 +198,25 @@ Deno.test({
           stderr: "piped",
         }).output();
         assertEquals(install.code, 0, text(install.stderr).slice(-2000));
+        const file = await node(dir, [
+          ...[
+            "bin/fwknopd-ts.js",
+            "-f",
+            "-t",
+            "-c",
+            `${dir}/live.conf`,
+            "-a",
+            `${dir}/access.conf`,
+            "-d",
+            `${dir}/d3.cache`,
+            "-p",
+            `${dir}/p3.pid`,
+          ],
+          "--pcap-file",
+          `${dir}/none.pcap`,
+        ]);
+        assertEquals(file.code, 1, file.err);
+        assertMatch(file.err, /Reading a pcap file needs Deno/);
         const client = await Netns.create("nodec");
         const server = await Netns.create("nodes");
         try {
