@@ -6,6 +6,7 @@
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { haveCommand, skip } from "./env.ts";
 import { link, Netns, netnsUnavailable } from "./netns.ts";
+import { fileArgs } from "./fwknopd.ts";
 import { decodeSpa } from "../lib/spa/packet.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -28,6 +29,23 @@ async function node(
   })
     .output();
   return { code: r.code, out: text(r.stdout), err: text(r.stderr) };
+}
+
+const DAEMON = "bin/fwknopd-ts.js";
+
+/** A directory for one daemon run with its fwknopd.conf and access.conf; its file arguments. */
+async function daemonFiles(dir: string, name: string, conf: string): Promise<string[]> {
+  const d = `${dir}/${name}`;
+  await Deno.mkdir(d, { recursive: true });
+  await Deno.writeTextFile(`${d}/fwknopd.conf`, `FWKNOP_RUN_DIR ${d};\n${conf}`, { mode: 0o600 });
+  await Deno.writeTextFile(
+    `${d}/access.conf`,
+    "SOURCE ANY\nKEY fwknoptest\nHMAC_KEY fwknophmactest\n",
+    {
+      mode: 0o600,
+    },
+  );
+  return fileArgs(d);
 }
 
 const KEYS = [
@@ -82,32 +100,13 @@ Deno.test({
       "the daemon in UDP-server test mode accepts the Node client's packet",
       async () => {
         const port = 40000 + Math.floor(Math.random() * 20000);
-        await Deno.writeTextFile(
-          `${dir}/fwknopd.conf`,
-          `FWKNOP_RUN_DIR ${dir};\nENABLE_UDP_SERVER Y;\nUDPSERV_PORT ${port};\n`,
-          { mode: 0o600 },
-        );
-        await Deno.writeTextFile(
-          `${dir}/access.conf`,
-          "SOURCE ANY\nKEY fwknoptest\nHMAC_KEY fwknophmactest\n",
-          { mode: 0o600 },
+        const files = await daemonFiles(
+          dir,
+          "udp",
+          `ENABLE_UDP_SERVER Y;\nUDPSERV_PORT ${port};\n`,
         );
         const daemon = new Deno.Command("node", {
-          args: [
-            "bin/fwknopd-ts.js",
-            "-f",
-            "-t",
-            "-C",
-            "1",
-            "-c",
-            `${dir}/fwknopd.conf`,
-            "-a",
-            `${dir}/access.conf`,
-            "-d",
-            `${dir}/digest.cache`,
-            "-p",
-            `${dir}/fwknopd.pid`,
-          ],
+          args: [DAEMON, "-f", "-t", "-C", "1", ...files],
           cwd: dir,
           stdout: "piped",
           stderr: "piped",
@@ -156,23 +155,9 @@ Deno.test({
       assertEquals(r.code, 0, r.err);
       assertEquals(r.out.trim(), "192.0.2.9,udp/53");
     });
+    const live = await daemonFiles(dir, "live", "PCAP_INTF lo;\n");
     await t.step("pcap mode without the cap module says what to install", async () => {
-      await Deno.writeTextFile(`${dir}/live.conf`, `FWKNOP_RUN_DIR ${dir};\nPCAP_INTF lo;\n`, {
-        mode: 0o600,
-      });
-      const r = await node(dir, [
-        "bin/fwknopd-ts.js",
-        "-f",
-        "-t",
-        "-c",
-        `${dir}/live.conf`,
-        "-a",
-        `${dir}/access.conf`,
-        "-d",
-        `${dir}/d3.cache`,
-        "-p",
-        `${dir}/p3.pid`,
-      ]);
+      const r = await node(dir, [DAEMON, "-f", "-t", ...live]);
       assertEquals(r.code, 1, r.err);
       assertMatch(r.err, /needs the optional cap module \(npm install cap/);
     });
@@ -198,50 +183,22 @@ Deno.test({
           stderr: "piped",
         }).output();
         assertEquals(install.code, 0, text(install.stderr).slice(-2000));
-        const file = await node(dir, [
-          ...[
-            "bin/fwknopd-ts.js",
-            "-f",
-            "-t",
-            "-c",
-            `${dir}/live.conf`,
-            "-a",
-            `${dir}/access.conf`,
-            "-d",
-            `${dir}/d3.cache`,
-            "-p",
-            `${dir}/p3.pid`,
-          ],
-          "--pcap-file",
-          `${dir}/none.pcap`,
-        ]);
+        const file = await node(dir, [DAEMON, "-f", "-t", ...live, "--pcap-file", `${dir}/none`]);
         assertEquals(file.code, 1, file.err);
         assertMatch(file.err, /Reading a pcap file needs Deno/);
         const client = await Netns.create("nodec");
         const server = await Netns.create("nodes");
         try {
           const { bIf } = await link(client, "192.0.2.1/24", server, "192.0.2.2/24");
-          await Deno.writeTextFile(
-            `${dir}/pcap.conf`,
-            `FWKNOP_RUN_DIR ${dir};\nPCAP_INTF ${bIf};\n`,
-            { mode: 0o600 },
-          );
-          await Deno.remove(`${dir}/fwknopd.pid`).catch(() => {});
+          const files = await daemonFiles(dir, "netns", `PCAP_INTF ${bIf};\n`);
           const daemon = server.spawn([
             "node",
-            `${dir}/bin/fwknopd-ts.js`,
+            `${dir}/${DAEMON}`,
             "-f",
             "-t",
             "-C",
             "1",
-            "-c",
-            `${dir}/pcap.conf`,
-            "-a",
-            `${dir}/access.conf`,
-            "-d",
-            `${dir}/digest2.cache`,
-            "-p",
-            `${dir}/fwknopd.pid`,
+            ...files,
           ]);
           await daemon.waitFor(/Starting fwknopd-ts main event loop/);
           // The server's own packet leaves through the sniffed interface: cap has

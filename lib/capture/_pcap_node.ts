@@ -17,14 +17,13 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { decodeFrame, DLT } from "./decode.ts";
 import type { CapturedPacket, PacketSource, Prefilter } from "./packet.ts";
+import { PacketQueue } from "./queue.ts";
 import type { PcapOptions } from "./_pcap_deno.ts";
 
 /** Kernel ring for the capture, as under Deno. */
 const CAPTURE_BUFFER = 8 * 1024 * 1024;
 /** Largest frame `cap` hands over (it captures with a 65535-byte snaplen). */
 const FRAME_MAX = 65535;
-/** Packets waiting for the reader before new ones are dropped. */
-const MAX_QUEUE = 4096;
 
 /** `cap`'s names for the link types we decode. */
 const LINK_TYPES: Readonly<Record<string, number>> = {
@@ -76,14 +75,7 @@ function outgoingTest(
 /** A live capture through `cap`. */
 export class NodePcapSource implements PacketSource {
   readonly #cap: CapHandle;
-  readonly #queue: CapturedPacket[] = [];
-  #keep?: Prefilter;
-  #wake?: () => void;
-  #closed = false;
-  /** Packets dropped because the reader fell behind. */
-  dropped = 0;
-  /** Payloads the prefilter turned away. */
-  screened = 0;
+  readonly #queue = new PacketQueue();
   /** What could not be done as configured. */
   readonly warnings: string[] = [];
 
@@ -105,25 +97,23 @@ export class NodePcapSource implements PacketSource {
       this.warnings.push(`outbound packets on ${intf} cannot be told apart under Node`);
     }
     cap.on("packet", (nbytes) => {
-      if (this.#closed) return;
+      if (this.#queue.closed) return;
       const bytes = frame.subarray(0, nbytes);
       if (outgoing?.(bytes)) return;
-      const pkt = decodeFrame(dlt, bytes, this.#counted);
-      if (pkt === undefined) return;
-      if (this.#queue.length >= MAX_QUEUE) {
-        this.dropped++;
-        return;
-      }
-      this.#queue.push(pkt);
-      this.#wake?.();
+      const pkt = decodeFrame(dlt, bytes, this.#queue.keeps);
+      if (pkt !== undefined) this.#queue.push(pkt);
     });
   }
 
-  readonly #counted: Prefilter = (first, length) => {
-    if (this.#keep === undefined || this.#keep(first, length)) return true;
-    this.screened++;
-    return false;
-  };
+  /** Packets dropped because the reader fell behind. */
+  get dropped(): number {
+    return this.#queue.dropped;
+  }
+
+  /** Payloads the prefilter turned away. */
+  get screened(): number {
+    return this.#queue.screened;
+  }
 
   /**
    * Opens a live capture with the filter.
@@ -148,22 +138,13 @@ export class NodePcapSource implements PacketSource {
     return new NodePcapSource(new Cap(), o);
   }
 
-  async *batches(keep?: Prefilter): AsyncIterable<CapturedPacket[]> {
-    this.#keep = keep;
-    while (!this.#closed) {
-      if (this.#queue.length > 0) {
-        yield this.#queue.splice(0, this.#queue.length);
-        continue;
-      }
-      await new Promise<void>((r) => this.#wake = r);
-      this.#wake = undefined;
-    }
+  batches(keep?: Prefilter): AsyncIterable<CapturedPacket[]> {
+    return this.#queue.batches(keep);
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#queue.closed) return;
+    this.#queue.close();
     this.#cap.close();
-    this.#wake?.();
   }
 }

@@ -12,22 +12,15 @@ import {
   type PacketSource,
   type Prefilter,
 } from "./packet.ts";
+import { PacketQueue } from "./queue.ts";
 
-const MAX_QUEUE = 4096;
 const RECV_BUFFER = 8 * 1024 * 1024;
 
 /** Datagrams received on a UDP port. */
 export class UdpServerSource implements PacketSource {
   readonly #sock: Socket;
   readonly #port: number;
-  readonly #queue: CapturedPacket[] = [];
-  #wake?: () => void;
-  #closed = false;
-  #keep?: Prefilter;
-  /** Payloads the prefilter turned away. */
-  screened = 0;
-  /** Datagrams dropped because the queue was full. */
-  dropped = 0;
+  readonly #queue = new PacketQueue();
 
   private constructor(sock: Socket) {
     this.#sock = sock;
@@ -35,14 +28,7 @@ export class UdpServerSource implements PacketSource {
     this.#port = port;
     sock.on("message", (msg, rinfo) => {
       if (msg.length > MAX_UDP_DATAGRAM) return; // longer than any SPA packet
-      if (this.#keep !== undefined && !this.#keep(msg.length > 0 ? msg[0]! : -1, msg.length)) {
-        this.screened++;
-        return;
-      }
-      if (this.#queue.length >= MAX_QUEUE) {
-        this.dropped++;
-        return;
-      }
+      if (!this.#queue.keeps(msg.length > 0 ? msg[0]! : -1, msg.length)) return;
       this.#queue.push({
         payload: wireText(msg),
         src: rinfo.address,
@@ -51,8 +37,17 @@ export class UdpServerSource implements PacketSource {
         sport: rinfo.port,
         dport: port,
       });
-      this.#wake?.();
     });
+  }
+
+  /** Datagrams dropped because the reader fell behind. */
+  get dropped(): number {
+    return this.#queue.dropped;
+  }
+
+  /** Payloads the prefilter turned away. */
+  get screened(): number {
+    return this.#queue.screened;
   }
 
   /** Binds `address:port` and starts receiving. */
@@ -74,22 +69,13 @@ export class UdpServerSource implements PacketSource {
     return this.#port;
   }
 
-  async *batches(keep?: Prefilter): AsyncIterable<CapturedPacket[]> {
-    this.#keep = keep;
-    while (!this.#closed) {
-      if (this.#queue.length > 0) {
-        yield this.#queue.splice(0, this.#queue.length);
-        continue;
-      }
-      await new Promise<void>((r) => this.#wake = r);
-      this.#wake = undefined;
-    }
+  batches(keep?: Prefilter): AsyncIterable<CapturedPacket[]> {
+    return this.#queue.batches(keep);
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#queue.closed) return;
+    this.#queue.close();
     this.#sock.close();
-    this.#wake?.();
   }
 }
