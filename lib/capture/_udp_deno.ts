@@ -8,6 +8,7 @@
  * @module
  */
 import { wireText } from "../spa/text.ts";
+import { errnoText, lastErrno, prepareErrno } from "../net/_errno_deno.ts";
 import { ReadableWait } from "./_poll_deno.ts";
 import {
   type CapturedPacket,
@@ -54,24 +55,17 @@ const SYMBOLS = {
   getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   recvmmsg: { parameters: ["i32", "buffer", "u32", "i32", "pointer"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
-  strerror: { parameters: ["i32"], result: "pointer" },
-  __errno_location: { parameters: [], result: "pointer" },
 } as const;
 
 // deno-lint-ignore no-explicit-any
 let libc: any;
 
 function lib() {
-  libc ??= D.dlopen("libc.so.6", SYMBOLS).symbols;
+  if (libc === undefined) {
+    libc = D.dlopen("libc.so.6", SYMBOLS).symbols;
+    prepareErrno();
+  }
   return libc;
-}
-
-function errno(): number {
-  return new D.UnsafePointerView(lib().__errno_location()).getInt32();
-}
-
-function errText(e: number): string {
-  return `${new D.UnsafePointerView(lib().strerror(e)).getCString()} (errno ${e})`;
 }
 
 function sockaddr(address: string, port: number): Uint8Array {
@@ -129,7 +123,7 @@ export class FfiUdpSource implements PacketSource {
   static open(port: number, address = "0.0.0.0"): FfiUdpSource {
     const l = lib();
     const fd: number = l.socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw new Error(`Cannot open a UDP socket: ${errText(errno())}`);
+    if (fd < 0) throw new Error(`Cannot open a UDP socket: ${errnoText()}`);
     try {
       // Ride out bursts: force a large buffer as root, ask for it otherwise.
       const size = new Int32Array([RECV_BUFFER]);
@@ -138,7 +132,7 @@ export class FfiUdpSource implements PacketSource {
         l.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, sizeBytes, 4);
       }
       if (l.bind(fd, sockaddr(address, port), SOCKADDR_IN_LEN) !== 0) {
-        throw new Error(`Cannot bind UDP ${address}:${port}: ${errText(errno())}`);
+        throw new Error(`Cannot bind UDP ${address}:${port}: ${errnoText()}`);
       }
       const bound = new Uint8Array(SOCKADDR_IN_LEN);
       const len = new Uint32Array([SOCKADDR_IN_LEN]);
@@ -168,13 +162,13 @@ export class FfiUdpSource implements PacketSource {
         }
         const n: number = l.recvmmsg(this.#fd, this.#hdrs, BATCH, MSG_DONTWAIT, null);
         if (n < 0) {
-          const e = errno();
+          const e = lastErrno();
           if (e === EAGAIN || e === EINTR) {
             await readable.idle(READ_TIMEOUT_MS);
             continue;
           }
           if (this.#closed) break;
-          throw new Error(`UDP receive failed: ${errText(e)}`);
+          throw new Error(`UDP receive failed: ${errnoText(e)}`);
         }
         readable.busy();
         const batch: CapturedPacket[] = [];

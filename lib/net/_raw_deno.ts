@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { errnoText, prepareErrno } from "./_errno_deno.ts";
 
 const AF_INET = 2;
 const SOCK_RAW = 3;
@@ -18,8 +19,6 @@ const SYMBOLS = {
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
   sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },
-  strerror: { parameters: ["i32"], result: "pointer" },
-  __errno_location: { parameters: [], result: "pointer" },
 } as const;
 
 // deno-lint-ignore no-explicit-any
@@ -29,6 +28,7 @@ function lib() {
   if (libc === undefined) {
     try {
       libc = DenoNs.dlopen("libc.so.6", SYMBOLS).symbols;
+      prepareErrno();
     } catch (e) {
       throw new Error(
         `Cannot load libc through FFI (run Deno with --allow-ffi): ${(e as Error).message}`,
@@ -36,13 +36,6 @@ function lib() {
     }
   }
   return libc;
-}
-
-function lastError(): string {
-  const l = lib();
-  const errno = new DenoNs.UnsafePointerView(l.__errno_location()).getInt32();
-  const msg = new DenoNs.UnsafePointerView(l.strerror(errno)).getCString();
-  return `${msg} (errno ${errno})`;
 }
 
 /**
@@ -57,14 +50,14 @@ export function sendRawIPv4(packet: Uint8Array, dst: Uint8Array): number {
   const l = lib();
   const fd = l.socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
   if (fd < 0) {
-    throw new Error(`Cannot open a raw socket (needs root or CAP_NET_RAW): ${lastError()}`);
+    throw new Error(`Cannot open a raw socket (needs root or CAP_NET_RAW): ${errnoText()}`);
   }
   try {
     const sa = new Uint8Array(SOCKADDR_IN_LEN);
     new DataView(sa.buffer).setUint16(0, AF_INET, true);
     sa.set(dst, 4);
     const n = Number(l.sendto(fd, packet, BigInt(packet.length), 0, sa, SOCKADDR_IN_LEN));
-    if (n < 0) throw new Error(`Cannot send the raw packet: ${lastError()}`);
+    if (n < 0) throw new Error(`Cannot send the raw packet: ${errnoText()}`);
     return n;
   } finally {
     l.close(fd);
