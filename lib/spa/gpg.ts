@@ -12,7 +12,8 @@
  * @module
  */
 import { b64Decode, b64Encode, isBase64Charset } from "./base64.ts";
-import { constantTimeEqual, digestInfo, DigestType, hmacB64 } from "./digest.ts";
+import { digestInfo, DigestType, hmacB64, hmacMatches } from "./digest.ts";
+import { textBytes, wireText } from "./text.ts";
 import { parseMessage } from "./message.ts";
 import {
   buildMessage,
@@ -193,15 +194,11 @@ export async function decodeGpgSpa(wire: string, keys: GpgDecodeKeys): Promise<G
   let body = wire;
   let hmac: string | undefined;
   if (keys.hmacKey !== undefined) {
-    const macLen = digestInfo(keys.hmacType ?? DigestType.SHA256).b64Length;
+    const type = keys.hmacType ?? DigestType.SHA256;
+    const macLen = digestInfo(type).b64Length;
     body = wire.slice(0, wire.length - macLen);
     const mac = wire.slice(wire.length - macLen);
-    if (
-      !constantTimeEqual(
-        hmacB64(keys.hmacType ?? DigestType.SHA256, keys.hmacKey, GPG_PREFIX + body),
-        mac,
-      )
-    ) {
+    if (!hmacMatches(type, keys.hmacKey, textBytes(GPG_PREFIX + body), mac)) {
       return { ok: false, reason: "hmac-mismatch", detail: "HMAC does not match" };
     }
     hmac = mac;
@@ -223,7 +220,7 @@ export async function decodeGpgSpa(wire: string, keys: GpgDecodeKeys): Promise<G
       format: "binary",
       config: PGP_CONFIG,
     });
-    text = new TextDecoder("latin1").decode(r.data as Uint8Array);
+    text = wireText(r.data as Uint8Array);
     for (const s of r.signatures) {
       const keyId = s.keyID.toHex().toUpperCase();
       const signer = keys.verificationKeys
