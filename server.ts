@@ -493,14 +493,13 @@ async function runDaemon(args: string[], f: Flags, io: ServerIo): Promise<number
     }
     for (const [s, h] of signals) process.off(s, h);
     const st = eng.stats;
-    st.packets += src.screened;
-    st.refused += src.screened;
+    // What the prefilter turned away never reached the engine; it was refused too.
     const lost = src.dropped ? `; ${src.dropped} dropped because the queue was full` : "";
     log.log(
       "info",
-      `Processed ${st.packets} packets: ${
+      `Processed ${st.packets + src.screened} packets: ${
         test ? `${st.testAccepted} accepted (test mode)` : `${st.granted} granted`
-      }, ${st.refused} refused${lost}.`,
+      }, ${st.refused + src.screened} refused${lost}.`,
     );
     log.log("info", "Shutting down fwknopd-ts.");
     return 0;

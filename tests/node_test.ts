@@ -32,6 +32,19 @@ async function node(
 }
 
 const DAEMON = "bin/fwknopd-ts.js";
+const CLIENT = "bin/fwknop-ts.js";
+
+/** The client's arguments for tcp/22 on `allow` through `dest`, with the test keys. */
+const clientArgs = (allow: string, dest: string, ...extra: string[]) => [
+  "-A",
+  "tcp/22",
+  "-a",
+  allow,
+  "-D",
+  dest,
+  ...extra,
+  ...KEYS,
+];
 
 /** A directory for one daemon run with its fwknopd.conf and access.conf; its file arguments. */
 async function daemonFiles(dir: string, name: string, conf: string): Promise<string[]> {
@@ -74,15 +87,8 @@ Deno.test({
 
     await t.step("client -T builds a packet our decoder accepts", async () => {
       const r = await node(dir, [
-        "bin/fwknop-ts.js",
-        "-A",
-        "tcp/22",
-        "-a",
-        "192.0.2.7",
-        "-D",
-        "127.0.0.1",
-        "-T",
-        ...KEYS,
+        CLIENT,
+        ...clientArgs("192.0.2.7", "127.0.0.1", "-T"),
       ]);
       assertEquals(r.code, 0, r.err);
       const wire = /Final SPA Data: (\S+)/.exec(r.out)?.[1];
@@ -119,16 +125,8 @@ Deno.test({
           await new Promise((r) => setTimeout(r, 200));
           if (done) break;
           const c = await node(dir, [
-            "bin/fwknop-ts.js",
-            "-A",
-            "tcp/22",
-            "-a",
-            "192.0.2.7",
-            "-D",
-            "127.0.0.1",
-            "-p",
-            `${port}`,
-            ...KEYS,
+            CLIENT,
+            ...clientArgs("192.0.2.7", "127.0.0.1", "-p", `${port}`),
           ]);
           assertEquals(c.code, 0, c.err);
         }
@@ -205,27 +203,15 @@ Deno.test({
           // no direction setting, so this checks the daemon's own outbound drop.
           await server.must([
             "node",
-            `${dir}/bin/fwknop-ts.js`,
-            "-A",
-            "tcp/22",
-            "-a",
-            "192.0.2.2",
-            "-D",
-            "192.0.2.1",
-            ...KEYS,
+            `${dir}/${CLIENT}`,
+            ...clientArgs("192.0.2.2", "192.0.2.1"),
           ]);
           await new Promise((r) => setTimeout(r, 1500));
           assert(!/SPA Packet from IP/.test(daemon.output), daemon.output);
           await client.must([
             "node",
-            `${dir}/bin/fwknop-ts.js`,
-            "-A",
-            "tcp/22",
-            "-a",
-            "192.0.2.1",
-            "-D",
-            "192.0.2.2",
-            ...KEYS,
+            `${dir}/${CLIENT}`,
+            ...clientArgs("192.0.2.1", "192.0.2.2"),
           ]);
           await daemon.waitFor(/Processed 1 packets: 1 accepted \(test mode\)/);
           assertMatch(daemon.output, /\[192\.0\.2\.1\] \(stanza #1\) --test mode enabled/);
