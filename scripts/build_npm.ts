@@ -28,6 +28,17 @@ async function* sources(dir: string): AsyncGenerator<string> {
   }
 }
 
+/** A relative module specifier ending in `.ts`, after `from` or in `import(...)`. */
+const RELATIVE_TS = /(from\s+|import\()(["'])(\.{1,2}\/[^"']+)\.ts\2/g;
+
+async function* emitted(dir: string, suffix: string): AsyncGenerator<string> {
+  for await (const e of Deno.readDir(dir)) {
+    const path = `${dir}/${e.name}`;
+    if (e.isDirectory) yield* emitted(path, suffix);
+    else if (path.endsWith(suffix)) yield path;
+  }
+}
+
 /** The package's command wrappers: Node has no `import.meta.main` before v24. */
 function bin(module: string): string {
   return `#!/usr/bin/env node
@@ -60,6 +71,12 @@ async function build(): Promise<void> {
   // Type errors are deno check's job (Deno's globals are unknown here); emit regardless.
   const result = program.emit();
   if (result.emitSkipped) throw new Error("TypeScript emitted nothing");
+  // TypeScript rewrites `.ts` specifiers in the JavaScript it emits but not in
+  // the declarations; Node's resolution needs `.js` there too.
+  for await (const file of emitted(OUT, ".d.ts")) {
+    const text = await Deno.readTextFile(file);
+    await Deno.writeTextFile(file, text.replace(RELATIVE_TS, "$1$2$3.js$2"));
+  }
   await Deno.mkdir(`${OUT}/bin`, { recursive: true });
   for (const [name, module] of [["fwknop-ts", "client.js"], ["fwknopd-ts", "server.js"]]) {
     await Deno.writeTextFile(`${OUT}/bin/${name}.js`, bin(module!), { mode: 0o755 });

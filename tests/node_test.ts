@@ -7,6 +7,7 @@ import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { haveCommand, skip } from "./env.ts";
 import { link, Netns, netnsUnavailable } from "./netns.ts";
 import { fileArgs } from "./fwknopd.ts";
+import ts from "typescript";
 import { decodeSpa } from "../lib/spa/packet.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -14,6 +15,13 @@ const haveNode = await haveCommand("node");
 if (!haveNode) skip("Node package tests: node is not installed");
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
+async function* walk(dir: string): AsyncGenerator<string> {
+  for await (const e of Deno.readDir(dir)) {
+    if (e.name === "node_modules") continue;
+    if (e.isDirectory) yield* walk(`${dir}/${e.name}`);
+    else yield `${dir}/${e.name}`;
+  }
+}
 const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
 
 async function node(
@@ -140,6 +148,37 @@ Deno.test({
         assertMatch(err, /Processed 1 packets: 1 accepted \(test mode\), 0 refused\./);
       },
     );
+
+    await t.step("the declarations type-check a TypeScript consumer", async () => {
+      await Deno.writeTextFile(
+        `${dir}/consumer.ts`,
+        `import { decodeSpa, encodeSpa, MessageType } from "./mod.js";
+const keys = { key: new TextEncoder().encode("k") };
+const spa = encodeSpa({ message: "192.0.2.1,tcp/22", messageType: MessageType.ACCESS, username: "u", ...keys });
+export const ok: boolean = decodeSpa(spa.wire, keys).ok;
+`,
+      );
+      const program = ts.createProgram([`${dir}/consumer.ts`], {
+        module: ts.ModuleKind.NodeNext,
+        moduleResolution: ts.ModuleResolutionKind.NodeNext,
+        strict: true,
+        noEmit: true,
+        types: [],
+        lib: ["lib.es2022.d.ts", "lib.dom.d.ts"],
+      });
+      const problems = ts.getPreEmitDiagnostics(program).map((d) =>
+        `${d.file?.fileName ?? ""}: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`
+      );
+      assertEquals(problems, []);
+      // Declarations name their neighbours as Node resolves them: `.js`, not `.ts`.
+      const tsSpecifiers: string[] = [];
+      for await (const f of walk(dir)) {
+        if (!f.endsWith(".d.ts")) continue;
+        const hits = (await Deno.readTextFile(f)).match(/from\s+"\.{1,2}\/[^"]+\.ts"/g) ?? [];
+        tsSpecifiers.push(...hits.map((h) => `${f}: ${h}`));
+      }
+      assertEquals(tsSpecifiers, []);
+    });
 
     await t.step("the library imports and round-trips a packet under Node", async () => {
       const script = `
