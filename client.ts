@@ -375,9 +375,14 @@ async function run(args: string[], io: ClientIo): Promise<number> {
       );
     }
     // Network modules load only when something is sent: -T stays fast.
-    const { resolveIPv4 } = await import("./lib/net/ip.ts");
+    const { resolveHost } = await import("./lib/net/ip.ts");
     const { sendRawSpa, sendTcp, sendUdp } = await import("./lib/net/send.ts");
-    const ip = await resolveIPv4(http?.connectHost ?? host);
+    const ip = await resolveHost(http?.connectHost ?? host, s.ipv6 ? 6 : 4);
+    if (raw && ip.includes(":")) {
+      throw new UsageError(
+        `-P ${s.serverProto} sends IPv4 only; use -P udp, tcp or http over IPv6`,
+      );
+    }
     if (http !== undefined) sent = await sendTcp(ip, http.connectPort, http.request, "http");
     else if (s.serverProto === "udp") sent = await sendUdp(ip, port, spa.wire);
     else if (s.serverProto === "tcp") sent = await sendTcp(ip, port, spa.wire);

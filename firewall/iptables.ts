@@ -1,13 +1,16 @@
 /**
  * The iptables backend, compatible with fwknopd 2.6: the same chains, jump
  * rules, rule arguments and `_exp_<epoch>` comments, so `fwknopd --fw-list`
- * and ours read each other's rules. Argv builders are pure; `Iptables`
- * runs them through one runner.
+ * and ours read each other's rules. IPv6 grants go through ip6tables with
+ * the same layout (`IP6T_*_ACCESS`). Every call waits for the xtables lock
+ * (`-w`), and rules are deleted by their full specification, never by a
+ * line number another grant's insert could shift.
  *
  * @module
  */
-import type { AccessGrant } from "../lib/policy.ts";
-import type { ExecResult, Runner } from "./exec.ts";
+import type { Runner } from "./exec.ts";
+import { type FirewallBackend, FirewallError, type SweepResult } from "./backend.ts";
+import { type Grant, PROTO_NUMBER } from "./grant.ts";
 
 /** One `IPT_*_ACCESS` chain specification. */
 export interface ChainSpec {
@@ -46,16 +49,23 @@ export interface Chains {
   masquerade?: ChainSpec;
 }
 
-/** Settings of the backend (from fwknopd.conf). */
-export interface IptablesOptions {
+/** One address family's tool and chains. */
+export interface IptablesFamily {
+  /** `iptables` or `ip6tables` path. */
   exe: string;
   chains: Chains;
-  prepend: boolean;
-  destinationRule: boolean;
-  snatTranslateIp?: string;
 }
 
-const PROTO_NUM: Record<string, number> = { tcp: 6, udp: 17 };
+/** Settings of the backend (from fwknopd.conf). */
+export interface IptablesOptions {
+  v4: IptablesFamily;
+  /** IPv6 grants; without it they are refused. */
+  v6?: IptablesFamily;
+  /** ENABLE_RULE_PREPEND: insert at the top instead of appending. */
+  prepend: boolean;
+  /** Seconds a firewall command may run before it is killed. */
+  timeoutMs?: number;
+}
 
 /** Every configured chain, in creation order. */
 export function chainList(c: Chains): ChainSpec[] {
@@ -64,72 +74,78 @@ export function chainList(c: Chains): ChainSpec[] {
   );
 }
 
+/** One rule of a grant: its argv (without the executable) and a log line. */
+export interface IptRule {
+  argv: string[];
+  text: string;
+}
+
 /**
- * Builds the argv lists (without the executable) that open a grant, as
- * fwknopd writes them.
+ * Builds the rules that open a grant, as fwknopd writes them (SPEC §8.1).
  *
  * @param g The grant.
- * @param o Backend settings.
- * @param expires Unix seconds when the rules expire.
- * @returns One argv per rule.
+ * @param chains The family's chains.
+ * @param prepend `-I` instead of `-A`.
+ * @returns One argv per rule, without the executable.
  */
-export function grantRules(g: AccessGrant, o: IptablesOptions, expires: number): string[][] {
-  const add = o.prepend ? "-I" : "-A";
-  const comment = ["-m", "comment", "--comment", `_exp_${expires}`];
+export function grantRules(g: Grant, chains: Chains, prepend: boolean): IptRule[] {
+  const add = prepend ? "-I" : "-A";
+  const comment = ["-m", "comment", "--comment", `_exp_${g.expiresAt}`];
+  const any = g.src.family === 4 ? "0.0.0.0/0" : "::/0";
+  const s = g.src.text;
+  const d = g.dst?.text ?? any;
+  const until = `expires at ${g.expiresAt}`;
   // Every rule is: add CHAIN -t TABLE <match> -m comment --comment _exp_T -j TARGET <target options>
-  const rule = (c: ChainSpec, match: string[], targetOpts: string[] = []) => [
-    add,
-    c.chain,
-    "-t",
-    c.table,
-    ...match,
-    ...comment,
-    "-j",
-    c.target,
-    ...targetOpts,
-  ];
-  const d = o.destinationRule ? g.pktDst : "0.0.0.0/0";
-  const c = o.chains;
-  const rules: string[][] = [];
-  if (g.nat === undefined) {
+  const rule = (c: ChainSpec, match: string[], targetOpts: string[], what: string): IptRule => ({
+    argv: [add, c.chain, "-t", c.table, ...match, ...comment, "-j", c.target, ...targetOpts],
+    text: `Added ${what} rule to ${c.chain} for ${s}, ${until}`,
+  });
+  const rules: IptRule[] = [];
+  const n = g.nat;
+  if (n === undefined) {
     for (const p of g.ports) {
-      const proto = String(PROTO_NUM[p.proto]);
+      const proto = String(PROTO_NUMBER[p.proto]);
       const port = String(p.port);
-      rules.push(rule(c.input, ["-p", proto, "-s", g.allowIp, "-d", d, "--dport", port]));
-      if (c.output !== undefined) {
-        rules.push(rule(c.output, ["-p", proto, "-d", g.allowIp, "-s", d, "--sport", port]));
+      rules.push({
+        ...rule(chains.input, ["-p", proto, "-s", s, "-d", d, "--dport", port], [], "access"),
+        text:
+          `Added access rule to ${chains.input.chain} for ${s} -> ${d} ${p.proto}/${port}, ${until}`,
+      });
+      if (chains.output !== undefined) {
+        rules.push(
+          rule(chains.output, ["-p", proto, "-d", s, "-s", d, "--sport", port], [], "OUTPUT"),
+        );
       }
     }
     return rules;
   }
-  const first = g.ports[0]!;
-  const proto = String(PROTO_NUM[first.proto]);
-  const nat = g.nat;
-  const natPort = String(nat.port);
-  const all = g.stanza.forwardAll;
-  if (nat.local) {
-    rules.push(rule(c.input, ["-p", proto, "-s", g.allowIp, "-d", d, "--dport", natPort]));
-  } else if (c.forward !== undefined) {
+  const proto = String(PROTO_NUMBER[n.proto]);
+  const natPort = String(n.port);
+  if (n.kind === "local") {
     rules.push(
-      rule(c.forward, all ? ["-s", g.allowIp] : ["-p", proto, "-s", g.allowIp, "--dport", natPort]),
+      rule(chains.input, ["-p", proto, "-s", s, "-d", d, "--dport", natPort], [], "access"),
+    );
+  } else if (chains.forward !== undefined) {
+    const match = n.forwardAll ? ["-s", s] : ["-p", proto, "-s", s, "--dport", natPort];
+    rules.push(rule(chains.forward, match, [], "FORWARD"));
+  }
+  if (chains.dnat !== undefined && n.dnat) {
+    rules.push(
+      n.forwardAll
+        ? rule(chains.dnat, ["-s", s, "-d", d], ["--to-destination", n.ip], "DNAT")
+        : rule(
+          chains.dnat,
+          ["-p", proto, "-s", s, "-d", d, "--dport", String(n.reqPort)],
+          ["--to-destination", `${n.ip}:${natPort}`],
+          "DNAT",
+        ),
     );
   }
-  if (c.dnat !== undefined && !g.stanza.disableDnat) {
-    rules.push(
-      all
-        ? rule(c.dnat, ["-s", g.allowIp, "-d", d], ["--to-destination", nat.ip])
-        : rule(c.dnat, ["-p", proto, "-s", g.allowIp, "-d", d, "--dport", String(first.port)], [
-          "--to-destination",
-          `${nat.ip}:${natPort}`,
-        ]),
-    );
-  }
-  const snatIp = g.stanza.forceSnat ?? o.snatTranslateIp;
-  const toNat = ["-p", proto, "-d", nat.ip, "--dport", natPort];
-  if (snatIp !== undefined && !g.stanza.forceMasquerade && c.snat !== undefined) {
-    rules.push(rule(c.snat, toNat, ["--to-source", snatIp]));
-  } else if (c.masquerade !== undefined) {
-    rules.push(rule(c.masquerade, toNat, ["--to-ports", String(first.port)]));
+  const toNat = ["-p", proto, "-d", n.ip, "--dport", natPort];
+  if (n.snat !== undefined && !n.masquerade && chains.snat !== undefined) {
+    rules.push(rule(chains.snat, toNat, ["--to-source", n.snat], "SNAT"));
+  } else if (chains.masquerade !== undefined) {
+    rules.push(rule(chains.masquerade, toNat, ["--to-ports", String(n.reqPort)], "MASQUERADE"));
   }
   return rules;
 }
@@ -144,119 +160,202 @@ export function parseRuleList(text: string): { num: number; expires: number }[] 
   return out;
 }
 
-/** Runs iptables for fwknopd-ts. */
-export class Iptables {
+/**
+ * Reads the `_exp_` rules of `iptables -S <chain>` output as delete argv
+ * (`-D CHAIN ...`), so each is removed by its specification.
+ *
+ * @param text The `-S` output.
+ * @returns Each rule's expiry and the argv that deletes it (without `-t`).
+ */
+export function parseRuleSpecs(text: string): { expires: number; del: string[] }[] {
+  const out: { expires: number; del: string[] }[] = [];
+  for (const line of text.split("\n")) {
+    if (!line.startsWith("-A ")) continue;
+    const m = /_exp_(\d{1,11})(?![\d])/.exec(line);
+    if (m === null) continue;
+    const words = splitRuleLine(line);
+    if (words === undefined) continue;
+    out.push({ expires: Number(m[1]), del: ["-D", ...words.slice(1)] });
+  }
+  return out;
+}
+
+/** Splits an `iptables -S` line into words, honouring its double quotes. */
+export function splitRuleLine(line: string): string[] | undefined {
+  const words: string[] = [];
+  const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
+  for (const m of line.matchAll(re)) {
+    words.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, "$1") : m[2]!);
+  }
+  return words.length > 0 ? words : undefined;
+}
+
+/** "No chain/target/match by that name": our chain was removed behind our back. */
+const NO_CHAIN = /No chain\/target\/match|does not exist|Couldn't load target/i;
+
+/** Drives iptables and ip6tables for fwknopd-ts. */
+export class Iptables implements FirewallBackend {
+  readonly name = "iptables";
   readonly #o: IptablesOptions;
   readonly #run: Runner;
-  /** Called with each command line and result, for verbose logs. */
-  onCommand?: (argv: readonly string[], r: ExecResult) => void;
+  #v6: IptablesFamily | undefined;
+  /** What `init` could not do but worked around (ip6tables missing), for the log. */
+  readonly warnings: string[] = [];
 
   constructor(o: IptablesOptions, run: Runner) {
     this.#o = o;
+    this.#v6 = o.v6;
     this.#run = run;
   }
 
-  async #ipt(args: string[]): Promise<ExecResult> {
-    const argv = [this.#o.exe, ...args];
-    const r = await this.#run(argv, { timeoutMs: 10_000 });
-    this.onCommand?.(argv, r);
-    return r;
+  #families(): IptablesFamily[] {
+    return this.#v6 === undefined ? [this.#o.v4] : [this.#o.v4, this.#v6];
   }
 
-  /** The configured chains. */
-  get chains(): ChainSpec[] {
-    return chainList(this.#o.chains);
+  async #ipt(f: IptablesFamily, args: string[]) {
+    return await this.#run([f.exe, "-w", ...args], { timeoutMs: this.#o.timeoutMs ?? 10_000 });
   }
 
-  /** Removes jump rules and our chains (FLUSH_IPT_AT_INIT / _AT_EXIT, --fw-flush). */
-  async flush(): Promise<void> {
-    for (const c of this.chains) {
-      for (let i = 0; i < 10; i++) {
-        const r = await this.#ipt(["-t", c.table, "-D", c.from, "-j", c.chain]);
-        if (r.code !== 0) break;
-      }
-      await this.#ipt(["-t", c.table, "-F", c.chain]);
-      await this.#ipt(["-t", c.table, "-X", c.chain]);
+  #family(g: Grant): IptablesFamily {
+    if (g.src.family === 4) return this.#o.v4;
+    if (this.#v6 === undefined) {
+      throw new FirewallError(
+        `Cannot open for ${g.src.text}: ip6tables is not in use (ENABLE_IPV6, IP6TABLES_EXE)`,
+        "ip6tables",
+      );
+    }
+    return this.#v6;
+  }
+
+  /** Creates missing chains and jump rules (FLUSH_IPT_AT_INIT is the caller's `flush`). */
+  async init(): Promise<void> {
+    await this.#ensureChains(this.#o.v4);
+    if (this.#v6 === undefined) return;
+    try {
+      await this.#ensureChains(this.#v6);
+    } catch (e) {
+      // A host without IPv6 (or without ip6tables) still serves IPv4.
+      this.warnings.push(`IPv6 grants are off: ${(e as Error).message}`);
+      this.#v6 = undefined;
     }
   }
 
-  /** Creates missing chains and jump rules. */
-  async ensureChains(): Promise<void> {
-    for (const c of this.chains) {
-      const exists = await this.#ipt(["-t", c.table, "-L", c.chain, "-n"]);
+  async #ensureChains(f: IptablesFamily): Promise<void> {
+    for (const c of chainList(f.chains)) {
+      const exists = await this.#ipt(f, ["-t", c.table, "-L", c.chain, "-n"]);
       if (exists.code !== 0) {
-        const r = await this.#ipt(["-t", c.table, "-N", c.chain]);
+        const r = await this.#ipt(f, ["-t", c.table, "-N", c.chain]);
         if (r.code !== 0) {
-          throw new Error(`Cannot create chain ${c.table}/${c.chain}: ${r.stderr.trim()}`);
+          throw new FirewallError(
+            `Cannot create chain ${c.table}/${c.chain}: ${r.stderr.trim()}`,
+            `${f.exe} -t ${c.table} -N ${c.chain}`,
+          );
         }
       }
-      const jump = await this.#ipt(["-t", c.table, "-C", c.from, "-j", c.chain]);
+      const jump = await this.#ipt(f, ["-t", c.table, "-C", c.from, "-j", c.chain]);
       if (jump.code !== 0) {
-        const r = await this.#ipt(["-t", c.table, "-I", c.from, String(c.jumpPos), "-j", c.chain]);
+        const args = ["-t", c.table, "-I", c.from, String(c.jumpPos), "-j", c.chain];
+        const r = await this.#ipt(f, args);
         if (r.code !== 0) {
-          throw new Error(`Cannot add the jump from ${c.from} to ${c.chain}: ${r.stderr.trim()}`);
+          throw new FirewallError(
+            `Cannot add the jump from ${c.from} to ${c.chain}: ${r.stderr.trim()}`,
+            `${f.exe} ${args.join(" ")}`,
+          );
         }
       }
     }
   }
 
-  /**
-   * Adds the rules of a grant. Idempotent: a rule already present is not added twice.
-   *
-   * @returns The rules added, as argv lists.
-   */
-  async open(g: AccessGrant, expires: number): Promise<string[][]> {
-    await this.ensureChains();
-    const added: string[][] = [];
-    for (const rule of grantRules(g, this.#o, expires)) {
-      const check = ["-C", ...rule.slice(1)];
-      if ((await this.#ipt(check)).code === 0) continue;
-      const r = await this.#ipt(rule);
+  async open(g: Grant, replaces?: Grant): Promise<string[]> {
+    const f = this.#family(g);
+    const added: IptRule[] = [];
+    for (const rule of grantRules(g, f.chains, this.#o.prepend)) {
+      if ((await this.#ipt(f, ["-C", ...rule.argv.slice(1)])).code === 0) continue;
+      let r = await this.#ipt(f, rule.argv);
+      if (r.code !== 0 && NO_CHAIN.test(r.stderr)) {
+        // Our chain went away (an admin's flush): make it again, once.
+        await this.#ensureChains(f);
+        r = await this.#ipt(f, rule.argv);
+      }
       if (r.code !== 0) {
-        throw new Error(
-          `Cannot add rule "${
-            rule.join(" ")
-          }": iptables exited with code ${r.code}: ${r.stderr.trim()}`,
+        for (const a of added) await this.#ipt(f, ["-D", ...a.argv.slice(1)]);
+        throw new FirewallError(
+          `Cannot add rule "${f.exe} ${
+            rule.argv.join(" ")
+          }": exited with code ${r.code}: ${r.stderr.trim()}`,
+          `${f.exe} ${rule.argv.join(" ")}`,
         );
       }
       added.push(rule);
     }
-    return added;
+    if (replaces !== undefined) await this.close(replaces);
+    return added.map((a) => a.text);
   }
 
-  /**
-   * Deletes every rule whose `_exp_` time is at or before `now`, in every chain.
-   *
-   * @returns How many rules were removed, and the earliest expiry still pending.
-   */
-  async expire(now: number): Promise<{ removed: number; next?: number }> {
-    let removed = 0;
+  async close(g: Grant): Promise<void> {
+    const f = this.#family(g);
+    for (const rule of grantRules(g, f.chains, false)) {
+      const spec = rule.argv.slice(1);
+      const r = await this.#ipt(f, ["-D", ...spec]);
+      if (r.code === 0) continue;
+      // Gone already is fine; anything else (iptables missing, lock timeout) is not.
+      const check = await this.#ipt(f, ["-C", ...spec]);
+      if (check.code === 0 || check.code > 1) {
+        throw new FirewallError(
+          `Cannot delete rule "${f.exe} -D ${spec.join(" ")}": ${r.stderr.trim()}`,
+          `${f.exe} -D ${spec.join(" ")}`,
+        );
+      }
+    }
+  }
+
+  async sweep(now: number): Promise<SweepResult> {
+    const removed: string[] = [];
     let next: number | undefined;
-    for (const c of this.chains) {
-      const list = await this.#ipt(["-t", c.table, "-L", c.chain, "--line-numbers", "-n"]);
-      if (list.code !== 0) continue;
-      let deleted = 0;
-      for (const r of parseRuleList(list.stdout)) {
-        if (r.expires <= now) {
-          const d = await this.#ipt(["-t", c.table, "-D", c.chain, String(r.num - deleted)]);
-          if (d.code === 0) {
-            deleted++;
-            removed++;
+    for (const f of this.#families()) {
+      for (const c of chainList(f.chains)) {
+        const list = await this.#ipt(f, ["-t", c.table, "-S", c.chain]);
+        if (list.code !== 0) continue;
+        for (const r of parseRuleSpecs(list.stdout)) {
+          if (r.expires > now) {
+            if (next === undefined || r.expires < next) next = r.expires;
+            continue;
           }
-        } else if (next === undefined || r.expires < next) next = r.expires;
+          const d = await this.#ipt(f, ["-t", c.table, ...r.del]);
+          if (d.code === 0) {
+            removed.push(`Removed rule from ${c.chain} with expire time of ${r.expires}`);
+          }
+        }
       }
     }
     return next === undefined ? { removed } : { removed, next };
   }
 
+  /** Removes jump rules and our chains (FLUSH_IPT_AT_INIT / _AT_EXIT, --fw-flush). */
+  async flush(): Promise<void> {
+    for (const f of this.#families()) {
+      for (const c of chainList(f.chains)) {
+        for (let i = 0; i < 10; i++) {
+          const r = await this.#ipt(f, ["-t", c.table, "-D", c.from, "-j", c.chain]);
+          if (r.code !== 0) break;
+        }
+        await this.#ipt(f, ["-t", c.table, "-F", c.chain]);
+        await this.#ipt(f, ["-t", c.table, "-X", c.chain]);
+      }
+    }
+  }
+
   /** `--fw-list`: our chains' rules. */
   async list(): Promise<string> {
     let out = "";
-    for (const c of this.chains) {
-      const r = await this.#ipt(["-t", c.table, "-L", c.chain, "--line-numbers", "-n"]);
-      out += `Listing rules in fwknopd-ts ${c.table}/${c.chain} chain...\n${
-        r.code === 0 ? r.stdout : r.stderr
-      }\n`;
+    for (const f of this.#families()) {
+      for (const c of chainList(f.chains)) {
+        const r = await this.#ipt(f, ["-t", c.table, "-L", c.chain, "--line-numbers", "-n"]);
+        const tool = f === this.#v6 ? " (ip6tables)" : "";
+        out += `Listing rules in fwknopd-ts ${c.table}/${c.chain} chain${tool}...\n${
+          r.code === 0 ? r.stdout : r.stderr
+        }\n`;
+      }
     }
     return out;
   }
@@ -264,9 +363,11 @@ export class Iptables {
   /** `--fw-list-all`: whole tables. */
   async listAll(): Promise<string> {
     let out = "";
-    for (const t of [...new Set(this.chains.map((c) => c.table))]) {
-      const r = await this.#ipt(["-t", t, "-v", "-n", "-L", "--line-numbers"]);
-      out += `Listing all ${t} rules...\n${r.code === 0 ? r.stdout : r.stderr}\n`;
+    for (const f of this.#families()) {
+      for (const t of [...new Set(chainList(f.chains).map((c) => c.table))]) {
+        const r = await this.#ipt(f, ["-t", t, "-v", "-n", "-L", "--line-numbers"]);
+        out += `Listing all ${t} rules (${f.exe})...\n${r.code === 0 ? r.stdout : r.stderr}\n`;
+      }
     }
     return out;
   }

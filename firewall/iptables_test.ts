@@ -1,12 +1,13 @@
 import { assertEquals } from "../tests/assert.ts";
-import type { AccessStanza } from "../lib/config/access_conf.ts";
-import type { AccessGrant } from "../lib/policy.ts";
+import { parseAddr } from "../lib/net/addr.ts";
+import type { Grant, NatPlan } from "./grant.ts";
 import {
   type Chains,
   grantRules,
-  type IptablesOptions,
   parseChainSpec,
   parseRuleList,
+  parseRuleSpecs,
+  splitRuleLine,
 } from "./iptables.ts";
 
 const spec = (t: string) => parseChainSpec(t) as Exclude<ReturnType<typeof parseChainSpec>, string>;
@@ -17,67 +18,63 @@ const chains: Chains = {
   dnat: spec("DNAT, nat, PREROUTING, 1, FWKNOP_PREROUTING, 1"),
   masquerade: spec("MASQUERADE, nat, POSTROUTING, 1, FWKNOP_MASQUERADE, 1"),
 };
-const stanza = { forwardAll: false, disableDnat: false, forceMasquerade: false } as AccessStanza;
-const opts: IptablesOptions = {
-  exe: "iptables",
-  chains: { input: chains.input },
-  prepend: false,
-  destinationRule: false,
-};
-const line = (r: string[]) => ["iptables", ...r].join(" ");
+const line = (r: { argv: string[] }) => ["iptables", ...r.argv].join(" ");
+
+function grant(src: string, ports: string[], expiresAt: number, nat?: Partial<NatPlan>): Grant {
+  const g: Grant = {
+    src: parseAddr(src)!,
+    ports: ports.map((p) => {
+      const [proto, port] = p.split("/") as ["tcp" | "udp", string];
+      return { proto, port: Number(port) };
+    }),
+    expiresAt,
+    origin: { stanza: 1, pktSrc: parseAddr(src)!, via: "spa" },
+  };
+  if (nat !== undefined) {
+    const first = g.ports[0]!;
+    g.nat = {
+      kind: "forward",
+      ip: "0.0.0.0",
+      port: 0,
+      proto: first.proto,
+      reqPort: first.port,
+      dnat: true,
+      forwardAll: false,
+      masquerade: false,
+      ...nat,
+    };
+  }
+  return g;
+}
 
 // Expected lines are the commands SPEC §13.13 recorded from the stock fwknopd.
 Deno.test("grantRules: plain access matches fwknopd's commands", () => {
-  const g: AccessGrant = {
-    kind: "access",
-    stanza,
-    allowIp: "1.2.3.4",
-    ports: [{ proto: "tcp", port: 22 }, { proto: "udp", port: 53 }],
-    timeout: 3,
-    pktDst: "0.0.0.0",
-  };
-  assertEquals(grantRules(g, opts, 1795318962).map(line), [
+  const g = grant("1.2.3.4", ["tcp/22", "udp/53"], 1795318962);
+  assertEquals(grantRules(g, { input: chains.input }, false).map(line), [
     "iptables -A FWKNOP_INPUT -t filter -p 6 -s 1.2.3.4 -d 0.0.0.0/0 --dport 22 -m comment --comment _exp_1795318962 -j ACCEPT",
     "iptables -A FWKNOP_INPUT -t filter -p 17 -s 1.2.3.4 -d 0.0.0.0/0 --dport 53 -m comment --comment _exp_1795318962 -j ACCEPT",
   ]);
 });
 
 Deno.test("grantRules: NAT, local NAT and OUTPUT match fwknopd's commands", () => {
-  const all = { ...opts, chains };
-  const nat: AccessGrant = {
-    kind: "access",
-    stanza,
-    allowIp: "1.2.3.4",
-    ports: [{ proto: "tcp", port: 2222 }],
-    timeout: 3,
-    pktDst: "0.0.0.0",
-    nat: { ip: "192.168.1.55", port: 22, local: false },
-  };
-  assertEquals(grantRules(nat, all, 1795318990).map(line), [
+  const nat = grant("1.2.3.4", ["tcp/2222"], 1795318990, { ip: "192.168.1.55", port: 22 });
+  assertEquals(grantRules(nat, chains, false).map(line), [
     "iptables -A FWKNOP_FORWARD -t filter -p 6 -s 1.2.3.4 --dport 22 -m comment --comment _exp_1795318990 -j ACCEPT",
     "iptables -A FWKNOP_PREROUTING -t nat -p 6 -s 1.2.3.4 -d 0.0.0.0/0 --dport 2222 -m comment --comment _exp_1795318990 -j DNAT --to-destination 192.168.1.55:22",
     "iptables -A FWKNOP_MASQUERADE -t nat -p 6 -d 192.168.1.55 --dport 22 -m comment --comment _exp_1795318990 -j MASQUERADE --to-ports 2222",
   ]);
-  const local: AccessGrant = {
-    ...nat,
-    allowIp: "1.2.3.5",
-    ports: [{ proto: "tcp", port: 55000 }],
-    nat: { ip: "127.0.0.1", port: 22, local: true },
-  };
-  assertEquals(grantRules(local, all, 1795318991).map(line), [
+  const local = grant("1.2.3.5", ["tcp/55000"], 1795318991, {
+    kind: "local",
+    ip: "127.0.0.1",
+    port: 22,
+  });
+  assertEquals(grantRules(local, chains, false).map(line), [
     "iptables -A FWKNOP_INPUT -t filter -p 6 -s 1.2.3.5 -d 0.0.0.0/0 --dport 22 -m comment --comment _exp_1795318991 -j ACCEPT",
     "iptables -A FWKNOP_PREROUTING -t nat -p 6 -s 1.2.3.5 -d 0.0.0.0/0 --dport 55000 -m comment --comment _exp_1795318991 -j DNAT --to-destination 127.0.0.1:22",
     "iptables -A FWKNOP_MASQUERADE -t nat -p 6 -d 127.0.0.1 --dport 22 -m comment --comment _exp_1795318991 -j MASQUERADE --to-ports 55000",
   ]);
-  const out: AccessGrant = {
-    kind: "access",
-    stanza,
-    allowIp: "1.2.3.6",
-    ports: [{ proto: "tcp", port: 22 }],
-    timeout: 7,
-    pktDst: "0.0.0.0",
-  };
-  assertEquals(grantRules(out, all, 1795318996).map(line), [
+  const out = grant("1.2.3.6", ["tcp/22"], 1795318996);
+  assertEquals(grantRules(out, chains, false).map(line), [
     "iptables -A FWKNOP_INPUT -t filter -p 6 -s 1.2.3.6 -d 0.0.0.0/0 --dport 22 -m comment --comment _exp_1795318996 -j ACCEPT",
     "iptables -A FWKNOP_OUTPUT -t filter -p 6 -d 1.2.3.6 -s 0.0.0.0/0 --sport 22 -m comment --comment _exp_1795318996 -j ACCEPT",
   ]);
@@ -99,4 +96,47 @@ num  target     prot opt source               destination
     num: 2,
     expires: 1795318963,
   }]);
+});
+
+Deno.test("grantRules: IPv6 grants use ::/0 and the same layout; prepend inserts", () => {
+  const g = grant("2001:db8::7", ["tcp/22"], 1795318962);
+  assertEquals(grantRules(g, { input: chains.input }, true).map(line), [
+    "iptables -I FWKNOP_INPUT -t filter -p 6 -s 2001:db8::7 -d ::/0 --dport 22 -m comment --comment _exp_1795318962 -j ACCEPT",
+  ]);
+  assertEquals(
+    grantRules(g, { input: chains.input }, false)[0]!.text,
+    "Added access rule to FWKNOP_INPUT for 2001:db8::7 -> ::/0 tcp/22, expires at 1795318962",
+  );
+});
+
+Deno.test("parseRuleSpecs turns -S lines into delete argv by specification", () => {
+  const text = `-N FWKNOP_INPUT
+-A FWKNOP_INPUT -s 1.2.3.4/32 -p tcp -m tcp --dport 22 -m comment --comment _exp_1795318962 -j ACCEPT
+-A FWKNOP_INPUT -s 5.6.7.8/32 -p tcp -m tcp --dport 80 -j ACCEPT
+-A FWKNOP_INPUT -s 1.2.3.9/32 -m comment --comment "_exp_1795318999 note" -j ACCEPT
+`;
+  assertEquals(parseRuleSpecs(text), [
+    {
+      expires: 1795318962,
+      del:
+        "-D FWKNOP_INPUT -s 1.2.3.4/32 -p tcp -m tcp --dport 22 -m comment --comment _exp_1795318962 -j ACCEPT"
+          .split(" "),
+    },
+    {
+      expires: 1795318999,
+      del: [
+        "-D",
+        "FWKNOP_INPUT",
+        "-s",
+        "1.2.3.9/32",
+        "-m",
+        "comment",
+        "--comment",
+        "_exp_1795318999 note",
+        "-j",
+        "ACCEPT",
+      ],
+    },
+  ]);
+  assertEquals(splitRuleLine('-A X --comment "a \\"b\\" c"'), ["-A", "X", "--comment", 'a "b" c']);
 });

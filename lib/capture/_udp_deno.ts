@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { ANY_V4, ANY_V6, IpAddr, parseAddr } from "../net/addr.ts";
 import { wireText } from "../spa/text.ts";
 import { errnoText, lastErrno, prepareErrno } from "../net/_errno_deno.ts";
 import { ReadableWait } from "./_poll_deno.ts";
@@ -21,6 +22,9 @@ import {
 const D: any = (globalThis as any).Deno;
 
 const AF_INET = 2;
+const AF_INET6 = 10;
+const IPPROTO_IPV6 = 41;
+const IPV6_V6ONLY = 26;
 const SOCK_DGRAM = 2;
 const SOCK_NONBLOCK = 0o4000;
 const SOCK_CLOEXEC = 0o2000000;
@@ -37,6 +41,9 @@ const BATCH = 64;
 /** Room per datagram; longer ones arrive truncated and are dropped. */
 const SLOT = MAX_UDP_DATAGRAM;
 const SOCKADDR_IN_LEN = 16;
+const SOCKADDR_IN6_LEN = 28;
+/** Room for the sender's address: an IPv6 socket gets sockaddr_in6. */
+const NAME_LEN = SOCKADDR_IN6_LEN;
 const IOVEC_LEN = 16;
 // struct mmsghdr { struct msghdr (56 bytes on LP64); unsigned int msg_len; } padded to 64.
 const MMSGHDR_LEN = 64;
@@ -69,16 +76,22 @@ function lib() {
 }
 
 function sockaddr(address: string, port: number): Uint8Array {
-  const sa = new Uint8Array(SOCKADDR_IN_LEN);
+  const a = parseAddr(address);
+  if (a === undefined) throw new Error(`Cannot bind UDP: "${address}" is not an IP address`);
+  const sa = new Uint8Array(a.family === 4 ? SOCKADDR_IN_LEN : SOCKADDR_IN6_LEN);
   const v = new DataView(sa.buffer);
-  v.setUint16(0, AF_INET, true);
+  v.setUint16(0, a.family === 4 ? AF_INET : AF_INET6, true);
   v.setUint16(2, port, false);
-  const octets = address.split(".").map(Number);
-  if (octets.length !== 4 || octets.some((o) => !(o >= 0 && o <= 255))) {
-    throw new Error(`Cannot bind UDP: "${address}" is not an IPv4 address`);
-  }
-  sa.set(octets, 4);
+  sa.set(a.bytes(), a.family === 4 ? 4 : 8);
   return sa;
+}
+
+/** The sender of datagram `i`: IPv4, IPv6, or IPv4 mapped into IPv6 (shown as IPv4). */
+function sender(nm: Uint8Array, off: number): IpAddr {
+  if (((nm[off + 1]! << 8) | nm[off]!) === AF_INET6) {
+    return IpAddr.fromV6Bytes(nm, off + 8).unmapped();
+  }
+  return IpAddr.fromV4Bytes(nm, off + 4);
 }
 
 const addr = (p: Uint8Array | BigUint64Array | Int32Array) =>
@@ -94,7 +107,7 @@ export class FfiUdpSource implements PacketSource {
   #reading = false;
   // The batch's memory: data slots, source addresses, iovecs, headers.
   readonly #data = new Uint8Array(BATCH * SLOT);
-  readonly #names = new Uint8Array(BATCH * SOCKADDR_IN_LEN);
+  readonly #names = new Uint8Array(BATCH * NAME_LEN);
   readonly #iov = new BigUint64Array(BATCH * (IOVEC_LEN / 8));
   readonly #hdrs = new Uint8Array(BATCH * MMSGHDR_LEN);
   readonly #hv = new DataView(this.#hdrs.buffer);
@@ -109,33 +122,44 @@ export class FfiUdpSource implements PacketSource {
       this.#iov[i * 2] = data + BigInt(i * SLOT);
       this.#iov[i * 2 + 1] = BigInt(SLOT);
       const h = i * MMSGHDR_LEN;
-      this.#hv.setBigUint64(h, names + BigInt(i * SOCKADDR_IN_LEN), true);
+      this.#hv.setBigUint64(h, names + BigInt(i * NAME_LEN), true);
       this.#hv.setBigUint64(h + MSG_IOV_OFF, iov + BigInt(i * IOVEC_LEN), true);
       this.#hv.setBigUint64(h + MSG_IOVLEN_OFF, 1n, true);
     }
   }
 
   /**
-   * Binds `address:port` and starts receiving.
+   * Binds `address:port` and starts receiving. `::` (the default) takes
+   * IPv4 and IPv6 on one socket; where IPv6 is off it falls back to `0.0.0.0`.
    *
    * @throws {Error} when libc cannot be loaded or the socket cannot be bound.
    */
-  static open(port: number, address = "0.0.0.0"): FfiUdpSource {
+  static open(port: number, address = "::"): FfiUdpSource {
     const l = lib();
-    const fd: number = l.socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw new Error(`Cannot open a UDP socket: ${errnoText()}`);
+    const v6 = address.includes(":");
+    const fd: number = l.socket(
+      v6 ? AF_INET6 : AF_INET,
+      SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+      0,
+    );
+    if (fd < 0) {
+      if (v6 && address === "::") return FfiUdpSource.open(port, "0.0.0.0");
+      throw new Error(`Cannot open a UDP socket: ${errnoText()}`);
+    }
     try {
+      if (v6) l.setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, new Uint8Array(4), 4);
       // Ride out bursts: force a large buffer as root, ask for it otherwise.
       const size = new Int32Array([RECV_BUFFER]);
       const sizeBytes = new Uint8Array(size.buffer);
       if (l.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, sizeBytes, 4) !== 0) {
         l.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, sizeBytes, 4);
       }
-      if (l.bind(fd, sockaddr(address, port), SOCKADDR_IN_LEN) !== 0) {
+      const sa = sockaddr(address, port);
+      if (l.bind(fd, sa, sa.length) !== 0) {
         throw new Error(`Cannot bind UDP ${address}:${port}: ${errnoText()}`);
       }
-      const bound = new Uint8Array(SOCKADDR_IN_LEN);
-      const len = new Uint32Array([SOCKADDR_IN_LEN]);
+      const bound = new Uint8Array(NAME_LEN);
+      const len = new Uint32Array([NAME_LEN]);
       l.getsockname(fd, bound, new Uint8Array(len.buffer));
       return new FfiUdpSource(fd, (bound[2]! << 8) | bound[3]!);
     } catch (e) {
@@ -158,7 +182,7 @@ export class FfiUdpSource implements PacketSource {
     try {
       while (!this.#closed) {
         for (let i = 0; i < BATCH; i++) {
-          hv.setUint32(i * MMSGHDR_LEN + MSG_NAMELEN_OFF, SOCKADDR_IN_LEN, true);
+          hv.setUint32(i * MMSGHDR_LEN + MSG_NAMELEN_OFF, NAME_LEN, true);
         }
         const n: number = l.recvmmsg(this.#fd, this.#hdrs, BATCH, MSG_DONTWAIT, null);
         if (n < 0) {
@@ -181,12 +205,13 @@ export class FfiUdpSource implements PacketSource {
             this.screened++;
             continue;
           }
-          const name = i * SOCKADDR_IN_LEN;
+          const name = i * NAME_LEN;
           const nm = this.#names;
+          const src = sender(nm, name);
           batch.push({
             payload: wireText(this.#data.subarray(i * SLOT, i * SLOT + len)),
-            src: `${nm[name + 4]}.${nm[name + 5]}.${nm[name + 6]}.${nm[name + 7]}`,
-            dst: "0.0.0.0",
+            src,
+            dst: src.family === 4 ? ANY_V4 : ANY_V6,
             proto: 17,
             sport: (nm[name + 2]! << 8) | nm[name + 3]!,
             dport: this.#port,

@@ -1,10 +1,12 @@
 /**
- * Link-layer and IPv4 decoding of captured frames: Ethernet (with 802.1Q
- * and PPPoE), Linux cooked (v1 and v2), raw IP and BSD loopback. Lengths are
- * checked before every read; anything else is ignored (returns undefined).
+ * Link-layer, IPv4 and IPv6 decoding of captured frames: Ethernet (with
+ * 802.1Q and PPPoE), Linux cooked (v1 and v2), raw IP and BSD loopback.
+ * Lengths are checked before every read; anything else is ignored (returns
+ * undefined).
  *
  * @module
  */
+import { IpAddr } from "../net/addr.ts";
 import { wireText } from "../spa/text.ts";
 import type { CapturedPacket, Prefilter } from "./packet.ts";
 
@@ -20,20 +22,36 @@ export const DLT = {
 } as const;
 
 const ETHERTYPE_IPV4 = 0x0800;
+const ETHERTYPE_IPV6 = 0x86dd;
 const ETHERTYPE_VLAN = 0x8100;
 const ETHERTYPE_PPPOE = 0x8864;
 const PPP_IPV4 = 0x0021;
+const PPP_IPV6 = 0x0057;
 const ETH_LEN = 14;
 const SLL_LEN = 16;
 const SLL2_LEN = 20;
 const IPV4_MIN = 20;
+const IPV6_HEADER = 40;
+/** IP protocol numbers. */
+export const PROTO = { ICMP: 1, TCP: 6, UDP: 17, ICMPV6: 58 } as const;
+/** IPv6 extension headers walked over to reach the payload (fragments are not SPA). */
+const IPV6_HOP_BY_HOP = 0;
+const IPV6_ROUTING = 43;
+const IPV6_FRAGMENT = 44;
+const IPV6_DEST_OPTS = 60;
+const UDP_HEADER = 8;
+const TCP_MIN_HEADER = 20;
+/** ICMP and ICMPv6 echo: type, code, checksum, id, sequence. */
+const ICMP_HEADER = 8;
 
 /** A big-endian 16-bit field (the caller has checked the length). */
 function u16(f: Uint8Array, off: number): number {
   return (f[off]! << 8) | f[off + 1]!;
 }
 
-/** Offset of the IPv4 header within a frame, or undefined when it carries no IPv4. */
+const isIpType = (t: number) => t === ETHERTYPE_IPV4 || t === ETHERTYPE_IPV6;
+
+/** Offset of the IP header within a frame, or undefined when it carries no IP. */
 export function ipOffset(linkType: number, f: Uint8Array): number | undefined {
   switch (linkType) {
     case DLT.EN10MB: {
@@ -46,17 +64,18 @@ export function ipOffset(linkType: number, f: Uint8Array): number | undefined {
         type = u16(f, off);
       }
       off += 2;
-      if (type === ETHERTYPE_IPV4) return off;
+      if (isIpType(type)) return off;
       if (type === ETHERTYPE_PPPOE) {
-        if (f.length < off + 8 || u16(f, off + 6) !== PPP_IPV4) return undefined;
-        return off + 8;
+        if (f.length < off + 8) return undefined;
+        const ppp = u16(f, off + 6);
+        return ppp === PPP_IPV4 || ppp === PPP_IPV6 ? off + 8 : undefined;
       }
       return undefined;
     }
     case DLT.LINUX_SLL:
-      return f.length >= SLL_LEN && u16(f, 14) === ETHERTYPE_IPV4 ? SLL_LEN : undefined;
+      return f.length >= SLL_LEN && isIpType(u16(f, 14)) ? SLL_LEN : undefined;
     case DLT.LINUX_SLL2:
-      return f.length >= SLL2_LEN && u16(f, 0) === ETHERTYPE_IPV4 ? SLL2_LEN : undefined;
+      return f.length >= SLL2_LEN && isIpType(u16(f, 0)) ? SLL2_LEN : undefined;
     case DLT.RAW:
     case DLT.RAW_ALT:
     case DLT.LINKTYPE_RAW:
@@ -68,8 +87,50 @@ export function ipOffset(linkType: number, f: Uint8Array): number | undefined {
   }
 }
 
-function dotted(f: Uint8Array, off: number): string {
-  return `${f[off]}.${f[off + 1]}.${f[off + 2]}.${f[off + 3]}`;
+/** Where the layer-4 header starts and the packet ends, with its addresses. */
+interface L3 {
+  src: IpAddr;
+  dst: IpAddr;
+  proto: number;
+  l4: number;
+  end: number;
+}
+
+function ipv4(frame: Uint8Array, ip: number): L3 | undefined {
+  if (frame.length < ip + IPV4_MIN) return undefined;
+  const ihl = (frame[ip]! & 0x0f) * 4;
+  const total = u16(frame, ip + 2);
+  if (ihl < IPV4_MIN || total < ihl) return undefined;
+  if ((u16(frame, ip + 6) & 0x3fff) !== 0) return undefined; // fragments are not SPA
+  return {
+    src: IpAddr.fromV4Bytes(frame, ip + 12),
+    dst: IpAddr.fromV4Bytes(frame, ip + 16),
+    proto: frame[ip + 9]!,
+    l4: ip + ihl,
+    end: Math.min(frame.length, ip + total),
+  };
+}
+
+function ipv6(frame: Uint8Array, ip: number): L3 | undefined {
+  if (frame.length < ip + IPV6_HEADER) return undefined;
+  const end = Math.min(frame.length, ip + IPV6_HEADER + u16(frame, ip + 4));
+  let next = frame[ip + 6]!;
+  let off = ip + IPV6_HEADER;
+  // At most a few extension headers; each says its own length in 8-byte units.
+  for (let hops = 0; hops < 4; hops++) {
+    if (next !== IPV6_HOP_BY_HOP && next !== IPV6_ROUTING && next !== IPV6_DEST_OPTS) break;
+    if (end < off + 8) return undefined;
+    next = frame[off]!;
+    off += (frame[off + 1]! + 1) * 8;
+  }
+  if (next === IPV6_FRAGMENT || off > end) return undefined;
+  return {
+    src: IpAddr.fromV6Bytes(frame, ip + 8),
+    dst: IpAddr.fromV6Bytes(frame, ip + 24),
+    proto: next,
+    l4: off,
+    end,
+  };
 }
 
 /**
@@ -78,7 +139,8 @@ function dotted(f: Uint8Array, off: number): string {
  * @param linkType The capture's link type.
  * @param frame The captured bytes.
  * @param keep A test on the payload's first byte and length; failing it returns undefined.
- * @returns The packet, or `undefined` for anything that is not IPv4 TCP, UDP or ICMP with a payload.
+ * @returns The packet, or `undefined` for anything that is not IPv4/IPv6 TCP,
+ *   UDP, ICMP or ICMPv6 with a payload.
  */
 export function decodeFrame(
   linkType: number,
@@ -86,37 +148,33 @@ export function decodeFrame(
   keep?: Prefilter,
 ): CapturedPacket | undefined {
   const ip = ipOffset(linkType, frame);
-  if (ip === undefined || frame.length < ip + IPV4_MIN) return undefined;
-  if (frame[ip]! >> 4 !== 4) return undefined;
-  const ihl = (frame[ip]! & 0x0f) * 4;
-  const total = u16(frame, ip + 2);
-  if (ihl < IPV4_MIN || total < ihl) return undefined;
-  if ((u16(frame, ip + 6) & 0x3fff) !== 0) return undefined; // fragments are not SPA
-  const end = Math.min(frame.length, ip + total);
-  const proto = frame[ip + 9]!;
-  const l4 = ip + ihl;
+  if (ip === undefined || frame.length <= ip) return undefined;
+  const version = frame[ip]! >> 4;
+  const l3 = version === 4 ? ipv4(frame, ip) : version === 6 ? ipv6(frame, ip) : undefined;
+  if (l3 === undefined) return undefined;
+  const { proto, l4, end } = l3;
   let sport = 0;
   let dport = 0;
   let payload: number;
-  if (proto === 17) {
-    if (end < l4 + 8) return undefined;
+  if (proto === PROTO.UDP) {
+    if (end < l4 + UDP_HEADER) return undefined;
     sport = u16(frame, l4);
     dport = u16(frame, l4 + 2);
-    payload = l4 + 8;
-  } else if (proto === 6) {
-    if (end < l4 + 20) return undefined;
+    payload = l4 + UDP_HEADER;
+  } else if (proto === PROTO.TCP) {
+    if (end < l4 + TCP_MIN_HEADER) return undefined;
     sport = u16(frame, l4);
     dport = u16(frame, l4 + 2);
     payload = l4 + (frame[l4 + 12]! >> 4) * 4;
-  } else if (proto === 1) {
-    payload = l4 + 8;
+  } else if (proto === PROTO.ICMP || proto === PROTO.ICMPV6) {
+    payload = l4 + ICMP_HEADER;
   } else return undefined;
   if (payload >= end) return undefined;
   if (keep !== undefined && !keep(frame[payload]!, end - payload)) return undefined;
   return {
     payload: wireText(frame.subarray(payload, end)),
-    src: dotted(frame, ip + 12),
-    dst: dotted(frame, ip + 16),
+    src: l3.src,
+    dst: l3.dst,
     proto,
     sport,
     dport,

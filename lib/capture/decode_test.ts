@@ -1,14 +1,57 @@
 import { assertEquals } from "../../tests/assert.ts";
 import { udpFrame } from "../../tests/pcap.ts";
 import { icmpPacket, tcpSynPacket } from "../net/packets.ts";
+import type { CapturedPacket } from "./packet.ts";
 import { decodeFrame, DLT } from "./decode.ts";
+
+/** A decoded packet with its addresses as text, for comparisons. */
+function view(p: CapturedPacket | undefined) {
+  return p === undefined ? undefined : { ...p, src: p.src.text, dst: p.dst.text };
+}
+
+/** An IPv6 packet (optionally with a hop-by-hop header) carrying `l4` as protocol `next`. */
+function ipv6Packet(next: number, l4: Uint8Array, hopByHop = false): Uint8Array {
+  const src = [0x20, 0x01, 0x0d, 0xb8, ...new Array(11).fill(0), 1];
+  const dst = [0x20, 0x01, 0x0d, 0xb8, ...new Array(11).fill(0), 2];
+  const ext = hopByHop ? [next, 0, 1, 4, 0, 0, 0, 0] : [];
+  const len = ext.length + l4.length;
+  return new Uint8Array([
+    0x60,
+    0,
+    0,
+    0,
+    len >> 8,
+    len & 255,
+    hopByHop ? 0 : next,
+    64,
+    ...src,
+    ...dst,
+    ...ext,
+    ...l4,
+  ]);
+}
+
+function udpHeader(sport: number, dport: number, data: Uint8Array): Uint8Array {
+  const len = 8 + data.length;
+  return new Uint8Array([
+    sport >> 8,
+    sport & 255,
+    dport >> 8,
+    dport & 255,
+    len >> 8,
+    len & 255,
+    0,
+    0,
+    ...data,
+  ]);
+}
 
 const payload = "x".repeat(150);
 const enc = new TextEncoder();
 
 Deno.test("decodeFrame reads Ethernet/IPv4/UDP", () => {
   const f = udpFrame({ payload, src: "192.0.2.1", dst: "192.0.2.2", sport: 4000, dport: 62201 });
-  assertEquals(decodeFrame(DLT.EN10MB, f), {
+  assertEquals(view(decodeFrame(DLT.EN10MB, f)), {
     payload,
     src: "192.0.2.1",
     dst: "192.0.2.2",
@@ -48,7 +91,7 @@ Deno.test("decodeFrame reads TCP and ICMP payloads", () => {
     { src: "10.0.0.1", dst: "10.0.0.2", sport: 1, dport: 62201 },
     enc.encode(payload),
   );
-  assertEquals(decodeFrame(DLT.RAW, tcp), {
+  assertEquals(view(decodeFrame(DLT.RAW, tcp)), {
     payload,
     src: "10.0.0.1",
     dst: "10.0.0.2",
@@ -87,4 +130,30 @@ Deno.test("decodeFrame asks the prefilter with the payload's first byte and leng
   assertEquals(decodeFrame(DLT.EN10MB, f, keep), undefined);
   assertEquals(seen, [[0x38, 4]]);
   assertEquals(decodeFrame(DLT.EN10MB, f, () => true)?.payload, "8abc");
+});
+
+Deno.test("decodeFrame reads IPv6 UDP, ICMPv6 and extension headers, and drops fragments", () => {
+  const data = enc.encode(payload);
+  const udp = ipv6Packet(17, udpHeader(4000, 62201, data));
+  assertEquals(view(decodeFrame(DLT.RAW, udp)), {
+    payload,
+    src: "2001:db8::1",
+    dst: "2001:db8::2",
+    proto: 17,
+    sport: 4000,
+    dport: 62201,
+  });
+  const eth = new Uint8Array([...new Array(12).fill(2), 0x86, 0xdd, ...udp]);
+  assertEquals(decodeFrame(DLT.EN10MB, eth)?.src.text, "2001:db8::1");
+  const sll2 = new Uint8Array([0x86, 0xdd, ...new Array(18).fill(0), ...udp]);
+  assertEquals(decodeFrame(DLT.LINUX_SLL2, sll2)?.payload, payload);
+  const hop = ipv6Packet(17, udpHeader(4000, 62201, data), true);
+  assertEquals(decodeFrame(DLT.RAW, hop)?.dport, 62201);
+  const icmp6 = ipv6Packet(58, new Uint8Array([128, 0, 0, 0, 0, 1, 0, 1, ...data]));
+  assertEquals(view(decodeFrame(DLT.RAW, icmp6))?.proto, 58);
+  assertEquals(decodeFrame(DLT.RAW, icmp6)?.payload, payload);
+  const frag = ipv6Packet(44, new Uint8Array([17, 0, 0, 1, 0, 0, 0, 1, ...udpHeader(1, 2, data)]));
+  assertEquals(decodeFrame(DLT.RAW, frag), undefined);
+  for (let n = 0; n < udp.length; n += 7) decodeFrame(DLT.RAW, udp.subarray(0, n));
+  assertEquals(decodeFrame(DLT.RAW, udp.subarray(0, 47)), undefined);
 });

@@ -3,16 +3,17 @@
  *
  * @module
  */
+import type { IpAddr } from "../net/addr.ts";
 
 /** A candidate SPA packet. */
 export interface CapturedPacket {
   /** The payload as text (bytes mapped 1:1 to char codes). */
   payload: string;
-  /** IP-header source address (dotted quad). */
-  src: string;
+  /** IP-header source address, parsed once here and kept in this form. */
+  src: IpAddr;
   /** IP-header destination address (0.0.0.0 in UDP-server mode, as fwknopd records it). */
-  dst: string;
-  /** IP protocol number (6 TCP, 17 UDP, 1 ICMP). */
+  dst: IpAddr;
+  /** IP protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6). */
   proto: number;
   /** Source port (0 for ICMP). */
   sport: number;

@@ -17,11 +17,11 @@ export type UdpSource = PacketSource & { readonly port: number; readonly kind: s
  * this process may use.
  *
  * @param port The UDP port.
- * @param address The local address.
+ * @param address The local address; `::` (the default) takes both families.
  * @returns The bound source.
  * @throws {Error} when the port cannot be bound.
  */
-export async function openUdpServer(port: number, address = "0.0.0.0"): Promise<UdpSource> {
+export async function openUdpServer(port: number, address = "::"): Promise<UdpSource> {
   if (isDeno && !lacksPermission({ name: "ffi" }) && Deno.build.os === "linux") {
     const { FfiUdpSource } = await import("./_udp_deno.ts");
     return Object.assign(FfiUdpSource.open(port, address), { kind: "recvmmsg" });

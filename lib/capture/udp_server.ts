@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { ANY_V4, ANY_V6, parseAddr } from "../net/addr.ts";
 import { wireText } from "../spa/text.ts";
 import { createSocket, type Socket } from "node:dgram";
 import {
@@ -29,10 +30,11 @@ export class UdpServerSource implements PacketSource {
     sock.on("message", (msg, rinfo) => {
       if (msg.length > MAX_UDP_DATAGRAM) return; // longer than any SPA packet
       if (!this.#queue.keeps(msg.length > 0 ? msg[0]! : -1, msg.length)) return;
+      const src = (parseAddr(rinfo.address) ?? ANY_V4).unmapped();
       this.#queue.push({
         payload: wireText(msg),
-        src: rinfo.address,
-        dst: "0.0.0.0",
+        src,
+        dst: src.family === 4 ? ANY_V4 : ANY_V6,
         proto: 17,
         sport: rinfo.port,
         dport: port,
@@ -50,10 +52,23 @@ export class UdpServerSource implements PacketSource {
     return this.#queue.screened;
   }
 
-  /** Binds `address:port` and starts receiving. */
-  static async open(port: number, address = "0.0.0.0"): Promise<UdpServerSource> {
+  /**
+   * Binds `address:port` and starts receiving. `::` (the default) takes IPv4
+   * and IPv6 on one socket; where IPv6 is off it falls back to `0.0.0.0`.
+   */
+  static async open(port: number, address = "::"): Promise<UdpServerSource> {
+    try {
+      return await UdpServerSource.#bind(port, address);
+    } catch (e) {
+      if (address !== "::") throw e;
+      return await UdpServerSource.#bind(port, "0.0.0.0");
+    }
+  }
+
+  static async #bind(port: number, address: string): Promise<UdpServerSource> {
     // A large receive buffer rides out bursts (a flood of garbage) without losing valid packets.
-    const sock = createSocket({ type: "udp4", recvBufferSize: RECV_BUFFER });
+    const type = address.includes(":") ? "udp6" : "udp4";
+    const sock = createSocket({ type, recvBufferSize: RECV_BUFFER, ipv6Only: false });
     await new Promise<void>((resolve, reject) => {
       sock.once("error", reject);
       sock.bind(port, address, () => {

@@ -29,10 +29,10 @@ async function roundTrip(open: () => Promise<Opened>): Promise<void> {
   sender.close();
   src.close();
   assertEquals(got.map((p) => p.payload).filter((p) => p.length < 3000), want);
-  assertEquals(got[0]!.src, "127.0.0.1");
+  assertEquals(got[0]!.src.text, "127.0.0.1");
   assertEquals(got[0]!.sport, sport);
   assertEquals(got[0]!.dport, src.port);
-  assertEquals(got[0]!.dst, "0.0.0.0");
+  assertEquals(got[0]!.dst.text, "0.0.0.0");
   assertEquals(got[0]!.proto, 17);
 }
 
@@ -89,3 +89,33 @@ Deno.test("UDP sources drop what the prefilter turns away and count it", async (
     assertEquals(src.screened, 4);
   }
 });
+
+/** One datagram from `from` to the dual-stack server; returns the source it reports. */
+async function sourceSeen(open: () => Promise<Opened>, family: "udp4" | "udp6"): Promise<string> {
+  const src = await open();
+  const sender = createSocket(family);
+  const local = family === "udp4" ? "127.0.0.1" : "::1";
+  await new Promise<void>((r) => sender.bind(0, local, () => r()));
+  const reader = (async () => {
+    for await (const batch of src.batches()) if (batch.length > 0) return batch[0]!;
+    throw new Error("no datagram");
+  })();
+  await new Promise((r) => sender.send("hello", src.port, local, r));
+  const p = await reader;
+  sender.close();
+  src.close();
+  return `${p.src.text} ${p.src.family} ${p.dst.text}`;
+}
+
+for (
+  const [name, open] of [
+    ["recvmmsg (FFI)", () => Promise.resolve(FfiUdpSource.open(0))],
+    ["node:dgram", () => UdpServerSource.open(0)],
+  ] as [string, () => Promise<Opened>][]
+) {
+  Deno.test(`UDP server over ${name} takes IPv4 and IPv6 on one socket`, async () => {
+    // IPv4 senders show as IPv4 (not ::ffff:127.0.0.1), IPv6 ones as IPv6.
+    assertEquals(await sourceSeen(open, "udp4"), "127.0.0.1 4 0.0.0.0");
+    assertEquals(await sourceSeen(open, "udp6"), "::1 6 ::");
+  });
+}

@@ -596,18 +596,20 @@ export const CLIENT_OPTIONS: readonly ClientOption[] = [
     long: "ipv4",
     short: "4",
     arg: false,
-    help: "Send over IPv4 (the only family fwknop 2.6 servers sniff).",
-    apply: (s) => s.serverResolveIpv4 = true,
+    help: "Resolve -D to IPv4 and send over IPv4 (the default).",
+    apply: (s) => {
+      s.serverResolveIpv4 = true;
+      s.ipv6 = false;
+    },
   },
   {
     long: "ipv6",
     short: "6",
     arg: false,
-    help: "Send over IPv6: refused, fwknop 2.6 servers only sniff IPv4.",
-    apply: () => {
-      throw new UsageError(
-        "IPv6 (-6) is not supported: fwknop 2.6 servers only sniff IPv4; use an IPv4 address for -D",
-      );
+    help: "Resolve -D to IPv6 and send over IPv6 (needs fwknopd-ts: fwknopd 2.6 has no IPv6).",
+    apply: (s) => {
+      s.ipv6 = true;
+      s.serverResolveIpv4 = false;
     },
   },
   {

@@ -5,7 +5,7 @@
  * @module
  */
 import { UsageError } from "../cli/errors.ts";
-import { checkIPv4, checkProtoPort } from "../spa/fields.ts";
+import { checkMessageIp, checkProtoPort } from "../spa/fields.ts";
 import { MessageType } from "../spa/message.ts";
 import type { SpaRequest } from "../spa/packet.ts";
 import type { ClientSettings } from "./settings.ts";
@@ -77,7 +77,7 @@ export function buildMessage(
   now: number,
   notice: (line: string) => void,
 ): MessageFields {
-  const ipProblem = checkIPv4(allowIp);
+  const ipProblem = checkMessageIp(allowIp);
   if (ipProblem !== undefined) throw new UsageError(`Invalid allow IP: ${ipProblem}`);
   const base = {
     username,

@@ -82,6 +82,8 @@ export interface ClientSettings {
   icmpType: number;
   icmpCode: number;
   serverResolveIpv4: boolean;
+  /** `-6`: resolve -D to IPv6 and send over IPv6 (fwknopd-ts only; stock fwknopd has no IPv6). */
+  ipv6: boolean;
   namedConfig?: string;
   rcFile?: string;
   noRcFile: boolean;
@@ -128,6 +130,7 @@ export function defaultSettings(): ClientSettings {
     icmpType: 0,
     icmpCode: 0,
     serverResolveIpv4: false,
+    ipv6: false,
     noRcFile: false,
     noHomeDir: false,
     saveRcStanza: false,

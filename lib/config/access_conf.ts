@@ -8,7 +8,7 @@
 import { b64Decode, isBase64Charset } from "../spa/base64.ts";
 import { type DigestType, DigestType as D, parseDigestName } from "../spa/digest.ts";
 import { EncryptionMode, legacyKey, parseModeName } from "../spa/rijndael.ts";
-import { type IpNet, parseNet } from "./ipnet.ts";
+import { type IpNet, parseNet } from "../net/addr.ts";
 import {
   ConfigError,
   type ConfLine,

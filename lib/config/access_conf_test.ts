@@ -2,7 +2,7 @@ import { assert, assertEquals, assertThrows } from "../../tests/assert.ts";
 import { DigestType } from "../spa/digest.ts";
 import { EncryptionMode } from "../spa/rijndael.ts";
 import { loadAccess } from "./access_conf.ts";
-import { ipToInt, netsContain } from "./ipnet.ts";
+import { netsContain, parseAddr } from "../net/addr.ts";
 import { ConfigError } from "./lexer.ts";
 import { loadServerConfig } from "./server_conf.ts";
 
@@ -20,9 +20,10 @@ Deno.test("loadAccess reads stanzas with fwknopd's defaults and legacy syntax", 
   const [a, b] = stanzas as [typeof stanzas[0], typeof stanzas[0]];
   assertEquals(a.index, 1);
   assert(
-    netsContain(a.source, ipToInt("10.200.1.1")!) && netsContain(a.source, ipToInt("192.168.1.1")!),
+    netsContain(a.source, parseAddr("10.200.1.1")!) &&
+      netsContain(a.source, parseAddr("192.168.1.1")!),
   );
-  assert(!netsContain(a.source, ipToInt("192.168.1.2")!));
+  assert(!netsContain(a.source, parseAddr("192.168.1.2")!));
   assertEquals(a.hmacType, DigestType.SHA3_512);
   assertEquals(a.mode, EncryptionMode.CTR);
   assertEquals(a.openPorts, [{ proto: "tcp", port: 22 }, { proto: "udp", port: 53 }]);
@@ -51,7 +52,7 @@ Deno.test("access.conf mistakes name the file, the line and the variable", () =>
       "SOURCE ANY\nKEY k\nOPEN_PORTS tcp/99999\n",
       ':3: OPEN_PORTS: "tcp/99999" is not tcp/PORT or udp/PORT',
     ],
-    ["SOURCE 1.2.3\nKEY k\n", ':1: SOURCE: "1.2.3" is not an IPv4 address or network'],
+    ["SOURCE 1.2.3\nKEY k\n", ':1: SOURCE: "1.2.3" is not an IPv4 or IPv6 address or network'],
     ["SOURCE ANY\nKEY __CHANGEME__\n", ":2: KEY: still holds the placeholder __CHANGEME__"],
     ["SOURCE ANY\nKEY k\nHMAC_DIGEST_TYPE sha999\n", ":3: HMAC_DIGEST_TYPE:"],
     ["SOURCE ANY\nKEY k\nFW_ACCESS_TIMEOUT soon\n", ":3: FW_ACCESS_TIMEOUT:"],

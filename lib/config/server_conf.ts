@@ -21,7 +21,8 @@ const LATER = "not supported yet by fwknopd-ts; it has no effect";
 const NOBATCH =
   "without effect in fwknopd-ts (it reads packets as they come, without batches or sleeps)";
 const NOEFFECT = "without effect in fwknopd-ts";
-const OTHER_FW = "for another firewall (fwknopd-ts drives iptables); it has no effect";
+const OTHER_FW =
+  "for a firewall fwknopd-ts does not drive yet (it drives iptables and nftables); it has no effect";
 
 /** The variables, in fwknopd's -D order. */
 export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec>([
@@ -71,6 +72,19 @@ export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec
     def: "MASQUERADE, nat, POSTROUTING, 1, FWKNOP_MASQUERADE, 1",
     kind: "string",
   }],
+  // ip6tables twins of the IPT_ chains (fwknop-ts; fwknopd has no IPv6).
+  ["IP6T_INPUT_ACCESS", { def: "ACCEPT, filter, INPUT, 1, FWKNOP_INPUT, 1", kind: "string" }],
+  ["IP6T_OUTPUT_ACCESS", { def: "ACCEPT, filter, OUTPUT, 1, FWKNOP_OUTPUT, 1", kind: "string" }],
+  ["IP6T_FORWARD_ACCESS", {
+    def: "ACCEPT, filter, FORWARD, 1, FWKNOP_FORWARD, 1",
+    kind: "string",
+  }],
+  ["IP6T_DNAT_ACCESS", { def: "DNAT, nat, PREROUTING, 1, FWKNOP_PREROUTING, 1", kind: "string" }],
+  ["IP6T_SNAT_ACCESS", { def: "SNAT, nat, POSTROUTING, 1, FWKNOP_POSTROUTING, 1", kind: "string" }],
+  ["IP6T_MASQUERADE_ACCESS", {
+    def: "MASQUERADE, nat, POSTROUTING, 1, FWKNOP_MASQUERADE, 1",
+    kind: "string",
+  }],
   ["ENABLE_IPT_COMMENT_CHECK", { def: "Y", kind: "bool", unsupported: NOEFFECT }],
   ["ENABLE_FIREWD_FORWARDING", { kind: "bool", unsupported: OTHER_FW }],
   ["ENABLE_FIREWD_LOCAL_NAT", { kind: "bool", unsupported: OTHER_FW }],
@@ -111,9 +125,23 @@ export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec
   ["GPG_HOME_DIR", { def: "/root/.gnupg", kind: "string" }],
   ["GPG_EXE", { def: "/usr/bin/gpg", kind: "string" }],
   ["SUDO_EXE", { def: "/usr/bin/sudo", kind: "string" }],
-  ["FIREWALL_EXE", { def: "/usr/sbin/iptables", kind: "string" }],
+  ["FIREWALL_TYPE", { def: "iptables", kind: "string" }],
+  // Default: /usr/sbin/iptables, or /usr/sbin/nft with FIREWALL_TYPE nftables (see firewallExe).
+  ["FIREWALL_EXE", { kind: "string" }],
+  ["IP6TABLES_EXE", { kind: "string" }],
+  ["ENABLE_IPV6", { def: "Y", kind: "bool" }],
+  ["NFT_TABLE", { def: "inet filter", kind: "string" }],
+  ["NFT_INPUT_CHAIN", { def: "input", kind: "string" }],
+  ["NFT_OUTPUT_CHAIN", { def: "output", kind: "string" }],
+  ["NFT_FORWARD_CHAIN", { def: "forward", kind: "string" }],
+  ["NFT_OWN_TABLE", { def: "fwknopd", kind: "string" }],
+  ["NFT_SELF_CONTAINED", { def: "N", kind: "bool" }],
+  ["NFT_PROTECT_PORTS", { kind: "string" }],
   ["VERBOSE", { def: "0", kind: I(0, 100) }],
 ]);
+
+/** The firewalls fwknopd-ts drives (FIREWALL_TYPE, --fw-type). */
+export const FIREWALL_TYPES: readonly string[] = ["iptables", "nftables"];
 
 /** A parsed fwknopd.conf. */
 export class ServerConfig {
@@ -138,6 +166,12 @@ export class ServerConfig {
   /** A boolean variable (`Y`/`y` is true). */
   bool(name: string): boolean {
     return /^[Yy]/.test(this.get(name) ?? "N");
+  }
+
+  /** The firewall program: FIREWALL_EXE, else the default for FIREWALL_TYPE. */
+  firewallExe(): string {
+    return this.get("FIREWALL_EXE") ??
+      (this.get("FIREWALL_TYPE") === "nftables" ? "/usr/sbin/nft" : "/usr/sbin/iptables");
   }
 
   /** An integer variable (ranges were checked at load). */
@@ -174,6 +208,15 @@ export class ServerConfig {
           );
         }
       }
+      if (l.name === "FIREWALL_TYPE" && !FIREWALL_TYPES.includes(l.value)) {
+        throw new ConfigError(
+          l,
+          l.name,
+          `"${l.value}" is not one of ${
+            FIREWALL_TYPES.join(", ")
+          } (firewalld, ipfw and pf are not supported yet)`,
+        );
+      }
       if (spec.unsupported !== undefined && !(spec.kind === "bool" && !/^[Yy]/.test(l.value))) {
         this.warnings.push(
           `${l.file}:${l.line}: ${l.name} is ${spec.unsupported}; it has no effect`,
@@ -185,7 +228,9 @@ export class ServerConfig {
 
   /** Every variable and its value, for `-D`. */
   entries(): [string, string | undefined][] {
-    return [...SERVER_VARS.keys()].map((k) => [k, this.get(k)]);
+    return [...SERVER_VARS.keys()].map((
+      k,
+    ) => [k, k === "FIREWALL_EXE" ? this.firewallExe() : this.get(k)]);
   }
 }
 

@@ -1,24 +1,29 @@
 /**
- * Host name resolution for the client (IPv4 only, as fwknop's client).
+ * Host name resolution for the client: IPv4 as fwknop's client does, or
+ * IPv6 with `-6`. Address literals pass through in their own family.
  *
  * @module
  */
 import { lookup } from "node:dns/promises";
-import { isIPv4 } from "node:net";
+import { isIP } from "node:net";
 import { RuntimeError } from "../cli/errors.ts";
 
 /**
- * Resolves a host name to one IPv4 address; dotted quads pass through.
+ * Resolves a host name to one address of the family; address literals
+ * (of either family) pass through.
  *
- * @param host A host name or IPv4 address.
+ * @param host A host name or address.
+ * @param family 4 (fwknop's default) or 6 (`-6`).
  * @returns The address.
  * @throws {RuntimeError} when the name does not resolve.
  */
-export async function resolveIPv4(host: string): Promise<string> {
-  if (isIPv4(host)) return host;
+export async function resolveHost(host: string, family: 4 | 6 = 4): Promise<string> {
+  if (isIP(host) !== 0) return host;
   try {
-    return (await lookup(host, { family: 4 })).address;
+    return (await lookup(host, { family })).address;
   } catch (e) {
-    throw new RuntimeError(`Cannot resolve '${host}' to an IPv4 address: ${(e as Error).message}`);
+    throw new RuntimeError(
+      `Cannot resolve '${host}' to an IPv${family} address: ${(e as Error).message}`,
+    );
   }
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import { createSocket } from "node:dgram";
-import { connect } from "node:net";
+import { connect, isIPv6 } from "node:net";
 import { RuntimeError } from "../cli/errors.ts";
 import { icmpPacket, tcpSynPacket, udpPacket } from "./packets.ts";
 import { sendRaw } from "./raw.ts";
@@ -22,7 +22,7 @@ const CONNECT_TIMEOUT_MS = 5000;
 export function sendUdp(ip: string, port: number, payload: string): Promise<number> {
   const data = new TextEncoder().encode(payload);
   return new Promise((resolve, reject) => {
-    const sock = createSocket("udp4");
+    const sock = createSocket(isIPv6(ip) ? "udp6" : "udp4");
     sock.on("error", (e) => {
       sock.close();
       reject(new RuntimeError(`Cannot send SPA over udp to ${ip}:${port}: ${e.message}`));

@@ -27,12 +27,22 @@ export interface ReplayEntry {
   time: number;
 }
 
-/** A replay cache: `has` before processing, `add` before granting. */
+/**
+ * A replay cache. The pipeline looks a digest up early (`get`, fwknopd's
+ * order); the engine then `claim`s it before it acts, which checks and
+ * records in one step, so two copies of one packet can never both pass.
+ */
 export interface ReplayCache {
   /** The entry for a digest, if seen before. */
   get(digest: string): ReplayEntry | undefined;
-  /** Records a digest durably. */
-  add(digest: string, entry: ReplayEntry): void;
+  /**
+   * Records a digest unless it is there already; durable before it returns.
+   *
+   * @returns The earlier entry when the digest was already recorded (a
+   *   replay: nothing was written), else `undefined`.
+   * @throws {Error} when the record cannot be written (the caller must not grant).
+   */
+  claim(digest: string, entry: ReplayEntry): ReplayEntry | undefined;
   /** Number of entries. */
   readonly size: number;
   /** Releases the file. */
@@ -108,13 +118,17 @@ export class FileReplayCache implements ReplayCache {
     return this.#entries.get(digest);
   }
 
-  add(digest: string, e: ReplayEntry): void {
-    this.#entries.set(digest, e);
+  claim(digest: string, e: ReplayEntry): ReplayEntry | undefined {
+    const seen = this.#entries.get(digest);
+    if (seen !== undefined) return seen;
+    // Durable first: the in-memory entry never gets ahead of the file.
     writeSync(
       this.#fd,
       `${digest} ${e.proto} ${e.srcIp} ${e.srcPort} ${e.dstIp} ${e.dstPort} ${e.time}\n`,
     );
     fdatasyncSync(this.#fd);
+    this.#entries.set(digest, e);
+    return undefined;
   }
 
   get size(): number {
@@ -132,8 +146,10 @@ export class MemoryReplayCache implements ReplayCache {
   get(digest: string): ReplayEntry | undefined {
     return this.#entries.get(digest);
   }
-  add(digest: string, e: ReplayEntry): void {
-    this.#entries.set(digest, e);
+  claim(digest: string, e: ReplayEntry): ReplayEntry | undefined {
+    const seen = this.#entries.get(digest);
+    if (seen === undefined) this.#entries.set(digest, e);
+    return seen;
   }
   get size(): number {
     return this.#entries.size;

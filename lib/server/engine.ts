@@ -1,22 +1,25 @@
 /**
- * The daemon's state and actions: runs each packet through the pipeline,
- * stores replay digests before granting, opens the firewall, runs commands,
- * and expires rules on time. Configuration can be swapped (SIGHUP) while
- * live grants stay in place.
+ * The daemon's engine: runs each packet through the pipeline, claims the
+ * replay digest, then carries out the plan (a grant through the grant
+ * table, a command, or a CMD_CYCLE pair). Configuration can be swapped
+ * (SIGHUP) while live grants stay in place.
  *
  * @module
  */
 import type { Runner } from "../../firewall/exec.ts";
-import type { Iptables } from "../../firewall/iptables.ts";
+import type { GrantTable } from "../../firewall/grants.ts";
 import type { CapturedPacket } from "../capture/packet.ts";
 import type { AccessStanza } from "../config/access_conf.ts";
+import type { PolicyOptions } from "../policy/options.ts";
+import { processPacket, replayEvent } from "../policy/pipeline.ts";
+import { type Screened, screenPacket } from "../policy/screen.ts";
 import {
-  type CycleAction,
-  type PolicyOptions,
-  processPacket,
-  type Screened,
-  screenPacket,
-} from "../policy.ts";
+  type CommandPlan,
+  type CyclePlan,
+  describe,
+  type PolicyEvent,
+  type Verdict,
+} from "../policy/verdict.ts";
 import type { ReplayCache } from "../replay/file.ts";
 import type { Logger } from "./log.ts";
 
@@ -27,49 +30,50 @@ const CMD_TIMEOUT_MS = 5000;
 export interface EngineSettings {
   stanzas: AccessStanza[];
   policy: PolicyOptions;
-  sudoExe: string;
 }
 
-/** Counters for logs and benchmarks. */
+/** Counters for logs, tests and benchmarks. */
 export interface EngineStats {
   packets: number;
+  /** Grants the firewall applied (opened or extended), commands and cycles run. */
   granted: number;
+  /** Accepted requests for access that was already open until later. */
+  alreadyOpen: number;
+  /** Accepted packets whose action failed (firewall refused, replay file unwritable). */
+  failed: number;
   refused: number;
   /** Packets that passed every check in `-t` mode (nothing was opened). */
   testAccepted: number;
 }
 
-/** Splits a command on whitespace into argv (no shell, as fwknopd does). */
-export function splitCommand(cmd: string): string[] {
-  return cmd.trim().split(/\s+/).filter((w) => w !== "");
+/** The engine's surroundings, made by `main` and passed in. */
+export interface EngineDeps {
+  replay: ReplayCache;
+  /** The grant table; `undefined` in `-t` mode. */
+  grants: GrantTable | undefined;
+  log: Logger;
+  run: Runner;
+  /** Milliseconds since the epoch. */
+  nowMs: () => number;
 }
 
 /** The daemon's engine. */
 export class Engine {
   #s: EngineSettings;
-  readonly #replay: ReplayCache;
-  readonly #fw: Iptables | undefined;
-  readonly #log: Logger;
-  readonly #run: Runner;
-  readonly #now: () => number;
-  readonly #cycles = new Set<{ timer?: ReturnType<typeof setTimeout>; close: string }>();
-  #nextExpiry: number | undefined;
-  readonly stats: EngineStats = { packets: 0, granted: 0, refused: 0, testAccepted: 0 };
+  readonly #d: EngineDeps;
+  readonly #cycles = new Set<{ timer?: ReturnType<typeof setTimeout>; close: string[] }>();
+  readonly stats: EngineStats = {
+    packets: 0,
+    granted: 0,
+    alreadyOpen: 0,
+    failed: 0,
+    refused: 0,
+    testAccepted: 0,
+  };
 
-  constructor(
-    s: EngineSettings,
-    replay: ReplayCache,
-    fw: Iptables | undefined,
-    log: Logger,
-    run: Runner,
-    now: () => number,
-  ) {
+  constructor(s: EngineSettings, d: EngineDeps) {
     this.#s = s;
-    this.#replay = replay;
-    this.#fw = fw;
-    this.#log = log;
-    this.#run = run;
-    this.#now = now;
+    this.#d = d;
   }
 
   /** The current server-wide policy settings (they change on reload). */
@@ -83,9 +87,9 @@ export class Engine {
   }
 
   /**
-   * Processes one packet to the end (replay record, then action). Packets
-   * dropped by the cheap checks are finished synchronously (no promise), so
-   * a flood of garbage costs as little as possible.
+   * Processes one packet to the end (replay claim, then action). Packets
+   * dropped by the cheap checks finish synchronously (no promise), so a
+   * flood of garbage costs as little as possible.
    *
    * @returns A promise when the packet needs more work, else `undefined`.
    */
@@ -94,133 +98,124 @@ export class Engine {
     const screened = screenPacket(pkt, this.#s.policy);
     if ("drop" in screened) {
       this.stats.refused++;
-      if (this.#log.wants("debug")) this.#log.log("debug", `[${pkt.src}] ${screened.drop}`);
+      if (this.#d.log.wants("debug")) {
+        this.#logEvents([{ code: screened.drop, src: pkt.src.text, args: screened.args }]);
+      }
       return undefined;
     }
     return this.#process(pkt, screened);
   }
 
+  #logEvents(events: readonly PolicyEvent[]): void {
+    const log = this.#d.log;
+    log.logAll(events.map(describe).filter((l) => log.wants(l.level)));
+  }
+
+  #now(): number {
+    return Math.floor(this.#d.nowMs() / 1000);
+  }
+
   async #process(pkt: CapturedPacket, screened: Screened): Promise<void> {
     const now = this.#now();
-    const o = await processPacket(
+    const v = await processPacket(
       pkt,
       this.#s.stanzas,
       this.#s.policy,
       now,
-      this.#replay,
+      this.#d.replay,
       screened,
     );
-    this.#log.logAll(o.logs);
-    if (o.replayKey !== undefined) {
-      this.#replay.add(o.replayKey, {
-        proto: pkt.proto,
-        srcIp: pkt.src,
-        srcPort: pkt.sport,
-        dstIp: pkt.dst,
-        dstPort: pkt.dport,
-        time: now,
-      });
+    this.#logEvents(v.events);
+    // Record, then act: the one place where the order is decided.
+    if (!this.#claimReplay(pkt, v, now)) {
+      this.stats.refused++;
+      return;
     }
-    const a = o.action;
-    if (a === undefined) {
-      if (o.testAccepted.length === 0) this.stats.refused++;
+    const plan = v.plan;
+    if (plan === undefined) {
+      if (v.testAccepted.length === 0) this.stats.refused++;
       else this.stats.testAccepted++;
       return;
     }
-    this.stats.granted++;
-    const tag = `[${pkt.src}] (stanza #${a.stanza.index})`;
-    try {
-      if (a.kind === "access") {
-        if (this.#fw === undefined) return;
-        const expires = now + a.timeout;
-        const rules = await this.#fw.open(a, expires);
-        for (const r of rules) {
-          this.#log.log(
-            "info",
-            `${tag} Added access rule to ${r[1]} for ${a.allowIp}: ${r.slice(2).join(" ")}`,
-          );
-        }
-        if (this.#nextExpiry === undefined || expires < this.#nextExpiry) {
-          this.#nextExpiry = expires;
-        }
-      } else if (a.kind === "command") {
-        await this.#command(tag, a.stanza, a.command);
-      } else {
-        await this.#cycle(tag, a);
-      }
-    } catch (e) {
-      this.#log.log("error", `${tag} ${(e as Error).message}`);
-    }
-  }
-
-  async #command(tag: string, s: AccessStanza, command: string): Promise<void> {
-    let argv = splitCommand(command);
-    const asUser = s.cmdExecUser !== undefined && !s.cmdExecUser.startsWith("root");
-    if (s.enableCmdSudoExec) {
-      const sudo = [this.#s.sudoExe];
-      if (s.cmdSudoExecUser !== undefined) sudo.push("-u", s.cmdSudoExecUser);
-      if (s.cmdSudoExecGroup !== undefined) sudo.push("-g", s.cmdSudoExecGroup);
-      argv = [...sudo, ...argv];
-    }
-    if (asUser) {
-      const ids = [
-        "--reuid",
-        s.cmdExecUser!,
-        ...(s.cmdExecGroup === undefined
-          ? ["--regid", s.cmdExecUser!]
-          : ["--regid", s.cmdExecGroup]),
-        "--clear-groups",
-      ];
-      argv = ["setpriv", ...ids, "--", ...argv];
-    }
-    this.#log.log("info", `${tag} Running SPA command: ${argv.join(" ")}`);
-    const r = await this.#run(argv, asUser ? {} : { timeoutMs: CMD_TIMEOUT_MS });
-    if (r.code !== 0) {
-      this.#log.log("error", `${tag} Command exited with code ${r.code}: ${r.stderr.trim()}`);
-    }
-  }
-
-  async #cycle(tag: string, a: CycleAction): Promise<void> {
-    this.#log.log("info", `${tag} Running CMD_CYCLE_OPEN: ${a.open}`);
-    const r = await this.#run(splitCommand(a.open), { timeoutMs: CMD_TIMEOUT_MS });
-    if (r.code !== 0) {
-      this.#log.log(
-        "error",
-        `${tag} CMD_CYCLE_OPEN exited with code ${r.code}: ${r.stderr.trim()}`,
-      );
+    if (plan.kind === "grant") {
+      if (this.#d.grants === undefined) return;
+      const r = await this.#d.grants.open(plan.grant);
+      if (r === "opened" || r === "extended") this.stats.granted++;
+      else if (r === "already-open") this.stats.alreadyOpen++;
+      else this.stats.failed++;
       return;
     }
-    if (a.close === undefined) return;
-    const entry: { timer?: ReturnType<typeof setTimeout>; close: string } = { close: a.close };
-    entry.timer = setTimeout(() => {
-      this.#cycles.delete(entry);
-      this.#log.log("info", `${tag} Running CMD_CYCLE_CLOSE: ${entry.close}`);
-      void this.#run(splitCommand(entry.close), { timeoutMs: CMD_TIMEOUT_MS });
-    }, a.timeout * 1000);
-    this.#cycles.add(entry);
+    const tag = `[${pkt.src.text}] (stanza #${plan.stanza})`;
+    const ok = plan.kind === "command"
+      ? await this.#command(tag, plan)
+      : await this.#cycle(tag, plan);
+    if (ok) this.stats.granted++;
+    else this.stats.failed++;
   }
 
   /**
-   * Removes expired rules. Cheap when nothing is due; `deep` scans anyway
-   * (rules left by a crash or another fwknopd).
+   * Claims the verdict's replay digest. `false` (refuse the packet) when it
+   * was claimed meanwhile, or when it cannot be recorded: without a durable
+   * record the packet could be replayed after a restart, so no access.
    */
-  async expire(deep = false): Promise<void> {
-    if (this.#fw === undefined) return;
-    const now = this.#now();
-    if (!deep && (this.#nextExpiry === undefined || this.#nextExpiry > now)) return;
-    const r = await this.#fw.expire(now);
-    if (r.removed > 0) {
-      this.#log.log("info", `Removed ${r.removed} expired rule${r.removed === 1 ? "" : "s"}`);
+  #claimReplay(pkt: CapturedPacket, v: Verdict, now: number): boolean {
+    if (v.replayKey === undefined) return true;
+    try {
+      const seen = this.#d.replay.claim(v.replayKey, {
+        proto: pkt.proto,
+        srcIp: pkt.src.text,
+        srcPort: pkt.sport,
+        dstIp: pkt.dst.text,
+        dstPort: pkt.dport,
+        time: now,
+      });
+      if (seen === undefined) return true;
+      this.#logEvents([replayEvent(pkt, seen)]);
+    } catch (e) {
+      this.#d.log.log(
+        "error",
+        `[${pkt.src.text}] Cannot record the SPA digest, so the packet is refused: ${
+          (e as Error).message
+        }`,
+      );
     }
-    this.#nextExpiry = r.next;
+    return false;
+  }
+
+  async #command(tag: string, p: CommandPlan): Promise<boolean> {
+    this.#d.log.log("info", `${tag} Running SPA command: ${p.argv.join(" ")}`);
+    const r = await this.#d.run(p.argv, p.asUser ? {} : { timeoutMs: CMD_TIMEOUT_MS });
+    if (r.code !== 0) {
+      this.#d.log.log("error", `${tag} Command exited with code ${r.code}: ${r.stderr.trim()}`);
+    }
+    return r.code === 0;
+  }
+
+  async #cycle(tag: string, p: CyclePlan): Promise<boolean> {
+    const log = this.#d.log;
+    log.log("info", `${tag} Running CMD_CYCLE_OPEN: ${p.open.join(" ")}`);
+    const r = await this.#d.run(p.open, { timeoutMs: CMD_TIMEOUT_MS });
+    if (r.code !== 0) {
+      log.log("error", `${tag} CMD_CYCLE_OPEN exited with code ${r.code}: ${r.stderr.trim()}`);
+      return false;
+    }
+    if (p.close === undefined) return true;
+    const entry: { timer?: ReturnType<typeof setTimeout>; close: string[] } = { close: p.close };
+    entry.timer = setTimeout(() => {
+      this.#cycles.delete(entry);
+      log.log("info", `${tag} Running CMD_CYCLE_CLOSE: ${entry.close.join(" ")}`);
+      void this.#d.run(entry.close, { timeoutMs: CMD_TIMEOUT_MS });
+    }, p.timeout * 1000);
+    this.#cycles.add(entry);
+    return true;
   }
 
   /** Runs pending CMD_CYCLE_CLOSE commands now (at exit): access is closed, not left open. */
   async closeCycles(): Promise<void> {
     for (const c of this.#cycles) {
       clearTimeout(c.timer);
-      this.#log.log("info", `Running CMD_CYCLE_CLOSE at exit: ${c.close}`);
-      await this.#run(splitCommand(c.close), { timeoutMs: CMD_TIMEOUT_MS });
+      this.#d.log.log("info", `Running CMD_CYCLE_CLOSE at exit: ${c.close.join(" ")}`);
+      await this.#d.run(c.close, { timeoutMs: CMD_TIMEOUT_MS });
     }
     this.#cycles.clear();
   }

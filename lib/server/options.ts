@@ -101,6 +101,12 @@ export const SERVER_OPTIONS: readonly ServerOption[] = [
     meta: "LOCALE",
     help: "Accepted for compatibility (LOCALE).",
   },
+  {
+    long: "fw-type",
+    arg: true,
+    meta: "TYPE",
+    help: "Firewall to drive: iptables or nftables (FIREWALL_TYPE).",
+  },
   { long: "fw-list", arg: false, help: "List the rules in fwknopd's chains, then exit." },
   { long: "fw-list-all", arg: false, help: "List the whole firewall tables, then exit." },
   { long: "fw-flush", arg: false, help: "Remove fwknopd's chains and rules, then exit." },

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { parseAddr } from "../net/addr.ts";
 
 /** Length of the random value field. */
 export const RAND_VAL_LEN = 16;
@@ -97,6 +98,23 @@ export function checkIPv4(ip: string): string | undefined {
   return undefined;
 }
 
+/** Longest IPv6 address text without an embedded dotted quad. */
+const MAX_IPV6_TEXT = 39;
+
+/**
+ * Checks the address at the start of a message: a dotted quad as libfko
+ * wants it, or (an extension of fwknop-ts; stock fwknopd refuses these)
+ * an IPv6 address in hex groups.
+ *
+ * @param ip The address text.
+ * @returns `undefined` when good, else the reason.
+ */
+export function checkMessageIp(ip: string): string | undefined {
+  if (!ip.includes(":")) return checkIPv4(ip);
+  const a = ip.length <= MAX_IPV6_TEXT && !ip.includes(".") ? parseAddr(ip) : undefined;
+  return a === undefined ? `"${ip}" is not a dotted-quad IPv4 or an IPv6 address` : undefined;
+}
+
 function checkPort(text: string): string | undefined {
   if (text.length < 1 || text.length > 5) return `port "${text}" is not a number`;
   let n = 0;
@@ -136,7 +154,7 @@ export function checkAccessMessage(msg: string): string | undefined {
   if (msg.length >= MAX_MESSAGE_LEN) return `is ${MAX_MESSAGE_LEN} characters or longer`;
   const comma = msg.indexOf(",");
   if (comma < 0) return "has no proto/port list after the IP address";
-  const ipProblem = checkIPv4(msg.slice(0, comma));
+  const ipProblem = checkMessageIp(msg.slice(0, comma));
   if (ipProblem !== undefined) return ipProblem;
   for (const spec of msg.slice(comma + 1).split(",")) {
     const problem = checkProtoPort(spec);
@@ -155,7 +173,7 @@ export function checkCommandMessage(msg: string): string | undefined {
   if (msg.length >= MAX_MESSAGE_LEN) return `is ${MAX_MESSAGE_LEN} characters or longer`;
   const comma = msg.indexOf(",");
   if (comma < 0) return "has no command after the IP address";
-  const ipProblem = checkIPv4(msg.slice(0, comma));
+  const ipProblem = checkMessageIp(msg.slice(0, comma));
   if (ipProblem !== undefined) return ipProblem;
   if (comma + 1 >= msg.length) return "has an empty command";
   if (msg.includes("\0")) return "holds a NUL byte";

@@ -1,0 +1,75 @@
+/**
+ * The firewall seam: one file per tool (iptables, nftables, ...) implements
+ * `FirewallBackend`; the grant table (`grants.ts`) is its only caller.
+ *
+ * @module
+ */
+import type { Grant } from "./grant.ts";
+
+/** A firewall command that failed: the grant was not applied. */
+export class FirewallError extends Error {
+  /** The argv or batch that failed, for the log. */
+  readonly command: string;
+
+  constructor(message: string, command: string) {
+    super(message);
+    this.name = "FirewallError";
+    this.command = command;
+  }
+}
+
+/** What a sweep removed, and when the next of our rules is due. */
+export interface SweepResult {
+  /** One line per removed rule, for the log. */
+  removed: string[];
+  /** The earliest expiry still in the firewall (Unix seconds), if any. */
+  next?: number;
+}
+
+/**
+ * A firewall the daemon opens and closes.
+ *
+ * Contracts every backend keeps:
+ * - **Never called concurrently**: the grant table queues every call, so a
+ *   backend may assume one call at a time and need no locks of its own.
+ * - `init` runs once before anything else: it creates our chains, tables or
+ *   sets (flushing ours first when configured) and never touches rules we
+ *   did not create.
+ * - `open` is idempotent: opening a grant whose rules are all present
+ *   changes nothing. With `replaces`, the earlier grant of the same key is
+ *   swapped for the new one without a moment in which neither is open.
+ *   When the firewall refuses, `open` throws `FirewallError` and leaves
+ *   none of the grant's rules behind.
+ * - `close` is tolerant: rules already gone (expired by the kernel, removed
+ *   by an admin, flushed) are not an error. It removes exactly the grant's
+ *   rules, never another grant's, however the rules are ordered.
+ * - `sweep(now)` removes every rule of ours whose recorded expiry is at or
+ *   before `now`, also those left by an earlier run (recovery after a
+ *   crash or restart); it reports the next expiry still pending.
+ * - `flush` removes our rules, chains, tables and sets, and only ours.
+ * - `list` and `listAll` only read.
+ */
+export interface FirewallBackend {
+  /** `iptables`, `nftables`, `memory`, ... (shown by `-D`, `--version`, logs). */
+  readonly name: string;
+  init(): Promise<void>;
+  /**
+   * Applies a grant.
+   *
+   * @param g The grant.
+   * @param replaces A live grant of the same key that `g` extends.
+   * @returns One line per rule or element added, for the log.
+   * @throws {FirewallError} when the firewall refused.
+   */
+  open(g: Grant, replaces?: Grant): Promise<string[]>;
+  /** Removes a grant's rules; tolerant of rules already gone. */
+  close(g: Grant): Promise<void>;
+  /** Removes our rules due at `now`, including those of earlier runs. */
+  sweep(now: number): Promise<SweepResult>;
+  /** Removes everything of ours. */
+  flush(): Promise<void>;
+  /** `--fw-list`: our rules, with the time left at `now` where the tool keeps it. */
+  list(now: number): Promise<string>;
+  /** `--fw-list-all`: the whole tables we touch. */
+  listAll(): Promise<string>;
+}

@@ -1,0 +1,101 @@
+import { assert, assertEquals } from "../tests/assert.ts";
+import { parseAddr } from "../lib/net/addr.ts";
+import { type Grant, grantKey } from "./grant.ts";
+import { GrantTable } from "./grants.ts";
+import { MemoryFirewall } from "./memory.ts";
+
+const T0 = 1_800_000_000;
+
+function setup() {
+  let ms = T0 * 1000;
+  const logs: string[] = [];
+  const fw = new MemoryFirewall();
+  const table = new GrantTable(fw, {
+    nowMs: () => ms,
+    log: (level, msg) => logs.push(`${level}: ${msg}`),
+  });
+  return { fw, table, logs, advance: (s: number) => (ms += s * 1000) };
+}
+
+function grant(src: string, port: number, expiresAt: number): Grant {
+  return {
+    src: parseAddr(src)!,
+    ports: [{ proto: "tcp", port }],
+    expiresAt,
+    origin: { stanza: 1, pktSrc: parseAddr(src)!, via: "spa" },
+  };
+}
+
+Deno.test("grant table: opens, refuses a duplicate, extends a longer one in place", async () => {
+  const { fw, table } = setup();
+  await table.init();
+  assertEquals(await table.open(grant("192.0.2.1", 22, T0 + 30)), "opened");
+  assertEquals(await table.open(grant("192.0.2.1", 22, T0 + 20)), "already-open");
+  assertEquals(await table.open(grant("192.0.2.1", 22, T0 + 30)), "already-open");
+  assertEquals(await table.open(grant("192.0.2.1", 22, T0 + 60)), "extended");
+  assertEquals(fw.rules.length, 1, "the extended grant replaced the first");
+  assertEquals(fw.rules[0]!.grant.expiresAt, T0 + 60);
+  assertEquals(await table.open(grant("2001:db8::1", 22, T0 + 60)), "opened");
+  assertEquals(table.size, 2);
+});
+
+Deno.test("grant table: a grant is live until its expiry second and closed at it", async () => {
+  const { fw, table, advance, logs } = setup();
+  await table.open(grant("192.0.2.1", 22, T0 + 5));
+  await table.open(grant("192.0.2.2", 22, T0 + 7));
+  assertEquals(table.nextExpiry, T0 + 5);
+  advance(4);
+  await table.expire();
+  assertEquals(fw.rules.length, 2);
+  advance(1);
+  await table.expire();
+  assertEquals(fw.rules.map((r) => r.grant.src.text), ["192.0.2.2"]);
+  assert(
+    logs.some((l) => /Removed expired access for 192\.0\.2\.1 tcp\/22/.test(l)),
+    logs.join("\n"),
+  );
+  advance(2);
+  await table.expire();
+  assertEquals(fw.rules.length, 0);
+  assertEquals(table.size, 0);
+});
+
+Deno.test("grant table: a refused grant is not live and says why", async () => {
+  const { fw, table, logs } = setup();
+  fw.failNextOpen = "iptables exited with code 4";
+  assertEquals(await table.open(grant("192.0.2.1", 22, T0 + 5)), "failed");
+  assertEquals(table.size, 0);
+  assert(logs.some((l) => l.startsWith("error: ") && l.includes("code 4")), logs.join("\n"));
+  assertEquals(await table.open(grant("192.0.2.1", 22, T0 + 5)), "opened");
+});
+
+Deno.test("grant table: never calls the backend concurrently", async () => {
+  const { fw, table, advance } = setup();
+  fw.delayMs = 1;
+  const work: Promise<unknown>[] = [];
+  for (let i = 0; i < 40; i++) {
+    work.push(table.open(grant(`192.0.2.${i + 1}`, 22, T0 + 1 + (i % 3))));
+    if (i % 5 === 0) work.push(table.expire(i % 10 === 0));
+  }
+  const results = await Promise.allSettled(work);
+  assertEquals(results.filter((r) => r.status === "rejected"), []);
+  assertEquals(results.filter((r) => r.status === "fulfilled" && r.value === "opened").length, 40);
+  advance(2);
+  await Promise.all([table.expire(true), table.open(grant("192.0.2.99", 22, T0 + 9))]);
+  // The MemoryFirewall throws on overlap; every call went through one at a time.
+  assert(fw.calls.length > 48, String(fw.calls.length));
+  assertEquals(fw.rules.every((r) => r.grant.expiresAt > T0 + 2), true);
+});
+
+Deno.test("grant table: init sweeps what an earlier run left due, and keeps the rest", async () => {
+  const { fw, table, advance } = setup();
+  for (const g of [grant("192.0.2.50", 22, T0 - 1), grant("192.0.2.51", 22, T0 + 3)]) {
+    fw.rules.push({ key: grantKey(g), grant: g });
+  }
+  await table.init();
+  assertEquals(fw.rules.map((r) => r.grant.src.text), ["192.0.2.51"]);
+  assertEquals(table.nextExpiry, T0 + 3, "the next expiry includes rules of earlier runs");
+  advance(3);
+  await table.expire();
+  assertEquals(fw.rules.length, 0);
+});

@@ -1,0 +1,160 @@
+import { assertEquals } from "../tests/assert.ts";
+import { parseAddr } from "../lib/net/addr.ts";
+import type { Grant, NatPlan } from "./grant.ts";
+import { grantElements, initScript, jumpHandles, type NftOptions } from "./nftables.ts";
+
+const OPTS: NftOptions = {
+  table: { family: "inet", name: "filter" },
+  input: "input",
+  output: "output",
+  forward: "forward",
+  ownTable: "fwknopd",
+  selfContained: false,
+  protect: [],
+  outputRules: false,
+  nat: false,
+  snat: false,
+};
+
+function grant(src: string, ports: string[], nat?: Partial<NatPlan>, dst?: string): Grant {
+  const g: Grant = {
+    src: parseAddr(src)!,
+    ports: ports.map((p) => {
+      const [proto, port] = p.split("/") as ["tcp" | "udp", string];
+      return { proto, port: Number(port) };
+    }),
+    expiresAt: 1_800_000_030,
+    origin: { stanza: 1, pktSrc: parseAddr(src)!, via: "spa" },
+  };
+  if (dst !== undefined) g.dst = parseAddr(dst)!;
+  if (nat !== undefined) {
+    g.nat = {
+      kind: "forward",
+      ip: "198.51.100.9",
+      port: 22,
+      proto: "tcp",
+      reqPort: g.ports[0]!.port,
+      dnat: true,
+      forwardAll: false,
+      masquerade: false,
+      ...nat,
+    };
+  }
+  return g;
+}
+
+Deno.test("nft elements: access for IPv4 and IPv6, with destination and output", () => {
+  assertEquals(grantElements(grant("192.0.2.1", ["tcp/22", "udp/53"]), OPTS), [
+    { table: "inet filter", set: "fwknopd_allow4", key: "192.0.2.1 . tcp . 22" },
+    { table: "inet filter", set: "fwknopd_allow4", key: "192.0.2.1 . udp . 53" },
+  ]);
+  assertEquals(
+    grantElements(grant("2001:db8::1", ["tcp/22"], undefined, "2001:db8::2"), {
+      ...OPTS,
+      outputRules: true,
+    }),
+    [
+      { table: "inet filter", set: "fwknopd_allow6d", key: "2001:db8::1 . 2001:db8::2 . tcp . 22" },
+      { table: "inet filter", set: "fwknopd_out6", key: "2001:db8::1 . tcp . 22" },
+    ],
+  );
+  // An ip-family table holds no IPv6 sets.
+  assertEquals(
+    typeof grantElements(grant("2001:db8::1", ["tcp/22"]), {
+      ...OPTS,
+      table: { family: "ip", name: "filter" },
+    }),
+    "string",
+  );
+});
+
+Deno.test("nft elements: NAT forward, local NAT, SNAT and masquerade", () => {
+  const nat = { ...OPTS, nat: true, snat: true };
+  assertEquals(grantElements(grant("192.0.2.1", ["tcp/2222"], {}), nat), [
+    { table: "inet filter", set: "fwknopd_fwd4", key: "192.0.2.1 . tcp . 22" },
+    {
+      table: "inet fwknopd",
+      set: "fwknopd_dnat4",
+      key: "192.0.2.1 . tcp . 2222",
+      value: "198.51.100.9 . 22",
+    },
+    { table: "inet fwknopd", set: "fwknopd_masq4", key: "198.51.100.9 . tcp . 22" },
+  ]);
+  assertEquals(
+    grantElements(
+      grant("192.0.2.1", ["tcp/55000"], { kind: "local", ip: "192.0.2.2", snat: "192.0.2.2" }),
+      nat,
+    ),
+    [
+      { table: "inet filter", set: "fwknopd_allow4", key: "192.0.2.1 . tcp . 22" },
+      {
+        table: "inet fwknopd",
+        set: "fwknopd_dnat4",
+        key: "192.0.2.1 . tcp . 55000",
+        value: "192.0.2.2 . 22",
+      },
+      {
+        table: "inet fwknopd",
+        set: "fwknopd_snat4",
+        key: "192.0.2.2 . tcp . 22",
+        value: "192.0.2.2",
+      },
+    ],
+  );
+  assertEquals(typeof grantElements(grant("192.0.2.1", ["tcp/22"], {}), OPTS), "string");
+  assertEquals(
+    typeof grantElements(grant("192.0.2.1", ["tcp/22"], { ip: "host.example" }), nat),
+    "string",
+  );
+});
+
+Deno.test("nft init: jump mode puts sets and chains in the admin's table and one jump", () => {
+  const { script, jumps } = initScript(OPTS);
+  assertEquals(jumps, [["input", "fwknopd_input"]]);
+  assertEquals(script.filter((l) => l.includes("fwknopd_allow4 ")), [
+    "add set inet filter fwknopd_allow4 { type ipv4_addr . inet_proto . inet_service; flags timeout; }",
+    "add rule inet filter fwknopd_input ip saddr . meta l4proto . th dport @fwknopd_allow4 accept",
+  ]);
+  assertEquals(script.includes("flush chain inet filter fwknopd_input"), true);
+  assertEquals(
+    script.includes(
+      "add rule inet filter fwknopd_input ip6 saddr . meta l4proto . th dport @fwknopd_allow6 accept",
+    ),
+    true,
+  );
+  assertEquals(script.some((l) => l.includes("inet fwknopd")), false, "no own table without NAT");
+});
+
+Deno.test("nft init: self-contained mode makes its own base chain with the drop", () => {
+  const { script, jumps } = initScript({
+    ...OPTS,
+    selfContained: true,
+    protect: [{ proto: "tcp", port: 22 }],
+  });
+  assertEquals(jumps, []);
+  for (
+    const l of [
+      "add chain inet fwknopd input { type filter hook input priority filter; policy accept; }",
+      "add element inet fwknopd fwknopd_protect { tcp . 22 }",
+      "add rule inet fwknopd input jump fwknopd_input",
+      "add rule inet fwknopd input meta l4proto . th dport @fwknopd_protect drop",
+    ]
+  ) assertEquals(script.includes(l), true, l);
+  assertEquals(
+    script.some((l) => l.includes("inet filter")),
+    false,
+    "the admin's table is untouched",
+  );
+});
+
+Deno.test("jumpHandles reads handles of our jump rules from nft -a output", () => {
+  const listing = `table inet filter {
+	chain input { # handle 1
+		type filter hook input priority filter; policy drop;
+		jump fwknopd_input # handle 9
+		ct state established,related accept # handle 2
+		jump fwknopd_input_other # handle 10
+	}
+}`;
+  assertEquals(jumpHandles(listing, "fwknopd_input"), [9]);
+});

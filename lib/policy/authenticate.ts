@@ -1,0 +1,59 @@
+/**
+ * One stanza's try at a packet (SPEC §5 step 4.3): Rijndael when the
+ * payload is under 400 characters or the stanza runs commands, then GnuPG
+ * for long payloads when no Rijndael try succeeded. HMAC is checked before
+ * any decryption inside the decoders.
+ *
+ * @module
+ */
+import type { AccessStanza } from "../config/access_conf.ts";
+import type { GpgDecodeResult } from "../spa/gpg.ts";
+import { type DecodeResult, decodeSpa, GPG_MIN_LEN, type SpaKeys } from "../spa/packet.ts";
+
+let gpgImport: Promise<typeof import("../spa/gpg.ts")> | undefined;
+/** The GnuPG decoder, loaded once on the first GnuPG-sized packet for a GnuPG stanza. */
+function gpgModule(): Promise<typeof import("../spa/gpg.ts")> {
+  gpgImport ??= import("../spa/gpg.ts");
+  return gpgImport;
+}
+
+/** Each stanza's Rijndael keys, built once instead of per packet. */
+const stanzaKeys = new WeakMap<AccessStanza, SpaKeys>();
+
+function rijndaelKeys(s: AccessStanza, key: Uint8Array): SpaKeys {
+  let k = stanzaKeys.get(s);
+  if (k === undefined) {
+    k = { key, mode: s.mode };
+    if (s.hmacKey !== undefined) {
+      k.hmacKey = s.hmacKey;
+      k.hmacType = s.hmacType;
+    }
+    stanzaKeys.set(s, k);
+  }
+  return k;
+}
+
+/**
+ * Decodes SPA data with one stanza's keys.
+ *
+ * @param data The screened SPA data.
+ * @param s The stanza.
+ * @returns The decoder's result, or `undefined` when the stanza has no key
+ *   that applies to a payload of this size.
+ */
+export async function authenticate(
+  data: string,
+  s: AccessStanza,
+): Promise<DecodeResult | GpgDecodeResult | undefined> {
+  let r: DecodeResult | GpgDecodeResult | undefined;
+  if (s.key !== undefined && (data.length < GPG_MIN_LEN || s.enableCmdExec)) {
+    r = decodeSpa(data, rijndaelKeys(s, s.key));
+  }
+  const gpg = s.gpgPolicy;
+  if ((r === undefined || !r.ok) && gpg?.keys !== undefined && data.length >= GPG_MIN_LEN) {
+    const { decodeGpgSpa } = await gpgModule();
+    const hmac = s.hmacKey === undefined ? {} : { hmacKey: s.hmacKey, hmacType: s.hmacType };
+    r = await decodeGpgSpa(data, { ...gpg.keys, ...hmac });
+  }
+  return r;
+}

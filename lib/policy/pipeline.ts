@@ -1,0 +1,194 @@
+/**
+ * The receive pipeline in fwknopd's order (SPEC §5): cheap checks, source
+ * pre-match, replay lookup, then per stanza: destination, expiry,
+ * authentication, the checks of `checks.ts`, and the plan. Pure: the caller
+ * supplies the clock and the replay cache, claims the replay digest and
+ * carries out the plan.
+ *
+ * Surprises kept from fwknopd on purpose:
+ * - an authentic packet is burned (its digest recorded) even when a later
+ *   check refuses it, so it cannot be tried again against other stanzas;
+ * - CMD_CYCLE_OPEN runs before the port checks, and even with `-t`;
+ * - in `-t` mode every matching stanza is tried, not only the first.
+ *
+ * @module
+ */
+import type { CapturedPacket } from "../capture/packet.ts";
+import type { AccessStanza } from "../config/access_conf.ts";
+import { netsContain } from "../net/addr.ts";
+import { type ReplayCache, replayDigest, type ReplayEntry } from "../replay/file.ts";
+import { MessageType } from "../spa/message.ts";
+import {
+  allowAddress,
+  checkPorts,
+  checkSignature,
+  STANZA_STEPS,
+  type StanzaContext,
+  stanzaEvent,
+} from "./checks.ts";
+import { authenticate } from "./authenticate.ts";
+import type { PolicyOptions } from "./options.ts";
+import { commandPlan, cyclePlan, grantFor, natPlan, portsOf } from "./plan.ts";
+import { type Screened, screenPacket } from "./screen.ts";
+import type { PolicyEvent, Verdict } from "./verdict.ts";
+
+/** fwknopd's `MM/DD/YY HH:MM:SS` (local time) for replay log lines. */
+function created(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  const p2 = (n: number) => String(n).padStart(2, "0");
+  return `${p2(d.getMonth() + 1)}/${p2(d.getDate())}/${p2(d.getFullYear() % 100)} ` +
+    `${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}`;
+}
+
+/**
+ * The replay event for a packet whose digest is already recorded.
+ *
+ * @param pkt The packet.
+ * @param seen The recorded entry.
+ * @returns The `replay` event with fwknopd's facts.
+ */
+export function replayEvent(pkt: CapturedPacket, seen: ReplayEntry): PolicyEvent {
+  return {
+    code: "replay",
+    src: pkt.src.text,
+    args: [
+      pkt.src.text,
+      `${pkt.proto}/${pkt.dport}`,
+      seen.srcIp,
+      `${seen.proto}/${seen.dstPort}`,
+      created(seen.time),
+    ],
+  };
+}
+
+/**
+ * Runs one packet through the pipeline.
+ *
+ * @param pkt The captured packet.
+ * @param stanzas Access stanzas in file order.
+ * @param opts Server-wide settings.
+ * @param now Unix seconds.
+ * @param replay The replay cache (only read here).
+ * @param screened The result of `screenPacket` when the caller already ran it.
+ * @returns The verdict: events, the replay digest to claim, and the plan, if any.
+ */
+export async function processPacket(
+  pkt: CapturedPacket,
+  stanzas: readonly AccessStanza[],
+  opts: PolicyOptions,
+  now: number,
+  replay: ReplayCache,
+  screened: Screened = screenPacket(pkt, opts),
+): Promise<Verdict> {
+  const v: Verdict = { events: [], testAccepted: [] };
+  const src = pkt.src.text;
+  if ("drop" in screened) {
+    v.events.push({ code: screened.drop, src, args: screened.args });
+    return v;
+  }
+  if (!stanzas.some((s) => netsContain(s.source, pkt.src))) {
+    v.events.push({ code: "no-source-match", src, args: [src] });
+    return v;
+  }
+  // The replay key costs a SHA-256: only computed when the cache is in use.
+  const digest = opts.replay ? replayDigest(screened.data) : "";
+  const seen = opts.replay ? replay.get(digest) : undefined;
+  if (seen !== undefined) {
+    v.events.push(replayEvent(pkt, seen));
+    return v;
+  }
+  for (const s of stanzas) {
+    if (!netsContain(s.source, pkt.src)) continue;
+    if (s.destination !== undefined && !netsContain(s.destination, pkt.dst)) continue;
+    if (await tryStanza(v, pkt, s, opts, now, screened, digest)) return v;
+  }
+  return v;
+}
+
+/** One stanza's turn; `true` when it decided the packet (a plan was made). */
+async function tryStanza(
+  v: Verdict,
+  pkt: CapturedPacket,
+  s: AccessStanza,
+  opts: PolicyOptions,
+  now: number,
+  screened: { data: string; xff?: CapturedPacket["src"] },
+  digest: string,
+): Promise<boolean> {
+  const src = pkt.src.text;
+  const ev = (code: PolicyEvent["code"], ...args: string[]) =>
+    v.events.push({ code, src, stanza: s.index, args });
+  ev("source-match", src);
+  if (s.accessExpire !== undefined && now > s.accessExpire) return ev("stanza-expired"), false;
+  const r = await authenticate(screened.data, s);
+  if (r === undefined) return ev("no-encryption-match"), false;
+  if (!r.ok) {
+    return ev(
+      "decode-failed",
+      r.reason,
+      r.reason === "bad-field" ? `${r.field}: ${r.detail}` : r.detail,
+    ),
+      false;
+  }
+  // Authentic: burned from here on, even if a check below refuses it.
+  if (!opts.test && opts.replay && v.replayKey === undefined) v.replayKey = digest;
+  const c: StanzaContext = {
+    pkt,
+    s,
+    opts,
+    now,
+    fields: { ...r.fields, clientTimeout: r.fields.clientTimeout ?? 0 },
+  };
+  if ("signatures" in r && r.signatures !== undefined) c.signatures = r.signatures;
+  if (screened.xff !== undefined) c.xff = screened.xff;
+  const refused = checkSignature(c, (e) => v.events.push(e)) ??
+    STANZA_STEPS.reduce<PolicyEvent | undefined>((e, step) => e ?? step(c), undefined);
+  if (refused !== undefined) return v.events.push(refused), false;
+  return decide(v, c);
+}
+
+/** Steps 4.13 to 4.17: cycle, command, ports, test mode, grant. */
+function decide(v: Verdict, c: StanzaContext): boolean {
+  const { pkt, s, opts, fields: f } = c;
+  const allow = allowAddress(c)!;
+  const t = f.messageType;
+  if (s.cmdCycleOpen !== undefined && t !== MessageType.COMMAND) {
+    v.plan = cyclePlan(pkt, s, allow, f);
+    return true;
+  }
+  if (t === MessageType.COMMAND) {
+    if (!s.enableCmdExec) return v.events.push(stanzaEvent(c, "command-disabled")), false;
+    if (opts.test) {
+      v.events.push(stanzaEvent(c, "test-command"));
+      v.testAccepted.push(s.index);
+      return false;
+    }
+    v.plan = commandPlan(s, f.message.slice(f.message.indexOf(",") + 1), opts);
+    return true;
+  }
+  const ports = portsOf(f.message);
+  const denied = checkPorts(c, ports);
+  if (denied !== undefined) return v.events.push(denied), false;
+  const nat = natPlan(s, f.natAccess, t, ports[0]!, opts);
+  const natIp = nat === undefined ? undefined : parseNatFamily(nat.ip);
+  if (natIp !== undefined && natIp !== allow.family) {
+    return v.events.push(stanzaEvent(c, "nat-family", allow.text, nat!.ip)), false;
+  }
+  if (opts.test) {
+    v.events.push(stanzaEvent(c, "test-firewall"));
+    v.testAccepted.push(s.index);
+    return false;
+  }
+  // Step 4.7: the client's timeout, capped by MAX_FW_TIMEOUT, else FW_ACCESS_TIMEOUT.
+  const timeout = f.clientTimeout > 0
+    ? Math.min(f.clientTimeout, s.maxFwTimeout)
+    : s.fwAccessTimeout;
+  v.plan = { kind: "grant", grant: grantFor(pkt, s, allow, ports, c.now + timeout, nat, opts) };
+  return true;
+}
+
+/** The family of a literal NAT address (a host name has none yet). */
+function parseNatFamily(ip: string): 4 | 6 | undefined {
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(ip)) return 4;
+  return ip.includes(":") ? 6 : undefined;
+}

@@ -1,0 +1,199 @@
+/**
+ * What the receive pipeline decides about a packet: a plan to carry out, or
+ * none, and the events on the way, each a code from a closed set. The log
+ * wording (fwknopd's, so existing log watchers keep matching) lives in one
+ * table here; metrics can count the same codes.
+ *
+ * @module
+ */
+import type { Grant } from "../../firewall/grant.ts";
+
+/** Log levels of events. */
+export type EventLevel = "debug" | "info" | "warning" | "error";
+
+/**
+ * Why a packet went no further (or, for `source-match` and `gpg-signed`,
+ * a step it passed). The closed set of codes.
+ */
+export type EventCode =
+  // The cheap checks (debug only: a flood of garbage must not flood the log).
+  | "bad-length"
+  | "client-prefix"
+  | "http-user-agent"
+  | "http-no-data"
+  | "http-too-short"
+  | "not-rijndael"
+  | "not-base64"
+  // Before the stanzas.
+  | "no-source-match"
+  | "replay"
+  // Per stanza, in fwknopd's order.
+  | "source-match"
+  | "stanza-expired"
+  | "no-encryption-match"
+  | "decode-failed"
+  | "gpg-no-signature"
+  | "gpg-bad-signature"
+  | "gpg-signed"
+  | "gpg-fingerprint"
+  | "gpg-remote-id"
+  | "too-old"
+  | "source-required"
+  | "username"
+  | "nat-disabled"
+  | "local-nat-disabled"
+  | "nat-family"
+  | "command-disabled"
+  | "test-command"
+  | "ports-denied"
+  | "test-firewall";
+
+/** One step's outcome: a code, the packet source, the stanza and the variable facts. */
+export interface PolicyEvent {
+  code: EventCode;
+  /** The packet's source address as text. */
+  src: string;
+  /** 1-based stanza number, for per-stanza events. */
+  stanza?: number;
+  /** The facts the wording needs (see `EVENT_TEXT`). */
+  args: readonly string[];
+}
+
+type Wording = { level: EventLevel; text: (a: readonly string[]) => string };
+
+const w = (level: EventLevel, text: (a: readonly string[]) => string): Wording => ({
+  level,
+  text,
+});
+
+/** Each code's level and wording (fwknopd's where it logs the event). */
+export const EVENT_TEXT: Readonly<Record<EventCode, Wording>> = {
+  "bad-length": w("debug", (a) => `payload of ${a[0]} bytes is not SPA data`),
+  "client-prefix": w("debug", () => "payload carries the prefix a client strips: dropped"),
+  "http-user-agent": w("debug", () => "HTTP request without a Fwknop User-Agent"),
+  "http-no-data": w("debug", () => "HTTP request without SPA data"),
+  "http-too-short": w("debug", () => "HTTP SPA data too short"),
+  "not-rijndael": w("debug", () => "payload cannot be a Rijndael SPA packet: dropped"),
+  "not-base64": w("debug", () => "payload is not base64: not SPA data"),
+  "no-source-match": w("info", (a) => `No access data found for source IP: ${a[0]}`),
+  "replay": w(
+    "warning",
+    (a) =>
+      `Replay detected from source IP: ${a[0]}, Destination proto/port: ${a[1]}, ` +
+      `Original source IP: ${a[2]}, Original dst proto/port: ${a[3]}, Entry created: ${a[4]}`,
+  ),
+  "source-match": w("info", (a) => `SPA Packet from IP: ${a[0]} received with access source match`),
+  "stanza-expired": w("info", () => "Access stanza has expired"),
+  "no-encryption-match": w("info", () => "No stanza encryption mode match for this packet"),
+  "decode-failed": w("info", (a) => `SPA packet refused: ${a[0]} (${a[1]})`),
+  "gpg-no-signature": w("info", () => "Missing GPG signature."),
+  "gpg-bad-signature": w("info", (a) => `Bad GPG signature from ${a[0]}: ${a[1]}`),
+  "gpg-signed": w("info", (a) => `Incoming SPA data signed by '${a[0]}' (fingerprint '${a[1]}').`),
+  "gpg-fingerprint": w(
+    "info",
+    (a) => `Incoming SPA packet signed by ${a[0]}, which is not in the GPG_FINGERPRINT_ID list.`,
+  ),
+  "gpg-remote-id": w(
+    "info",
+    (a) => `Incoming SPA packet signed by ID ${a[0]}, which is not in the GPG_REMOTE_ID list.`,
+  ),
+  "too-old": w("info", (a) => `SPA data time difference is too great (${a[0]} seconds).`),
+  "source-required": w("info", () => "Got 0.0.0.0 when valid source IP was required."),
+  "username": w(
+    "info",
+    (a) => `Username in SPA data (${a[0]}) does not match required username: ${a[1]}`,
+  ),
+  "nat-disabled": w(
+    "info",
+    () => "SPA packet requested NAT access, but ENABLE_IPT_FORWARDING is not enabled",
+  ),
+  "local-nat-disabled": w(
+    "info",
+    () => "SPA packet requested local NAT access, but ENABLE_IPT_LOCAL_NAT is not enabled",
+  ),
+  "nat-family": w(
+    "info",
+    (a) => `Cannot NAT access for ${a[0]} to ${a[1]}: the addresses are of different families`,
+  ),
+  "command-disabled": w(
+    "info",
+    () => "SPA Command messages are not allowed in the current configuration.",
+  ),
+  "test-command": w("info", () => "--test mode enabled, skipping command execution."),
+  "ports-denied": w(
+    "info",
+    () => "One or more requested protocol/ports was denied per access.conf.",
+  ),
+  "test-firewall": w("info", () => "--test mode enabled, skipping firewall manipulation."),
+};
+
+/** Codes that say the packet passed a step rather than why it stopped. */
+const PROGRESS: ReadonlySet<EventCode> = new Set(["source-match", "gpg-signed"]);
+
+/**
+ * Turns an event into its log line.
+ *
+ * @param e The event.
+ * @returns The level and fwknopd's wording, with the source and stanza tag.
+ */
+export function describe(e: PolicyEvent): { level: EventLevel; msg: string } {
+  const t = EVENT_TEXT[e.code];
+  const body = t.text(e.args);
+  if (e.code === "source-match") return { level: t.level, msg: `(stanza #${e.stanza}) ${body}` };
+  if (e.stanza === undefined) {
+    return { level: t.level, msg: t.level === "debug" ? `[${e.src}] ${body}` : body };
+  }
+  return { level: t.level, msg: `[${e.src}] (stanza #${e.stanza}) ${body}` };
+}
+
+/** Whether an event is a refusal (not a passed step). */
+export function isRefusal(code: EventCode): boolean {
+  return !PROGRESS.has(code);
+}
+
+/** Open the firewall. */
+export interface GrantPlan {
+  kind: "grant";
+  grant: Grant;
+}
+
+/** Run a type-0 command (argv, never a shell). */
+export interface CommandPlan {
+  kind: "command";
+  stanza: number;
+  argv: string[];
+  /** Runs as another user (setpriv): no timeout, as fwknopd. */
+  asUser: boolean;
+}
+
+/** CMD_CYCLE_OPEN now, CMD_CYCLE_CLOSE after `timeout` seconds. */
+export interface CyclePlan {
+  kind: "cycle";
+  stanza: number;
+  open: string[];
+  close?: string[];
+  timeout: number;
+}
+
+/** What an accepted packet asks for. */
+export type Plan = GrantPlan | CommandPlan | CyclePlan;
+
+/** The pipeline's answer for one packet. */
+export interface Verdict {
+  /** What to do, when some stanza accepted the packet. */
+  plan?: Plan;
+  /** Every step's event, in order. */
+  events: PolicyEvent[];
+  /** The replay digest to claim before acting (an authentic packet is burned). */
+  replayKey?: string;
+  /** Stanzas that accepted the packet in `-t` mode. */
+  testAccepted: number[];
+}
+
+/** The last refusal of a verdict without a plan (for counters), if any. */
+export function finalReason(v: Verdict): EventCode | undefined {
+  for (let i = v.events.length - 1; i >= 0; i--) {
+    if (isRefusal(v.events[i]!.code)) return v.events[i]!.code;
+  }
+  return undefined;
+}

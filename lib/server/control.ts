@@ -1,0 +1,93 @@
+/**
+ * `-K`, `-R`, `-S` (signals to the running daemon) and detaching into the
+ * background.
+ *
+ * @module
+ */
+import process from "node:process";
+import { RuntimeError } from "../cli/errors.ts";
+import { isDeno } from "../runtime.ts";
+import type { ServerFlags } from "./flags.ts";
+import { runningPid } from "./pidfile.ts";
+
+/** Where the daemon's own output goes. */
+export interface ServerIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/**
+ * Carries out `-S`, `-K` or `-R`.
+ *
+ * @returns The exit code, or `undefined` when none of them was asked for.
+ */
+export async function control(
+  f: ServerFlags,
+  pidFile: string,
+  io: ServerIo,
+): Promise<number | undefined> {
+  const pid = runningPid(pidFile);
+  if (f.status) {
+    io.out(
+      pid === undefined
+        ? "No running fwknopd-ts detected.\n"
+        : `Detected fwknopd-ts is running (pid=${pid}).\n`,
+    );
+    return pid === undefined ? 1 : 0;
+  }
+  if (!f.kill && !f.restart) return undefined;
+  if (pid === undefined) {
+    io.err("No running fwknopd-ts detected.\n");
+    return 1;
+  }
+  if (f.restart) {
+    process.kill(pid, "SIGHUP");
+    io.out(`Sent restart signal to fwknopd-ts (pid=${pid}).\n`);
+    return 0;
+  }
+  process.kill(pid, "SIGTERM");
+  for (let i = 0; i < 40 && runningPid(pidFile) === pid; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (runningPid(pidFile) === pid) process.kill(pid, "SIGKILL");
+  io.out(`Killed fwknopd-ts (pid=${pid})\n`);
+  return 0;
+}
+
+/**
+ * Starts the daemon again as a detached child and waits until it owns the
+ * pid file.
+ *
+ * @param script The daemon's entry file.
+ * @param args The command line to pass on.
+ * @returns 0 once the child runs.
+ * @throws {RuntimeError} under Node, or when the child does not start.
+ */
+export async function daemonize(
+  script: string,
+  args: string[],
+  pidFile: string,
+  io: ServerIo,
+): Promise<number> {
+  // deno-lint-ignore no-explicit-any
+  const D: any = (globalThis as any).Deno;
+  if (!isDeno) {
+    throw new RuntimeError("Cannot detach under Node: run with -f (systemd Type=simple)");
+  }
+  const child = new D.Command(D.execPath(), {
+    args: ["run", "-A", script, "--daemon-child", "-f", "--syslog-enable", ...args],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  child.unref();
+  for (let i = 0; i < 100; i++) {
+    const pid = runningPid(pidFile);
+    if (pid === child.pid) {
+      io.out(`fwknopd-ts started in the background (pid ${pid}); it logs to syslog\n`);
+      return 0;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new RuntimeError("The background daemon did not start: run with -f to see why");
+}

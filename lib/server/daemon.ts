@@ -1,0 +1,223 @@
+/**
+ * The running daemon: builds the components (replay cache, firewall and
+ * grant table, engine, packet source), runs the packet loop, answers
+ * signals (SIGHUP reloads fwknopd.conf and access.conf keeping live grants,
+ * SIGTERM/SIGINT stop) and shuts down in order.
+ *
+ * @module
+ */
+import { mkdirSync } from "node:fs";
+import process from "node:process";
+import { run as exec } from "../../firewall/exec.ts";
+import { GrantTable } from "../../firewall/grants.ts";
+import { Iptables } from "../../firewall/iptables.ts";
+import type { FirewallBackend } from "../../firewall/backend.ts";
+import type { PacketSource } from "../capture/packet.ts";
+import { openPcap } from "../capture/pcap.ts";
+import { type DummyTcpServer, startDummyTcpServer } from "../capture/tcp_server.ts";
+import { openUdpServer } from "../capture/udp.ts";
+import type { ServerConfig } from "../config/server_conf.ts";
+import { keepRawPayload } from "../policy/screen.ts";
+import { FileReplayCache, MemoryReplayCache, type ReplayCache } from "../replay/file.ts";
+import { backend as cryptoBackend } from "../spa/crypto.ts";
+import { Engine } from "./engine.ts";
+import type { ServerFlags } from "./flags.ts";
+import { attachGpgKeys, load, type Loaded } from "./load.ts";
+import type { DaemonLogger } from "./log.ts";
+import { claimPidFile, releasePidFile } from "./pidfile.ts";
+import { makeBackend } from "./firewall_config.ts";
+
+/** Variables whose change needs a restart (SIGHUP keeps the running firewall and capture). */
+const RESTART_VARS = [
+  "FIREWALL_TYPE",
+  "FIREWALL_EXE",
+  "PCAP_INTF",
+  "PCAP_FILTER",
+  "ENABLE_UDP_SERVER",
+  "UDPSERV_PORT",
+  "DIGEST_FILE",
+  "NFT_TABLE",
+  "NFT_SELF_CONTAINED",
+];
+
+async function openSource(c: ServerConfig, log: DaemonLogger): Promise<PacketSource> {
+  if (c.bool("ENABLE_UDP_SERVER")) {
+    const udp = await openUdpServer(c.int("UDPSERV_PORT"));
+    log.log("info", `Kicking off UDP server to listen on port ${c.int("UDPSERV_PORT")}.`);
+    log.log("debug", `UDP receive path: ${udp.kind}`);
+    return udp;
+  }
+  const file = c.get("PCAP_FILE");
+  const source = await openPcap({
+    ...(file === undefined ? { intf: c.get("PCAP_INTF")! } : { file }),
+    filter: c.get("PCAP_FILTER")!,
+    promisc: c.bool("ENABLE_PCAP_PROMISC"),
+    snaplen: c.int("MAX_SNIFF_BYTES"),
+    anyDirection: c.bool("ENABLE_PCAP_ANY_DIRECTION"),
+  });
+  log.log(
+    "info",
+    file === undefined ? `Sniffing interface: ${c.get("PCAP_INTF")}` : `Reading pcap file: ${file}`,
+  );
+  log.log("info", `PCAP filter is: '${c.get("PCAP_FILTER")}'`);
+  for (const w of source.warnings ?? []) log.log("warning", w);
+  return source;
+}
+
+/** The firewall side: backend and grant table, initialised (FLUSH_IPT_AT_INIT first). */
+async function startFirewall(c: ServerConfig, log: DaemonLogger): Promise<GrantTable> {
+  const fw: FirewallBackend = await makeBackend(c, exec);
+  const grants = new GrantTable(fw, {
+    nowMs: Date.now,
+    log: (level, msg) => log.log(level, msg),
+    timers: true,
+  });
+  if (c.bool("FLUSH_IPT_AT_INIT")) await grants.run((b) => b.flush());
+  // Rules left by a crash (FLUSH_IPT_AT_INIT N) are swept on their recorded time.
+  await grants.init();
+  if (fw instanceof Iptables) { for (const w of fw.warnings) log.log("warning", w); }
+  log.log("info", `Firewall: ${fw.name}`);
+  return grants;
+}
+
+/** SIGHUP: re-reads fwknopd.conf and access.conf; live grants and pending closes stay. */
+function reloader(f: ServerFlags, state: { loaded: Loaded }, eng: Engine, log: DaemonLogger) {
+  return () => {
+    void (async () => {
+      try {
+        const next = load(f);
+        await attachGpgKeys(next);
+        const before = state.loaded.config;
+        for (const v of RESTART_VARS) {
+          if (before.get(v) !== next.config.get(v)) {
+            log.log("warning", `${v} changed: it takes effect when fwknopd-ts is restarted`);
+          }
+        }
+        state.loaded = next;
+        for (const w of next.warnings) log.log("warning", w);
+        eng.reload(next.settings);
+        log.log("info", "Re-read the configuration (SIGHUP); granted rules stay in place.");
+      } catch (e) {
+        log.log("error", `Cannot reload, keeping the old configuration: ${(e as Error).message}`);
+      }
+    })();
+  };
+}
+
+/** Reads packets until the source ends or `-C` is reached. */
+async function packetLoop(
+  src: PacketSource,
+  eng: Engine,
+  log: DaemonLogger,
+  limit: number,
+): Promise<number> {
+  let n = 0;
+  // Garbage is turned away on its raw bytes, before it costs a string; with
+  // -v every drop is logged instead, so every payload goes the whole way.
+  const keep = log.wants("debug")
+    ? undefined
+    : (first: number, length: number) => keepRawPayload(eng.policy, first, length);
+  // -C counts every packet read, also those the prefilter turned away.
+  const reached = () => {
+    if (limit === 0 || n + src.screened < limit) return false;
+    log.log("info", `Packet count limit (${limit}) reached. Exiting...`);
+    return true;
+  };
+  read: for await (const batch of src.batches(keep)) {
+    log.hold(); // one stderr write per batch
+    try {
+      for (const pkt of batch) {
+        const busy = eng.handle(pkt);
+        if (busy !== undefined) await busy;
+        n++;
+        if (reached()) break read;
+      }
+      if (reached()) break;
+    } finally {
+      log.flush();
+    }
+  }
+  return n;
+}
+
+function summary(eng: Engine, src: PacketSource, test: boolean): string {
+  const st = eng.stats;
+  // What the prefilter turned away never reached the engine; it was refused too.
+  const lost = src.dropped ? `; ${src.dropped} dropped because the queue was full` : "";
+  const failed = st.failed > 0 ? `, ${st.failed} failed` : "";
+  return `Processed ${st.packets + src.screened} packets: ${
+    test ? `${st.testAccepted} accepted (test mode)` : `${st.granted} granted`
+  }, ${st.refused + src.screened} refused${failed}${lost}.`;
+}
+
+/**
+ * Runs the daemon until a signal or the end of the packets.
+ *
+ * @param f The command line.
+ * @param loaded The configuration.
+ * @param log The logger.
+ * @returns The exit code.
+ */
+export async function runDaemon(
+  f: ServerFlags,
+  loaded: Loaded,
+  log: DaemonLogger,
+): Promise<number> {
+  const c = loaded.config;
+  const pidFile = c.get("FWKNOP_PID_FILE")!;
+  const digestFile = c.get("DIGEST_FILE")!;
+  await attachGpgKeys(loaded);
+  mkdirSync(c.get("FWKNOP_RUN_DIR")!, { recursive: true, mode: 0o700 });
+  claimPidFile(pidFile, process.pid);
+  const replay: ReplayCache = c.bool("ENABLE_DIGEST_PERSISTENCE")
+    ? FileReplayCache.open(digestFile, f.rotateDigestCache)
+    : new MemoryReplayCache();
+  log.log("info", `Using Digest Cache: '${digestFile}' (entry count = ${replay.size})`);
+  log.log("debug", `Crypto: ${cryptoBackend.name}`);
+  let source: PacketSource | undefined;
+  let grants: GrantTable | undefined;
+  let engine: Engine | undefined;
+  let tcpServer: DummyTcpServer | undefined;
+  let ticker: ReturnType<typeof setInterval> | undefined;
+  const state = { loaded };
+  const signals: [Deno.Signal, () => void][] = [];
+  try {
+    if (!f.test) grants = await startFirewall(c, log);
+    engine = new Engine(loaded.settings, { replay, grants, log, run: exec, nowMs: Date.now });
+    source = await openSource(c, log);
+    if (c.bool("ENABLE_TCP_SERVER")) {
+      tcpServer = await startDummyTcpServer(c.int("TCPSERV_PORT"));
+      log.log("info", `Kicking off TCP server to listen on port ${c.int("TCPSERV_PORT")}.`);
+    }
+    const src = source;
+    const stop = () => src.close();
+    signals.push(["SIGTERM", stop], ["SIGINT", stop], ["SIGHUP", reloader(f, state, engine, log)]);
+    for (const [s, h] of signals) process.on(s, h);
+    // fwknopd's deep scan every RULES_CHECK_THRESHOLD seconds: rules of other runs expire too.
+    const deepEvery = c.int("RULES_CHECK_THRESHOLD");
+    let ticks = 0;
+    const g = grants;
+    if (g !== undefined && deepEvery > 0) {
+      ticker = setInterval(() => {
+        if (++ticks % deepEvery === 0) void g.expire(true);
+      }, 1000);
+    }
+    log.log("info", "Starting fwknopd-ts main event loop.");
+    const limit = f.packetLimit === undefined ? 0 : Number(f.packetLimit);
+    await packetLoop(src, engine, log, limit);
+    log.log("info", summary(engine, src, f.test));
+    log.log("info", "Shutting down fwknopd-ts.");
+    return 0;
+  } finally {
+    for (const [s, h] of signals) process.off(s, h);
+    source?.close();
+    tcpServer?.close();
+    if (ticker !== undefined) clearInterval(ticker);
+    await engine?.closeCycles();
+    await grants?.close();
+    if (grants !== undefined && c.bool("FLUSH_IPT_AT_EXIT")) await grants.run((b) => b.flush());
+    replay.close();
+    releasePidFile(pidFile, process.pid);
+    log.close();
+  }
+}

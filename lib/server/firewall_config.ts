@@ -1,0 +1,121 @@
+/**
+ * fwknopd.conf to a firewall backend: FIREWALL_TYPE (or `--fw-type`)
+ * chooses the tool; its variables become the backend's typed options.
+ *
+ * @module
+ */
+import type { FirewallBackend } from "../../firewall/backend.ts";
+import type { Runner } from "../../firewall/exec.ts";
+import type { Proto, ProtoPort } from "../../firewall/grant.ts";
+import { type Chains, type ChainSpec, Iptables, parseChainSpec } from "../../firewall/iptables.ts";
+import { Nftables, type NftFamily, type NftOptions } from "../../firewall/nftables.ts";
+import { nftRunner } from "../../firewall/nft_run.ts";
+import { ConfigError } from "../config/lexer.ts";
+import type { ServerConfig } from "../config/server_conf.ts";
+
+const DEFAULT_CONF = "/etc/fwknop/fwknopd.conf";
+
+function configError(c: ServerConfig, name: string, why: string): ConfigError {
+  return new ConfigError({ file: c.get("CONFIG_FILE") ?? DEFAULT_CONF }, name, why);
+}
+
+/** The `IPT_*_ACCESS` (or `IP6T_*_ACCESS`) chains in use. */
+export function chainsFrom(c: ServerConfig, prefix: "IPT" | "IP6T"): Chains {
+  const spec = (kind: string): ChainSpec => {
+    const name = `${prefix}_${kind}_ACCESS`;
+    const r = parseChainSpec(c.get(name)!);
+    if (typeof r === "string") throw configError(c, name, r);
+    return r;
+  };
+  const chains: Chains = { input: spec("INPUT") };
+  if (c.bool("ENABLE_IPT_OUTPUT")) chains.output = spec("OUTPUT");
+  if (c.bool("ENABLE_IPT_FORWARDING") || c.bool("ENABLE_IPT_LOCAL_NAT")) {
+    chains.forward = spec("FORWARD");
+    chains.dnat = spec("DNAT");
+    if (c.bool("ENABLE_IPT_SNAT")) {
+      chains.snat = spec("SNAT");
+      chains.masquerade = spec("MASQUERADE");
+    }
+  }
+  return chains;
+}
+
+/** The ip6tables program, or `undefined` when IPv6 grants are off. */
+export function ip6tablesExe(c: ServerConfig): string | undefined {
+  if (!c.bool("ENABLE_IPV6")) return undefined;
+  const explicit = c.get("IP6TABLES_EXE");
+  if (explicit !== undefined) return explicit;
+  const exe = c.firewallExe();
+  return /iptables$/.test(exe) ? exe.replace(/iptables$/, "ip6tables") : undefined;
+}
+
+function iptablesFor(c: ServerConfig, run: Runner): Iptables {
+  const exe6 = ip6tablesExe(c);
+  return new Iptables({
+    v4: { exe: c.firewallExe(), chains: chainsFrom(c, "IPT") },
+    ...(exe6 === undefined ? {} : { v6: { exe: exe6, chains: chainsFrom(c, "IP6T") } }),
+    prepend: c.bool("ENABLE_RULE_PREPEND"),
+  }, run);
+}
+
+function protectPorts(c: ServerConfig): ProtoPort[] {
+  const text = c.get("NFT_PROTECT_PORTS");
+  if (text === undefined || text.trim() === "") return [];
+  return text.split(",").map((e) => {
+    const m = /^\s*(tcp|udp)\/(\d{1,5})\s*$/i.exec(e);
+    if (m === null || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+      throw configError(c, "NFT_PROTECT_PORTS", `"${e.trim()}" is not tcp/PORT or udp/PORT`);
+    }
+    return { proto: m[1]!.toLowerCase() as Proto, port: Number(m[2]) };
+  });
+}
+
+/** NftOptions from fwknopd.conf. */
+export function nftOptions(c: ServerConfig): NftOptions {
+  const t = /^\s*(inet|ip|ip6)\s+([A-Za-z0-9_-]+)\s*$/.exec(c.get("NFT_TABLE")!);
+  if (t === null) {
+    throw configError(
+      c,
+      "NFT_TABLE",
+      `"${c.get("NFT_TABLE")}" is not "FAMILY NAME" (inet, ip or ip6)`,
+    );
+  }
+  const name = (v: string) => {
+    const x = c.get(v)!;
+    if (!/^[A-Za-z0-9_-]+$/.test(x)) throw configError(c, v, `"${x}" is not a table or chain name`);
+    return x;
+  };
+  return {
+    table: { family: t[1] as NftFamily, name: t[2]! },
+    input: name("NFT_INPUT_CHAIN"),
+    output: name("NFT_OUTPUT_CHAIN"),
+    forward: name("NFT_FORWARD_CHAIN"),
+    ownTable: name("NFT_OWN_TABLE"),
+    selfContained: c.bool("NFT_SELF_CONTAINED"),
+    protect: protectPorts(c),
+    outputRules: c.bool("ENABLE_IPT_OUTPUT"),
+    nat: c.bool("ENABLE_IPT_FORWARDING") || c.bool("ENABLE_IPT_LOCAL_NAT"),
+    snat: c.bool("ENABLE_IPT_SNAT"),
+  };
+}
+
+/**
+ * Builds the configured backend (checking its variables).
+ *
+ * @param c The configuration.
+ * @param run The argv runner.
+ * @returns The backend, ready for `init`.
+ * @throws {ConfigError} for a bad firewall variable.
+ */
+export async function makeBackend(c: ServerConfig, run: Runner): Promise<FirewallBackend> {
+  if (c.get("FIREWALL_TYPE") === "nftables") {
+    return new Nftables(nftOptions(c), await nftRunner(c.firewallExe(), run));
+  }
+  return iptablesFor(c, run);
+}
+
+/** The programs the backend runs (for the permission check). */
+export function firewallPrograms(c: ServerConfig): string[] {
+  const exe6 = c.get("FIREWALL_TYPE") === "nftables" ? undefined : ip6tablesExe(c);
+  return exe6 === undefined ? [c.firewallExe()] : [c.firewallExe(), exe6];
+}

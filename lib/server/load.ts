@@ -1,0 +1,129 @@
+/**
+ * Reads fwknopd.conf (with `-O` overrides and command-line settings) and
+ * the access stanzas into what the engine needs; loads GnuPG keys.
+ * Used at start and on every SIGHUP.
+ *
+ * @module
+ */
+import { statSync } from "node:fs";
+import { loadAccess } from "../config/access_conf.ts";
+import { ConfigError, folderFiles } from "../config/lexer.ts";
+import { loadServerConfig, type ServerConfig } from "../config/server_conf.ts";
+import type { EngineSettings } from "./engine.ts";
+import type { ServerFlags } from "./flags.ts";
+
+/** The default fwknopd.conf. */
+export const DEFAULT_CONF = "/etc/fwknop/fwknopd.conf";
+
+/** A loaded configuration. */
+export interface Loaded {
+  config: ServerConfig;
+  settings: EngineSettings;
+  warnings: string[];
+}
+
+/** Command-line options that set fwknopd.conf variables. */
+const CLI_VARS: readonly [keyof ServerFlags, string][] = [
+  ["interface", "PCAP_INTF"],
+  ["pcapFilter", "PCAP_FILTER"],
+  ["pcapFile", "PCAP_FILE"],
+  ["digestFile", "DIGEST_FILE"],
+  ["pidFile", "FWKNOP_PID_FILE"],
+  ["runDir", "FWKNOP_RUN_DIR"],
+  ["gpgHomeDir", "GPG_HOME_DIR"],
+  ["gpgExe", "GPG_EXE"],
+  ["sudoExe", "SUDO_EXE"],
+  ["accessFile", "ACCESS_FILE"],
+  ["accessFolder", "ACCESS_FOLDER"],
+  ["fwType", "FIREWALL_TYPE"],
+];
+
+function permissionWarnings(paths: string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    try {
+      if ((statSync(p).mode & 0o077) !== 0) {
+        out.push(`${p}: permissions should be 0600 (readable by root only)`);
+      }
+    } catch {
+      // reported when read
+    }
+  }
+  return out;
+}
+
+/**
+ * Loads the configuration.
+ *
+ * @param f The command line.
+ * @returns The configuration, engine settings and warnings.
+ * @throws {ConfigError} naming file, line and variable.
+ */
+export function load(f: ServerFlags): Loaded {
+  const confPath = f.configFile ?? DEFAULT_CONF;
+  const overrides = f.overrideConfig?.split(",") ?? [];
+  const config = loadServerConfig(confPath, overrides);
+  for (const [opt, name] of CLI_VARS) {
+    const v = f[opt];
+    if (typeof v === "string") config.set(name, v);
+  }
+  if (f.udpServer) config.set("ENABLE_UDP_SERVER", "Y");
+  if (f.pcapAnyDirection) config.set("ENABLE_PCAP_ANY_DIRECTION", "Y");
+  const folder = config.get("ACCESS_FOLDER");
+  const accessPaths = folder !== undefined ? folderFiles(folder) : [config.get("ACCESS_FILE")!];
+  const access = loadAccess(accessPaths);
+  const warnings = [
+    ...config.warnings,
+    ...access.warnings,
+    ...permissionWarnings([confPath, ...overrides, ...accessPaths]),
+  ];
+  const pcapFile = config.get("PCAP_FILE") !== undefined && config.get("ENABLE_UDP_SERVER") !== "Y";
+  // A pcap file is old by nature: aging is off unless the file says otherwise.
+  const aging = pcapFile && !config.has("ENABLE_SPA_PACKET_AGING")
+    ? false
+    : config.bool("ENABLE_SPA_PACKET_AGING");
+  const snatIp = config.get("SNAT_TRANSLATE_IP");
+  const settings: EngineSettings = {
+    stanzas: access.stanzas,
+    policy: {
+      test: f.test,
+      aging,
+      maxAge: config.int("MAX_SPA_PACKET_AGE"),
+      http: config.bool("ENABLE_SPA_OVER_HTTP"),
+      anyUserAgent: config.bool("ALLOW_ANY_USER_AGENT"),
+      xForwardedFor: config.bool("ENABLE_X_FORWARDED_FOR"),
+      natForwarding: config.bool("ENABLE_IPT_FORWARDING"),
+      natLocal: config.bool("ENABLE_IPT_LOCAL_NAT"),
+      replay: config.bool("ENABLE_DIGEST_PERSISTENCE"),
+      destinationRule: config.bool("ENABLE_DESTINATION_RULE"),
+      sudoExe: config.get("SUDO_EXE")!,
+      ...(snatIp === undefined ? {} : { snatTranslateIp: snatIp }),
+    },
+  };
+  return { config, settings, warnings };
+}
+
+/** Exports the keys of GnuPG stanzas from their GnuPG homes (through the gpg binary). */
+export async function attachGpgKeys(l: Loaded): Promise<void> {
+  for (const s of l.settings.stanzas) {
+    const g = s.gpgPolicy;
+    if (g === undefined) continue;
+    const { privateKeys, publicKeys } = await import("../gpg_keys.ts");
+    const src = {
+      home: g.homeDir ?? l.config.get("GPG_HOME_DIR")!,
+      exe: g.exe ?? l.config.get("GPG_EXE")!,
+    };
+    try {
+      g.keys = {
+        decryptionKeys: await privateKeys(src, g.decryptId, g.decryptPw),
+        verificationKeys: await publicKeys(src),
+      };
+    } catch (e) {
+      throw new ConfigError(
+        s.origin,
+        "GPG_HOME_DIR",
+        `stanza #${s.index}: ${(e as Error).message}`,
+      );
+    }
+  }
+}

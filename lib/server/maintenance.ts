@@ -1,0 +1,79 @@
+/**
+ * The commands that do one thing and exit: `--key-gen`, `--fw-list`,
+ * `--fw-list-all`, `--fw-flush`, `--exit-parse-digest-cache`.
+ *
+ * @module
+ */
+import { run as exec } from "../../firewall/exec.ts";
+import { UsageError } from "../cli/errors.ts";
+import type { ServerConfig } from "../config/server_conf.ts";
+import { parseDigestFile } from "../replay/file.ts";
+import { readTextFile, writeTextFile } from "../runtime.ts";
+import { parseDigestName } from "../spa/digest.ts";
+import { formatKeys, generateKeys } from "../spa/keygen.ts";
+import type { ServerIo } from "./control.ts";
+import { makeBackend } from "./firewall_config.ts";
+import type { ServerFlags } from "./flags.ts";
+
+function num(f: ServerFlags, k: "keyLen" | "hmacKeyLen", opt: string, lo: number, hi: number) {
+  const text = f[k];
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < lo || v > hi) {
+    throw new UsageError(`Invalid value '${text}' for --${opt}: expected ${lo} to ${hi}`);
+  }
+  return v;
+}
+
+/** `--key-gen` / `--key-gen-file`. */
+export function keyGen(f: ServerFlags, io: ServerIo): number {
+  const hmacType = f.hmacDigestType === undefined ? undefined : parseDigestName(f.hmacDigestType);
+  if (f.hmacDigestType !== undefined && hmacType === undefined) {
+    throw new UsageError(`Invalid value '${f.hmacDigestType}' for --hmac-digest-type`);
+  }
+  const keyLen = num(f, "keyLen", "key-len", 1, 32);
+  const hmacKeyLen = num(f, "hmacKeyLen", "hmac-key-len", 1, 128);
+  const keys = generateKeys({
+    ...(keyLen === undefined ? {} : { keyLen }),
+    ...(hmacKeyLen === undefined ? {} : { hmacKeyLen }),
+    ...(hmacType === undefined ? {} : { hmacType }),
+  });
+  if (f.keyGenFile !== undefined) {
+    writeTextFile(f.keyGenFile, formatKeys(keys), { mode: 0o600 });
+    io.out(`[+] Wrote Rijndael and HMAC keys to: ${f.keyGenFile}`);
+  } else io.out(formatKeys(keys));
+  return 0;
+}
+
+/**
+ * The firewall and digest-cache commands.
+ *
+ * @returns The exit code, or `undefined` when none was asked for.
+ */
+export async function maintenance(
+  f: ServerFlags,
+  c: ServerConfig,
+  io: ServerIo,
+): Promise<number | undefined> {
+  if (f.fwList || f.fwListAll || f.fwFlush) {
+    const fw = await makeBackend(c, exec);
+    if (f.fwFlush) {
+      await fw.flush();
+      io.out(`Flushed fwknopd-ts rules (${fw.name}).\n`);
+    } else {
+      io.out(f.fwList ? await fw.list(Math.floor(Date.now() / 1000)) : await fw.listAll());
+    }
+    return 0;
+  }
+  if (f.exitParseDigestCache) {
+    const digestFile = c.get("DIGEST_FILE")!;
+    const { entries, bad } = parseDigestFile(readTextFile(digestFile));
+    io.out(
+      `Digest cache ${digestFile}: ${entries.size} entries${
+        bad.length > 0 ? `, unreadable lines: ${bad.join(", ")}` : ""
+      }\n`,
+    );
+    return bad.length > 0 ? 1 : 0;
+  }
+  return undefined;
+}
