@@ -6,6 +6,8 @@
  */
 import { benchClientStartup } from "./client_startup.ts";
 import { benchFlood, benchPcap } from "./server.ts";
+import { benchLatency } from "./latency.ts";
+import { benchGrants } from "./grants.ts";
 
 for (
   const bench of [
@@ -15,6 +17,8 @@ for (
     () => benchFlood("udp", "sendmmsg"),
     () => benchFlood("pcap", "dgram"),
     () => benchFlood("pcap", "sendmmsg"),
+    benchLatency,
+    benchGrants,
   ]
 ) {
   for (const line of await bench()) {

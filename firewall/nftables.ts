@@ -146,9 +146,13 @@ export function grantElements(g: Grant, o: NftOptions): NftElement[] | string {
 }
 
 /** `add element inet filter fwknopd_allow4 { KEY [timeout Nms] [: VALUE] }` */
-function elementLine(verb: "add" | "delete", e: NftElement, timeoutMs?: number): string {
+function elementLine(
+  verb: "add" | "create" | "delete",
+  e: NftElement,
+  timeoutMs?: number,
+): string {
   const timeout = timeoutMs === undefined ? "" : ` timeout ${timeoutMs}ms`;
-  const value = verb === "add" && e.value !== undefined ? ` : ${e.value}` : "";
+  const value = verb !== "delete" && e.value !== undefined ? ` : ${e.value}` : "";
   return `${verb} element ${e.table} ${e.set} { ${e.key}${timeout}${value} }`;
 }
 
@@ -336,17 +340,20 @@ export class Nftables implements FirewallBackend {
 
   async open(g: Grant, _replaces?: Grant): Promise<string[]> {
     const now = this.#nowMs();
-    const lines: string[] = [];
+    const fresh: string[] = [];
+    const robust: string[] = [];
     const texts: string[] = [];
     const updates: [string, number][] = [];
     for (const e of this.#elements(g)) {
       const id = `${e.table} ${e.set} ${e.key}`;
-      const until = Math.max(this.#expiry.get(id) ?? 0, g.expiresAt * 1000);
+      const known = this.#expiry.get(id);
+      const until = Math.max(known ?? 0, g.expiresAt * 1000);
       const ms = until - now;
       if (ms <= 0) continue;
-      // add (a no-op when present), delete, add with the timeout: one
-      // transaction that sets the timeout whether or not the element was there.
-      lines.push(elementLine("add", e), elementLine("delete", e), elementLine("add", e, ms));
+      // New to us: `create` (fails if present); else add, delete, add with the
+      // timeout: one transaction that sets it whether or not the kernel has it.
+      if (known === undefined) fresh.push(elementLine("create", e, ms));
+      robust.push(elementLine("add", e), elementLine("delete", e), elementLine("add", e, ms));
       updates.push([id, until]);
       texts.push(
         `Added element ${e.key}${
@@ -354,7 +361,13 @@ export class Nftables implements FirewallBackend {
         } to ${e.table} ${e.set}, expires at ${Math.ceil(until / 1000)}`,
       );
     }
-    if (lines.length > 0) await this.#run(lines);
+    if (robust.length === 0) return texts;
+    // The common case costs one short transaction; an element left by an
+    // earlier run (FLUSH_IPT_AT_INIT N) makes `create` fail, and the robust form runs.
+    const quick = fresh.length * 3 === robust.length
+      ? await this.#nft.run(fresh.join("\n") + "\n", {})
+      : undefined;
+    if (quick?.code !== 0) await this.#run(robust);
     for (const [id, until] of updates) this.#expiry.set(id, until);
     return texts;
   }

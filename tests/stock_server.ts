@@ -35,6 +35,7 @@ export async function defaultDrop(ns: Netns, extra: string[][] = []): Promise<vo
  * @param intf The interface to sniff.
  * @param conf Extra fwknopd.conf lines.
  * @param access The access.conf text.
+ * @param parent Where to make the run directory (default the system's temp directory).
  * @returns The running daemon.
  */
 export async function startStockFwknopd(
@@ -42,8 +43,12 @@ export async function startStockFwknopd(
   intf: string,
   conf: string,
   access: string,
+  parent?: string,
 ): Promise<StockServer> {
-  const dir = await Deno.makeTempDir({ prefix: "fwknopd-e2e-" });
+  const dir = await Deno.makeTempDir({
+    prefix: "fwknopd-e2e-",
+    ...(parent === undefined ? {} : { dir: parent }),
+  });
   await Deno.writeTextFile(
     `${dir}/fwknopd.conf`,
     [

@@ -1,0 +1,112 @@
+/**
+ * Benchmark: time from the SPA datagram leaving the client to the first TCP
+ * connection accepted through the firewall, for the stock fwknopd, ours on
+ * iptables and ours on nftables, in network namespaces behind a
+ * default-drop firewall. p50 and p90 over the packets, and the ratios.
+ *
+ * @module
+ */
+import { encodeSpa } from "../lib/spa/packet.ts";
+import { MessageType } from "../lib/spa/message.ts";
+import { C4, DEBIAN_RULESET, loadRuleset, pair, S4 } from "../tests/nft_env.ts";
+import { type OurServer, startOurs } from "../tests/ours.ts";
+import { defaultDrop, startStockFwknopd, type StockServer } from "../tests/stock_server.ts";
+
+const PROBE = new URL("./tools/knock_latency.ts", import.meta.url).pathname;
+const PACKETS = 30;
+const BASE_PORT = 20000;
+const enc = new TextEncoder();
+/** A tmpfs for the run directories (Debian's /run is one; this machine's may not be). */
+const TMPFS = "/dev/shm";
+const ACCESS = "SOURCE ANY\nKEY lat-key\nHMAC_KEY lat-hmac\nFW_ACCESS_TIMEOUT 30\n";
+
+/** The `p`-th percentile (0..1) of sorted numbers. */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+function probeFile(): string {
+  const lines: string[] = [];
+  for (let i = 0; i < PACKETS; i++) {
+    const spa = encodeSpa({
+      message: `${C4},tcp/${BASE_PORT + i}`,
+      messageType: MessageType.ACCESS,
+      username: "bench",
+      key: enc.encode("lat-key"),
+      hmacKey: enc.encode("lat-hmac"),
+    }).wire;
+    lines.push(`${BASE_PORT + i} ${spa}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+type Kind = "fwknopd" | "iptables" | "nftables";
+
+async function measure(kind: Kind): Promise<number[]> {
+  const ports = Array.from({ length: PACKETS }, (_, i) => BASE_PORT + i);
+  const p = await pair(ports);
+  const file = await Deno.makeTempFile({ suffix: ".lat" });
+  let ours: OurServer | undefined;
+  let stock: StockServer | undefined;
+  let runDir: string | undefined;
+  try {
+    if (kind === "nftables") await loadRuleset(p.server, DEBIAN_RULESET);
+    else await defaultDrop(p.server);
+    const conf = `PCAP_INTF ${p.intf};\nPCAP_FILTER udp port 62201;\n`;
+    // Run directories (digest cache) on tmpfs, as FWKNOP_RUN_DIR /run/fwknop is on a systemd host.
+    if (kind === "fwknopd") stock = await startStockFwknopd(p.server, p.intf, "", ACCESS, TMPFS);
+    else {
+      runDir = await Deno.makeTempDir({ dir: TMPFS, prefix: "fwknopd-ts-lat-" });
+      ours = await startOurs(p.server, `${conf}FIREWALL_TYPE ${kind};`, ACCESS, runDir);
+    }
+    await Deno.writeTextFile(file, probeFile());
+    const r = await p.client.sh(
+      ["deno", "run", "--allow-read", "--allow-net", PROBE, file, S4],
+      120_000,
+    );
+    const ms = [...r.out.matchAll(/latency_ms (\S+)/g)].map((m) => Number(m[1]));
+    if (ms.length !== PACKETS || ms.some((x) => !Number.isFinite(x))) {
+      throw new Error(`${kind}: some packets did not open the port:\n${r.out}`);
+    }
+    return ms.sort((a, b) => a - b);
+  } finally {
+    await ours?.stop();
+    await stock?.stop();
+    if (runDir !== undefined) await Deno.remove(runDir, { recursive: true });
+    await p.cleanup();
+    await Deno.remove(file);
+  }
+}
+
+/** Runs the benchmark; returns report lines. */
+export async function benchLatency(): Promise<string[]> {
+  if (Deno.uid?.() !== 0) return ["latency: skipped (needs root for namespaces)"];
+  const lines = [`latency: SPA datagram sent -> first TCP connect accepted, ${PACKETS} packets`];
+  const res = new Map<Kind, number[]>();
+  for (const kind of ["fwknopd", "iptables", "nftables"] as Kind[]) {
+    const ms = await measure(kind);
+    res.set(kind, ms);
+    lines.push(
+      `  ${kind.padEnd(9)} p50 ${percentile(ms, 0.5).toFixed(2)} ms  p90 ${
+        percentile(ms, 0.9).toFixed(2)
+      } ms  min ${ms[0]!.toFixed(2)} ms  max ${ms.at(-1)!.toFixed(2)} ms`,
+    );
+  }
+  const p50 = (k: Kind) => percentile(res.get(k)!, 0.5);
+  const p90 = (k: Kind) => percentile(res.get(k)!, 0.9);
+  for (const k of ["iptables", "nftables"] as Kind[]) {
+    lines.push(
+      `  ratio ours-${k}/fwknopd: p50 ${(p50(k) / p50("fwknopd")).toFixed(3)}x, p90 ${
+        (p90(k) / p90("fwknopd")).toFixed(3)
+      }x`,
+    );
+  }
+  return lines;
+}
+
+if (import.meta.main) {
+  // deno-lint-ignore no-console
+  for (const l of await benchLatency()) console.log(l);
+}
