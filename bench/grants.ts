@@ -93,6 +93,55 @@ async function inner(kind: string, total: number): Promise<void> {
   );
 }
 
+/**
+ * The whole daemon (UDP server, nftables self-contained, libnftables) fed
+ * `total` SPA packets, each for another address: its resident memory once
+ * they are all live grants, read from /proc.
+ */
+async function daemonMemory(total: number): Promise<string> {
+  const { Netns } = await import("../tests/netns.ts");
+  const { startOurs } = await import("../tests/ours.ts");
+  const { encodeSpa } = await import("../lib/spa/packet.ts");
+  const { MessageType } = await import("../lib/spa/message.ts");
+  const ns = await Netns.create("bmem");
+  const file = await Deno.makeTempFile({ suffix: ".spa" });
+  const ours = await startOurs(
+    ns,
+    "FIREWALL_TYPE nftables;\nNFT_SELF_CONTAINED Y;\nENABLE_UDP_SERVER Y;\nVERBOSE 0;",
+    "SOURCE ANY\nKEY mem-key\nHMAC_KEY mem-hmac\nFW_ACCESS_TIMEOUT 3600\n",
+  );
+  try {
+    const enc = new TextEncoder();
+    const lines: string[] = [];
+    for (let i = 0; i < total; i++) {
+      lines.push(
+        encodeSpa({
+          message: `${IpAddr.fromV4(0x0a000000 + i + 1).text},tcp/22`,
+          messageType: MessageType.ACCESS,
+          username: "mem",
+          key: enc.encode("mem-key"),
+          hmacKey: enc.encode("mem-hmac"),
+        }).wire,
+      );
+    }
+    await Deno.writeTextFile(file, lines.join("\n") + "\n");
+    const send = new URL("../tests/tools/send_lines.ts", import.meta.url).pathname;
+    await ns.must(["deno", "run", "-A", send, file, "127.0.0.1", "62201", "0.4"]);
+    const added = () => (ours.daemon.output.match(/Added element/g) ?? []).length;
+    const end = Date.now() + 120_000;
+    while (added() < total && Date.now() < end) await new Promise((r) => setTimeout(r, 1000));
+    const pid =
+      (await exec(["pgrep", "-f", `${ours.dir}/fwknopd.conf`])).stdout.trim().split("\n")[0];
+    const status = await Deno.readTextFile(`/proc/${pid}/status`);
+    const rss = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
+    return `  daemon    ${added()} live grants (of ${total} sent): RSS ${rss.toFixed(0)} MiB`;
+  } finally {
+    await ours.stop();
+    await ns.delete();
+    await Deno.remove(file);
+  }
+}
+
 /** Runs the benchmark; returns report lines. */
 export async function benchGrants(): Promise<string[]> {
   if (Deno.uid?.() !== 0) return ["grants: skipped (needs root for namespaces)"];
@@ -127,6 +176,7 @@ export async function benchGrants(): Promise<string[]> {
       await exec(["ip", "netns", "delete", ns]);
     }
   }
+  lines.push(await daemonMemory(100_000));
   return lines;
 }
 

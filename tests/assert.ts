@@ -41,3 +41,21 @@ export function assertThrows(
     return true;
   });
 }
+
+/** Fails unless the promise `fn` returns rejects with `cls` whose message contains `includes`. */
+export async function assertRejects(
+  fn: () => Promise<unknown>,
+  cls: new (...args: never[]) => Error,
+  includes?: string,
+): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    if (!(e instanceof cls)) throw new Error(`Expected ${cls.name}, got ${String(e)}`);
+    if (includes !== undefined && !e.message.includes(includes)) {
+      throw new Error(`Expected message to include "${includes}", got "${e.message}"`);
+    }
+    return;
+  }
+  throw new Error("Expected a rejection");
+}

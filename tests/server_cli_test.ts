@@ -146,3 +146,20 @@ Deno.test({
     assertMatch(err, /Processed 2 packets: 1 accepted \(test mode\), 1 refused\./);
   },
 });
+
+Deno.test("server: FIREWALL_TYPE and --fw-type choose the backend; -D and -V name it", async () => {
+  const v = await run([...BASE, "--fw-type", "nftables", "-V"]);
+  assertMatch(v.out, /firewall: nftables\n$/);
+  const d = await run([...BASE, "--fw-type", "nftables", "-D"]);
+  assertMatch(d.out, / FIREWALL_TYPE {16}= {2}'nftables'\n/);
+  assertMatch(d.out, / FIREWALL_EXE {17}= {2}'\/usr\/sbin\/nft'\n/);
+  const bad = await run([...BASE, "--fw-type", "pf"]);
+  assertEquals(bad.code, 2);
+  assertMatch(bad.err, /Invalid value 'pf' for --fw-type: expected iptables or nftables/);
+  await Deno.writeTextFile(`${dir}/fwtype.conf`, `FWKNOP_RUN_DIR ${dir};\nFIREWALL_TYPE ipfw;\n`, {
+    mode: 0o600,
+  });
+  const conf = await run(["-c", `${dir}/fwtype.conf`, "-a", `${dir}/access.conf`, "-D"]);
+  assertEquals(conf.code, 1);
+  assertMatch(conf.err, /fwtype\.conf:2: FIREWALL_TYPE: "ipfw" is not one of iptables, nftables/);
+});

@@ -5,7 +5,8 @@
  * @module
  */
 import { RuntimeError } from "../cli/errors.ts";
-import { checkIPv4 } from "../spa/fields.ts";
+import { checkMessageIp } from "../spa/fields.ts";
+import { parseAddr } from "./addr.ts";
 
 const RESOLVE_TIMEOUT_MS = 10_000;
 
@@ -39,11 +40,15 @@ export async function resolveExternalIp(
       `Cannot resolve the external IP from '${target}': ${(e as Error).message}`,
     );
   }
-  const m = /^\s*(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})/.exec(body.split("\n")[0] ?? "");
-  if (m === null || checkIPv4(m[1]!) !== undefined) {
+  // fwknop's resolvers answer with the address first; an IPv6 one (a -6
+  // client's) is taken too, since fwknopd-ts can open it.
+  const m = /^\s*(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:]+)/.exec(
+    body.split("\n")[0] ?? "",
+  );
+  if (m === null || checkMessageIp(m[1]!) !== undefined) {
     throw new RuntimeError(
-      `Cannot resolve the external IP from '${target}': the answer does not start with an IPv4 address`,
+      `Cannot resolve the external IP from '${target}': the answer does not start with an IP address`,
     );
   }
-  return m[1]!;
+  return parseAddr(m[1]!)?.text ?? m[1]!;
 }
