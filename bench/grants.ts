@@ -105,10 +105,13 @@ async function daemonMemory(total: number): Promise<string> {
   const { MessageType } = await import("../lib/spa/message.ts");
   const ns = await Netns.create("bmem");
   const file = await Deno.makeTempFile({ suffix: ".spa" });
+  // The digest cache on tmpfs, as FWKNOP_RUN_DIR /run/fwknop is on a systemd host.
+  const runDir = await Deno.makeTempDir({ dir: "/dev/shm", prefix: "fwknopd-ts-mem-" });
   const ours = await startOurs(
     ns,
     "FIREWALL_TYPE nftables;\nNFT_SELF_CONTAINED Y;\nENABLE_UDP_SERVER Y;\nVERBOSE 0;",
     "SOURCE ANY\nKEY mem-key\nHMAC_KEY mem-hmac\nFW_ACCESS_TIMEOUT 3600\n",
+    runDir,
   );
   try {
     const enc = new TextEncoder();
@@ -126,7 +129,11 @@ async function daemonMemory(total: number): Promise<string> {
     }
     await Deno.writeTextFile(file, lines.join("\n") + "\n");
     const send = new URL("../tests/tools/send_lines.ts", import.meta.url).pathname;
-    await ns.must(["deno", "run", "-A", send, file, "127.0.0.1", "62201", "0.4"]);
+    const sent = await ns.sh(
+      ["deno", "run", "-A", send, file, "127.0.0.1", "62201", "0.4"],
+      300_000,
+    );
+    if (sent.code !== 0) throw new Error(`sender: ${sent.out}`);
     const added = () => (ours.daemon.output.match(/Added element/g) ?? []).length;
     const end = Date.now() + 120_000;
     while (added() < total && Date.now() < end) await new Promise((r) => setTimeout(r, 1000));
@@ -139,6 +146,7 @@ async function daemonMemory(total: number): Promise<string> {
     await ours.stop();
     await ns.delete();
     await Deno.remove(file);
+    await Deno.remove(runDir, { recursive: true });
   }
 }
 
@@ -182,6 +190,8 @@ export async function benchGrants(): Promise<string[]> {
 
 if (import.meta.main) {
   if (Deno.args[0] === "--inner") await inner(Deno.args[1]!, Number(Deno.args[2]));
+  // deno-lint-ignore no-console
+  else if (Deno.args[0] === "--daemon") console.log(await daemonMemory(Number(Deno.args[1])));
   // deno-lint-ignore no-console
   else for (const l of await benchGrants()) console.log(l);
 }
