@@ -23,6 +23,7 @@ import {
   RAW_PROTOS,
 } from "./lib/client/settings.ts";
 import { httpSpaRequest } from "./lib/net/http.ts";
+import { localAddressToward } from "./lib/net/local.ts";
 import {
   args as processArgs,
   chmod,
@@ -123,20 +124,26 @@ function writeRc(path: string, text: string): void {
 }
 
 /** Picks a local source address for raw packets toward `dst`. */
-async function localAddressToward(dst: string, port: number): Promise<string> {
-  const { createSocket } = await import("node:dgram");
-  return new Promise((resolve, reject) => {
-    const sock = createSocket("udp4");
-    sock.on("error", (e) => {
-      sock.close();
-      reject(new RuntimeError(`Cannot find a route to ${dst}: ${e.message}`));
-    });
-    sock.connect(port, dst, () => {
-      const a = sock.address().address;
-      sock.close();
-      resolve(a);
-    });
-  });
+/** fwknop 1.x port knocking (`--Server-mode knock|shared`). */
+async function knockMode(s: ClientSettings, io: ClientIo): Promise<number> {
+  if (s.destination === undefined && !s.test) {
+    throw new UsageError("Must use --destination (-D) unless --test (-T) is used");
+  }
+  const { buildKnocks, sendKnocks } = await import("./lib/client/knock.ts");
+  const key = s.serverMode === "knock" ? new TextDecoder("latin1").decode(encryptionKey(s)) : "";
+  const knocks = buildKnocks(s, key, pickUsername(s, env, loginName()), { out: io.out });
+  if (s.test) {
+    io.out("test mode enabled, knocks not actually sent.\n");
+    return 0;
+  }
+  if (lacksPermission({ name: "net" })) {
+    throw new RuntimeError("fwknop-ts needs the Deno permission --allow-net to send knocks");
+  }
+  const { resolveHost } = await import("./lib/net/ip.ts");
+  const ip = await resolveHost(s.destination!, s.ipv6 ? 6 : 4);
+  await sendKnocks(ip, knocks, s.timeDelay);
+  if (s.verbose > 0) io.out(`[+] Sent ${knocks.length} knocks to ${ip}\n`);
+  return 0;
 }
 
 /** Builds a GnuPG-mode packet with keys from the GnuPG home (or armored key files). */
@@ -265,6 +272,7 @@ async function run(args: string[], io: ClientIo): Promise<number> {
     }
     return 0;
   }
+  if (s.serverMode !== undefined) return await knockMode(s, io);
   if (s.useGpg && s.gpgRecipient === undefined) {
     throw new UsageError(
       "GnuPG mode needs --gpg-recipient-key (the server's key ID or an armored key file)",

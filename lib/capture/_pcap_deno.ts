@@ -175,11 +175,13 @@ export class PcapSource implements PacketSource {
     const hdrBytes = new Uint8Array(hdr.buffer);
     const readable = new ReadableWait(this.#offline ? -1 : l.pcap_get_selectable_fd(this.#p));
     let frame = new Uint8Array(FRAME_BUFFER_LEN);
-    const counted: Prefilter | undefined = keep === undefined ? undefined : (first, length) => {
-      if (keep(first, length)) return true;
-      this.screened++;
-      return false;
-    };
+    const counted: Prefilter | undefined = keep === undefined
+      ? undefined
+      : (first, length, proto, dport) => {
+        if (keep(first, length, proto, dport)) return true;
+        this.screened++;
+        return false;
+      };
     // One buffer for every frame: decodeFrame copies out what it keeps.
     const take = (data: unknown, caplen: number, batch: CapturedPacket[]) => {
       if (caplen > frame.length) frame = new Uint8Array(caplen);

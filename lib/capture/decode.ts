@@ -139,8 +139,8 @@ function ipv6(frame: Uint8Array, ip: number): L3 | undefined {
  * @param linkType The capture's link type.
  * @param frame The captured bytes.
  * @param keep A test on the payload's first byte and length; failing it returns undefined.
- * @returns The packet, or `undefined` for anything that is not IPv4/IPv6 TCP,
- *   UDP, ICMP or ICMPv6 with a payload.
+ * @returns The packet (its payload may be empty), or `undefined` for
+ *   anything that is not IPv4/IPv6 TCP, UDP, ICMP or ICMPv6.
  */
 export function decodeFrame(
   linkType: number,
@@ -155,6 +155,7 @@ export function decodeFrame(
   const { proto, l4, end } = l3;
   let sport = 0;
   let dport = 0;
+  let tcpFlags: number | undefined;
   let payload: number;
   if (proto === PROTO.UDP) {
     if (end < l4 + UDP_HEADER) return undefined;
@@ -165,13 +166,16 @@ export function decodeFrame(
     if (end < l4 + TCP_MIN_HEADER) return undefined;
     sport = u16(frame, l4);
     dport = u16(frame, l4 + 2);
+    tcpFlags = frame[l4 + 13]!;
     payload = l4 + (frame[l4 + 12]! >> 4) * 4;
   } else if (proto === PROTO.ICMP || proto === PROTO.ICMPV6) {
     payload = l4 + ICMP_HEADER;
   } else return undefined;
-  if (payload >= end) return undefined;
-  if (keep !== undefined && !keep(frame[payload]!, end - payload)) return undefined;
-  return {
+  // An empty payload is kept: a knock (a bare SYN, an empty datagram) has none.
+  if (payload > end) return undefined;
+  const first = payload < end ? frame[payload]! : -1;
+  if (keep !== undefined && !keep(first, end - payload, proto, dport)) return undefined;
+  const pkt: CapturedPacket = {
     payload: wireText(frame.subarray(payload, end)),
     src: l3.src,
     dst: l3.dst,
@@ -179,4 +183,6 @@ export function decodeFrame(
     sport,
     dport,
   };
+  if (tcpFlags !== undefined) pkt.tcpFlags = tcpFlags;
+  return pkt;
 }

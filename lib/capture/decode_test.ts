@@ -98,7 +98,17 @@ Deno.test("decodeFrame reads TCP and ICMP payloads", () => {
     proto: 6,
     sport: 1,
     dport: 62201,
+    tcpFlags: 0x02,
   });
+  // A bare SYN (a knock) comes out with an empty payload and its port for the prefilter.
+  const syn = tcpSynPacket(
+    { src: "10.0.0.1", dst: "10.0.0.2", sport: 1, dport: 61083 },
+    new Uint8Array(),
+  );
+  const seen: unknown[] = [];
+  const k = decodeFrame(DLT.RAW, syn, (...a) => (seen.push(a), true));
+  assertEquals([k?.payload, k?.dport, k?.tcpFlags], ["", 61083, 0x02]);
+  assertEquals(seen, [[-1, 0, 6, 61083]]);
   const icmp = icmpPacket(
     { src: "10.0.0.1", dst: "10.0.0.2", type: 8, code: 0 },
     enc.encode(payload),

@@ -19,14 +19,17 @@ export interface CapturedPacket {
   sport: number;
   /** Destination port (0 for ICMP). */
   dport: number;
+  /** TCP flags byte (SYN 0x02, ACK 0x10, ...); absent for other protocols. */
+  tcpFlags?: number;
 }
 
 /**
  * A test on a payload's raw bytes, made before it becomes a string and a
  * packet object: `false` drops it. Given the first byte (-1 when empty) and
- * the length. Under a flood this is where most garbage ends.
+ * the length, and where capture knows them the IP protocol and destination
+ * port (a knock has no payload). Under a flood this is where most garbage ends.
  */
-export type Prefilter = (first: number, length: number) => boolean;
+export type Prefilter = (first: number, length: number, proto?: number, dport?: number) => boolean;
 
 /** Something that yields captured packets until closed. */
 export interface PacketSource {

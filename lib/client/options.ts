@@ -613,6 +613,58 @@ export const CLIENT_OPTIONS: readonly ClientOption[] = [
     },
   },
   {
+    long: "Server-mode",
+    arg: true,
+    meta: "MODE",
+    help: "fwknop 1.x port knocking: 'knock' (encrypted sequence) or 'shared' (--knock-file).",
+    apply: (s, v) => {
+      const m = str(v).toLowerCase();
+      if (m !== "knock" && m !== "shared") {
+        throw new UsageError(`Invalid value '${v}' for --Server-mode: expected knock or shared`);
+      }
+      s.serverMode = m;
+    },
+  },
+  {
+    long: "offset",
+    arg: true,
+    meta: "N",
+    help: "Base port of encrypted knocks (default 61000).",
+    apply: (s, v) => s.knockOffset = intIn("--offset", str(v), 1, 65279),
+  },
+  {
+    long: "rotate-proto",
+    arg: false,
+    help: "Encrypted knocks alternate TCP (even) and UDP (odd).",
+    apply: (s) => s.rotateProto = true,
+  },
+  {
+    long: "time-delay",
+    arg: true,
+    meta: "SECONDS",
+    help: "Pause between knocks (default 1; fractions allowed).",
+    apply: (s, v) => {
+      const n = Number(str(v));
+      if (!Number.isFinite(n) || n < 0 || n > 60) {
+        throw new UsageError(`Invalid value '${v}' for --time-delay: expected 0 to 60 seconds`);
+      }
+      s.timeDelay = n;
+    },
+  },
+  {
+    long: "knock-file",
+    arg: true,
+    meta: "FILE",
+    help: "Shared sequences, lines '<destination>: tcp/N, udp/N, icmp' (default ~/.fwknop.knock).",
+    apply: (s, v) => s.knockFile = str(v),
+  },
+  {
+    long: "Test-mode",
+    arg: false,
+    help: "fwknop 1.x name of --test: build and print, send nothing.",
+    apply: (s) => s.test = true,
+  },
+  {
     long: "save-rc-stanza",
     arg: false,
     help: "Save this command line's settings as stanza -n (or -D) of ~/.fwknoprc.",

@@ -82,6 +82,16 @@ export interface ClientSettings {
   icmpType: number;
   icmpCode: number;
   serverResolveIpv4: boolean;
+  /** fwknop 1.x port knocking instead of SPA: `--Server-mode knock|shared`. */
+  serverMode?: "knock" | "shared";
+  /** `--offset`: base port of encrypted knocks. */
+  knockOffset: number;
+  /** `--rotate-proto`: alternate TCP and UDP knocks. */
+  rotateProto: boolean;
+  /** `--time-delay`: seconds between knocks. */
+  timeDelay: number;
+  /** `--knock-file`: shared sequences, `<destination>: proto/port, ...` lines. */
+  knockFile?: string;
   /** `-6`: resolve -D to IPv6 and send over IPv6 (fwknopd-ts only; stock fwknopd has no IPv6). */
   ipv6: boolean;
   namedConfig?: string;
@@ -131,6 +141,9 @@ export function defaultSettings(): ClientSettings {
     icmpCode: 0,
     serverResolveIpv4: false,
     ipv6: false,
+    knockOffset: 61000,
+    rotateProto: false,
+    timeDelay: 1,
     noRcFile: false,
     noHomeDir: false,
     saveRcStanza: false,

@@ -40,6 +40,22 @@ export interface GpgPolicy {
   keys?: { decryptionKeys: unknown[]; verificationKeys: unknown[] };
 }
 
+/** A knock stanza's settings (fwknop 1.x variables), when the stanza is one. */
+export interface KnockSettings {
+  mode: "encrypted" | "shared";
+  /** PORT_OFFSET (encrypted). */
+  offset: number;
+  /** SHARED_SEQUENCE steps (`icmp` has port 0). */
+  sequence: { proto: "tcp" | "udp" | "icmp"; port: number }[];
+  /** KNOCK_INTERVAL, seconds. */
+  interval: number;
+  knockLimit?: number;
+  minTimeDiff?: number;
+  maxTimeDiff?: number;
+  /** REQUIRE_USERNAME as a comma list (1.x allows several names). */
+  usernames?: string[];
+}
+
 /** One access stanza. */
 export interface AccessStanza {
   /** 1-based position, as fwknopd numbers stanzas in logs. */
@@ -79,6 +95,8 @@ export interface AccessStanza {
   gpgPolicy?: GpgPolicy;
   /** Raw text of the variables, for `-D`. */
   raw: Map<string, string>;
+  /** Set for a knock stanza (ENCRYPT_SEQUENCE or SHARED_SEQUENCE); SPA never uses it. */
+  knock?: KnockSettings;
 }
 
 const KEY_VARS = new Set(["KEY", "KEY_BASE64", "HMAC_KEY", "HMAC_KEY_BASE64", "GPG_DECRYPT_PW"]);
@@ -150,6 +168,26 @@ function b64(l: ConfLine): Uint8Array {
   const bytes = isBase64Charset(l.value) ? b64Decode(l.value) : undefined;
   if (bytes === undefined || bytes.length === 0) throw new ConfigError(l, l.name, "is not base64");
   return bytes;
+}
+
+function sequence(l: ConfLine): KnockSettings["sequence"] {
+  const steps = l.value.split(",").map((e) => {
+    const t = e.trim().toLowerCase();
+    if (t === "icmp") return { proto: "icmp" as const, port: 0 };
+    const m = /^(tcp|udp)\/(\d{1,5})$/.exec(t);
+    if (m === null || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+      throw new ConfigError(l, l.name, `"${e.trim()}" is not tcp/PORT, udp/PORT or icmp`);
+    }
+    return { proto: m[1] as "tcp" | "udp", port: Number(m[2]) };
+  });
+  if (steps.length < 2) throw new ConfigError(l, l.name, "needs at least two knocks");
+  return steps;
+}
+
+/** The knock settings of a stanza, made on first use. */
+function knockOf(s: AccessStanza): KnockSettings {
+  s.knock ??= { mode: "shared", offset: 61000, sequence: [], interval: 60 };
+  return s.knock;
 }
 
 function expireDate(l: ConfLine): number {
@@ -274,6 +312,33 @@ function setVar(s: AccessStanza, l: ConfLine): string | undefined {
     case "FORCE_MASQUERADE":
       s.forceMasquerade = yes(v);
       break;
+    case "ENCRYPT_SEQUENCE":
+      if (yes(v)) knockOf(s).mode = "encrypted";
+      break;
+    case "DATA_COLLECT_MODE":
+      if (/^ENCRYPT_SEQUENCE$/i.test(v)) knockOf(s).mode = "encrypted";
+      else if (!/^(PCAP|FILE_PCAP|ULOG_PCAP|SHARED_SEQUENCE)$/i.test(v)) {
+        throw new ConfigError(l, l.name, `"${v}" is not ENCRYPT_SEQUENCE, SHARED_SEQUENCE or PCAP`);
+      }
+      break;
+    case "SHARED_SEQUENCE":
+      knockOf(s).sequence = sequence(l);
+      break;
+    case "PORT_OFFSET":
+      knockOf(s).offset = int(l, 1, 65279);
+      break;
+    case "KNOCK_INTERVAL":
+      knockOf(s).interval = int(l, 1, MAX_TIMEOUT);
+      break;
+    case "KNOCK_LIMIT":
+      knockOf(s).knockLimit = int(l, 1, MAX_TIMEOUT);
+      break;
+    case "MIN_TIME_DIFF":
+      knockOf(s).minTimeDiff = int(l, 0, MAX_TIMEOUT);
+      break;
+    case "MAX_TIME_DIFF":
+      knockOf(s).maxTimeDiff = int(l, 1, MAX_TIMEOUT);
+      break;
     case "DISABLE_DNAT":
       s.disableDnat = yes(v);
       break;
@@ -290,7 +355,37 @@ function setVar(s: AccessStanza, l: ConfLine): string | undefined {
   return undefined;
 }
 
+/** Checks a knock stanza; it needs no SPA key. */
+function validateKnock(s: AccessStanza, k: KnockSettings): void {
+  const where = s.origin;
+  const tag = `stanza #${s.index}`;
+  if (k.mode === "shared" && k.sequence.length === 0) {
+    throw new ConfigError(
+      where,
+      "SHARED_SEQUENCE",
+      `${tag}: knock settings without ENCRYPT_SEQUENCE or SHARED_SEQUENCE`,
+    );
+  }
+  if (k.mode === "encrypted" && (s.raw.get("KEY") ?? "").length < 8) {
+    throw new ConfigError(
+      where,
+      "KEY",
+      `${tag}: an encrypted knock sequence needs a KEY of at least 8 characters`,
+    );
+  }
+  if (k.mode === "shared" && s.openPorts === undefined) {
+    throw new ConfigError(where, "OPEN_PORTS", `${tag}: a shared knock sequence needs OPEN_PORTS`);
+  }
+  if (k.minTimeDiff !== undefined && k.maxTimeDiff !== undefined && k.maxTimeDiff < k.minTimeDiff) {
+    throw new ConfigError(where, "MAX_TIME_DIFF", `${tag}: MAX_TIME_DIFF is below MIN_TIME_DIFF`);
+  }
+  if (s.requireUsername !== undefined) {
+    k.usernames = s.requireUsername.split(",").map((n) => n.trim()).filter((n) => n !== "");
+  }
+}
+
 function validate(s: AccessStanza): void {
+  if (s.knock !== undefined) return validateKnock(s, s.knock);
   const where = s.origin;
   const gpgOn = s.gpg.GPG_DECRYPT_PW !== undefined || yes(s.gpg.GPG_ALLOW_NO_PW ?? "N");
   if (s.key === undefined && !gpgOn) {

@@ -40,6 +40,8 @@ export class ConfigError extends Error {
 }
 
 const SKIP_FIRST = new Set(["#", ";", "\r", "\n", "\0"]);
+/** fwknop 1.x flags written without a value (`ENCRYPT_SEQUENCE;`): read as `Y`. */
+const BARE_FLAGS: ReadonlySet<string> = new Set(["ENCRYPT_SEQUENCE"]);
 
 /**
  * Splits config text into `NAME value` lines.
@@ -58,7 +60,7 @@ export function lexConf(text: string, file: string): ConfLine[] {
     const m = /^\s*(\S+?):?(?:\s+(.*?))?\s*$/.exec(body);
     if (m === null) continue;
     const name = m[1]!;
-    const value = m[2] ?? "";
+    const value = m[2] ?? (BARE_FLAGS.has(name) ? "Y" : "");
     if (value === "" && !name.startsWith("%")) {
       throw new ConfigError({ file, line: i + 1 }, name, "has no value");
     }

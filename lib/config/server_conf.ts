@@ -120,6 +120,8 @@ export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec
   ["FWKNOP_CONF_DIR", { def: "/etc/fwknop", kind: "string" }],
   ["ACCESS_FILE", { def: "$FWKNOP_CONF_DIR/access.conf", kind: "string" }],
   ["ACCESS_FOLDER", { kind: "string" }],
+  // fwknop-ts: fwknop 1.x knock stanzas (`NAME: value;`) in a file of their own.
+  ["KNOCK_ACCESS_FILE", { kind: "string" }],
   ["FWKNOP_PID_FILE", { def: "$FWKNOP_RUN_DIR/fwknopd.pid", kind: "string" }],
   ["DIGEST_FILE", { def: "$FWKNOP_RUN_DIR/digest.cache", kind: "string" }],
   ["GPG_HOME_DIR", { def: "/root/.gnupg", kind: "string" }],

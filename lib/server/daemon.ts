@@ -26,6 +26,16 @@ import { attachGpgKeys, load, type Loaded } from "./load.ts";
 import type { DaemonLogger } from "./log.ts";
 import { claimPidFile, releasePidFile } from "./pidfile.ts";
 import { makeBackend } from "./firewall_config.ts";
+import { knockFilter } from "../../knock/filter.ts";
+import type { KnockStanza } from "../../knock/watcher.ts";
+
+/** IP protocol numbers as knock stanzas name them. */
+const KNOCK_PROTO_NAMES: Readonly<Record<number, string>> = {
+  6: "tcp",
+  17: "udp",
+  1: "icmp",
+  58: "icmp",
+};
 
 /** Variables whose change needs a restart (SIGHUP keeps the running firewall and capture). */
 const RESTART_VARS = [
@@ -40,7 +50,11 @@ const RESTART_VARS = [
   "NFT_SELF_CONTAINED",
 ];
 
-async function openSource(c: ServerConfig, log: DaemonLogger): Promise<PacketSource> {
+async function openSource(
+  c: ServerConfig,
+  log: DaemonLogger,
+  knocks: readonly KnockStanza[],
+): Promise<PacketSource> {
   if (c.bool("ENABLE_UDP_SERVER")) {
     const udp = await openUdpServer(c.int("UDPSERV_PORT"));
     log.log("info", `Kicking off UDP server to listen on port ${c.int("UDPSERV_PORT")}.`);
@@ -48,9 +62,10 @@ async function openSource(c: ServerConfig, log: DaemonLogger): Promise<PacketSou
     return udp;
   }
   const file = c.get("PCAP_FILE");
+  const filter = knockFilter(c.get("PCAP_FILTER")!, knocks);
   const source = await openPcap({
     ...(file === undefined ? { intf: c.get("PCAP_INTF")! } : { file }),
-    filter: c.get("PCAP_FILTER")!,
+    filter,
     promisc: c.bool("ENABLE_PCAP_PROMISC"),
     snaplen: c.int("MAX_SNIFF_BYTES"),
     anyDirection: c.bool("ENABLE_PCAP_ANY_DIRECTION"),
@@ -59,7 +74,7 @@ async function openSource(c: ServerConfig, log: DaemonLogger): Promise<PacketSou
     "info",
     file === undefined ? `Sniffing interface: ${c.get("PCAP_INTF")}` : `Reading pcap file: ${file}`,
   );
-  log.log("info", `PCAP filter is: '${c.get("PCAP_FILTER")}'`);
+  log.log("info", `PCAP filter is: '${filter}'`);
   for (const w of source.warnings ?? []) log.log("warning", w);
   return source;
 }
@@ -114,9 +129,13 @@ async function packetLoop(
   let n = 0;
   // Garbage is turned away on its raw bytes, before it costs a string; with
   // -v every drop is logged instead, so every payload goes the whole way.
+  // Knocks have no payload: they pass on their protocol and port.
   const keep = log.wants("debug")
     ? undefined
-    : (first: number, length: number) => keepRawPayload(eng.policy, first, length);
+    : (first: number, length: number, proto?: number, dport?: number) =>
+      keepRawPayload(eng.policy, first, length) ||
+      (proto !== undefined && dport !== undefined &&
+        (eng.knocks?.wants(KNOCK_PROTO_NAMES[proto] ?? "", dport) ?? false));
   // -C counts every packet read, also those the prefilter turned away.
   const reached = () => {
     if (limit === 0 || n + src.screened < limit) return false;
@@ -184,7 +203,9 @@ export async function runDaemon(
   try {
     if (!f.test) grants = await startFirewall(c, log);
     engine = new Engine(loaded.settings, { replay, grants, log, run: exec, nowMs: Date.now });
-    source = await openSource(c, log);
+    source = await openSource(c, log, loaded.settings.knocks ?? []);
+    const nk = loaded.settings.knocks?.length ?? 0;
+    if (nk > 0) log.log("info", `Watching ${nk} knock stanza${nk === 1 ? "" : "s"}.`);
     if (c.bool("ENABLE_TCP_SERVER")) {
       tcpServer = await startDummyTcpServer(c.int("TCPSERV_PORT"));
       log.log("info", `Kicking off TCP server to listen on port ${c.int("TCPSERV_PORT")}.`);

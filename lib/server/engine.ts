@@ -20,17 +20,31 @@ import {
   type PolicyEvent,
   type Verdict,
 } from "../policy/verdict.ts";
-import type { ReplayCache } from "../replay/file.ts";
+import { type ReplayCache, replayDigest } from "../replay/file.ts";
 import type { Logger } from "./log.ts";
+import { type KnockEvent, type KnockStanza, KnockWatcher } from "../../knock/watcher.ts";
+import { PROTO } from "../capture/decode.ts";
 
 /** How long a type-0 command may run as root. */
 const CMD_TIMEOUT_MS = 5000;
 
 /** Everything the engine reads from the configuration. */
 export interface EngineSettings {
+  /** SPA stanzas. */
   stanzas: AccessStanza[];
   policy: PolicyOptions;
+  /** Knock stanzas (fwknop 1.x encrypted and shared sequences), if any. */
+  knocks?: KnockStanza[];
 }
+
+const TCP_SYN = 0x02;
+const TCP_ACK = 0x10;
+const KNOCK_PROTO: Readonly<Record<number, "tcp" | "udp" | "icmp">> = {
+  [PROTO.TCP]: "tcp",
+  [PROTO.UDP]: "udp",
+  [PROTO.ICMP]: "icmp",
+  [PROTO.ICMPV6]: "icmp",
+};
 
 /** Counters for logs, tests and benchmarks. */
 export interface EngineStats {
@@ -61,6 +75,7 @@ export interface EngineDeps {
 export class Engine {
   #s: EngineSettings;
   readonly #d: EngineDeps;
+  #knocks: KnockWatcher | undefined;
   readonly #cycles = new Set<{ timer?: ReturnType<typeof setTimeout>; close: string[] }>();
   readonly stats: EngineStats = {
     packets: 0,
@@ -74,6 +89,12 @@ export class Engine {
   constructor(s: EngineSettings, d: EngineDeps) {
     this.#s = s;
     this.#d = d;
+    if ((s.knocks?.length ?? 0) > 0) this.#knocks = new KnockWatcher(s.knocks!);
+  }
+
+  /** The knock watcher, when knock stanzas are configured (capture asks it which ports matter). */
+  get knocks(): KnockWatcher | undefined {
+    return this.#knocks;
   }
 
   /** The current server-wide policy settings (they change on reload). */
@@ -84,6 +105,9 @@ export class Engine {
   /** Swaps the configuration; granted rules and pending close commands stay. */
   reload(s: EngineSettings): void {
     this.#s = s;
+    if ((s.knocks?.length ?? 0) === 0) this.#knocks = undefined;
+    else if (this.#knocks === undefined) this.#knocks = new KnockWatcher(s.knocks!);
+    else this.#knocks.reload(s.knocks!);
   }
 
   /**
@@ -95,6 +119,10 @@ export class Engine {
    */
   handle(pkt: CapturedPacket): Promise<void> | undefined {
     this.stats.packets++;
+    if (this.#knocks !== undefined) {
+      const events = this.#knock(pkt);
+      if (events.length > 0) return this.#knockEvents(pkt, events);
+    }
     const screened = screenPacket(pkt, this.#s.policy);
     if ("drop" in screened) {
       this.stats.refused++;
@@ -104,6 +132,60 @@ export class Engine {
       return undefined;
     }
     return this.#process(pkt, screened);
+  }
+
+  /** A knock: a TCP SYN (not a SYN-ACK), a UDP datagram or an ICMP message. */
+  #knock(pkt: CapturedPacket): KnockEvent[] {
+    const proto = KNOCK_PROTO[pkt.proto];
+    if (proto === undefined) return [];
+    if (proto === "tcp" && ((pkt.tcpFlags ?? 0) & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return [];
+    return this.#knocks!.hit({ src: pkt.src, proto, dport: pkt.dport, timeMs: this.#d.nowMs() });
+  }
+
+  async #knockEvents(pkt: CapturedPacket, events: KnockEvent[]): Promise<void> {
+    const log = this.#d.log;
+    for (const e of events) {
+      const tag = `[${e.src.text}] (stanza #${e.stanza})`;
+      if (e.kind === "failed") {
+        this.stats.refused++;
+        log.log(
+          "info",
+          `${tag} Knock sequence refused: ${e.reason}${
+            e.detail === undefined ? "" : ` (${e.detail})`
+          }`,
+        );
+        continue;
+      }
+      const now = this.#now();
+      if (e.sequence !== undefined && this.#s.policy.replay && !this.#s.policy.test) {
+        // An encrypted sequence is burned like an SPA packet: sent again, it is a replay.
+        const digest = replayDigest(`knock:${e.sequence.join(",")}`);
+        const v: Verdict = { events: [], testAccepted: [], replayKey: digest };
+        if (!this.#claimReplay(pkt, v, now)) {
+          this.stats.refused++;
+          continue;
+        }
+      }
+      log.log(
+        "info",
+        `${tag} Knock sequence accepted: opening ${
+          e.ports.map((p) => `${p.proto}/${p.port}`).join(",")
+        } for ${e.allow.text}`,
+      );
+      if (this.#s.policy.test || this.#d.grants === undefined) {
+        this.stats.testAccepted++;
+        continue;
+      }
+      const r = await this.#d.grants.open({
+        src: e.allow,
+        ports: e.ports,
+        expiresAt: now + e.timeout,
+        origin: { stanza: e.stanza, pktSrc: e.src, via: "knock" },
+      });
+      if (r === "opened" || r === "extended") this.stats.granted++;
+      else if (r === "already-open") this.stats.alreadyOpen++;
+      else this.stats.failed++;
+    }
   }
 
   #logEvents(events: readonly PolicyEvent[]): void {

@@ -6,7 +6,8 @@
  * @module
  */
 import { statSync } from "node:fs";
-import { loadAccess } from "../config/access_conf.ts";
+import { type AccessStanza, loadAccess } from "../config/access_conf.ts";
+import type { KnockStanza } from "../../knock/watcher.ts";
 import { ConfigError, folderFiles } from "../config/lexer.ts";
 import { loadServerConfig, type ServerConfig } from "../config/server_conf.ts";
 import type { EngineSettings } from "./engine.ts";
@@ -71,6 +72,9 @@ export function load(f: ServerFlags): Loaded {
   if (f.pcapAnyDirection) config.set("ENABLE_PCAP_ANY_DIRECTION", "Y");
   const folder = config.get("ACCESS_FOLDER");
   const accessPaths = folder !== undefined ? folderFiles(folder) : [config.get("ACCESS_FILE")!];
+  // fwknop 1.x knock stanzas in their own file (`NAME: value;`), after access.conf's.
+  const knockFile = config.get("KNOCK_ACCESS_FILE");
+  if (knockFile !== undefined) accessPaths.push(knockFile);
   const access = loadAccess(accessPaths);
   const warnings = [
     ...config.warnings,
@@ -84,7 +88,8 @@ export function load(f: ServerFlags): Loaded {
     : config.bool("ENABLE_SPA_PACKET_AGING");
   const snatIp = config.get("SNAT_TRANSLATE_IP");
   const settings: EngineSettings = {
-    stanzas: access.stanzas,
+    stanzas: access.stanzas.filter((s) => s.knock === undefined),
+    knocks: access.stanzas.filter((s) => s.knock !== undefined).map(knockStanza),
     policy: {
       test: f.test,
       aging,
@@ -101,6 +106,29 @@ export function load(f: ServerFlags): Loaded {
     },
   };
   return { config, settings, warnings };
+}
+
+/** A knock stanza for the watcher, from an access stanza with knock settings. */
+export function knockStanza(s: AccessStanza): KnockStanza {
+  const k = s.knock!;
+  const out: KnockStanza = {
+    index: s.index,
+    source: s.source,
+    mode: k.mode,
+    offset: k.offset,
+    sequence: k.sequence,
+    openPorts: s.openPorts ?? [],
+    knockInterval: k.interval,
+    fwAccessTimeout: s.fwAccessTimeout,
+    requireSourceAddress: s.requireSourceAddress,
+  };
+  const key = s.raw.get("KEY");
+  if (key !== undefined) out.key = key;
+  if (k.knockLimit !== undefined) out.knockLimit = k.knockLimit;
+  if (k.minTimeDiff !== undefined) out.minTimeDiff = k.minTimeDiff;
+  if (k.maxTimeDiff !== undefined) out.maxTimeDiff = k.maxTimeDiff;
+  if (k.usernames !== undefined) out.requireUsername = k.usernames;
+  return out;
 }
 
 /** Exports the keys of GnuPG stanzas from their GnuPG homes (through the gpg binary). */

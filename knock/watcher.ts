@@ -1,0 +1,279 @@
+/**
+ * Watches knocks (TCP SYN, UDP and ICMP hits seen by capture or in kernel
+ * LOG lines) per source and per knock stanza, and says when a sequence is
+ * complete: an encrypted 1.x sequence of 32 knocks that decrypts with the
+ * stanza's key, or a shared sequence matched element by element within its
+ * timing rules (SPEC §12.3). Pure: the clock comes with each knock. The
+ * state is capped: past `maxSources` the oldest progress is dropped, so a
+ * scan across the knock range cannot grow memory without bound.
+ *
+ * @module
+ */
+import type { ProtoPort } from "../firewall/grant.ts";
+import { type IpAddr, type IpNet, netsContain, parseAddr } from "../lib/net/addr.ts";
+import { decryptSequence, KNOCKS_PER_SEQUENCE } from "./sequence.ts";
+
+/** One element of a shared sequence: `tcp/N`, `udp/N` or `icmp` (any ICMP). */
+export interface SequenceStep {
+  proto: "tcp" | "udp" | "icmp";
+  port: number;
+}
+
+/** A knock stanza (from access.conf or a 1.x knock file). */
+export interface KnockStanza {
+  /** 1-based stanza number (shared with the SPA stanzas of the same file). */
+  index: number;
+  source: IpNet[];
+  mode: "encrypted" | "shared";
+  /** Encrypted: PORT_OFFSET and KEY. */
+  offset: number;
+  key?: string;
+  /** Shared: SHARED_SEQUENCE. */
+  sequence: SequenceStep[];
+  openPorts: ProtoPort[];
+  /** Seconds a whole sequence may take (KNOCK_INTERVAL). */
+  knockInterval: number;
+  /** Grants per source at most (KNOCK_LIMIT), if set. */
+  knockLimit?: number;
+  /** Shared: bounds on the gap between two knocks, in seconds (exclusive). */
+  minTimeDiff?: number;
+  maxTimeDiff?: number;
+  fwAccessTimeout: number;
+  /** Encrypted: allowed login names. */
+  requireUsername?: string[];
+  requireSourceAddress: boolean;
+}
+
+/** A knock as capture or a log line saw it. */
+export interface KnockHit {
+  src: IpAddr;
+  proto: "tcp" | "udp" | "icmp";
+  /** Destination port (0 for ICMP). */
+  dport: number;
+  /** Milliseconds since the epoch. */
+  timeMs: number;
+}
+
+/** Why a sequence failed (for the log; the source is told nothing). */
+export type KnockFailure =
+  | "wrong-order"
+  | "too-slow"
+  | "too-fast"
+  | "interval"
+  | "decrypt"
+  | "checksum"
+  | "protocol"
+  | "source-required"
+  | "username"
+  | "limit";
+
+/** What a knock completed. */
+export type KnockEvent =
+  | {
+    kind: "grant";
+    stanza: number;
+    src: IpAddr;
+    /** The address to open. */
+    allow: IpAddr;
+    ports: ProtoPort[];
+    timeout: number;
+    /** Encrypted sequences: the 32 bytes, for the replay cache. */
+    sequence?: number[];
+    username?: string;
+  }
+  | { kind: "failed"; stanza: number; src: IpAddr; reason: KnockFailure; detail?: string };
+
+interface Progress {
+  /** Encrypted: bytes so far. Shared: index of the next expected step. */
+  bytes: number[];
+  next: number;
+  started: number;
+  last: number;
+}
+
+/** Default cap on sources with a sequence in progress. */
+export const DEFAULT_MAX_SOURCES = 10_000;
+
+/** Per-source knock progress for every knock stanza. */
+export class KnockWatcher {
+  #stanzas: KnockStanza[];
+  readonly #max: number;
+  readonly #progress = new Map<string, Progress>();
+  readonly #grants = new Map<string, number>();
+  /** Progress dropped because the cap was reached. */
+  evicted = 0;
+
+  constructor(stanzas: KnockStanza[], maxSources = DEFAULT_MAX_SOURCES) {
+    this.#stanzas = stanzas;
+    this.#max = maxSources;
+  }
+
+  /** Swaps the stanzas (SIGHUP); progress of stanzas that changed is dropped. */
+  reload(stanzas: KnockStanza[]): void {
+    this.#stanzas = stanzas;
+    this.#progress.clear();
+  }
+
+  /** Sources with a sequence in progress. */
+  get tracked(): number {
+    return this.#progress.size;
+  }
+
+  /** Whether any stanza could use a knock to this protocol and port (capture's filter test). */
+  wants(proto: string, dport: number): boolean {
+    return this.#stanzas.some((s) =>
+      s.mode === "encrypted"
+        ? proto !== "icmp" && dport >= s.offset && dport < s.offset + 256
+        : s.sequence.some((x) => x.proto === proto && (proto === "icmp" || x.port === dport))
+    );
+  }
+
+  /**
+   * Takes one knock.
+   *
+   * @returns What it completed or broke (nothing for most knocks).
+   */
+  hit(h: KnockHit): KnockEvent[] {
+    const out: KnockEvent[] = [];
+    for (const s of this.#stanzas) {
+      if (!netsContain(s.source, h.src)) continue;
+      const e = s.mode === "encrypted" ? this.#encrypted(s, h) : this.#shared(s, h);
+      if (e !== undefined) out.push(e);
+    }
+    return out;
+  }
+
+  #key(s: KnockStanza, src: IpAddr): string {
+    return `${s.index}|${src.text}`;
+  }
+
+  #get(key: string): Progress | undefined {
+    const p = this.#progress.get(key);
+    if (p !== undefined) {
+      // Most recently used last: eviction takes the oldest first.
+      this.#progress.delete(key);
+      this.#progress.set(key, p);
+    }
+    return p;
+  }
+
+  #put(key: string, p: Progress): void {
+    this.#progress.set(key, p);
+    while (this.#progress.size > this.#max) {
+      this.#progress.delete(this.#progress.keys().next().value!);
+      this.evicted++;
+    }
+  }
+
+  #encrypted(s: KnockStanza, h: KnockHit): KnockEvent | undefined {
+    if (h.proto === "icmp" || h.dport < s.offset || h.dport >= s.offset + 256) return undefined;
+    const key = this.#key(s, h.src);
+    let p = this.#get(key);
+    if (p !== undefined && h.timeMs - p.started > s.knockInterval * 1000) {
+      this.#progress.delete(key);
+      p = undefined;
+    }
+    if (p === undefined) {
+      p = { bytes: [], next: 0, started: h.timeMs, last: h.timeMs };
+      this.#put(key, p);
+    }
+    p.bytes.push(h.dport - s.offset);
+    p.last = h.timeMs;
+    if (p.bytes.length < KNOCKS_PER_SEQUENCE) return undefined;
+    this.#progress.delete(key);
+    const d = decryptSequence(p.bytes, s.key ?? "");
+    const fail = (reason: KnockFailure, detail?: string): KnockEvent =>
+      detail === undefined
+        ? { kind: "failed", stanza: s.index, src: h.src, reason }
+        : { kind: "failed", stanza: s.index, src: h.src, reason, detail };
+    if (!d.ok) return fail(d.reason === "length" ? "decrypt" : d.reason);
+    let allow = parseAddr(d.allowIp)!;
+    if (d.allowIp === "0.0.0.0") {
+      if (s.requireSourceAddress) return fail("source-required");
+      allow = h.src;
+    }
+    if (s.requireUsername !== undefined && !s.requireUsername.includes(d.username)) {
+      return fail("username", d.username);
+    }
+    if (!this.#withinLimit(s, h.src)) return fail("limit");
+    const requested: ProtoPort[] = d.proto === "icmp" || d.port === 0
+      ? []
+      : [{ proto: d.proto, port: d.port }];
+    const ports = uniquePorts([...s.openPorts, ...requested]);
+    return {
+      kind: "grant",
+      stanza: s.index,
+      src: h.src,
+      allow,
+      ports,
+      timeout: s.fwAccessTimeout,
+      sequence: p.bytes,
+      username: d.username,
+    };
+  }
+
+  #shared(s: KnockStanza, h: KnockHit): KnockEvent | undefined {
+    const key = this.#key(s, h.src);
+    const p = this.#get(key);
+    const matches = (i: number) => {
+      const step = s.sequence[i];
+      return step !== undefined && step.proto === h.proto &&
+        (h.proto === "icmp" || step.port === h.dport);
+    };
+    if (p === undefined) {
+      if (!matches(0)) return undefined;
+      this.#put(key, { bytes: [], next: 1, started: h.timeMs, last: h.timeMs });
+      return this.#sharedDone(s, h, key);
+    }
+    const fail = (reason: KnockFailure): KnockEvent => {
+      this.#progress.delete(key);
+      // A knock that breaks a sequence may start a new one.
+      if (matches(0)) this.#put(key, { bytes: [], next: 1, started: h.timeMs, last: h.timeMs });
+      return { kind: "failed", stanza: s.index, src: h.src, reason };
+    };
+    if (!matches(p.next)) return fail("wrong-order");
+    const gap = Math.floor((h.timeMs - p.last) / 1000);
+    if (s.minTimeDiff !== undefined && !(gap > s.minTimeDiff)) return fail("too-fast");
+    if (s.maxTimeDiff !== undefined && !(gap < s.maxTimeDiff)) return fail("too-slow");
+    if (h.timeMs - p.started > s.knockInterval * 1000) return fail("interval");
+    p.next++;
+    p.last = h.timeMs;
+    return this.#sharedDone(s, h, key);
+  }
+
+  #sharedDone(s: KnockStanza, h: KnockHit, key: string): KnockEvent | undefined {
+    const p = this.#progress.get(key)!;
+    if (p.next < s.sequence.length) return undefined;
+    this.#progress.delete(key);
+    if (!this.#withinLimit(s, h.src)) {
+      return { kind: "failed", stanza: s.index, src: h.src, reason: "limit" };
+    }
+    return {
+      kind: "grant",
+      stanza: s.index,
+      src: h.src,
+      allow: h.src,
+      ports: s.openPorts,
+      timeout: s.fwAccessTimeout,
+    };
+  }
+
+  #withinLimit(s: KnockStanza, src: IpAddr): boolean {
+    if (s.knockLimit === undefined) return true;
+    const key = this.#key(s, src);
+    const n = (this.#grants.get(key) ?? 0) + 1;
+    if (n > s.knockLimit) return false;
+    this.#grants.set(key, n);
+    return true;
+  }
+}
+
+function uniquePorts(ports: ProtoPort[]): ProtoPort[] {
+  const seen = new Set<string>();
+  return ports.filter((p) => {
+    const k = `${p.proto}/${p.port}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

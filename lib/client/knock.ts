@@ -1,0 +1,183 @@
+/**
+ * The client's fwknop 1.x port-knocking modes: `--Server-mode knock` builds
+ * an encrypted 32-knock sequence (printed like the Perl client with
+ * `--Test-mode`), `--Server-mode shared` sends a clear sequence read from
+ * the knock file. TCP knocks are connection attempts abandoned before the
+ * kernel would retry them, UDP knocks carry one zero byte, ICMP knocks are
+ * echo requests (raw socket: root and --allow-ffi).
+ *
+ * @module
+ */
+import { connect } from "node:net";
+import { createSocket } from "node:dgram";
+import { RuntimeError, UsageError } from "../cli/errors.ts";
+import { homeDir, readTextFile } from "../runtime.ts";
+import {
+  encryptSequence,
+  type Knock,
+  type KnockRequest,
+  MIN_KNOCK_KEY_LEN,
+  sequenceKnocks,
+} from "../../knock/sequence.ts";
+import type { ClientSettings } from "./settings.ts";
+
+/** How long a TCP knock's connection attempt lives: well before the kernel resends the SYN. */
+const TCP_KNOCK_MS = 200;
+/** Time for a connect() to put its SYN on the wire before the next knock goes. */
+const SYN_LEAVES_MS = 5;
+
+/** Where the client's output goes. */
+export interface KnockIo {
+  out(text: string): void;
+}
+
+/** `--Server-mode knock`: the request from -A, -a/-s and the login name. */
+export function knockRequest(s: ClientSettings, username: string): KnockRequest {
+  const access = s.access ?? "";
+  const proto = /tcp/i.test(access)
+    ? "tcp"
+    : /udp/i.test(access)
+    ? "udp"
+    : /icmp/i.test(access)
+    ? "icmp"
+    : undefined;
+  if (proto === undefined) {
+    throw new UsageError("Knock mode needs -A with tcp/PORT, udp/PORT or icmp");
+  }
+  const port = proto === "icmp" ? 0 : Number(/(\d+)/.exec(access)?.[1] ?? NaN);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`Invalid port in -A '${access}'`);
+  }
+  const allowIp = s.sourceIp || s.allowIp === undefined ? "0.0.0.0" : s.allowIp;
+  return { allowIp, proto, port, username };
+}
+
+/**
+ * Reads a shared sequence for a destination from the knock file.
+ *
+ * @param text The file's text.
+ * @param destination `-D`.
+ * @returns The knocks, or `undefined` when the file has no line for it.
+ * @throws {UsageError} for a malformed line for that destination.
+ */
+export function sharedSequence(text: string, destination: string): Knock[] | undefined {
+  for (const [i, raw] of text.split("\n").entries()) {
+    const line = raw.replace(/#.*$/, "").trim();
+    const m = /^(\S+?):\s*(.+)$/.exec(line);
+    if (m === null || m[1] !== destination) continue;
+    const knocks = m[2]!.split(",").map((e) => {
+      const t = e.trim().toLowerCase();
+      if (t === "icmp") return { proto: "icmp" as const, port: 0 };
+      const k = /^(tcp|udp)\/(\d{1,5})$/.exec(t);
+      if (k === null || Number(k[2]) < 1 || Number(k[2]) > 65535) {
+        throw new UsageError(`Knock file line ${i + 1}: "${e.trim()}" is not tcp/N, udp/N or icmp`);
+      }
+      return { proto: k[1] as "tcp" | "udp", port: Number(k[2]) };
+    });
+    if (knocks.length < 2) throw new UsageError(`Knock file line ${i + 1}: at least two knocks`);
+    return knocks;
+  }
+  return undefined;
+}
+
+function knockText(k: readonly Knock[], rotate: boolean): string {
+  if (!rotate && k.every((x) => x.proto === "tcp")) {
+    return `=> TCP knocks to ${k.map((x) => x.port).join(" ")}\n`;
+  }
+  return `=> knocks ${
+    k.map((x) => (x.proto === "icmp" ? "icmp" : `${x.proto}/${x.port}`)).join(" ")
+  }\n`;
+}
+
+/**
+ * Builds the knocks (printing what the Perl client prints) for either mode.
+ *
+ * @returns The knocks to send.
+ */
+export function buildKnocks(
+  s: ClientSettings,
+  key: string,
+  username: string,
+  io: KnockIo,
+): Knock[] {
+  if (s.serverMode === "knock") {
+    if (key.length < MIN_KNOCK_KEY_LEN) {
+      throw new UsageError(`Knock mode needs a key of at least ${MIN_KNOCK_KEY_LEN} characters`);
+    }
+    const { clear, cipher } = encryptSequence(knockRequest(s, username), key);
+    io.out(`[+] Clear-text sequence (${clear.length} bytes): ${clear.join(" ")}\n`);
+    io.out(`[+] Cipher-text sequence (${cipher.length} bytes): ${cipher.join(" ")}\n`);
+    io.out(`    Port offset: ${s.knockOffset}\n`);
+    const knocks = sequenceKnocks(cipher, s.knockOffset, s.rotateProto);
+    io.out(knockText(knocks, s.rotateProto));
+    return knocks;
+  }
+  const file = s.knockFile ?? `${homeDir() ?? "."}/.fwknop.knock`;
+  let text: string;
+  try {
+    text = readTextFile(file);
+  } catch (e) {
+    throw new RuntimeError(`Cannot read the knock file '${file}': ${(e as Error).message}`);
+  }
+  const knocks = sharedSequence(text, s.destination ?? "");
+  if (knocks === undefined) {
+    throw new UsageError(`No shared sequence for '${s.destination}' in ${file}`);
+  }
+  io.out(`[+] Shared sequence (${knocks.length} knocks):\n${knockText(knocks, true)}`);
+  return knocks;
+}
+
+/** A TCP knock: one SYN. Resolves once it has left; the attempt is dropped later. */
+function tcpKnock(ip: string, port: number): Promise<void> {
+  const sock = connect({ host: ip, port });
+  // Closed before the kernel's first SYN retry (1 s): one knock, never two.
+  const timer = setTimeout(() => sock.destroy(), TCP_KNOCK_MS);
+  const done = () => {
+    clearTimeout(timer);
+    sock.destroy();
+  };
+  sock.on("connect", done);
+  sock.on("error", done);
+  return new Promise((resolve) => setTimeout(resolve, SYN_LEAVES_MS));
+}
+
+function udpKnock(ip: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const sock = createSocket(ip.includes(":") ? "udp6" : "udp4");
+    sock.send(new Uint8Array(1), port, ip, (err) => {
+      sock.close();
+      if (err) reject(new RuntimeError(`Cannot send a UDP knock to ${ip}:${port}: ${err.message}`));
+      else resolve();
+    });
+  });
+}
+
+async function icmpKnock(ip: string): Promise<void> {
+  const { icmpPacket } = await import("../net/packets.ts");
+  const { sendRaw } = await import("../net/raw.ts");
+  const { localAddressToward } = await import("../net/local.ts");
+  const src = await localAddressToward(ip, 0);
+  await sendRaw(icmpPacket({ src, dst: ip, type: 8, code: 0 }, new Uint8Array()), ip);
+}
+
+/**
+ * Sends the knocks in order, `--time-delay` apart.
+ *
+ * @param ip The resolved destination.
+ * @param knocks The knocks.
+ * @param delaySeconds Pause after each knock.
+ */
+export async function sendKnocks(
+  ip: string,
+  knocks: readonly Knock[],
+  delaySeconds: number,
+): Promise<void> {
+  for (const [i, k] of knocks.entries()) {
+    if (k.proto === "tcp") await tcpKnock(ip, k.port);
+    else if (k.proto === "udp") await udpKnock(ip, k.port);
+    else await icmpKnock(ip);
+    if (i < knocks.length - 1 && delaySeconds > 0) {
+      await new Promise((r) => setTimeout(r, delaySeconds * 1000));
+    }
+  }
+}

@@ -1,0 +1,236 @@
+/**
+ * Port knocking end to end in network namespaces, behind a default-drop
+ * firewall: fwknop 1.x encrypted sequences from fwknop-ts open our daemon
+ * (and are refused when replayed), a shared sequence from knockd's `knock`
+ * client opens it, a stanza from a 1.x knock file works beside SPA stanzas,
+ * and wrong order, slowness and a wrong key open nothing. Then fwknop-ts's
+ * shared sequence opens a real knockd.
+ */
+import { assert, assertMatch } from "./assert.ts";
+import { haveCommand, report, skip } from "./env.ts";
+import { checkPortCase } from "./port_case.ts";
+import { type Background, poll } from "./netns.ts";
+import { type OurServer, startOurs } from "./ours.ts";
+import { defaultDrop } from "./stock_server.ts";
+import { C4, nftUnavailable, ourClient, pair, S4 } from "./nft_env.ts";
+
+const SEND = new URL("./tools/send_knocks.ts", import.meta.url).pathname;
+
+async function unavailable(): Promise<string | undefined> {
+  const why = await nftUnavailable();
+  if (why !== undefined) return why;
+  if (!(await haveCommand("knock", ["-h"])) && !(await haveCommand("knockd", ["-V"]))) {
+    return "knockd is not installed (Debian knockd)";
+  }
+  return undefined;
+}
+
+const ACCESS = [
+  "SOURCE ANY\nKEY spa-key-k\nHMAC_KEY spa-hmac-k\nFW_ACCESS_TIMEOUT 3\n",
+  "SOURCE ANY\nENCRYPT_SEQUENCE Y\nKEY fwknoptest\nOPEN_PORTS tcp/10501\nFW_ACCESS_TIMEOUT 3\n",
+  "SOURCE ANY\nSHARED_SEQUENCE tcp/7001, udp/7002, tcp/7003\nOPEN_PORTS tcp/10502\nMAX_TIME_DIFF 3\nFW_ACCESS_TIMEOUT 3\n",
+].join("\n");
+const LEGACY =
+  "# fwknop 1.x syntax\nSOURCE: ANY;\nSHARED_SEQUENCE: udp/7101, tcp/7102, udp/7103;\nOPEN_PORTS: tcp/10503;\nFW_ACCESS_TIMEOUT: 3;\n";
+
+Deno.test({
+  name: "e2e knock: encrypted and shared sequences open fwknopd-ts; replays and mistakes do not",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const why = await unavailable();
+    if (why !== undefined) return skip(why);
+    const p = await pair([10501, 10502, 10503, 10504, 10505, 10506]);
+    let ours: OurServer | undefined;
+    const dir = await Deno.makeTempDir({ prefix: "fwknopd-ts-knock-" });
+    try {
+      await defaultDrop(p.server);
+      await Deno.writeTextFile(`${dir}/legacy.conf`, LEGACY, { mode: 0o600 });
+      await Deno.writeTextFile(`${dir}/client.knock`, `${S4}: udp/7101, tcp/7102, udp/7103\n`);
+      await Deno.writeTextFile(`${dir}/key`, `${S4}: fwknoptest\n`, { mode: 0o600 });
+      ours = await startOurs(
+        p.server,
+        `PCAP_INTF ${p.intf};\nPCAP_FILTER udp port 62201;\nKNOCK_ACCESS_FILE ${dir}/legacy.conf;`,
+        ACCESS,
+        dir,
+      );
+      const d = ours.daemon;
+      const out = () => d.output;
+      assertMatch(out(), /Watching 3 knock stanzas/);
+      const knockArgs = [
+        "--Server-mode",
+        "knock",
+        "-D",
+        S4,
+        "--get-key",
+        `${dir}/key`,
+        "--time-delay",
+        "0.02",
+      ];
+      let sent = "";
+      await t.step(
+        "fwknop-ts encrypted sequence opens OPEN_PORTS and the requested port",
+        () =>
+          checkPortCase(
+            p.client,
+            S4,
+            { ports: [10501, 10504], open: true, expires: 3 },
+            async () => {
+              const r = await ourClient(p.client, [...knockArgs, "-A", "tcp/10504", "-a", C4]);
+              sent = r.out;
+              return r;
+            },
+            out,
+          ),
+      );
+      await t.step("the same 32 knocks sent again are a replay", async () => {
+        const ports = /=> TCP knocks to ([\d ]+)/.exec(sent)![1]!.trim().split(" ");
+        assert(ports.length === 32, sent);
+        await checkPortCase(
+          p.client,
+          S4,
+          { ports: [10501], open: false },
+          () => p.client.sh(["deno", "run", "-A", SEND, S4, "20", ...ports.map((x) => `tcp/${x}`)]),
+          out,
+        );
+        await d.waitFor(/Replay detected from source IP: 192\.0\.2\.1/, 5000);
+      });
+      await t.step("knockd's knock client opens a shared sequence", () =>
+        checkPortCase(
+          p.client,
+          S4,
+          { ports: [10502], open: true, expires: 3 },
+          () => p.client.sh(["knock", "-d", "50", S4, "7001", "7002:udp", "7003"]),
+          out,
+        ));
+      await t.step(
+        "a stanza from the 1.x knock file, with fwknop-ts's shared mode",
+        () =>
+          checkPortCase(
+            p.client,
+            S4,
+            { ports: [10503], open: true },
+            () =>
+              ourClient(p.client, [
+                "--Server-mode",
+                "shared",
+                "-D",
+                S4,
+                "--knock-file",
+                `${dir}/client.knock`,
+                "--time-delay",
+                "0.05",
+              ]),
+            out,
+          ),
+      );
+      await t.step("wrong order, too slow and a wrong key open nothing", async () => {
+        await checkPortCase(
+          p.client,
+          S4,
+          { ports: [10502], open: false },
+          () => p.client.sh(["knock", "-d", "50", S4, "7002:udp", "7001", "7003"]),
+          out,
+        );
+        await checkPortCase(
+          p.client,
+          S4,
+          { ports: [10502], open: false, logs: /Knock sequence refused: too-slow/ },
+          () => p.client.sh(["knock", "-d", "3100", S4, "7001", "7002:udp", "7003"], 20_000),
+          out,
+        );
+        await Deno.writeTextFile(`${dir}/key`, `${S4}: otherkey99\n`, { mode: 0o600 });
+        await checkPortCase(
+          p.client,
+          S4,
+          {
+            ports: [10506],
+            open: false,
+            logs: /\(stanza #2\) Knock sequence refused: (checksum|protocol|decrypt)/,
+          },
+          () => ourClient(p.client, [...knockArgs, "-A", "tcp/10506", "-a", C4]),
+          out,
+        );
+      });
+      await t.step("SPA keeps working beside the knock stanzas", () =>
+        checkPortCase(
+          p.client,
+          S4,
+          { ports: [10505], open: true },
+          () =>
+            p.client.sh([
+              "fwknop",
+              "-A",
+              "tcp/10505",
+              "-a",
+              C4,
+              "-D",
+              S4,
+              "--key-rijndael",
+              "spa-key-k",
+              "--key-hmac",
+              "spa-hmac-k",
+              "--no-save-args",
+              "--no-rc-file",
+            ]),
+          out,
+        ));
+      report("e2e knock: 6 steps against fwknopd-ts");
+    } finally {
+      await ours?.stop();
+      await p.cleanup();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "e2e knock: fwknop-ts's shared sequence opens a real knockd",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const why = await unavailable();
+    if (why !== undefined) return skip(why);
+    const p = await pair([10601]);
+    const dir = await Deno.makeTempDir({ prefix: "knockd-e2e-" });
+    let knockd: Background | undefined;
+    try {
+      await defaultDrop(p.server);
+      await Deno.writeTextFile(
+        `${dir}/knockd.conf`,
+        [
+          "[options]",
+          `  LogFile = ${dir}/knockd.log`,
+          "[open]",
+          "  sequence = 7201,7202:udp,7203",
+          "  seq_timeout = 10",
+          "  tcpflags = syn",
+          "  command = /usr/sbin/iptables -I INPUT -s %IP% -p tcp --dport 10601 -j ACCEPT",
+          "",
+        ].join("\n"),
+      );
+      await Deno.writeTextFile(`${dir}/client.knock`, `${S4}: tcp/7201, udp/7202, tcp/7203\n`);
+      knockd = p.server.spawn(["knockd", "-i", p.intf, "-c", `${dir}/knockd.conf`, "-v", "-D"]);
+      await knockd.waitFor(/listening on/i, 10_000);
+      assert(!(await p.client.tcpOpen(S4, 10601)), "open before knocking");
+      const r = await ourClient(p.client, [
+        "--Server-mode",
+        "shared",
+        "-D",
+        S4,
+        "--knock-file",
+        `${dir}/client.knock`,
+        "--time-delay",
+        "0.1",
+      ]);
+      assert(r.code === 0, r.out);
+      const open = await poll(() => p.client.tcpOpen(S4, 10601), true, 5000);
+      assert(open, `knockd did not open:\n${knockd.output.slice(-1500)}`);
+      report("e2e knock: fwknop-ts opened knockd");
+    } finally {
+      await knockd?.stop();
+      await p.cleanup();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
