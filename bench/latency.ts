@@ -12,7 +12,7 @@ import { C4, DEBIAN_RULESET, loadRuleset, pair, S4 } from "../tests/nft_env.ts";
 import { type OurServer, startOurs } from "../tests/ours.ts";
 import { defaultDrop, startStockFwknopd, type StockServer } from "../tests/stock_server.ts";
 
-const PROBE = new URL("./tools/knock_latency.ts", import.meta.url).pathname;
+const PROBE = new URL("./tools/spa_latency.ts", import.meta.url).pathname;
 const PACKETS = 30;
 const BASE_PORT = 20000;
 const enc = new TextEncoder();

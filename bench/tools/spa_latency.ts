@@ -8,7 +8,7 @@
  * A SYN the firewall dropped is not retried soon by the kernel, so attempts
  * older than 2 ms are closed and fresh ones keep coming.
  *
- *     deno run --allow-read --allow-ffi bench/tools/knock_latency.ts FILE HOST
+ *     deno run --allow-read --allow-ffi bench/tools/spa_latency.ts FILE HOST
  *
  * Prints one `latency_ms N` line per packet (`latency_ms timeout` after 3 s).
  *
