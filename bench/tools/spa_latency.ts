@@ -91,7 +91,7 @@ function firstAccept(ip: string, port: number, t0: number): number | undefined {
 const [file, host] = Deno.args;
 if (file === undefined || host === undefined) {
   // deno-lint-ignore no-console
-  console.error("usage: knock_latency.ts FILE HOST");
+  console.error("usage: spa_latency.ts FILE HOST");
   Deno.exit(2);
 }
 const udp = libc.socket(AF_INET, SOCK_DGRAM, 0);
