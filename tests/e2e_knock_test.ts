@@ -234,3 +234,60 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "e2e knock: knocks read from kernel LOG lines (/dev/kmsg) open fwknopd-ts",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const why = await unavailable();
+    if (why !== undefined) return skip(why);
+    const sysctl = "/proc/sys/net/netfilter/nf_log_all_netns";
+    let before: string;
+    try {
+      before = (await Deno.readTextFile(sysctl)).trim();
+    } catch {
+      return skip(`${sysctl} is not available (nf_log_syslog not loaded)`);
+    }
+    const p = await pair([10701]);
+    let ours: OurServer | undefined;
+    try {
+      // Kernel LOG lines of other namespaces reach the log only with this set.
+      await Deno.writeTextFile(sysctl, "1");
+      await defaultDrop(p.server);
+      for (const r of [["tcp", "7301:7303"], ["udp", "7302"]]) {
+        await p.server.must([
+          "iptables",
+          "-A",
+          "INPUT",
+          "-p",
+          r[0]!,
+          "--dport",
+          r[1]!,
+          "-j",
+          "LOG",
+          "--log-prefix",
+          "fwknop-ts-knock ",
+        ]);
+      }
+      ours = await startOurs(
+        p.server,
+        `PCAP_INTF ${p.intf};\nPCAP_FILTER udp port 62201;\nKNOCK_SOURCE kmsg;`,
+        "SOURCE ANY\nSHARED_SEQUENCE tcp/7301, udp/7302, tcp/7303\nOPEN_PORTS tcp/10701\nFW_ACCESS_TIMEOUT 3\n",
+      );
+      assertMatch(ours.daemon.output, /Reading knocks from \/dev\/kmsg/);
+      await checkPortCase(
+        p.client,
+        S4,
+        { ports: [10701], open: true, expires: 3 },
+        () => p.client.sh(["knock", "-d", "100", S4, "7301", "7302:udp", "7303"]),
+        () => ours!.daemon.output,
+      );
+      report("e2e knock: /dev/kmsg source");
+    } finally {
+      await Deno.writeTextFile(sysctl, before).catch(() => {});
+      await ours?.stop();
+      await p.cleanup();
+    }
+  },
+});

@@ -122,6 +122,9 @@ export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec
   ["ACCESS_FOLDER", { kind: "string" }],
   // fwknop-ts: fwknop 1.x knock stanzas (`NAME: value;`) in a file of their own.
   ["KNOCK_ACCESS_FILE", { kind: "string" }],
+  // Where knocks are seen: libpcap (pcap), the kernel log (kmsg) or a syslog file (syslog).
+  ["KNOCK_SOURCE", { def: "pcap", kind: "string" }],
+  ["IPT_SYSLOG_FILE", { def: "/var/log/messages", kind: "string" }],
   ["FWKNOP_PID_FILE", { def: "$FWKNOP_RUN_DIR/fwknopd.pid", kind: "string" }],
   ["DIGEST_FILE", { def: "$FWKNOP_RUN_DIR/digest.cache", kind: "string" }],
   ["GPG_HOME_DIR", { def: "/root/.gnupg", kind: "string" }],
@@ -209,6 +212,9 @@ export class ServerConfig {
             `"${l.value}" is not a whole number from ${spec.kind.min} to ${spec.kind.max}`,
           );
         }
+      }
+      if (l.name === "KNOCK_SOURCE" && !["pcap", "kmsg", "syslog"].includes(l.value)) {
+        throw new ConfigError(l, l.name, `"${l.value}" is not pcap, kmsg or syslog`);
       }
       if (l.name === "FIREWALL_TYPE" && !FIREWALL_TYPES.includes(l.value)) {
         throw new ConfigError(

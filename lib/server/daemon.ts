@@ -27,6 +27,7 @@ import type { DaemonLogger } from "./log.ts";
 import { claimPidFile, releasePidFile } from "./pidfile.ts";
 import { makeBackend } from "./firewall_config.ts";
 import { knockFilter } from "../../knock/filter.ts";
+import { fileSource, kmsgSource, type LogSource } from "../../knock/log_source.ts";
 import type { KnockStanza } from "../../knock/watcher.ts";
 
 /** IP protocol numbers as knock stanzas name them. */
@@ -62,7 +63,8 @@ async function openSource(
     return udp;
   }
   const file = c.get("PCAP_FILE");
-  const filter = knockFilter(c.get("PCAP_FILTER")!, knocks);
+  const fromPcap = c.get("KNOCK_SOURCE") === "pcap";
+  const filter = fromPcap ? knockFilter(c.get("PCAP_FILTER")!, knocks) : c.get("PCAP_FILTER")!;
   const source = await openPcap({
     ...(file === undefined ? { intf: c.get("PCAP_INTF")! } : { file }),
     filter,
@@ -93,6 +95,33 @@ async function startFirewall(c: ServerConfig, log: DaemonLogger): Promise<GrantT
   if (fw instanceof Iptables) { for (const w of fw.warnings) log.log("warning", w); }
   log.log("info", `Firewall: ${fw.name}`);
   return grants;
+}
+
+/**
+ * Knocks from kernel LOG lines (KNOCK_SOURCE kmsg or syslog), fed to the
+ * engine beside the capture. A source that fails is logged; SPA goes on.
+ */
+function startLogSource(c: ServerConfig, eng: Engine, log: DaemonLogger): LogSource | undefined {
+  const kind = c.get("KNOCK_SOURCE");
+  if (kind === "pcap") return undefined;
+  const src = kind === "kmsg" ? kmsgSource() : fileSource(c.get("IPT_SYSLOG_FILE")!);
+  log.log(
+    "info",
+    kind === "kmsg"
+      ? "Reading knocks from /dev/kmsg"
+      : `Reading knocks from ${c.get("IPT_SYSLOG_FILE")}`,
+  );
+  void (async () => {
+    try {
+      for await (const pkt of src.packets()) {
+        const busy = eng.handle(pkt, "log");
+        if (busy !== undefined) await busy;
+      }
+    } catch (e) {
+      log.log("error", `Knock log source stopped: ${(e as Error).message}`);
+    }
+  })();
+  return src;
 }
 
 /** SIGHUP: re-reads fwknopd.conf and access.conf; live grants and pending closes stay. */
@@ -198,6 +227,7 @@ export async function runDaemon(
   let engine: Engine | undefined;
   let tcpServer: DummyTcpServer | undefined;
   let ticker: ReturnType<typeof setInterval> | undefined;
+  let logSource: LogSource | undefined;
   const state = { loaded };
   const signals: [Deno.Signal, () => void][] = [];
   try {
@@ -205,7 +235,13 @@ export async function runDaemon(
     engine = new Engine(loaded.settings, { replay, grants, log, run: exec, nowMs: Date.now });
     source = await openSource(c, log, loaded.settings.knocks ?? []);
     const nk = loaded.settings.knocks?.length ?? 0;
-    if (nk > 0) log.log("info", `Watching ${nk} knock stanza${nk === 1 ? "" : "s"}.`);
+    if (nk > 0) {
+      log.log(
+        "info",
+        `Watching ${nk} knock stanza${nk === 1 ? "" : "s"} (${c.get("KNOCK_SOURCE")}).`,
+      );
+      logSource = startLogSource(c, engine, log);
+    }
     if (c.bool("ENABLE_TCP_SERVER")) {
       tcpServer = await startDummyTcpServer(c.int("TCPSERV_PORT"));
       log.log("info", `Kicking off TCP server to listen on port ${c.int("TCPSERV_PORT")}.`);
@@ -232,6 +268,7 @@ export async function runDaemon(
   } finally {
     for (const [s, h] of signals) process.off(s, h);
     source?.close();
+    logSource?.close();
     tcpServer?.close();
     if (ticker !== undefined) clearInterval(ticker);
     await engine?.closeCycles();

@@ -35,6 +35,8 @@ export interface EngineSettings {
   policy: PolicyOptions;
   /** Knock stanzas (fwknop 1.x encrypted and shared sequences), if any. */
   knocks?: KnockStanza[];
+  /** Where knocks come from: captured packets (the default) or kernel LOG lines. */
+  knockSource?: "pcap" | "log";
 }
 
 const TCP_SYN = 0x02;
@@ -115,14 +117,18 @@ export class Engine {
    * dropped by the cheap checks finish synchronously (no promise), so a
    * flood of garbage costs as little as possible.
    *
+   * @param pkt The packet.
+   * @param via `log` for a packet read from a kernel LOG line: a knock, never SPA.
    * @returns A promise when the packet needs more work, else `undefined`.
    */
-  handle(pkt: CapturedPacket): Promise<void> | undefined {
+  handle(pkt: CapturedPacket, via: "capture" | "log" = "capture"): Promise<void> | undefined {
     this.stats.packets++;
-    if (this.#knocks !== undefined) {
+    const fromLog = via === "log";
+    if (this.#knocks !== undefined && fromLog === (this.#s.knockSource === "log")) {
       const events = this.#knock(pkt);
       if (events.length > 0) return this.#knockEvents(pkt, events);
     }
+    if (fromLog) return undefined;
     const screened = screenPacket(pkt, this.#s.policy);
     if ("drop" in screened) {
       this.stats.refused++;

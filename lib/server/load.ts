@@ -90,6 +90,7 @@ export function load(f: ServerFlags): Loaded {
   const settings: EngineSettings = {
     stanzas: access.stanzas.filter((s) => s.knock === undefined),
     knocks: access.stanzas.filter((s) => s.knock !== undefined).map(knockStanza),
+    knockSource: config.get("KNOCK_SOURCE") === "pcap" ? "pcap" : "log",
     policy: {
       test: f.test,
       aging,

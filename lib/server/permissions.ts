@@ -40,6 +40,17 @@ export function missingPermissions(c: ServerConfig, test: boolean, gpgInUse: boo
     need.push([{ name: "net" }, "--allow-net (UDP or TCP server)"]);
   }
   if (!udp) need.push([{ name: "ffi" }, "--allow-ffi (libpcap)"]);
+  const knockLog = c.get("KNOCK_SOURCE") === "kmsg"
+    ? "/dev/kmsg"
+    : c.get("KNOCK_SOURCE") === "syslog"
+    ? c.get("IPT_SYSLOG_FILE")!
+    : undefined;
+  if (knockLog !== undefined) {
+    need.push([
+      { name: "read", path: knockLog },
+      `--allow-read=${knockLog} (knocks from LOG lines)`,
+    ]);
+  }
   if (gpgInUse) {
     need.push([
       { name: "run", command: c.get("GPG_EXE") },
