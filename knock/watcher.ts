@@ -42,6 +42,8 @@ export interface KnockStanza {
   /** Encrypted: allowed login names. */
   requireUsername?: string[];
   requireSourceAddress: boolean;
+  /** knockd sections: commands to run (argv, `%IP%` replaced) instead of a firewall grant. */
+  commands?: { start: string[]; stop?: string[]; timeout: number };
 }
 
 /** A knock as capture or a log line saw it. */

@@ -291,3 +291,68 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "e2e knock: fwknopd-ts runs knockd.conf (accepts become grants, commands run as argv)",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const why = await unavailable();
+    if (why !== undefined) return skip(why);
+    const p = await pair([10801]);
+    const dir = await Deno.makeTempDir({ prefix: "fwknopd-ts-knockd-" });
+    let ours: OurServer | undefined;
+    try {
+      await defaultDrop(p.server);
+      await Deno.writeTextFile(
+        `${dir}/knockd.conf`,
+        [
+          "[options]",
+          "  Interface = eth0",
+          "[openSSH]",
+          "  sequence = 7401,7402:udp,7403",
+          "  seq_timeout = 10",
+          "  command = /usr/sbin/iptables -A INPUT -s %IP% -p tcp --dport 10801 -j ACCEPT",
+          "  cmd_timeout = 3",
+          "[note]",
+          "  sequence = 7501,7502",
+          `  command = /usr/bin/touch ${dir}/knocked-%IP%;rm`,
+          "",
+        ].join("\n"),
+      );
+      ours = await startOurs(
+        p.server,
+        `PCAP_INTF ${p.intf};\nPCAP_FILTER udp port 62201;\nKNOCKD_CONF ${dir}/knockd.conf;`,
+        "SOURCE ANY\nKEY spa-key-d\nHMAC_KEY spa-hmac-d\n",
+      );
+      await checkPortCase(
+        p.client,
+        S4,
+        { ports: [10801], open: true, expires: 3 },
+        () => p.client.sh(["knock", "-d", "50", S4, "7401", "7402:udp", "7403"]),
+        () => ours!.daemon.output,
+      );
+      const r = await p.client.sh(["knock", "-d", "50", S4, "7501", "7502"]);
+      assert(r.code === 0, r.out);
+      // One argument, shell characters and all: no shell ever saw it.
+      const made = await poll(
+        async () => {
+          try {
+            await Deno.stat(`${dir}/knocked-${C4};rm`);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        true,
+        5000,
+      );
+      assert(made, `the command did not run:\n${ours.daemon.output.slice(-1500)}`);
+      report("e2e knock: knockd.conf accept and command sections");
+    } finally {
+      await ours?.stop();
+      await p.cleanup();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -122,6 +122,8 @@ export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec
   ["ACCESS_FOLDER", { kind: "string" }],
   // fwknop-ts: fwknop 1.x knock stanzas (`NAME: value;`) in a file of their own.
   ["KNOCK_ACCESS_FILE", { kind: "string" }],
+  // knockd's configuration file: its sequences are watched too.
+  ["KNOCKD_CONF", { kind: "string" }],
   // Where knocks are seen: libpcap (pcap), the kernel log (kmsg) or a syslog file (syslog).
   ["KNOCK_SOURCE", { def: "pcap", kind: "string" }],
   ["IPT_SYSLOG_FILE", { def: "/var/log/messages", kind: "string" }],

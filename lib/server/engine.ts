@@ -172,6 +172,26 @@ export class Engine {
           continue;
         }
       }
+      const cmds = this.#s.knocks?.find((k) => k.index === e.stanza)?.commands;
+      if (cmds !== undefined) {
+        // knockd's way: its commands, as argv with %IP% replaced (never a shell).
+        log.log("info", `${tag} Knock sequence accepted for ${e.allow.text}`);
+        if (this.#s.policy.test) {
+          this.stats.testAccepted++;
+          continue;
+        }
+        const ip = (argv: string[]) => argv.map((a) => a.replaceAll("%IP%", e.allow.text));
+        const plan: CyclePlan = {
+          kind: "cycle",
+          stanza: e.stanza,
+          open: ip(cmds.start),
+          timeout: cmds.timeout,
+          ...(cmds.stop === undefined ? {} : { close: ip(cmds.stop) }),
+        };
+        if (await this.#cycle(tag, plan)) this.stats.granted++;
+        else this.stats.failed++;
+        continue;
+      }
       log.log(
         "info",
         `${tag} Knock sequence accepted: opening ${

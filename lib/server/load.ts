@@ -8,7 +8,8 @@
 import { statSync } from "node:fs";
 import { type AccessStanza, loadAccess } from "../config/access_conf.ts";
 import type { KnockStanza } from "../../knock/watcher.ts";
-import { ConfigError, folderFiles } from "../config/lexer.ts";
+import { ConfigError, folderFiles, readConf } from "../config/lexer.ts";
+import { KnockdConfError, parseKnockdConf } from "../../knock/knockd_conf.ts";
 import { loadServerConfig, type ServerConfig } from "../config/server_conf.ts";
 import type { EngineSettings } from "./engine.ts";
 import type { ServerFlags } from "./flags.ts";
@@ -87,9 +88,16 @@ export function load(f: ServerFlags): Loaded {
     ? false
     : config.bool("ENABLE_SPA_PACKET_AGING");
   const snatIp = config.get("SNAT_TRANSLATE_IP");
+  const knocks = access.stanzas.filter((s) => s.knock !== undefined).map(knockStanza);
+  const knockd = config.get("KNOCKD_CONF");
+  if (knockd !== undefined) {
+    const r = knockdStanzas(knockd, access.stanzas.length + 1);
+    knocks.push(...r.stanzas);
+    warnings.push(...r.warnings);
+  }
   const settings: EngineSettings = {
     stanzas: access.stanzas.filter((s) => s.knock === undefined),
-    knocks: access.stanzas.filter((s) => s.knock !== undefined).map(knockStanza),
+    knocks,
     knockSource: config.get("KNOCK_SOURCE") === "pcap" ? "pcap" : "log",
     policy: {
       test: f.test,
@@ -107,6 +115,22 @@ export function load(f: ServerFlags): Loaded {
     },
   };
   return { config, settings, warnings };
+}
+
+/** knockd.conf's sections as knock stanzas numbered from `first`. */
+function knockdStanzas(
+  path: string,
+  first: number,
+): { stanzas: KnockStanza[]; warnings: string[] } {
+  try {
+    const r = parseKnockdConf(readConf(path), path, first);
+    return { stanzas: r.sections.map((s) => s.stanza), warnings: r.warnings };
+  } catch (e) {
+    if (e instanceof KnockdConfError) {
+      throw new ConfigError({ file: path }, "KNOCKD_CONF", e.message);
+    }
+    throw e;
+  }
 }
 
 /** A knock stanza for the watcher, from an access stanza with knock settings. */
