@@ -8,6 +8,7 @@ import { benchClientStartup } from "./client_startup.ts";
 import { benchFlood, benchPcap } from "./server.ts";
 import { benchLatency } from "./latency.ts";
 import { benchGrants } from "./grants.ts";
+import { benchKnock } from "./knock.ts";
 
 for (
   const bench of [
@@ -19,6 +20,7 @@ for (
     () => benchFlood("pcap", "sendmmsg"),
     benchLatency,
     benchGrants,
+    benchKnock,
   ]
 ) {
   for (const line of await bench()) {

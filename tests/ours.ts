@@ -23,6 +23,7 @@ export interface OurServer {
  * @param conf fwknopd.conf lines (FWKNOP_RUN_DIR is added).
  * @param access The access.conf text.
  * @param dir An existing directory to use (to restart on the same files).
+ * @param verbose `-v` (every dropped packet logged): off for benchmarks.
  * @returns The daemon, once its main loop runs.
  */
 export async function startOurs(
@@ -30,6 +31,7 @@ export async function startOurs(
   conf: string,
   access: string,
   dir?: string,
+  verbose = true,
 ): Promise<OurServer> {
   const d = dir ?? await Deno.makeTempDir({ prefix: "fwknopd-ts-ns-" });
   await Deno.writeTextFile(`${d}/fwknopd.conf`, `FWKNOP_RUN_DIR ${d};\n${conf}\n`, { mode: 0o600 });
@@ -40,7 +42,7 @@ export async function startOurs(
     "-A",
     SERVER,
     "-f",
-    "-v",
+    ...(verbose ? ["-v"] : []),
     "-c",
     `${d}/fwknopd.conf`,
     "-a",

@@ -263,6 +263,13 @@ export async function runDaemon(
     const limit = f.packetLimit === undefined ? 0 : Number(f.packetLimit);
     await packetLoop(src, engine, log, limit);
     log.log("info", summary(engine, src, f.test));
+    const kw = engine.knocks;
+    if (kw !== undefined) {
+      log.log(
+        "info",
+        `Knock state: ${kw.tracked} sources in progress, ${kw.evicted} evicted at the cap.`,
+      );
+    }
     log.log("info", "Shutting down fwknopd-ts.");
     return 0;
   } finally {
