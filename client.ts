@@ -100,10 +100,28 @@ function rcPath(s: ClientSettings): string | undefined {
 }
 
 function loadRc(path: string, io: ClientIo): string {
-  const mode = fileMode(path);
+  let mode: number | undefined;
+  try {
+    mode = fileMode(path);
+  } catch (e) {
+    throw new RuntimeError(
+      isPermissionError(e)
+        ? `Cannot look at rc file '${path}': fwknop-ts needs the Deno permission --allow-read=${path} (or --no-rc-file)`
+        : `Cannot look at rc file '${path}': ${(e as Error).message}`,
+    );
+  }
   if (mode === undefined) {
     io.out(`[*] Creating initial rc file: ${path}.\n`);
-    writeTextFile(path, RC_TEMPLATE, { mode: 0o600 });
+    try {
+      // createNew: a file that appeared meanwhile is never replaced.
+      writeTextFile(path, RC_TEMPLATE, { mode: 0o600, createNew: true });
+    } catch (e) {
+      throw new RuntimeError(
+        isPermissionError(e)
+          ? `Cannot create rc file '${path}': fwknop-ts needs the Deno permission --allow-write=${path} (or --no-rc-file)`
+          : `Cannot create rc file '${path}': ${(e as Error).message}`,
+      );
+    }
     return RC_TEMPLATE;
   }
   try {
@@ -123,7 +141,6 @@ function writeRc(path: string, text: string): void {
   rename(tmp, path);
 }
 
-/** Picks a local source address for raw packets toward `dst`. */
 /** fwknop 1.x port knocking (`--Server-mode knock|shared`). */
 async function knockMode(s: ClientSettings, io: ClientIo): Promise<number> {
   if (s.destination === undefined && !s.test) {

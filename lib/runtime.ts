@@ -143,23 +143,41 @@ export function readTextFile(path: string): string {
   return isDeno ? DenoNs.readTextFileSync(path) : node!.fs.readFileSync(path, "utf8");
 }
 
-/** Writes (or appends to) a text file, creating it with `mode`. */
+/**
+ * Writes (or appends to) a text file, creating it with `mode`. With
+ * `createNew` an existing file is never touched (the write fails instead).
+ */
 export function writeTextFile(
   path: string,
   text: string,
-  opts: { mode?: number; append?: boolean } = {},
+  opts: { mode?: number; append?: boolean; createNew?: boolean } = {},
 ): void {
   if (isDeno) {
-    DenoNs.writeTextFileSync(path, text, { mode: opts.mode, append: opts.append ?? false });
-  } else node!.fs.writeFileSync(path, text, { mode: opts.mode, flag: opts.append ? "a" : "w" });
+    DenoNs.writeTextFileSync(path, text, {
+      mode: opts.mode,
+      append: opts.append ?? false,
+      createNew: opts.createNew ?? false,
+    });
+  } else {
+    const flag = opts.createNew ? "wx" : opts.append ? "a" : "w";
+    node!.fs.writeFileSync(path, text, { mode: opts.mode, flag });
+  }
+}
+
+/** Whether an error says the file does not exist (and nothing else, such as a denied permission). */
+export function isNotFound(e: unknown): boolean {
+  if (isDeno && e instanceof DenoNs.errors.NotFound) return true;
+  return (e as { code?: string } | null)?.code === "ENOENT";
 }
 
 /** The permission bits of a file, or `undefined` when it does not exist. */
 export function fileMode(path: string): number | undefined {
   try {
     return (isDeno ? DenoNs.statSync(path).mode : node!.fs.statSync(path).mode) ?? undefined;
-  } catch {
-    return undefined;
+  } catch (e) {
+    // Only "not there" is undefined: a denied permission must never pass for a missing file.
+    if (isNotFound(e)) return undefined;
+    throw e;
   }
 }
 

@@ -81,3 +81,44 @@ Deno.test("permissions: fwknop-ts says --allow-net is needed instead of crashing
     "fwknop-ts needs the Deno permission --allow-net to send the SPA packet\n",
   ]);
 });
+
+Deno.test("permissions: without --allow-read the client stops and ~/.fwknoprc keeps its keys", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fwknop-ts-rc-perm-" });
+  const rc = `${dir}/fwknoprc`;
+  const text = "[default]\nKEY_BASE64 c2VjcmV0LWtleQ==\nHMAC_KEY_BASE64 c2VjcmV0LWhtYWM=\n";
+  try {
+    await Deno.writeTextFile(rc, text, { mode: 0o600 });
+    const o = await new Deno.Command("deno", {
+      args: [
+        "run",
+        "--allow-write",
+        "--allow-env",
+        "--allow-sys",
+        new URL("../client.ts", import.meta.url).pathname,
+        "-A",
+        "tcp/22",
+        "-a",
+        "1.2.3.4",
+        "-D",
+        "127.0.0.1",
+        "-T",
+        "--rc-file",
+        rc,
+        "--no-save-args",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const out = new TextDecoder().decode(o.stdout);
+    const err = new TextDecoder().decode(o.stderr);
+    assertEquals(o.code, 1);
+    assertEquals(out.includes("Creating initial rc file"), false, out);
+    assertEquals(
+      err,
+      `Cannot look at rc file '${rc}': fwknop-ts needs the Deno permission --allow-read=${rc} (or --no-rc-file)\n`,
+    );
+    assertEquals(await Deno.readTextFile(rc), text, "the rc file was changed");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
