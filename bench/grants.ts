@@ -13,7 +13,7 @@ import { run as exec } from "../firewall/exec.ts";
 import { GrantTable } from "../firewall/grants.ts";
 import type { Grant } from "../firewall/grant.ts";
 import { Iptables } from "../firewall/iptables.ts";
-import { Nftables } from "../firewall/nftables.ts";
+import { NFT_DEFAULTS, Nftables } from "../firewall/nftables.ts";
 import { nftRunner } from "../firewall/nft_run.ts";
 import { IpAddr } from "../lib/net/addr.ts";
 import type { FirewallBackend } from "../firewall/backend.ts";
@@ -37,18 +37,7 @@ async function backend(kind: string): Promise<FirewallBackend> {
     await Deno.writeTextFile(file, DEBIAN_RULESET);
     await exec(["nft", "-f", file]);
     await Deno.remove(file);
-    return new Nftables({
-      table: { family: "inet", name: "filter" },
-      input: "input",
-      output: "output",
-      forward: "forward",
-      ownTable: "fwknopd",
-      selfContained: false,
-      protect: [],
-      outputRules: false,
-      nat: false,
-      snat: false,
-    }, await nftRunner("/usr/sbin/nft", exec));
+    return new Nftables({ ...NFT_DEFAULTS }, await nftRunner("/usr/sbin/nft", exec));
   }
   return new Iptables({
     v4: {

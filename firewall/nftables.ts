@@ -45,6 +45,20 @@ export interface NftOptions {
   snat: boolean;
 }
 
+/** The defaults of fwknopd.conf: Debian's `inet filter` layout, jump mode, no NAT or output. */
+export const NFT_DEFAULTS: Readonly<NftOptions> = {
+  table: { family: "inet", name: "filter" },
+  input: "input",
+  output: "output",
+  forward: "forward",
+  ownTable: "fwknopd",
+  selfContained: false,
+  protect: [],
+  outputRules: false,
+  nat: false,
+  snat: false,
+};
+
 /** Our chain names (inside the admin's table or ours). */
 export const NFT_CHAINS = {
   input: "fwknopd_input",

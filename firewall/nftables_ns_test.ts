@@ -9,21 +9,10 @@ import { Netns, netnsUnavailable } from "../tests/netns.ts";
 import { parseAddr } from "../lib/net/addr.ts";
 import { run, type Runner } from "./exec.ts";
 import type { Grant } from "./grant.ts";
-import { Nftables, type NftOptions } from "./nftables.ts";
+import { NFT_DEFAULTS, Nftables, type NftOptions } from "./nftables.ts";
 import { nftBinary } from "./nft_run.ts";
 
-const OPTS: NftOptions = {
-  table: { family: "inet", name: "filter" },
-  input: "input",
-  output: "output",
-  forward: "forward",
-  ownTable: "fwknopd",
-  selfContained: false,
-  protect: [],
-  outputRules: false,
-  nat: false,
-  snat: false,
-};
+const OPTS: NftOptions = { ...NFT_DEFAULTS };
 const ADMIN = `table inet filter {
   chain input { type filter hook input priority filter; policy drop; tcp dport 2022 accept; }
 }`;

@@ -1,20 +1,15 @@
 import { assertEquals } from "../tests/assert.ts";
 import { parseAddr } from "../lib/net/addr.ts";
 import type { Grant, NatPlan } from "./grant.ts";
-import { grantElements, initScript, jumpHandles, type NftOptions } from "./nftables.ts";
+import {
+  grantElements,
+  initScript,
+  jumpHandles,
+  NFT_DEFAULTS,
+  type NftOptions,
+} from "./nftables.ts";
 
-const OPTS: NftOptions = {
-  table: { family: "inet", name: "filter" },
-  input: "input",
-  output: "output",
-  forward: "forward",
-  ownTable: "fwknopd",
-  selfContained: false,
-  protect: [],
-  outputRules: false,
-  nat: false,
-  snat: false,
-};
+const OPTS: NftOptions = { ...NFT_DEFAULTS };
 
 function grant(src: string, ports: string[], nat?: Partial<NatPlan>, dst?: string): Grant {
   const g: Grant = {

@@ -28,3 +28,16 @@ export interface PolicyOptions {
   /** SUDO_EXE, for ENABLE_CMD_SUDO_EXEC. */
   sudoExe?: string;
 }
+
+/** fwknopd.conf's defaults for the pipeline (aging on at 120 s, replay cache on, no NAT, no HTTP). */
+export const POLICY_DEFAULTS: Readonly<PolicyOptions> = {
+  test: false,
+  aging: true,
+  maxAge: 120,
+  http: false,
+  anyUserAgent: false,
+  xForwardedFor: false,
+  natForwarding: false,
+  natLocal: false,
+  replay: true,
+};

@@ -3,7 +3,7 @@ import { assert, assertEquals } from "../../tests/assert.ts";
 import { type AccessStanza, newStanza } from "../config/access_conf.ts";
 import { parseAddr, parseNet } from "../net/addr.ts";
 import fc from "fast-check";
-import type { PolicyOptions } from "./options.ts";
+import { POLICY_DEFAULTS, type PolicyOptions } from "./options.ts";
 import { processPacket } from "./pipeline.ts";
 import { keepRawPayload, screenPacket } from "./screen.ts";
 import { describe, finalReason, type Verdict } from "./verdict.ts";
@@ -26,17 +26,7 @@ function stanza(extra: Partial<AccessStanza> = {}): AccessStanza {
   };
 }
 
-const OPTS: PolicyOptions = {
-  test: false,
-  aging: true,
-  maxAge: 120,
-  http: false,
-  anyUserAgent: false,
-  xForwardedFor: false,
-  natForwarding: false,
-  natLocal: false,
-  replay: true,
-};
+const OPTS: PolicyOptions = { ...POLICY_DEFAULTS };
 
 const REQ: SpaRequest = {
   message: "198.51.100.7,tcp/22",

@@ -5,7 +5,7 @@ import { MemoryFirewall } from "../../firewall/memory.ts";
 import type { ExecResult } from "../../firewall/exec.ts";
 import { newStanza } from "../config/access_conf.ts";
 import { parseAddr, parseNet } from "../net/addr.ts";
-import type { PolicyOptions } from "../policy/options.ts";
+import { POLICY_DEFAULTS, type PolicyOptions } from "../policy/options.ts";
 import { MemoryReplayCache, type ReplayEntry } from "../replay/file.ts";
 import { MessageType } from "../spa/message.ts";
 import { encodeSpa } from "../spa/packet.ts";
@@ -14,17 +14,7 @@ import type { Level, Logger } from "./log.ts";
 
 const T0 = 1_800_000_000;
 const enc = new TextEncoder();
-const OPTS: PolicyOptions = {
-  test: false,
-  aging: true,
-  maxAge: 120,
-  http: false,
-  anyUserAgent: false,
-  xForwardedFor: false,
-  natForwarding: false,
-  natLocal: false,
-  replay: true,
-};
+const OPTS: PolicyOptions = { ...POLICY_DEFAULTS };
 
 class Lines implements Logger {
   readonly lines: string[] = [];
