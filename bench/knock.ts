@@ -11,10 +11,10 @@
 import { encryptSequence, sequenceKnocks } from "../knock/sequence.ts";
 import { type Background, type Netns, poll } from "../tests/netns.ts";
 import { pair, S4 } from "../tests/nft_env.ts";
-import { type OurServer, startOurs } from "../tests/ours.ts";
 import { defaultDrop } from "../tests/stock_server.ts";
 
 const SCAN = new URL("./tools/syn_scan.ts", import.meta.url).pathname;
+const SERVER = new URL("../server.ts", import.meta.url).pathname;
 const SEND = new URL("../tests/tools/send_knocks.ts", import.meta.url).pathname;
 const SECONDS = 5;
 const SOURCES = 50_000;
@@ -70,22 +70,41 @@ async function scanWithValid(client: Netns, valid: string[][]): Promise<number> 
   return Number(/sent (\d+)/.exec(scan.output)?.[1] ?? 0);
 }
 
+/**
+ * Starts fwknopd-ts with its output in a file: a pipe that the benchmark
+ * reads late would block the daemon's log writes and make it lose packets.
+ */
+async function startToFile(ns: Netns, dir: string, conf: string, access: string) {
+  await Deno.writeTextFile(`${dir}/fwknopd.conf`, `FWKNOP_RUN_DIR ${dir};\n${conf}\n`, {
+    mode: 0o600,
+  });
+  await Deno.writeTextFile(`${dir}/access.conf`, access, { mode: 0o600 });
+  const files = `-c ${dir}/fwknopd.conf -a ${dir}/access.conf`;
+  const d = ns.spawn(["bash", "-c", `exec deno run -A ${SERVER} -f ${files} > ${dir}/log 2>&1`]);
+  const log = () => Deno.readTextFile(`${dir}/log`).catch(() => "");
+  if (!(await poll(async () => /main event loop/.test(await log()), true, 30_000))) {
+    throw new Error(`fwknopd-ts did not start:\n${await log()}`);
+  }
+  return { d, log };
+}
+
 async function ours(): Promise<string[]> {
   const p = await pair([]);
-  let d: OurServer | undefined;
+  const dir = await Deno.makeTempDir({ prefix: "fwknopd-ts-knock-bench-" });
+  let d: Background | undefined;
   try {
     await defaultDrop(p.server);
-    d = await startOurs(
+    const started = await startToFile(
       p.server,
+      dir,
       `PCAP_INTF ${p.intf};\nPCAP_FILTER udp port 62201;`,
       [
         "SOURCE ANY\nENCRYPT_SEQUENCE Y\nKEY bench-knock-key\nOPEN_PORTS tcp/10901\n",
         `SOURCE ANY\nSHARED_SEQUENCE ${SHARED.join(", ")}\nOPEN_PORTS tcp/10902\n`,
       ].join("\n"),
-      undefined,
-      false,
     );
-    const pid = await pidOf(`${d.dir}/fwknopd.conf`);
+    d = started.d;
+    const pid = await pidOf(`${dir}/fwknopd.conf`);
     const before = await usage(pid);
     const valid: string[][] = [];
     for (let i = 0; i < VALID; i++) {
@@ -98,20 +117,24 @@ async function ours(): Promise<string[]> {
     }
     const sent = await scanWithValid(p.client, valid);
     const after = await usage(pid);
-    const accepted = () => (d!.daemon.output.match(/Knock sequence accepted/g) ?? []).length;
-    await poll(() => Promise.resolve(accepted() >= valid.length), true, 5000);
+    const accepted = async () =>
+      ((await started.log()).match(/Knock sequence accepted/g) ?? []).length;
+    await poll(async () => (await accepted()) >= valid.length, true, 5000);
     await d.stop();
-    const out = d.daemon.output;
     d = undefined;
+    const out = await started.log();
     const opened = (out.match(/Knock sequence accepted/g) ?? []).length;
     const processed = Number(/Processed (\d+) packets/.exec(out)?.[1] ?? NaN);
+    const lost = /(\d+) lost in capture/.exec(out)?.[1];
     const state = /Knock state: (\d+) sources in progress, (\d+) evicted/.exec(out);
     return [
       `    fwknopd-ts: scan ${sent} SYNs (${
         (sent / SECONDS).toFixed(0)
       }/s) from ${SOURCES} sources; ` +
       `${opened}/${valid.length} valid sequences opened; read ${processed} packets ` +
-      `(${(processed / SECONDS).toFixed(0)}/s); CPU ${(after.cpu - before.cpu).toFixed(2)} s; ` +
+      `(${(processed / SECONDS).toFixed(0)}/s)${
+        lost === undefined ? "" : `, ${lost} lost in capture`
+      }; CPU ${(after.cpu - before.cpu).toFixed(2)} s; ` +
       `peak RSS ${after.hwmMiB.toFixed(0)} MiB; state at exit ${state?.[1]} sources, ${
         state?.[2]
       } evicted (cap 10000)`,
@@ -119,6 +142,7 @@ async function ours(): Promise<string[]> {
   } finally {
     await d?.stop();
     await p.cleanup();
+    await Deno.remove(dir, { recursive: true });
   }
 }
 

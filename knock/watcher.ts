@@ -100,8 +100,8 @@ export const DEFAULT_MAX_SOURCES = 10_000;
 export class KnockWatcher {
   #stanzas: KnockStanza[];
   readonly #max: number;
-  readonly #progress = new Map<string, Progress>();
-  readonly #grants = new Map<string, number>();
+  readonly #progress = new Map<string | number, Progress>();
+  readonly #grants = new Map<string | number, number>();
   /** Progress dropped because the cap was reached. */
   evicted = 0;
 
@@ -145,11 +145,12 @@ export class KnockWatcher {
     return out;
   }
 
-  #key(s: KnockStanza, src: IpAddr): string {
-    return `${s.index}|${src.text}`;
+  /** The state key: a number for IPv4 (no string per knock under a scan), else text. */
+  #key(s: KnockStanza, src: IpAddr): string | number {
+    return src.family === 4 ? s.index * 0x100000000 + src.v4 : `${s.index}|${src.text}`;
   }
 
-  #get(key: string): Progress | undefined {
+  #get(key: string | number): Progress | undefined {
     const p = this.#progress.get(key);
     if (p !== undefined) {
       // Most recently used last: eviction takes the oldest first.
@@ -159,7 +160,7 @@ export class KnockWatcher {
     return p;
   }
 
-  #put(key: string, p: Progress): void {
+  #put(key: string | number, p: Progress): void {
     this.#progress.set(key, p);
     while (this.#progress.size > this.#max) {
       this.#progress.delete(this.#progress.keys().next().value!);
@@ -243,7 +244,7 @@ export class KnockWatcher {
     return this.#sharedDone(s, h, key);
   }
 
-  #sharedDone(s: KnockStanza, h: KnockHit, key: string): KnockEvent | undefined {
+  #sharedDone(s: KnockStanza, h: KnockHit, key: string | number): KnockEvent | undefined {
     const p = this.#progress.get(key)!;
     if (p.next < s.sequence.length) return undefined;
     this.#progress.delete(key);

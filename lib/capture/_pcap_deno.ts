@@ -36,6 +36,8 @@ const SYMBOLS = {
   pcap_setnonblock: { parameters: ["pointer", "i32", "buffer"], result: "i32" },
   pcap_get_selectable_fd: { parameters: ["pointer"], result: "i32" },
   pcap_geterr: { parameters: ["pointer"], result: "pointer" },
+  // int pcap_stats(pcap_t *, struct pcap_stat *): ps_recv, ps_drop, ps_ifdrop.
+  pcap_stats: { parameters: ["pointer", "buffer"], result: "i32" },
   pcap_close: { parameters: ["pointer"], result: "void" },
 } as const;
 
@@ -112,6 +114,7 @@ export class PcapSource implements PacketSource {
   #closed = false;
   /** Payloads the prefilter turned away. */
   screened = 0;
+  #dropped = 0;
 
   private constructor(p: unknown, offline: boolean) {
     this.#p = p;
@@ -222,8 +225,21 @@ export class PcapSource implements PacketSource {
       }
     } finally {
       this.#closed = true;
+      this.#readStats();
       l.pcap_close(this.#p);
     }
+  }
+
+  /** Packets the kernel dropped because libpcap's ring was full (live capture). */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Reads libpcap's drop counter (while the handle is open). */
+  #readStats(): void {
+    if (this.#offline) return;
+    const st = new Uint32Array(3);
+    if (pcap().pcap_stats(this.#p, new Uint8Array(st.buffer)) === 0) this.#dropped = st[1]!;
   }
 
   /** Whether this reads a file. */

@@ -191,7 +191,7 @@ async function packetLoop(
 function summary(eng: Engine, src: PacketSource, test: boolean): string {
   const st = eng.stats;
   // What the prefilter turned away never reached the engine; it was refused too.
-  const lost = src.dropped ? `; ${src.dropped} dropped because the queue was full` : "";
+  const lost = src.dropped ? `; ${src.dropped} lost in capture (the buffer was full)` : "";
   const failed = st.failed > 0 ? `, ${st.failed} failed` : "";
   return `Processed ${st.packets + src.screened} packets: ${
     test ? `${st.testAccepted} accepted (test mode)` : `${st.granted} granted`

@@ -128,7 +128,11 @@ export class Engine {
       const events = this.#knock(pkt);
       if (events.length > 0) return this.#knockEvents(pkt, events);
     }
-    if (fromLog) return undefined;
+    // Nothing to screen: a bare knock (or any empty packet) cannot be SPA.
+    if (fromLog || (pkt.payload === "" && this.#knocks !== undefined)) {
+      this.stats.refused++;
+      return undefined;
+    }
     const screened = screenPacket(pkt, this.#s.policy);
     if ("drop" in screened) {
       this.stats.refused++;
