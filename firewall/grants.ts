@@ -98,7 +98,10 @@ export class GrantTable {
         );
         return "already-open";
       }
-      if (g.expiresAt <= this.#now()) return "failed";
+      if (g.expiresAt <= this.#now()) {
+        this.#o.log("warning", `${tag} Access for ${g.src.text} expired before it could be opened`);
+        return "failed";
+      }
       try {
         const lines = await this.#fw.open(g, prev);
         for (const l of lines) this.#o.log("info", `${tag} ${l}`);
