@@ -88,10 +88,12 @@ export function parseDigestFile(
 export class FileReplayCache implements ReplayCache {
   readonly #entries: Map<string, ReplayEntry>;
   readonly #fd: number;
+  readonly #path: string;
   /** Line numbers that could not be read at load. */
   readonly badLines: number[];
 
-  private constructor(entries: Map<string, ReplayEntry>, fd: number, bad: number[]) {
+  private constructor(path: string, entries: Map<string, ReplayEntry>, fd: number, bad: number[]) {
+    this.#path = path;
     this.#entries = entries;
     this.#fd = fd;
     this.badLines = bad;
@@ -111,7 +113,7 @@ export class FileReplayCache implements ReplayCache {
     if (exists) ({ entries, bad } = parseDigestFile(readFileSync(path, "utf8")));
     const fd = openSync(path, "a", 0o600);
     if (!exists) writeSync(fd, HEADER);
-    return new FileReplayCache(entries, fd, bad);
+    return new FileReplayCache(path, entries, fd, bad);
   }
 
   get(digest: string): ReplayEntry | undefined {
@@ -121,12 +123,16 @@ export class FileReplayCache implements ReplayCache {
   claim(digest: string, e: ReplayEntry): ReplayEntry | undefined {
     const seen = this.#entries.get(digest);
     if (seen !== undefined) return seen;
-    // Durable first: the in-memory entry never gets ahead of the file.
-    writeSync(
-      this.#fd,
-      `${digest} ${e.proto} ${e.srcIp} ${e.srcPort} ${e.dstIp} ${e.dstPort} ${e.time}\n`,
-    );
-    fdatasyncSync(this.#fd);
+    // Durable first: the in-memory entry never gets ahead of the file. A
+    // failure (disk full, file gone read-only) names the file; the caller
+    // refuses the packet and the next claim tries again.
+    const line = `${digest} ${e.proto} ${e.srcIp} ${e.srcPort} ${e.dstIp} ${e.dstPort} ${e.time}\n`;
+    try {
+      writeSync(this.#fd, line);
+      fdatasyncSync(this.#fd);
+    } catch (err) {
+      throw new Error(`Cannot write the digest cache ${this.#path}: ${(err as Error).message}`);
+    }
     this.#entries.set(digest, e);
     return undefined;
   }

@@ -1,0 +1,83 @@
+/** The durable replay cache, also on a full disk (a tmpfs of a few kilobytes, root only). */
+import { assert, assertEquals, assertThrows } from "../../tests/assert.ts";
+import { skip } from "../../tests/env.ts";
+import { FileReplayCache, parseDigestFile, type ReplayEntry } from "./file.ts";
+
+const ENTRY: ReplayEntry = {
+  proto: 17,
+  srcIp: "2001:db8::1",
+  srcPort: 40000,
+  dstIp: "::",
+  dstPort: 62201,
+  time: 1_800_000_000,
+};
+const digest = (i: number) => String(i).padStart(43, "A");
+
+Deno.test("replay file: claim records durably, refuses a second claim, survives a reopen", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const c = FileReplayCache.open(`${dir}/digest.cache`);
+    assertEquals(c.claim(digest(1), ENTRY), undefined);
+    assertEquals(c.claim(digest(1), { ...ENTRY, time: 5 }), ENTRY);
+    c.close();
+    const again = FileReplayCache.open(`${dir}/digest.cache`);
+    assertEquals(again.get(digest(1)), ENTRY, "IPv6 addresses round-trip through the file");
+    again.close();
+    const { entries, bad } = parseDigestFile(await Deno.readTextFile(`${dir}/digest.cache`));
+    assertEquals([entries.size, bad], [1, []]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name:
+    "replay file: a full disk refuses the claim, names the file, and recovers when space returns",
+  async fn() {
+    if (Deno.uid?.() !== 0) return skip("mounting a tmpfs needs root");
+    const dir = await Deno.makeTempDir();
+    const mnt = await new Deno.Command("mount", {
+      args: ["-t", "tmpfs", "-o", "size=16k", "tmpfs", dir],
+    }).output();
+    if (!mnt.success) {
+      await Deno.remove(dir);
+      return skip("cannot mount a tmpfs here");
+    }
+    let c: FileReplayCache | undefined;
+    try {
+      const path = `${dir}/digest.cache`;
+      // A file that ends on a page boundary: the next line needs a page of its own.
+      const head = "# <digest> <proto> <src_ip> <src_port> <dst_ip> <dst_port> <time>\n";
+      await Deno.writeTextFile(path, head + "#".repeat(4096 - head.length - 1) + "\n");
+      c = FileReplayCache.open(path);
+      // Fill the file system to the last byte.
+      const filler = await Deno.open(`${dir}/filler`, { write: true, create: true });
+      const block = new Uint8Array(1024);
+      try {
+        for (;;) await filler.write(block);
+      } catch {
+        // ENOSPC: full
+      }
+      filler.close();
+      const full = c;
+      assertThrows(
+        () => full.claim(digest(2), ENTRY),
+        Error,
+        `Cannot write the digest cache ${path}`,
+      );
+      assertEquals(c.get(digest(2)), undefined, "the memory entry must not get ahead of the file");
+      await Deno.remove(`${dir}/filler`);
+      assertEquals(c.claim(digest(2), ENTRY), undefined, "recovers once space returns");
+      assertEquals(c.claim(digest(2), ENTRY), ENTRY);
+      c.close();
+      c = undefined;
+      const reopened = FileReplayCache.open(path);
+      assert(reopened.get(digest(2)) !== undefined);
+      reopened.close();
+    } finally {
+      c?.close();
+      await new Deno.Command("umount", { args: [dir] }).output();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
