@@ -180,17 +180,27 @@ export class PcapSource implements PacketSource {
     let frame = new Uint8Array(FRAME_BUFFER_LEN);
     const counted: Prefilter | undefined = keep === undefined
       ? undefined
-      : (first, length, proto, dport) => {
-        if (keep(first, length, proto, dport)) return true;
+      : (first, length, proto, dport, srcV4, tcpFlags) => {
+        if (keep(first, length, proto, dport, srcV4, tcpFlags)) return true;
         this.screened++;
         return false;
       };
-    // One buffer for every frame: decodeFrame copies out what it keeps.
+    // One buffer for every frame: decodeFrame copies out what it keeps. The
+    // copy needs a view of the frame's length; one view per length is kept, so
+    // a flood of equal frames (knocks, garbage) makes no new typed array each.
+    const views = new Map<number, Uint8Array>();
     const take = (data: unknown, caplen: number, batch: CapturedPacket[]) => {
-      if (caplen > frame.length) frame = new Uint8Array(caplen);
-      const view = frame.subarray(0, caplen);
+      if (caplen > frame.length) {
+        frame = new Uint8Array(caplen);
+        views.clear();
+      }
+      let view = views.get(caplen);
+      if (view === undefined) {
+        view = frame.subarray(0, caplen);
+        views.set(caplen, view);
+      }
       D.UnsafePointerView.copyInto(data, view);
-      const pkt = decodeFrame(this.#link, view, counted);
+      const pkt = decodeFrame(this.#link, frame, counted, caplen);
       if (pkt !== undefined) batch.push(pkt);
     };
     try {

@@ -51,69 +51,84 @@ function u16(f: Uint8Array, off: number): number {
 
 const isIpType = (t: number) => t === ETHERTYPE_IPV4 || t === ETHERTYPE_IPV6;
 
-/** Offset of the IP header within a frame, or undefined when it carries no IP. */
-export function ipOffset(linkType: number, f: Uint8Array): number | undefined {
+/**
+ * Offset of the IP header within a frame, or undefined when it carries no IP.
+ *
+ * @param linkType The capture's link type.
+ * @param f The buffer holding the frame.
+ * @param len The frame's length (the buffer may be longer).
+ */
+export function ipOffset(
+  linkType: number,
+  f: Uint8Array,
+  len: number = f.length,
+): number | undefined {
   switch (linkType) {
     case DLT.EN10MB: {
-      if (f.length < ETH_LEN) return undefined;
+      if (len < ETH_LEN) return undefined;
       let off = 12;
       let type = u16(f, off);
       while (type === ETHERTYPE_VLAN) {
         off += 4;
-        if (f.length < off + 2) return undefined;
+        if (len < off + 2) return undefined;
         type = u16(f, off);
       }
       off += 2;
       if (isIpType(type)) return off;
       if (type === ETHERTYPE_PPPOE) {
-        if (f.length < off + 8) return undefined;
+        if (len < off + 8) return undefined;
         const ppp = u16(f, off + 6);
         return ppp === PPP_IPV4 || ppp === PPP_IPV6 ? off + 8 : undefined;
       }
       return undefined;
     }
     case DLT.LINUX_SLL:
-      return f.length >= SLL_LEN && isIpType(u16(f, 14)) ? SLL_LEN : undefined;
+      return len >= SLL_LEN && isIpType(u16(f, 14)) ? SLL_LEN : undefined;
     case DLT.LINUX_SLL2:
-      return f.length >= SLL2_LEN && isIpType(u16(f, 0)) ? SLL2_LEN : undefined;
+      return len >= SLL2_LEN && isIpType(u16(f, 0)) ? SLL2_LEN : undefined;
     case DLT.RAW:
     case DLT.RAW_ALT:
     case DLT.LINKTYPE_RAW:
       return 0;
     case DLT.NULL:
-      return f.length >= 4 ? 4 : undefined;
+      return len >= 4 ? 4 : undefined;
     default:
       return undefined;
   }
 }
 
-/** Where the layer-4 header starts and the packet ends, with its addresses. */
+/**
+ * Where the addresses and the layer-4 header start and the packet ends.
+ * Addresses stay bytes until the prefilter has kept the packet: garbage
+ * never costs an address object.
+ */
 interface L3 {
-  src: IpAddr;
-  dst: IpAddr;
+  v6: boolean;
+  /** Offset of the source address; the destination follows it. */
+  addr: number;
   proto: number;
   l4: number;
   end: number;
 }
 
-function ipv4(frame: Uint8Array, ip: number): L3 | undefined {
-  if (frame.length < ip + IPV4_MIN) return undefined;
+function ipv4(frame: Uint8Array, ip: number, len: number): L3 | undefined {
+  if (len < ip + IPV4_MIN) return undefined;
   const ihl = (frame[ip]! & 0x0f) * 4;
   const total = u16(frame, ip + 2);
   if (ihl < IPV4_MIN || total < ihl) return undefined;
   if ((u16(frame, ip + 6) & 0x3fff) !== 0) return undefined; // fragments are not SPA
   return {
-    src: IpAddr.fromV4Bytes(frame, ip + 12),
-    dst: IpAddr.fromV4Bytes(frame, ip + 16),
+    v6: false,
+    addr: ip + 12,
     proto: frame[ip + 9]!,
     l4: ip + ihl,
-    end: Math.min(frame.length, ip + total),
+    end: Math.min(len, ip + total),
   };
 }
 
-function ipv6(frame: Uint8Array, ip: number): L3 | undefined {
-  if (frame.length < ip + IPV6_HEADER) return undefined;
-  const end = Math.min(frame.length, ip + IPV6_HEADER + u16(frame, ip + 4));
+function ipv6(frame: Uint8Array, ip: number, len: number): L3 | undefined {
+  if (len < ip + IPV6_HEADER) return undefined;
+  const end = Math.min(len, ip + IPV6_HEADER + u16(frame, ip + 4));
   let next = frame[ip + 6]!;
   let off = ip + IPV6_HEADER;
   // At most a few extension headers; each says its own length in 8-byte units.
@@ -124,13 +139,7 @@ function ipv6(frame: Uint8Array, ip: number): L3 | undefined {
     off += (frame[off + 1]! + 1) * 8;
   }
   if (next === IPV6_FRAGMENT || off > end) return undefined;
-  return {
-    src: IpAddr.fromV6Bytes(frame, ip + 8),
-    dst: IpAddr.fromV6Bytes(frame, ip + 24),
-    proto: next,
-    l4: off,
-    end,
-  };
+  return { v6: true, addr: ip + 8, proto: next, l4: off, end };
 }
 
 /**
@@ -138,7 +147,9 @@ function ipv6(frame: Uint8Array, ip: number): L3 | undefined {
  *
  * @param linkType The capture's link type.
  * @param frame The captured bytes.
- * @param keep A test on the payload's first byte and length; failing it returns undefined.
+ * @param keep A test on the payload's first byte, length, protocol, port, IPv4
+ *   source (-1 for IPv6) and TCP flags; failing it returns undefined.
+ * @param len The frame's length, when the buffer is longer (capture reuses one buffer).
  * @returns The packet (its payload may be empty), or `undefined` for
  *   anything that is not IPv4/IPv6 TCP, UDP, ICMP or ICMPv6.
  */
@@ -146,11 +157,16 @@ export function decodeFrame(
   linkType: number,
   frame: Uint8Array,
   keep?: Prefilter,
+  len: number = frame.length,
 ): CapturedPacket | undefined {
-  const ip = ipOffset(linkType, frame);
-  if (ip === undefined || frame.length <= ip) return undefined;
+  const ip = ipOffset(linkType, frame, len);
+  if (ip === undefined || len <= ip) return undefined;
   const version = frame[ip]! >> 4;
-  const l3 = version === 4 ? ipv4(frame, ip) : version === 6 ? ipv6(frame, ip) : undefined;
+  const l3 = version === 4
+    ? ipv4(frame, ip, len)
+    : version === 6
+    ? ipv6(frame, ip, len)
+    : undefined;
   if (l3 === undefined) return undefined;
   const { proto, l4, end } = l3;
   let sport = 0;
@@ -174,11 +190,16 @@ export function decodeFrame(
   // An empty payload is kept: a knock (a bare SYN, an empty datagram) has none.
   if (payload > end) return undefined;
   const first = payload < end ? frame[payload]! : -1;
-  if (keep !== undefined && !keep(first, end - payload, proto, dport)) return undefined;
+  if (keep !== undefined) {
+    const a4 = l3.v6 ? -1 : ((frame[l3.addr]! << 24) | (frame[l3.addr + 1]! << 16) |
+      (frame[l3.addr + 2]! << 8) | frame[l3.addr + 3]!) >>> 0;
+    if (!keep(first, end - payload, proto, dport, a4, tcpFlags ?? 0)) return undefined;
+  }
+  const a = l3.addr;
   const pkt: CapturedPacket = {
-    payload: wireText(frame.subarray(payload, end)),
-    src: l3.src,
-    dst: l3.dst,
+    payload: payload === end ? "" : wireText(frame.subarray(payload, end)),
+    src: l3.v6 ? IpAddr.fromV6Bytes(frame, a) : IpAddr.fromV4Bytes(frame, a),
+    dst: l3.v6 ? IpAddr.fromV6Bytes(frame, a + 16) : IpAddr.fromV4Bytes(frame, a + 4),
     proto,
     sport,
     dport,

@@ -108,7 +108,7 @@ Deno.test("decodeFrame reads TCP and ICMP payloads", () => {
   const seen: unknown[] = [];
   const k = decodeFrame(DLT.RAW, syn, (...a) => (seen.push(a), true));
   assertEquals([k?.payload, k?.dport, k?.tcpFlags], ["", 61083, 0x02]);
-  assertEquals(seen, [[-1, 0, 6, 61083]]);
+  assertEquals(seen, [[-1, 0, 6, 61083, 0x0a000001, 0x02]]);
   const icmp = icmpPacket(
     { src: "10.0.0.1", dst: "10.0.0.2", type: 8, code: 0 },
     enc.encode(payload),

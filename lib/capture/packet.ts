@@ -26,10 +26,19 @@ export interface CapturedPacket {
 /**
  * A test on a payload's raw bytes, made before it becomes a string and a
  * packet object: `false` drops it. Given the first byte (-1 when empty) and
- * the length, and where capture knows them the IP protocol and destination
- * port (a knock has no payload). Under a flood this is where most garbage ends.
+ * the length, and where capture knows them the IP protocol, destination
+ * port, IPv4 source as an unsigned integer (-1 for IPv6) and TCP flags (a
+ * knock has no payload, so it is decided here). Under a flood this is where
+ * most garbage ends.
  */
-export type Prefilter = (first: number, length: number, proto?: number, dport?: number) => boolean;
+export type Prefilter = (
+  first: number,
+  length: number,
+  proto?: number,
+  dport?: number,
+  srcV4?: number,
+  tcpFlags?: number,
+) => boolean;
 
 /** Something that yields captured packets until closed. */
 export interface PacketSource {

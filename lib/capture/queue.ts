@@ -31,8 +31,10 @@ export class PacketQueue {
    * The reader's prefilter, counting what it turns away; keeps everything
    * until a reader sets one.
    */
-  readonly keeps: Prefilter = (first, length, proto, dport) => {
-    if (this.#keep === undefined || this.#keep(first, length, proto, dport)) return true;
+  readonly keeps: Prefilter = (first, length, proto, dport, srcV4, tcpFlags) => {
+    if (this.#keep === undefined || this.#keep(first, length, proto, dport, srcV4, tcpFlags)) {
+      return true;
+    }
     this.screened++;
     return false;
   };

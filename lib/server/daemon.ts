@@ -158,13 +158,23 @@ async function packetLoop(
   let n = 0;
   // Garbage is turned away on its raw bytes, before it costs a string; with
   // -v every drop is logged instead, so every payload goes the whole way.
-  // Knocks have no payload: they pass on their protocol and port.
-  const keep = log.wants("debug")
-    ? undefined
-    : (first: number, length: number, proto?: number, dport?: number) =>
-      keepRawPayload(eng.policy, first, length) ||
+  // Knocks have no payload: the engine takes them here, on the raw bytes.
+  const keep = log.wants("debug") ? undefined : (
+    first: number,
+    length: number,
+    proto?: number,
+    dport?: number,
+    srcV4?: number,
+    tcpFlags?: number,
+  ) => {
+    if (
+      length === 0 && proto !== undefined && dport !== undefined && srcV4 !== undefined &&
+      eng.knockRaw(srcV4, proto, dport, tcpFlags ?? 0)
+    ) return false;
+    return keepRawPayload(eng.policy, first, length) ||
       (proto !== undefined && dport !== undefined &&
         (eng.knocks?.wants(KNOCK_PROTO_NAMES[proto] ?? "", dport) ?? false));
+  };
   // -C counts every packet read, also those the prefilter turned away.
   const reached = () => {
     if (limit === 0 || n + src.screened < limit) return false;
@@ -278,6 +288,7 @@ export async function runDaemon(
     logSource?.close();
     tcpServer?.close();
     if (ticker !== undefined) clearInterval(ticker);
+    await engine?.idle();
     await engine?.closeCycles();
     await grants?.close();
     if (grants !== undefined && c.bool("FLUSH_IPT_AT_EXIT")) await grants.run((b) => b.flush());

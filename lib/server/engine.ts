@@ -24,6 +24,7 @@ import { type ReplayCache, replayDigest } from "../replay/file.ts";
 import type { Logger } from "./log.ts";
 import { type KnockEvent, type KnockStanza, KnockWatcher } from "../../knock/watcher.ts";
 import { PROTO } from "../capture/decode.ts";
+import { ANY_V4, IpAddr } from "../net/addr.ts";
 
 /** How long a type-0 command may run as root. */
 const CMD_TIMEOUT_MS = 5000;
@@ -99,6 +100,41 @@ export class Engine {
     return this.#knocks;
   }
 
+  readonly #busy = new Set<Promise<void>>();
+
+  /**
+   * A knock seen on raw frame bytes by capture's prefilter, before any
+   * packet object exists (under a scan every packet is one). Completed or
+   * broken sequences are carried out in the background.
+   *
+   * @returns `true` when the packet was a knock for some stanza (capture then drops it).
+   */
+  knockRaw(srcV4: number, proto: number, dport: number, tcpFlags: number): boolean {
+    const w = this.#knocks;
+    const name = KNOCK_PROTO[proto];
+    if (w === undefined || name === undefined || srcV4 < 0 || this.#s.knockSource === "log") {
+      return false;
+    }
+    if (name === "tcp" && (tcpFlags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return false;
+    if (!w.wants(name, dport)) return false;
+    // Counted by capture as a packet its prefilter took.
+    const src = IpAddr.fromV4(srcV4);
+    const events = w.hit({ src, proto: name, dport, timeMs: this.#d.nowMs() });
+    if (events.length > 0) {
+      const pkt: CapturedPacket = { payload: "", src, dst: ANY_V4, proto, sport: 0, dport };
+      const p = this.#knockEvents(pkt, events, true).catch((e) =>
+        this.#d.log.log("error", `Knock handling failed: ${(e as Error).message}`)
+      ).finally(() => this.#busy.delete(p));
+      this.#busy.add(p);
+    }
+    return true;
+  }
+
+  /** Waits for knock work started by `knockRaw` (at shutdown). */
+  async idle(): Promise<void> {
+    while (this.#busy.size > 0) await Promise.all([...this.#busy]);
+  }
+
   /** The current server-wide policy settings (they change on reload). */
   get policy(): PolicyOptions {
     return this.#s.policy;
@@ -152,12 +188,17 @@ export class Engine {
     return this.#knocks!.hit({ src: pkt.src, proto, dport: pkt.dport, timeMs: this.#d.nowMs() });
   }
 
-  async #knockEvents(pkt: CapturedPacket, events: KnockEvent[]): Promise<void> {
+  /**
+   * Carries out what knocks completed or broke.
+   *
+   * @param counted The knock was counted already (capture's prefilter took it).
+   */
+  async #knockEvents(pkt: CapturedPacket, events: KnockEvent[], counted = false): Promise<void> {
     const log = this.#d.log;
     for (const e of events) {
       const tag = `[${e.src.text}] (stanza #${e.stanza})`;
       if (e.kind === "failed") {
-        this.stats.refused++;
+        if (!counted) this.stats.refused++;
         log.log(
           "info",
           `${tag} Knock sequence refused: ${e.reason}${
