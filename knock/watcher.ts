@@ -10,7 +10,7 @@
  * @module
  */
 import type { ProtoPort } from "../firewall/grant.ts";
-import { type IpAddr, type IpNet, netsContain, parseAddr } from "../lib/net/addr.ts";
+import { IpAddr, type IpNet, netsContain, netsContainV4, parseAddr } from "../lib/net/addr.ts";
 import { decryptSequence, KNOCKS_PER_SEQUENCE } from "./sequence.ts";
 
 /** One element of a shared sequence: `tcp/N`, `udp/N` or `icmp` (any ICMP). */
@@ -93,15 +93,41 @@ interface Progress {
   last: number;
 }
 
-/** Default cap on sources with a sequence in progress. */
+/** Default cap on sources with a sequence in progress, per stanza. */
 export const DEFAULT_MAX_SOURCES = 10_000;
+
+/** No events: returned without allocating. */
+const NONE: readonly KnockEvent[] = Object.freeze([]);
+
+/** The fast path's knock: one object reused, its address made only if an event needs it. */
+class RawHit implements KnockHit {
+  v4 = 0;
+  proto: KnockHit["proto"] = "tcp";
+  dport = 0;
+  timeMs = 0;
+  #src: IpAddr | undefined;
+  set(v4: number, proto: KnockHit["proto"], dport: number, timeMs: number): this {
+    this.v4 = v4;
+    this.proto = proto;
+    this.dport = dport;
+    this.timeMs = timeMs;
+    this.#src = undefined;
+    return this;
+  }
+  get src(): IpAddr {
+    this.#src ??= IpAddr.fromV4(this.v4);
+    return this.#src;
+  }
+}
 
 /** Per-source knock progress for every knock stanza. */
 export class KnockWatcher {
   #stanzas: KnockStanza[];
   readonly #max: number;
-  readonly #progress = new Map<string | number, Progress>();
-  readonly #grants = new Map<string | number, number>();
+  /** Progress per stanza; IPv4 sources keyed by `v4 | 0` (a small integer for V8), IPv6 by text. */
+  readonly #progress = new Map<number, Map<string | number, Progress>>();
+  readonly #grants = new Map<string, number>();
+  readonly #raw = new RawHit();
   /** Progress dropped because the cap was reached. */
   evicted = 0;
 
@@ -116,9 +142,11 @@ export class KnockWatcher {
     this.#progress.clear();
   }
 
-  /** Sources with a sequence in progress. */
+  /** Source/stanza pairs with a sequence in progress. */
   get tracked(): number {
-    return this.#progress.size;
+    let n = 0;
+    for (const m of this.#progress.values()) n += m.size;
+    return n;
   }
 
   /** Whether any stanza could use a knock to this protocol and port (capture's filter test). */
@@ -139,51 +167,70 @@ export class KnockWatcher {
     const out: KnockEvent[] = [];
     for (const s of this.#stanzas) {
       if (!netsContain(s.source, h.src)) continue;
-      const e = s.mode === "encrypted" ? this.#encrypted(s, h) : this.#shared(s, h);
+      const key = h.src.family === 4 ? h.src.v4 | 0 : h.src.text;
+      const e = s.mode === "encrypted" ? this.#encrypted(s, h, key) : this.#shared(s, h, key);
       if (e !== undefined) out.push(e);
     }
     return out;
   }
 
-  /** The state key: a number for IPv4 (no string per knock under a scan), else text. */
-  #key(s: KnockStanza, src: IpAddr): string | number {
-    return src.family === 4 ? s.index * 0x100000000 + src.v4 : `${s.index}|${src.text}`;
-  }
-
-  #get(key: string | number): Progress | undefined {
-    const p = this.#progress.get(key);
-    if (p !== undefined) {
-      // Most recently used last: eviction takes the oldest first.
-      this.#progress.delete(key);
-      this.#progress.set(key, p);
+  /**
+   * `hit` for an IPv4 knock seen on raw bytes: no object is made unless a
+   * sequence completes or breaks (what a scan costs is what this costs).
+   *
+   * @returns The events (usually the shared empty list).
+   */
+  hitV4(
+    v4: number,
+    proto: KnockHit["proto"],
+    dport: number,
+    timeMs: number,
+  ): readonly KnockEvent[] {
+    let out: KnockEvent[] | undefined;
+    const h = this.#raw.set(v4, proto, dport, timeMs);
+    for (const s of this.#stanzas) {
+      if (!netsContainV4(s.source, v4)) continue;
+      const e = s.mode === "encrypted" ? this.#encrypted(s, h, v4 | 0) : this.#shared(s, h, v4 | 0);
+      if (e !== undefined) (out ??= []).push(e);
     }
-    return p;
+    return out ?? NONE;
   }
 
-  #put(key: string | number, p: Progress): void {
-    this.#progress.set(key, p);
-    while (this.#progress.size > this.#max) {
-      this.#progress.delete(this.#progress.keys().next().value!);
+  /** The stanza's progress map. */
+  #map(s: KnockStanza): Map<string | number, Progress> {
+    let m = this.#progress.get(s.index);
+    if (m === undefined) {
+      m = new Map();
+      this.#progress.set(s.index, m);
+    }
+    return m;
+  }
+
+  /** Adds progress; past the cap the stanza's oldest sequence goes. */
+  #put(m: Map<string | number, Progress>, key: string | number, p: Progress): void {
+    m.set(key, p);
+    if (m.size > this.#max) {
+      m.delete(m.keys().next().value!);
       this.evicted++;
     }
   }
 
-  #encrypted(s: KnockStanza, h: KnockHit): KnockEvent | undefined {
+  #encrypted(s: KnockStanza, h: KnockHit, key: string | number): KnockEvent | undefined {
     if (h.proto === "icmp" || h.dport < s.offset || h.dport >= s.offset + 256) return undefined;
-    const key = this.#key(s, h.src);
-    let p = this.#get(key);
+    const m = this.#map(s);
+    let p = m.get(key);
     if (p !== undefined && h.timeMs - p.started > s.knockInterval * 1000) {
-      this.#progress.delete(key);
+      m.delete(key);
       p = undefined;
     }
     if (p === undefined) {
       p = { bytes: [], next: 0, started: h.timeMs, last: h.timeMs };
-      this.#put(key, p);
+      this.#put(m, key, p);
     }
     p.bytes.push(h.dport - s.offset);
     p.last = h.timeMs;
     if (p.bytes.length < KNOCKS_PER_SEQUENCE) return undefined;
-    this.#progress.delete(key);
+    m.delete(key);
     const d = decryptSequence(p.bytes, s.key ?? "");
     const fail = (reason: KnockFailure, detail?: string): KnockEvent =>
       detail === undefined
@@ -215,9 +262,9 @@ export class KnockWatcher {
     };
   }
 
-  #shared(s: KnockStanza, h: KnockHit): KnockEvent | undefined {
-    const key = this.#key(s, h.src);
-    const p = this.#get(key);
+  #shared(s: KnockStanza, h: KnockHit, key: string | number): KnockEvent | undefined {
+    const m = this.#map(s);
+    const p = m.get(key);
     const matches = (i: number) => {
       const step = s.sequence[i];
       return step !== undefined && step.proto === h.proto &&
@@ -225,13 +272,13 @@ export class KnockWatcher {
     };
     if (p === undefined) {
       if (!matches(0)) return undefined;
-      this.#put(key, { bytes: [], next: 1, started: h.timeMs, last: h.timeMs });
-      return this.#sharedDone(s, h, key);
+      this.#put(m, key, { bytes: [], next: 1, started: h.timeMs, last: h.timeMs });
+      return this.#sharedDone(s, h, m, key);
     }
     const fail = (reason: KnockFailure): KnockEvent => {
-      this.#progress.delete(key);
+      m.delete(key);
       // A knock that breaks a sequence may start a new one.
-      if (matches(0)) this.#put(key, { bytes: [], next: 1, started: h.timeMs, last: h.timeMs });
+      if (matches(0)) this.#put(m, key, { bytes: [], next: 1, started: h.timeMs, last: h.timeMs });
       return { kind: "failed", stanza: s.index, src: h.src, reason };
     };
     if (!matches(p.next)) return fail("wrong-order");
@@ -241,13 +288,18 @@ export class KnockWatcher {
     if (h.timeMs - p.started > s.knockInterval * 1000) return fail("interval");
     p.next++;
     p.last = h.timeMs;
-    return this.#sharedDone(s, h, key);
+    return this.#sharedDone(s, h, m, key);
   }
 
-  #sharedDone(s: KnockStanza, h: KnockHit, key: string | number): KnockEvent | undefined {
-    const p = this.#progress.get(key)!;
+  #sharedDone(
+    s: KnockStanza,
+    h: KnockHit,
+    m: Map<string | number, Progress>,
+    key: string | number,
+  ): KnockEvent | undefined {
+    const p = m.get(key)!;
     if (p.next < s.sequence.length) return undefined;
-    this.#progress.delete(key);
+    m.delete(key);
     if (!this.#withinLimit(s, h.src)) {
       return { kind: "failed", stanza: s.index, src: h.src, reason: "limit" };
     }
@@ -263,7 +315,7 @@ export class KnockWatcher {
 
   #withinLimit(s: KnockStanza, src: IpAddr): boolean {
     if (s.knockLimit === undefined) return true;
-    const key = this.#key(s, src);
+    const key = `${s.index}|${src.text}`;
     const n = (this.#grants.get(key) ?? 0) + 1;
     if (n > s.knockLimit) return false;
     this.#grants.set(key, n);

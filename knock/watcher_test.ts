@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../tests/assert.ts";
-import { parseAddr, parseNet } from "../lib/net/addr.ts";
+import { IpAddr, parseAddr, parseNet } from "../lib/net/addr.ts";
 import { encryptSequence, sequenceKnocks } from "./sequence.ts";
 import { type KnockEvent, type KnockHit, type KnockStanza, KnockWatcher } from "./watcher.ts";
 
@@ -128,4 +128,46 @@ Deno.test("knock watcher: a scan across the knock range from many sources stays 
   assertEquals(events, 0);
   assertEquals(w.tracked, 1000);
   assertEquals(w.evicted, 4000);
+});
+
+Deno.test("knock watcher: the raw IPv4 path gives the same events as the object path", () => {
+  const enc = stanza({
+    mode: "encrypted",
+    key: "fwknoptest",
+    openPorts: [{ proto: "tcp", port: 22 }],
+  });
+  const st = [enc, { ...SHARED, index: 2 }];
+  const a = new KnockWatcher(st);
+  const b = new KnockWatcher(st);
+  const { cipher } = encryptSequence(
+    { allowIp: "0.0.0.0", proto: "tcp", port: 22, username: "r" },
+    "fwknoptest",
+  );
+  const stream: { v4: number; proto: "tcp" | "udp" | "icmp"; dport: number }[] = [];
+  for (const [i, k] of sequenceKnocks(cipher, 61000, false).entries()) {
+    stream.push({ v4: 0xc0000201, proto: k.proto, dport: k.port });
+    // Noise from other sources in between, and the shared sequence from a third.
+    stream.push({ v4: 0xc6120000 + i, proto: "tcp", dport: 61000 + ((i * 37) % 256) });
+  }
+  stream.push({ v4: 0xc0000299, proto: "udp", dport: 55000 }, {
+    v4: 0xc0000299,
+    proto: "tcp",
+    dport: 32000,
+  }, {
+    v4: 0xc0000299,
+    proto: "icmp",
+    dport: 0,
+  });
+  const show = (e: KnockEvent) =>
+    `${e.kind}:${e.stanza}:${e.src.text}:${e.kind === "grant" ? e.allow.text : e.reason}`;
+  const viaObjects = stream.flatMap((k, i) =>
+    a.hit({ src: IpAddr.fromV4(k.v4), proto: k.proto, dport: k.dport, timeMs: T0 + i }).map(show)
+  );
+  const viaRaw = stream.flatMap((k, i) => b.hitV4(k.v4, k.proto, k.dport, T0 + i).map(show));
+  assertEquals(viaRaw, viaObjects);
+  assertEquals(viaRaw.filter((e) => e.startsWith("grant")), [
+    "grant:1:192.0.2.1:192.0.2.1",
+    "grant:2:192.0.2.153:192.0.2.153",
+  ]);
+  assertEquals(b.tracked, a.tracked);
 });

@@ -270,6 +270,14 @@ export function netsContain(nets: readonly IpNet[], a: IpAddr): boolean {
   return false;
 }
 
+/** `netsContain` for an IPv4 address given as an unsigned integer (no object needed). */
+export function netsContainV4(nets: readonly IpNet[], v4: number): boolean {
+  for (const n of nets) {
+    if (n.family === 0 || (n.family === 4 && ((v4 & n.v4mask) >>> 0) === n.v4addr)) return true;
+  }
+  return false;
+}
+
 /** A single-address network (`/32` or `/128`) for an address. */
 export function hostNet(a: IpAddr): IpNet {
   return a.family === 4

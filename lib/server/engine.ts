@@ -117,12 +117,12 @@ export class Engine {
     }
     if (name === "tcp" && (tcpFlags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return false;
     if (!w.wants(name, dport)) return false;
-    // Counted by capture as a packet its prefilter took.
-    const src = IpAddr.fromV4(srcV4);
-    const events = w.hit({ src, proto: name, dport, timeMs: this.#d.nowMs() });
+    // Counted by capture as a packet its prefilter took; no object unless a sequence ends.
+    const events = w.hitV4(srcV4, name, dport, this.#d.nowMs());
     if (events.length > 0) {
+      const src = IpAddr.fromV4(srcV4);
       const pkt: CapturedPacket = { payload: "", src, dst: ANY_V4, proto, sport: 0, dport };
-      const p = this.#knockEvents(pkt, events, true).catch((e) =>
+      const p = this.#knockEvents(pkt, [...events], true).catch((e) =>
         this.#d.log.log("error", `Knock handling failed: ${(e as Error).message}`)
       ).finally(() => this.#busy.delete(p));
       this.#busy.add(p);
