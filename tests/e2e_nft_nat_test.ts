@@ -15,7 +15,7 @@ const GW = "192.0.2.2";
 const INNER = "198.51.100.2";
 
 Deno.test({
-  name: "e2e nftables: NAT access and FORCE_NAT to a third namespace",
+  name: "e2e nftables: NAT access and FORCE_NAT to a third namespace, local NAT on the gateway",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
@@ -25,6 +25,7 @@ Deno.test({
     const gw = await Netns.create("nngw");
     const inner = await Netns.create("nnint");
     let listener: Background | undefined;
+    let local: Background | undefined;
     let ours: OurServer | undefined;
     try {
       const { bIf } = await link(client, `${C}/24`, gw, `${GW}/24`);
@@ -34,9 +35,12 @@ Deno.test({
       await loadRuleset(gw, DEBIAN_RULESET);
       listener = inner.spawn(["deno", "run", "--allow-net", LISTEN, INNER, "22"]);
       await listener.waitFor(/listening/);
+      // A service on the gateway itself, for local NAT.
+      local = gw.spawn(["deno", "run", "--allow-net", LISTEN, GW, "10822"]);
+      await local.waitFor(/listening/);
       ours = await startOurs(
         gw,
-        `FIREWALL_TYPE nftables;\nPCAP_INTF ${bIf};\nPCAP_FILTER udp port 62201;\nENABLE_IPT_FORWARDING Y;\nENABLE_IPT_SNAT Y;`,
+        `FIREWALL_TYPE nftables;\nPCAP_INTF ${bIf};\nPCAP_FILTER udp port 62201;\nENABLE_IPT_FORWARDING Y;\nENABLE_IPT_LOCAL_NAT Y;\nENABLE_IPT_SNAT Y;`,
         [
           "SOURCE ANY\nKEY nat-key\nHMAC_KEY nat-hmac\nFW_ACCESS_TIMEOUT 4\n",
           `SOURCE ANY\nKEY force-key\nHMAC_KEY force-hmac\nFORCE_NAT ${INNER} 22\nFW_ACCESS_TIMEOUT 4\n`,
@@ -81,10 +85,33 @@ Deno.test({
         const closed = await poll(async () => !(await client.tcpOpen(GW, 2223)), true, 9000);
         assert(closed, "FORCE_NAT access did not close at expiry");
       });
-      report("e2e nftables: NAT and FORCE_NAT");
+      await t.step(
+        "--nat-local: a port on the gateway is translated to a local service",
+        async () => {
+          assert(!(await client.tcpOpen(GW, 10823)), "port open before SPA");
+          assert(!(await client.tcpOpen(GW, 10822)), "the local service is reachable before SPA");
+          await send([
+            "-A",
+            "tcp/10822",
+            "--nat-local",
+            "--nat-port",
+            "10823",
+            "-a",
+            C,
+            "--key-rijndael",
+            "nat-key",
+            "--key-hmac",
+            "nat-hmac",
+          ]);
+          const open = await poll(() => client.tcpOpen(GW, 10823), true, 5000);
+          assert(open, `local NAT port did not open; the daemon said:\n${d.output.slice(-2000)}`);
+        },
+      );
+      report("e2e nftables: NAT, FORCE_NAT and local NAT");
     } finally {
       await ours?.stop();
       await listener?.stop();
+      await local?.stop();
       for (const ns of [client, gw, inner]) await ns.delete();
     }
   },
