@@ -292,6 +292,9 @@ export function jumpHandles(listing: string, chain: string): number[] {
   return out;
 }
 
+/** nft's word for a table, chain or set that is not there. */
+const NO_SUCH = /No such file or directory/;
+
 /** Drives nftables for fwknopd-ts. */
 export class Nftables implements FirewallBackend {
   readonly name = "nftables";
@@ -381,7 +384,17 @@ export class Nftables implements FirewallBackend {
     const quick = fresh.length * 3 === robust.length
       ? await this.#nft.run(fresh.join("\n") + "\n", {})
       : undefined;
-    if (quick?.code !== 0) await this.#run(robust);
+    if (quick?.code !== 0) {
+      try {
+        await this.#run(robust);
+      } catch (e) {
+        // Our sets went away (an admin's `nft -f` with `flush ruleset`): build them again, once.
+        if (!(e instanceof FirewallError) || !NO_SUCH.test(e.message)) throw e;
+        this.#expiry.clear();
+        await this.init();
+        await this.#run(robust);
+      }
+    }
     for (const [id, until] of updates) this.#expiry.set(id, until);
     return texts;
   }

@@ -87,6 +87,15 @@ Deno.test({
       const fresh = new Nftables(OPTS, nftBinary("nft", inNs), () => nowMs);
       await fresh.open(grant("192.0.2.9", 22, t + 3600));
       assertMatch(await set(), /192\.0\.2\.9 \. tcp \. 22 timeout (59m|1h)/);
+      // An admin reloads the ruleset (flush ruleset): the next grant builds our part again.
+      const reload = await Deno.makeTempFile();
+      await Deno.writeTextFile(reload, `flush ruleset\n${ADMIN}\n`);
+      await ns.must(["nft", "-f", reload]);
+      await Deno.remove(reload);
+      await fresh.open(grant("192.0.2.10", 22, t + 60));
+      assertMatch(await set(), /192\.0\.2\.10 \. tcp \. 22 timeout/);
+      const again = await ns.must(["nft", "list", "chain", "inet", "filter", "input"]);
+      assertEquals(again.split("jump fwknopd_input").length, 2, again);
       nowMs += 1;
       await fresh.flush();
       const left = await ns.must(["nft", "list", "ruleset"]);
