@@ -26,7 +26,7 @@ export async function control(
   pidFile: string,
   io: ServerIo,
 ): Promise<number | undefined> {
-  const pid = runningPid(pidFile);
+  const pid = await runningPid(pidFile);
   if (f.status) {
     io.out(
       pid === undefined
@@ -46,10 +46,10 @@ export async function control(
     return 0;
   }
   process.kill(pid, "SIGTERM");
-  for (let i = 0; i < 40 && runningPid(pidFile) === pid; i++) {
+  for (let i = 0; i < 40 && (await runningPid(pidFile)) === pid; i++) {
     await new Promise((r) => setTimeout(r, 100));
   }
-  if (runningPid(pidFile) === pid) process.kill(pid, "SIGKILL");
+  if ((await runningPid(pidFile)) === pid) process.kill(pid, "SIGKILL");
   io.out(`Killed fwknopd-ts (pid=${pid})\n`);
   return 0;
 }
@@ -82,7 +82,7 @@ export async function daemonize(
   }).spawn();
   child.unref();
   for (let i = 0; i < 100; i++) {
-    const pid = runningPid(pidFile);
+    const pid = await runningPid(pidFile);
     if (pid === child.pid) {
       io.out(`fwknopd-ts started in the background (pid ${pid}); it logs to syslog\n`);
       return 0;

@@ -226,7 +226,7 @@ export async function runDaemon(
   const digestFile = c.get("DIGEST_FILE")!;
   await attachGpgKeys(loaded);
   mkdirSync(c.get("FWKNOP_RUN_DIR")!, { recursive: true, mode: 0o700 });
-  claimPidFile(pidFile, process.pid);
+  await claimPidFile(pidFile, process.pid);
   const replay: ReplayCache = c.bool("ENABLE_DIGEST_PERSISTENCE")
     ? FileReplayCache.open(digestFile, f.rotateDigestCache)
     : new MemoryReplayCache();

@@ -1,0 +1,106 @@
+/**
+ * The pid file's lock through libc over Deno's FFI: fwknopd holds a POSIX
+ * record lock on its pid file (`lockf(F_TLOCK)`) for its whole life, so a
+ * lock test (`fcntl(F_GETLK)`) tells whether a daemon, ours or the stock
+ * one, is running and which pid it has, without reading /proc.
+ *
+ * @module
+ */
+import { errnoText, prepareErrno } from "../net/_errno_deno.ts";
+
+// deno-lint-ignore no-explicit-any
+const D: any = (globalThis as any).Deno;
+
+const O_RDWR = 2;
+const O_CREAT = 0o100;
+const O_CLOEXEC = 0o2000000;
+const F_GETLK = 5;
+const F_SETLK = 6;
+const F_WRLCK = 1;
+const F_UNLCK = 2;
+// struct flock { short l_type; short l_whence; off_t l_start; off_t l_len; pid_t l_pid; } on LP64.
+const FLOCK_LEN = 32;
+const L_PID_OFF = 24;
+
+// deno-lint-ignore no-explicit-any
+let libc: any;
+
+function lib() {
+  if (libc === undefined) {
+    libc = D.dlopen("libc.so.6", {
+      open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
+      fcntl: { parameters: ["i32", "i32", "buffer"], result: "i32" },
+      ftruncate: { parameters: ["i32", "i64"], result: "i32" },
+      pwrite: { parameters: ["i32", "buffer", "usize", "i64"], result: "isize" },
+      fsync: { parameters: ["i32"], result: "i32" },
+      close: { parameters: ["i32"], result: "i32" },
+    }).symbols;
+    prepareErrno();
+  }
+  return libc;
+}
+
+function wholeFile(type: number): Uint8Array {
+  const fl = new Uint8Array(FLOCK_LEN);
+  new DataView(fl.buffer).setInt16(0, type, true); // whence SEEK_SET, start 0, len 0: all of it
+  return fl;
+}
+
+/** The fd holding our lock, kept open for the daemon's life. */
+let held: number | undefined;
+
+/**
+ * Takes the lock on the pid file and writes our pid into it.
+ *
+ * @returns `undefined` when taken, else the pid of the process that holds it.
+ * @throws {Error} when the file cannot be opened.
+ */
+export function lockPidFile(path: string, pid: number): number | undefined {
+  const l = lib();
+  const fd: number = l.open(
+    new TextEncoder().encode(`${path}\0`),
+    O_RDWR | O_CREAT | O_CLOEXEC,
+    0o600,
+  );
+  if (fd < 0) throw new Error(`Cannot open pid file ${path}: ${errnoText()}`);
+  if (l.fcntl(fd, F_SETLK, wholeFile(F_WRLCK)) !== 0) {
+    const other = holder(fd);
+    l.close(fd);
+    return other ?? -1;
+  }
+  const text = new TextEncoder().encode(`${pid}\n`);
+  l.ftruncate(fd, 0n);
+  l.pwrite(fd, text, BigInt(text.length), 0n);
+  l.fsync(fd);
+  held = fd;
+  return undefined;
+}
+
+function holder(fd: number): number | undefined {
+  const fl = wholeFile(F_WRLCK);
+  if (lib().fcntl(fd, F_GETLK, fl) !== 0) return undefined;
+  const v = new DataView(fl.buffer);
+  return v.getInt16(0, true) === F_UNLCK ? undefined : v.getInt32(L_PID_OFF, true);
+}
+
+/**
+ * The pid of the process holding the pid file's lock, if any.
+ *
+ * @returns The pid, or `undefined` when nobody holds it (or there is no file).
+ */
+export function lockHolder(path: string): number | undefined {
+  const l = lib();
+  const fd: number = l.open(new TextEncoder().encode(`${path}\0`), O_RDWR | O_CLOEXEC, 0);
+  if (fd < 0) return undefined;
+  try {
+    return holder(fd);
+  } finally {
+    l.close(fd);
+  }
+}
+
+/** Releases our lock (closing the fd releases it). */
+export function unlockPidFile(): void {
+  if (held !== undefined) lib().close(held);
+  held = undefined;
+}

@@ -1,0 +1,84 @@
+/**
+ * One daemon per pid file, seen by a lock as fwknopd does: -S works with
+ * the documented permissions (no access to /proc), a second daemon is
+ * refused, and the stock fwknopd and ours see each other.
+ */
+import { assert, assertMatch } from "./assert.ts";
+import { haveCommand, isRoot, skip } from "./env.ts";
+import { Background, Netns } from "./netns.ts";
+
+const SERVER = new URL("../server.ts", import.meta.url).pathname;
+const dec = new TextDecoder();
+
+async function run(perms: string[], args: string[]): Promise<{ code: number; out: string }> {
+  const o = await new Deno.Command("deno", {
+    args: ["run", ...perms, SERVER, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: o.code, out: dec.decode(o.stdout) + dec.decode(o.stderr) };
+}
+
+Deno.test({
+  name: "server: the pid file lock (-S with documented permissions, one daemon, stock fwknopd)",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "fwknopd-ts-lock-" });
+    const files = ["-c", `${dir}/fwknopd.conf`, "-a", `${dir}/access.conf`];
+    await Deno.writeTextFile(
+      `${dir}/fwknopd.conf`,
+      `FWKNOP_RUN_DIR ${dir};\nENABLE_UDP_SERVER Y;\nUDPSERV_PORT 62311;\n`,
+      { mode: 0o600 },
+    );
+    await Deno.writeTextFile(`${dir}/access.conf`, "SOURCE ANY\nKEY lock-key-1\n", { mode: 0o600 });
+    // What docs/server.md documents for -S: the files, the run dir, FFI; not /proc.
+    const documented = [
+      `--allow-read=${dir}`,
+      `--allow-write=${dir}`,
+      "--allow-ffi",
+      "--allow-env",
+      "--allow-sys",
+    ];
+    let d: Background | undefined;
+    try {
+      assertMatch((await run(documented, ["-S", ...files])).out, /No running fwknopd-ts detected/);
+      d = new Background(["deno", "run", "-A", SERVER, "-f", "-t", ...files]);
+      await d.waitFor(/Starting fwknopd-ts main event loop/, 20_000);
+      const s = await run(documented, ["-S", ...files]);
+      assertMatch(s.out, /Detected fwknopd-ts is running \(pid=\d+\)/);
+      const second = await run(["-A"], ["-f", "-t", ...files]);
+      assert(second.code === 1, second.out);
+      assertMatch(second.out, /Another fwknopd is already running \(pid \d+/);
+      if (await haveCommand("fwknopd", ["-V"])) {
+        const stock = new Deno.Command("fwknopd", {
+          args: ["-S", ...files],
+          stdout: "piped",
+          stderr: "piped",
+        });
+        const o = await stock.output();
+        assertMatch(dec.decode(o.stdout) + dec.decode(o.stderr), /Detected fwknopd is running/);
+      }
+      await d.stop();
+      d = undefined;
+      assertMatch((await run(documented, ["-S", ...files])).out, /No running fwknopd-ts detected/);
+      if (!isRoot() || !(await haveCommand("fwknopd", ["-V"]))) {
+        return skip("the stock fwknopd side needs root and fwknop-server");
+      }
+      // The stock fwknopd, in a namespace of its own (it sets up iptables there), holds the lock.
+      const ns = await Netns.create("lock");
+      try {
+        const stock = ns.spawn(["fwknopd", "-f", ...files]);
+        await stock.waitFor(/Kicking off UDP server/, 20_000);
+        const seen = await run(documented, ["-S", ...files]);
+        assertMatch(seen.out, /Detected fwknopd-ts is running \(pid=\d+\)/);
+        await stock.stop();
+      } finally {
+        await ns.delete();
+      }
+    } finally {
+      await d?.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
