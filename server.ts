@@ -24,7 +24,7 @@ import { load } from "./lib/server/load.ts";
 import { DaemonLogger } from "./lib/server/log.ts";
 import { keyGen, maintenance } from "./lib/server/maintenance.ts";
 import { SERVER_OPTIONS } from "./lib/server/options.ts";
-import { missingPermissions } from "./lib/server/permissions.ts";
+import { childPermissionFlags, missingPermissions } from "./lib/server/permissions.ts";
 
 export type { ServerIo } from "./lib/server/control.ts";
 
@@ -82,7 +82,10 @@ async function start(args: string[], f: ServerFlags, io: ServerIo): Promise<numb
     throw new RuntimeError(`fwknopd-ts needs these Deno permissions: ${missing.join(", ")}`);
   }
   if (!f.foreground && !f.daemonChild) {
-    return await daemonize(new URL(import.meta.url).pathname, args, pidFile, io);
+    const read = [c.get("CONFIG_FILE")!, ...(c.get("OVERRIDE_CONFIG")?.split(",") ?? [])]
+      .concat(loaded.accessPaths);
+    const perms = childPermissionFlags(c, read);
+    return await daemonize(new URL(import.meta.url).pathname, args, pidFile, io, perms);
   }
   return await runDaemon(f, loaded, log);
 }

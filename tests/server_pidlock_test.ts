@@ -82,3 +82,58 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "server: the background daemon runs with its parent's permissions, not -A",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "fwknopd-ts-bg-" });
+    const files = ["-c", `${dir}/fwknopd.conf`, "-a", `${dir}/access.conf`];
+    await Deno.writeTextFile(
+      `${dir}/fwknopd.conf`,
+      `FWKNOP_RUN_DIR ${dir};\nENABLE_UDP_SERVER Y;\nUDPSERV_PORT 62312;\n`,
+      { mode: 0o600 },
+    );
+    await Deno.writeTextFile(`${dir}/access.conf`, "SOURCE ANY\nKEY bg-key-123\n", { mode: 0o600 });
+    const deno = Deno.execPath();
+    const perms = [
+      `--allow-read=${dir},${deno}`,
+      `--allow-write=${dir}`,
+      `--allow-run=${deno},kill`,
+      "--allow-net",
+      "--allow-ffi",
+      "--allow-env",
+      "--allow-sys",
+    ];
+    try {
+      const started = await run(perms, ["-t", ...files]);
+      assertMatch(started.out, /started in the background \(pid (\d+)\)/);
+      const pid = /pid (\d+)/.exec(started.out)![1]!;
+      const cmdline = (await Deno.readTextFile(`/proc/${pid}/cmdline`)).split("\0");
+      assert(!cmdline.includes("-A") && !cmdline.includes("--allow-all"), cmdline.join(" "));
+      assert(
+        cmdline.includes(`--allow-read=${dir},${deno}`) ||
+          cmdline.includes(`--allow-read=${deno},${dir}`) ||
+          cmdline.some((a) => a.startsWith("--allow-read=") && a.includes(dir)),
+        cmdline.join(" "),
+      );
+      assert(cmdline.includes(`--allow-write=${dir}`), cmdline.join(" "));
+      assertMatch((await run(perms, ["-S", ...files])).out, new RegExp(`running \\(pid=${pid}\\)`));
+      // Signals need --allow-run (Deno) or --allow-run=kill (the kill program); without, it says so.
+      const noRun = perms.filter((p) => !p.startsWith("--allow-run"));
+      assertMatch(
+        (await run(noRun, ["-K", ...files])).out,
+        /needs --allow-run, or --allow-run=kill/,
+      );
+      assertMatch((await run(perms, ["-K", ...files])).out, /Killed fwknopd-ts/);
+      // Without the right to start itself, it says what to add instead of a raw permission error.
+      const denied = await run(noRun, ["-t", ...files]);
+      assert(denied.code === 1, denied.out);
+      assertMatch(denied.out, /Cannot start the daemon in the background: .*-f/);
+    } finally {
+      await run(["-A"], ["-K", ...files]);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

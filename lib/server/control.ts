@@ -6,7 +6,8 @@
  */
 import process from "node:process";
 import { RuntimeError } from "../cli/errors.ts";
-import { isDeno } from "../runtime.ts";
+import { isDeno, isPermissionError } from "../runtime.ts";
+import { run as exec } from "../../firewall/exec.ts";
 import type { ServerFlags } from "./flags.ts";
 import { runningPid } from "./pidfile.ts";
 
@@ -14,6 +15,29 @@ import { runningPid } from "./pidfile.ts";
 export interface ServerIo {
   out(text: string): void;
   err(text: string): void;
+}
+
+/**
+ * Sends a signal. Deno allows signals only with unrestricted `--allow-run`;
+ * with `--allow-run=kill` the `kill` program sends it instead (argv, no shell).
+ *
+ * @throws {RuntimeError} when neither is allowed, naming both ways.
+ */
+async function signal(pid: number, sig: "SIGTERM" | "SIGHUP" | "SIGKILL"): Promise<void> {
+  try {
+    process.kill(pid, sig);
+    return;
+  } catch (e) {
+    if (!isPermissionError(e)) throw e;
+  }
+  const r = await exec(["kill", "-s", sig.slice(3), String(pid)]);
+  if (r.code !== 0) {
+    throw new RuntimeError(
+      `Cannot signal fwknopd-ts (pid ${pid}): Deno needs --allow-run, or --allow-run=kill to use the kill program${
+        r.stderr.trim() === "" ? "" : ` (${r.stderr.trim()})`
+      }`,
+    );
+  }
 }
 
 /**
@@ -41,15 +65,15 @@ export async function control(
     return 1;
   }
   if (f.restart) {
-    process.kill(pid, "SIGHUP");
+    await signal(pid, "SIGHUP");
     io.out(`Sent restart signal to fwknopd-ts (pid=${pid}).\n`);
     return 0;
   }
-  process.kill(pid, "SIGTERM");
+  await signal(pid, "SIGTERM");
   for (let i = 0; i < 40 && (await runningPid(pidFile)) === pid; i++) {
     await new Promise((r) => setTimeout(r, 100));
   }
-  if ((await runningPid(pidFile)) === pid) process.kill(pid, "SIGKILL");
+  if ((await runningPid(pidFile)) === pid) await signal(pid, "SIGKILL");
   io.out(`Killed fwknopd-ts (pid=${pid})\n`);
   return 0;
 }
@@ -60,6 +84,7 @@ export async function control(
  *
  * @param script The daemon's entry file.
  * @param args The command line to pass on.
+ * @param permissions The child's Deno permission flags (see `childPermissionFlags`).
  * @returns 0 once the child runs.
  * @throws {RuntimeError} under Node, or when the child does not start.
  */
@@ -68,18 +93,31 @@ export async function daemonize(
   args: string[],
   pidFile: string,
   io: ServerIo,
+  permissions: readonly string[],
 ): Promise<number> {
   // deno-lint-ignore no-explicit-any
   const D: any = (globalThis as any).Deno;
   if (!isDeno) {
     throw new RuntimeError("Cannot detach under Node: run with -f (systemd Type=simple)");
   }
-  const child = new D.Command(D.execPath(), {
-    args: ["run", "-A", script, "--daemon-child", "-f", "--syslog-enable", ...args],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
+  // deno-lint-ignore no-explicit-any
+  let child: any;
+  try {
+    child = new D.Command(D.execPath(), {
+      // The child holds what this process holds, never more (not -A).
+      args: ["run", ...permissions, script, "--daemon-child", "-f", "--syslog-enable", ...args],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+  } catch (e) {
+    // Starting itself needs --allow-read and --allow-run for the deno program.
+    throw new RuntimeError(
+      `Cannot start the daemon in the background: ${
+        (e as Error).message
+      }; add that permission, or run it with -f (systemd Type=simple)`,
+    );
+  }
   child.unref();
   for (let i = 0; i < 100; i++) {
     const pid = await runningPid(pidFile);

@@ -22,6 +22,8 @@ export interface Loaded {
   config: ServerConfig;
   settings: EngineSettings;
   warnings: string[];
+  /** The access files read (access.conf or the folder's files, knock files). */
+  accessPaths: string[];
 }
 
 /** Command-line options that set fwknopd.conf variables. */
@@ -114,7 +116,8 @@ export function load(f: ServerFlags): Loaded {
       ...(snatIp === undefined ? {} : { snatTranslateIp: snatIp }),
     },
   };
-  return { config, settings, warnings };
+  if (knockd !== undefined) accessPaths.push(knockd);
+  return { config, settings, warnings, accessPaths };
 }
 
 /** knockd.conf's sections as knock stanzas numbered from `first`. */

@@ -8,6 +8,50 @@ import type { ServerConfig } from "../config/server_conf.ts";
 import { isDeno } from "../runtime.ts";
 import { firewallPrograms } from "./firewall_config.ts";
 
+/** The permission kinds a daemon may hold, in Deno's flag names. */
+const KINDS = ["read", "write", "run", "net", "ffi", "env", "sys"] as const;
+
+/**
+ * The permission flags for the detached child: what this process holds,
+ * never more. A kind granted without a list is passed on as such; a kind
+ * granted for a list is passed on for the paths and programs the daemon
+ * uses that this process may use.
+ *
+ * @param c The configuration.
+ * @param paths Files and folders the daemon reads (configuration, access files).
+ * @returns The flags, such as `--allow-read=/etc/fwknop,/run/fwknop`.
+ */
+export function childPermissionFlags(c: ServerConfig, paths: readonly string[]): string[] {
+  if (!isDeno) return [];
+  // deno-lint-ignore no-explicit-any
+  const D: any = (globalThis as any).Deno;
+  const granted = (d: object) => D.permissions.querySync(d).state === "granted";
+  const runDir = c.get("FWKNOP_RUN_DIR")!;
+  const scoped: Record<(typeof KINDS)[number], [string, object][]> = {
+    read: [...paths, runDir, c.get("IPT_SYSLOG_FILE")!, "/dev/kmsg", c.get("GPG_HOME_DIR")!].map((
+      p,
+    ) => [p, { name: "read", path: p }]),
+    write: [[runDir, { name: "write", path: runDir }]],
+    run: [...firewallPrograms(c), c.get("GPG_EXE")!, c.get("SUDO_EXE")!, "setpriv", "logger"].map((
+      p,
+    ) => [p, { name: "run", command: p }]),
+    net: [],
+    ffi: [],
+    env: [],
+    sys: [],
+  };
+  const flags: string[] = [];
+  for (const kind of KINDS) {
+    if (granted({ name: kind })) {
+      flags.push(`--allow-${kind}`);
+      continue;
+    }
+    const list = [...new Set(scoped[kind].filter(([, d]) => granted(d)).map(([p]) => p))];
+    if (list.length > 0) flags.push(`--allow-${kind}=${list.join(",")}`);
+  }
+  return flags;
+}
+
 /**
  * Checks that Deno granted what this run needs.
  *
