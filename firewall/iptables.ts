@@ -150,16 +150,6 @@ export function grantRules(g: Grant, chains: Chains, prepend: boolean): IptRule[
   return rules;
 }
 
-/** Reads `_exp_<n>` rules from `-L <chain> --line-numbers -n` output. */
-export function parseRuleList(text: string): { num: number; expires: number }[] {
-  const out: { num: number; expires: number }[] = [];
-  for (const line of text.split("\n")) {
-    const m = /^(\d+)\s.*?_exp_(\d{1,11})/.exec(line);
-    if (m !== null) out.push({ num: Number(m[1]), expires: Number(m[2]) });
-  }
-  return out;
-}
-
 /**
  * Reads the `_exp_` rules of `iptables -S <chain>` output as delete argv
  * (`-D CHAIN ...`), so each is removed by its specification.

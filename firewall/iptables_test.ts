@@ -5,7 +5,6 @@ import {
   type Chains,
   grantRules,
   parseChainSpec,
-  parseRuleList,
   parseRuleSpecs,
   splitRuleLine,
 } from "./iptables.ts";
@@ -83,19 +82,6 @@ Deno.test("grantRules: NAT, local NAT and OUTPUT match fwknopd's commands", () =
 Deno.test("parseChainSpec refuses malformed specifications", () => {
   assertEquals(typeof parseChainSpec("ACCEPT, filter, INPUT, 1, FWKNOP_INPUT"), "string");
   assertEquals(typeof parseChainSpec("ACCEPT; filter, INPUT, 1, FWKNOP_INPUT, 1"), "string");
-});
-
-Deno.test("parseRuleList reads rule numbers and _exp_ times", () => {
-  const text = `Chain FWKNOP_INPUT (1 references)
-num  target     prot opt source               destination
-1    ACCEPT     6    --  1.2.3.4              0.0.0.0/0            tcp dpt:22 /* _exp_1795318962 */
-2    ACCEPT     17   --  1.2.3.4              0.0.0.0/0            udp dpt:53 /* _exp_1795318963 */
-3    ACCEPT     6    --  5.6.7.8              0.0.0.0/0            tcp dpt:80
-`;
-  assertEquals(parseRuleList(text), [{ num: 1, expires: 1795318962 }, {
-    num: 2,
-    expires: 1795318963,
-  }]);
 });
 
 Deno.test("grantRules: IPv6 grants use ::/0 and the same layout; prepend inserts", () => {

@@ -12,6 +12,7 @@
  */
 import type { ProtoPort } from "../firewall/grant.ts";
 import { ANY_NET } from "../lib/net/addr.ts";
+import { ConfigError } from "../lib/config/lexer.ts";
 import type { KnockStanza, SequenceStep } from "./watcher.ts";
 
 /** Default seconds a knockd grant (or a start/stop command pair) lasts. */
@@ -27,19 +28,15 @@ export interface KnockdCommands {
   timeout: number;
 }
 
-/** A knock stanza from knockd.conf, and its commands when it is not a plain accept. */
+/** A section of knockd.conf as a knock stanza (`stanza.commands` when it is not a plain accept). */
 export interface KnockdSection {
   name: string;
   stanza: KnockStanza;
-  commands?: KnockdCommands;
 }
 
-/** A mistake in knockd.conf: file, line and what is wrong. */
-export class KnockdConfError extends SyntaxError {
-  constructor(file: string, line: number, detail: string) {
-    super(`${file}:${line}: ${detail}`);
-    this.name = "KnockdConfError";
-  }
+/** A mistake in knockd.conf, naming file and line. */
+function confError(file: string, line: number, detail: string): ConfigError {
+  return new ConfigError({ file, line }, undefined, detail);
 }
 
 const ACCEPT =
@@ -56,11 +53,11 @@ function steps(text: string, file: string, line: number): SequenceStep[] {
   const out = text.split(",").map((e) => {
     const m = /^\s*(\d{1,5})(?::(tcp|udp))?\s*$/i.exec(e);
     if (m === null || Number(m[1]) < 1 || Number(m[1]) > 65535) {
-      throw new KnockdConfError(file, line, `sequence: "${e.trim()}" is not PORT[:tcp|:udp]`);
+      throw confError(file, line, `sequence: "${e.trim()}" is not PORT[:tcp|:udp]`);
     }
     return { proto: (m[2]?.toLowerCase() ?? "tcp") as "tcp" | "udp", port: Number(m[1]) };
   });
-  if (out.length < 2) throw new KnockdConfError(file, line, "sequence: at least two knocks");
+  if (out.length < 2) throw confError(file, line, "sequence: at least two knocks");
   return out;
 }
 
@@ -71,7 +68,7 @@ function steps(text: string, file: string, line: number): SequenceStep[] {
  * @param file Its path, for messages.
  * @param firstIndex The stanza number of the first section.
  * @returns The sections that define sequences, and warnings for what is not supported.
- * @throws {KnockdConfError} naming file and line.
+ * @throws {ConfigError} naming file and line.
  */
 export function parseKnockdConf(
   text: string,
@@ -87,7 +84,7 @@ export function parseKnockdConf(
       raw.push({ name: sec[1]!.trim(), line: i + 1, vars: new Map() });
       continue;
     }
-    if (raw.length === 0) throw new KnockdConfError(file, i + 1, "setting before any [section]");
+    if (raw.length === 0) throw confError(file, i + 1, "setting before any [section]");
     const eq = t.indexOf("=");
     const key = (eq < 0 ? t : t.slice(0, eq)).trim().toLowerCase();
     raw.at(-1)!.vars.set(key, [eq < 0 ? "" : t.slice(eq + 1).trim(), i + 1]);
@@ -108,7 +105,7 @@ export function parseKnockdConf(
       const v = get(k);
       if (v === undefined) return def;
       if (!/^\d{1,7}$/.test(v[0])) {
-        throw new KnockdConfError(file, v[1], `${k}: "${v[0]}" is not a number`);
+        throw confError(file, v[1], `${k}: "${v[0]}" is not a number`);
       }
       return Number(v[0]);
     };
@@ -120,7 +117,7 @@ export function parseKnockdConf(
     }
     const timeout = num("cmd_timeout", KNOCKD_DEFAULT_TIMEOUT);
     const start = get("start_command")?.[0] ?? get("command")?.[0];
-    if (start === undefined) throw new KnockdConfError(file, r.line, `[${r.name}] has no command`);
+    if (start === undefined) throw confError(file, r.line, `[${r.name}] has no command`);
     const stop = get("stop_command")?.[0];
     const accept = acceptPort(start);
     const stanza: KnockStanza = {
@@ -139,12 +136,11 @@ export function parseKnockdConf(
     const stopIsDelete = stop === undefined ||
       stop.replace(/\s-D\s/, " -A ") === start.replace(/\s-I\s/, " -A ");
     if (accept === undefined || !stopIsDelete) {
-      section.commands = {
+      stanza.commands = {
         start: start.split(/\s+/),
         ...(stop === undefined ? {} : { stop: stop.split(/\s+/) }),
         timeout,
       };
-      stanza.commands = section.commands;
       stanza.openPorts = [];
     }
     sections.push(section);

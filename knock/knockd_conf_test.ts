@@ -1,5 +1,6 @@
 import { assertEquals, assertThrows } from "../tests/assert.ts";
-import { acceptPort, KnockdConfError, parseKnockdConf } from "./knockd_conf.ts";
+import { ConfigError } from "../lib/config/lexer.ts";
+import { acceptPort, parseKnockdConf } from "./knockd_conf.ts";
 
 const CONF = `[options]
   UseSyslog
@@ -41,7 +42,7 @@ Deno.test("knockd.conf: sequences, accepts as grants, other commands as argv", (
     { proto: "udp", port: 8000 },
     { proto: "tcp", port: 9000 },
   ]);
-  assertEquals([ssh!.stanza.knockInterval, ssh!.stanza.openPorts, ssh!.commands], [5, [{
+  assertEquals([ssh!.stanza.knockInterval, ssh!.stanza.openPorts, ssh!.stanza.commands], [5, [{
     proto: "tcp",
     port: 22,
   }], undefined]);
@@ -49,7 +50,7 @@ Deno.test("knockd.conf: sequences, accepts as grants, other commands as argv", (
     proto: "tcp",
     port: 443,
   }], 10]);
-  assertEquals(mail!.commands, {
+  assertEquals(mail!.stanza.commands, {
     start: ["/usr/local/bin/notify", "%IP%", "mail"],
     timeout: 60,
   });
@@ -60,10 +61,10 @@ Deno.test("knockd.conf: sequences, accepts as grants, other commands as argv", (
 Deno.test("knockd.conf: mistakes name file and line", () => {
   assertThrows(
     () => parseKnockdConf("[a]\n sequence = 7000,x\n command = /bin/true\n", "k.conf", 1),
-    KnockdConfError,
+    ConfigError,
     "k.conf:2: sequence",
   );
-  assertThrows(() => parseKnockdConf("sequence = 1,2\n", "k.conf", 1), KnockdConfError, "k.conf:1");
+  assertThrows(() => parseKnockdConf("sequence = 1,2\n", "k.conf", 1), ConfigError, "k.conf:1");
   assertEquals(acceptPort("iptables -A INPUT -s %IP% -p udp --dport 1194 -j ACCEPT"), {
     proto: "udp",
     port: 1194,

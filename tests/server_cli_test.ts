@@ -163,3 +163,14 @@ Deno.test("server: FIREWALL_TYPE and --fw-type choose the backend; -D and -V nam
   assertEquals(conf.code, 1);
   assertMatch(conf.err, /fwtype\.conf:2: FIREWALL_TYPE: "ipfw" is not one of iptables, nftables/);
 });
+
+Deno.test("server: a bad firewall variable names file, line and variable", async () => {
+  await Deno.writeTextFile(
+    `${dir}/nft.conf`,
+    `FWKNOP_RUN_DIR ${dir};\nFIREWALL_TYPE nftables;\nNFT_TABLE filter;\n`,
+    { mode: 0o600 },
+  );
+  const r = await run(["-c", `${dir}/nft.conf`, "-a", `${dir}/access.conf`, "--fw-list"]);
+  assertEquals(r.code, 1);
+  assertMatch(r.err, /nft\.conf:3: NFT_TABLE: "filter" is not "FAMILY NAME"/);
+});

@@ -57,10 +57,15 @@ export function knockRequest(s: ClientSettings, username: string): KnockRequest 
  *
  * @param text The file's text.
  * @param destination `-D`.
+ * @param file The file's path, for messages.
  * @returns The knocks, or `undefined` when the file has no line for it.
  * @throws {UsageError} for a malformed line for that destination.
  */
-export function sharedSequence(text: string, destination: string): Knock[] | undefined {
+export function sharedSequence(
+  text: string,
+  destination: string,
+  file: string,
+): Knock[] | undefined {
   for (const [i, raw] of text.split("\n").entries()) {
     const line = raw.replace(/#.*$/, "").trim();
     const m = /^(\S+?):\s*(.+)$/.exec(line);
@@ -70,11 +75,11 @@ export function sharedSequence(text: string, destination: string): Knock[] | und
       if (t === "icmp") return { proto: "icmp" as const, port: 0 };
       const k = /^(tcp|udp)\/(\d{1,5})$/.exec(t);
       if (k === null || Number(k[2]) < 1 || Number(k[2]) > 65535) {
-        throw new UsageError(`Knock file line ${i + 1}: "${e.trim()}" is not tcp/N, udp/N or icmp`);
+        throw new UsageError(`${file}:${i + 1}: "${e.trim()}" is not tcp/N, udp/N or icmp`);
       }
       return { proto: k[1] as "tcp" | "udp", port: Number(k[2]) };
     });
-    if (knocks.length < 2) throw new UsageError(`Knock file line ${i + 1}: at least two knocks`);
+    if (knocks.length < 2) throw new UsageError(`${file}:${i + 1}: at least two knocks are needed`);
     return knocks;
   }
   return undefined;
@@ -119,7 +124,7 @@ export function buildKnocks(
   } catch (e) {
     throw new RuntimeError(`Cannot read the knock file '${file}': ${(e as Error).message}`);
   }
-  const knocks = sharedSequence(text, s.destination ?? "");
+  const knocks = sharedSequence(text, s.destination ?? "", file);
   if (knocks === undefined) {
     throw new UsageError(`No shared sequence for '${s.destination}' in ${file}`);
   }

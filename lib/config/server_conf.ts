@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ConfigError, type ConfLine, lexConf, readConf } from "./lexer.ts";
+import { ConfigError, type ConfLine, lexConf, type Origin, readConf } from "./lexer.ts";
 
 type Kind = "bool" | "string" | { min: number; max: number };
 
@@ -153,6 +153,8 @@ export const FIREWALL_TYPES: readonly string[] = ["iptables", "nftables"];
 /** A parsed fwknopd.conf. */
 export class ServerConfig {
   readonly #values = new Map<string, string>();
+  /** Where each variable was set, for errors found after loading. */
+  readonly #origins = new Map<string, Origin>();
   /** Warnings for the log (unknown or unsupported variables). */
   readonly warnings: string[] = [];
 
@@ -233,7 +235,20 @@ export class ServerConfig {
         );
       }
       this.#values.set(l.name, l.value);
+      this.#origins.set(l.name, l);
     }
+  }
+
+  /**
+   * Where a variable was set (file and line), or the main file when it was
+   * not (a default, or the command line), for errors found after loading.
+   */
+  origin(name: string): Origin | { file: string } {
+    const o = this.#origins.get(name);
+    return o === undefined ? { file: this.get("CONFIG_FILE") ?? "fwknopd.conf" } : {
+      file: o.file,
+      line: o.line,
+    };
   }
 
   /** Every variable and its value, for `-D`. */

@@ -50,11 +50,6 @@ export class IpAddr {
     return IpAddr.fromV6(g);
   }
 
-  /** Whether two addresses are the same. */
-  equals(o: IpAddr): boolean {
-    return this.family === o.family && this.text === o.text;
-  }
-
   /** `::ffff:a.b.c.d` as the IPv4 address it maps; any other address as it is. */
   unmapped(): IpAddr {
     const g = this.v6;
@@ -276,11 +271,4 @@ export function netsContainV4(nets: readonly IpNet[], v4: number): boolean {
     if (n.family === 0 || (n.family === 4 && ((v4 & n.v4mask) >>> 0) === n.v4addr)) return true;
   }
   return false;
-}
-
-/** A single-address network (`/32` or `/128`) for an address. */
-export function hostNet(a: IpAddr): IpNet {
-  return a.family === 4
-    ? { family: 4, text: a.text, prefix: 32, v4addr: a.v4, v4mask: 0xffffffff, v6: [] }
-    : { family: 6, text: a.text, prefix: 128, v4addr: 0, v4mask: 0, v6: a.v6 };
 }

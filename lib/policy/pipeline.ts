@@ -15,7 +15,7 @@
  */
 import type { CapturedPacket } from "../capture/packet.ts";
 import type { AccessStanza } from "../config/access_conf.ts";
-import { netsContain } from "../net/addr.ts";
+import { netsContain, parseAddr } from "../net/addr.ts";
 import { type ReplayCache, replayDigest, type ReplayEntry } from "../replay/file.ts";
 import { MessageType } from "../spa/message.ts";
 import {
@@ -170,8 +170,9 @@ function decide(v: Verdict, c: StanzaContext): boolean {
   const denied = checkPorts(c, ports);
   if (denied !== undefined) return v.events.push(denied), false;
   const nat = natPlan(s, f.natAccess, t, ports[0]!, opts);
-  const natIp = nat === undefined ? undefined : parseNatFamily(nat.ip);
-  if (natIp !== undefined && natIp !== allow.family) {
+  // A host name (ENABLE_NAT_DNS) has no family yet: the firewall resolves it.
+  const natFamily = nat === undefined ? undefined : parseAddr(nat.ip)?.family;
+  if (natFamily !== undefined && natFamily !== allow.family) {
     return v.events.push(stanzaEvent(c, "nat-family", allow.text, nat!.ip)), false;
   }
   if (opts.test) {
@@ -185,10 +186,4 @@ function decide(v: Verdict, c: StanzaContext): boolean {
     : s.fwAccessTimeout;
   v.plan = { kind: "grant", grant: grantFor(pkt, s, allow, ports, c.now + timeout, nat, opts) };
   return true;
-}
-
-/** The family of a literal NAT address (a host name has none yet). */
-function parseNatFamily(ip: string): 4 | 6 | undefined {
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(ip)) return 4;
-  return ip.includes(":") ? 6 : undefined;
 }

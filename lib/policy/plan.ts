@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Grant, NatPlan, ProtoPort } from "../../firewall/grant.ts";
+import { type Grant, type NatPlan, PROTO_NUMBER, type ProtoPort } from "../../firewall/grant.ts";
 import type { CapturedPacket } from "../capture/packet.ts";
 import type { AccessStanza } from "../config/access_conf.ts";
 import type { IpAddr } from "../net/addr.ts";
@@ -143,7 +143,7 @@ export function cyclePlan(
     PKT_SRC: pkt.src.text,
     DST: pkt.dst.text,
     PORT: String(first.port),
-    PROTO: first.proto === "tcp" ? "6" : "17",
+    PROTO: String(PROTO_NUMBER[first.proto]),
     TIMEOUT: String(f.timestamp + (s.cmdCycleTimer ?? 0)),
     CLIENT_TIMEOUT: String(timeout),
   };

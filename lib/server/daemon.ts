@@ -17,7 +17,6 @@ import { openPcap } from "../capture/pcap.ts";
 import { type DummyTcpServer, startDummyTcpServer } from "../capture/tcp_server.ts";
 import { openUdpServer } from "../capture/udp.ts";
 import type { ServerConfig } from "../config/server_conf.ts";
-import { keepRawPayload } from "../policy/screen.ts";
 import { FileReplayCache, MemoryReplayCache, type ReplayCache } from "../replay/file.ts";
 import { backend as cryptoBackend } from "../spa/crypto.ts";
 import { Engine } from "./engine.ts";
@@ -29,14 +28,6 @@ import { makeBackend } from "./firewall_config.ts";
 import { knockFilter } from "../../knock/filter.ts";
 import { fileSource, kmsgSource, type LogSource } from "../../knock/log_source.ts";
 import type { KnockStanza } from "../../knock/watcher.ts";
-
-/** IP protocol numbers as knock stanzas name them. */
-const KNOCK_PROTO_NAMES: Readonly<Record<number, string>> = {
-  6: "tcp",
-  17: "udp",
-  1: "icmp",
-  58: "icmp",
-};
 
 /** Variables whose change needs a restart (SIGHUP keeps the running firewall and capture). */
 const RESTART_VARS = [
@@ -158,23 +149,8 @@ async function packetLoop(
   let n = 0;
   // Garbage is turned away on its raw bytes, before it costs a string; with
   // -v every drop is logged instead, so every payload goes the whole way.
-  // Knocks have no payload: the engine takes them here, on the raw bytes.
-  const keep = log.wants("debug") ? undefined : (
-    first: number,
-    length: number,
-    proto?: number,
-    dport?: number,
-    srcV4?: number,
-    tcpFlags?: number,
-  ) => {
-    if (
-      length === 0 && proto !== undefined && dport !== undefined && srcV4 !== undefined &&
-      eng.knockRaw(srcV4, proto, dport, tcpFlags ?? 0)
-    ) return false;
-    return keepRawPayload(eng.policy, first, length) ||
-      (proto !== undefined && dport !== undefined &&
-        (eng.knocks?.wants(KNOCK_PROTO_NAMES[proto] ?? "", dport) ?? false));
-  };
+  // Knocks are decided there too, before a packet object exists.
+  const keep = log.wants("debug") ? undefined : eng.prefilter.bind(eng);
   // -C counts every packet read, also those the prefilter turned away.
   const reached = () => {
     if (limit === 0 || n + src.screened < limit) return false;

@@ -12,7 +12,12 @@ import type { CapturedPacket } from "../capture/packet.ts";
 import type { AccessStanza } from "../config/access_conf.ts";
 import type { PolicyOptions } from "../policy/options.ts";
 import { processPacket, replayEvent } from "../policy/pipeline.ts";
-import { type Screened, screenPacket } from "../policy/screen.ts";
+import {
+  keepRawPayload,
+  MIN_SPA_DATA_SIZE,
+  type Screened,
+  screenPacket,
+} from "../policy/screen.ts";
 import {
   type CommandPlan,
   type CyclePlan,
@@ -48,6 +53,13 @@ const KNOCK_PROTO: Readonly<Record<number, "tcp" | "udp" | "icmp">> = {
   [PROTO.ICMP]: "icmp",
   [PROTO.ICMPV6]: "icmp",
 };
+
+/** A knock's protocol: a TCP SYN (not a SYN-ACK), a UDP datagram or an ICMP message. */
+function knockProto(proto: number, tcpFlags: number): "tcp" | "udp" | "icmp" | undefined {
+  const name = KNOCK_PROTO[proto];
+  if (name === "tcp" && (tcpFlags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return undefined;
+  return name;
+}
 
 /** Counters for logs, tests and benchmarks. */
 export interface EngineStats {
@@ -103,20 +115,35 @@ export class Engine {
   readonly #busy = new Set<Promise<void>>();
 
   /**
-   * A knock seen on raw frame bytes by capture's prefilter, before any
-   * packet object exists (under a scan every packet is one). Completed or
-   * broken sequences are carried out in the background.
+   * Capture's prefilter, on a frame's raw bytes before any packet object
+   * exists: garbage is dropped (`keepRawPayload`), and a knock (too short to
+   * be SPA) from an IPv4 source is decided right here, so a scan of the knock
+   * range costs no objects. IPv6 knocks are kept for the packet path.
    *
-   * @returns `true` when the packet was a knock for some stanza (capture then drops it).
+   * @returns `false` to drop the frame (garbage, or a knock already taken).
    */
-  knockRaw(srcV4: number, proto: number, dport: number, tcpFlags: number): boolean {
+  prefilter(
+    first: number,
+    length: number,
+    proto = -1,
+    dport = 0,
+    srcV4 = -1,
+    tcpFlags = 0,
+  ): boolean {
     const w = this.#knocks;
-    const name = KNOCK_PROTO[proto];
-    if (w === undefined || name === undefined || srcV4 < 0 || this.#s.knockSource === "log") {
-      return false;
+    if (w !== undefined && length < MIN_SPA_DATA_SIZE && this.#s.knockSource !== "log") {
+      const name = knockProto(proto, tcpFlags);
+      if (name !== undefined && w.wants(name, dport)) {
+        if (srcV4 < 0) return true;
+        this.#knockRaw(srcV4, proto, name, dport);
+        return false;
+      }
     }
-    if (name === "tcp" && (tcpFlags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return false;
-    if (!w.wants(name, dport)) return false;
+    return keepRawPayload(this.#s.policy, first, length);
+  }
+
+  #knockRaw(srcV4: number, proto: number, name: "tcp" | "udp" | "icmp", dport: number): void {
+    const w = this.#knocks!;
     // Counted by capture as a packet its prefilter took; no object unless a sequence ends.
     const events = w.hitV4(srcV4, name, dport, this.#d.nowMs());
     if (events.length > 0) {
@@ -127,10 +154,9 @@ export class Engine {
       ).finally(() => this.#busy.delete(p));
       this.#busy.add(p);
     }
-    return true;
   }
 
-  /** Waits for knock work started by `knockRaw` (at shutdown). */
+  /** Waits for knock work started by the prefilter (at shutdown). */
   async idle(): Promise<void> {
     while (this.#busy.size > 0) await Promise.all([...this.#busy]);
   }
@@ -164,8 +190,8 @@ export class Engine {
       const events = this.#knock(pkt);
       if (events.length > 0) return this.#knockEvents(pkt, events);
     }
-    // Nothing to screen: a bare knock (or any empty packet) cannot be SPA.
-    if (fromLog || (pkt.payload === "" && this.#knocks !== undefined)) {
+    // A LOG line is a knock or nothing; it is never SPA.
+    if (fromLog) {
       this.stats.refused++;
       return undefined;
     }
@@ -180,11 +206,10 @@ export class Engine {
     return this.#process(pkt, screened);
   }
 
-  /** A knock: a TCP SYN (not a SYN-ACK), a UDP datagram or an ICMP message. */
+  /** A knock as a packet object (the -v path, IPv6, LOG lines). */
   #knock(pkt: CapturedPacket): KnockEvent[] {
-    const proto = KNOCK_PROTO[pkt.proto];
+    const proto = knockProto(pkt.proto, pkt.tcpFlags ?? 0);
     if (proto === undefined) return [];
-    if (proto === "tcp" && ((pkt.tcpFlags ?? 0) & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return [];
     return this.#knocks!.hit({ src: pkt.src, proto, dport: pkt.dport, timeMs: this.#d.nowMs() });
   }
 

@@ -13,10 +13,8 @@ import { nftRunner } from "../../firewall/nft_run.ts";
 import { ConfigError } from "../config/lexer.ts";
 import type { ServerConfig } from "../config/server_conf.ts";
 
-const DEFAULT_CONF = "/etc/fwknop/fwknopd.conf";
-
 function configError(c: ServerConfig, name: string, why: string): ConfigError {
-  return new ConfigError({ file: c.get("CONFIG_FILE") ?? DEFAULT_CONF }, name, why);
+  return new ConfigError(c.origin(name), name, why);
 }
 
 /** The `IPT_*_ACCESS` (or `IP6T_*_ACCESS`) chains in use. */

@@ -9,7 +9,7 @@ import { statSync } from "node:fs";
 import { type AccessStanza, loadAccess } from "../config/access_conf.ts";
 import type { KnockStanza } from "../../knock/watcher.ts";
 import { ConfigError, folderFiles, readConf } from "../config/lexer.ts";
-import { KnockdConfError, parseKnockdConf } from "../../knock/knockd_conf.ts";
+import { parseKnockdConf } from "../../knock/knockd_conf.ts";
 import { loadServerConfig, type ServerConfig } from "../config/server_conf.ts";
 import type { EngineSettings } from "./engine.ts";
 import type { ServerFlags } from "./flags.ts";
@@ -125,15 +125,8 @@ function knockdStanzas(
   path: string,
   first: number,
 ): { stanzas: KnockStanza[]; warnings: string[] } {
-  try {
-    const r = parseKnockdConf(readConf(path), path, first);
-    return { stanzas: r.sections.map((s) => s.stanza), warnings: r.warnings };
-  } catch (e) {
-    if (e instanceof KnockdConfError) {
-      throw new ConfigError({ file: path }, "KNOCKD_CONF", e.message);
-    }
-    throw e;
-  }
+  const r = parseKnockdConf(readConf(path), path, first);
+  return { stanzas: r.sections.map((s) => s.stanza), warnings: r.warnings };
 }
 
 /** A knock stanza for the watcher, from an access stanza with knock settings. */
