@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { statusPath } from "./lib/fleet/status.ts";
 import { UsageError } from "./lib/cli/errors.ts";
 import { getopt } from "./lib/cli/getopt.ts";
 import { ConfigError } from "./lib/config/lexer.ts";
@@ -74,7 +75,8 @@ async function start(args: string[], f: ServerFlags, io: ServerIo): Promise<numb
     return 0;
   }
   const pidFile = c.get("FWKNOP_PID_FILE")!;
-  const done = (await control(f, pidFile, io)) ?? (await maintenance(f, c, io));
+  const fleetStatus = statusPath(c.get("FWKNOP_RUN_DIR")!);
+  const done = (await control(f, pidFile, io, fleetStatus)) ?? (await maintenance(f, c, io));
   if (done !== undefined) return done;
   const gpg = loaded.settings.stanzas.some((s) => s.gpgPolicy !== undefined);
   const missing = missingPermissions(c, f.test, gpg);

@@ -49,6 +49,8 @@ export interface GrantOrigin {
   /** The packet's source address (may differ from the opened address). */
   pktSrc: IpAddr;
   via: "spa" | "knock" | "fleet";
+  /** For a grant from the fleet: the gateway that made it (FLEET_GATEWAY there). */
+  gateway?: string;
 }
 
 /** What to open. */
@@ -87,4 +89,18 @@ export function grantKey(g: Grant): string {
 /** `tcp/22,udp/53` */
 export function portsText(ports: readonly ProtoPort[]): string {
   return ports.map((p) => `${p.proto}/${p.port}`).join(",");
+}
+
+/**
+ * The mark a firewall rule or element carries for a grant that came from
+ * the fleet (`fleet_<gateway>`), so `--fw-list` shows where it was made;
+ * empty for this gateway's own grants.
+ *
+ * @param g The grant.
+ * @returns The mark, or `""`.
+ */
+export function fleetMark(g: Grant): string {
+  return g.origin.via === "fleet" && g.origin.gateway !== undefined
+    ? `fleet_${g.origin.gateway}`
+    : "";
 }

@@ -9,6 +9,7 @@
  * @module
  */
 import type { FirewallBackend } from "./backend.ts";
+import type { IpAddr } from "../lib/net/addr.ts";
 import { type Grant, grantKey, portsText } from "./grant.ts";
 
 /** What happened to a grant handed to `open`. */
@@ -139,6 +140,36 @@ export class GrantTable {
       }
       if (deep || (this.#sweepNext !== undefined && this.#sweepNext <= now)) await this.#sweep();
       this.#arm();
+    });
+  }
+
+  /**
+   * Closes every live grant for an address now (a fleet revocation).
+   *
+   * @param src The address whose access ends.
+   * @param why Said in the log line of each grant closed.
+   * @returns How many grants were closed.
+   */
+  revoke(src: IpAddr, why: string): Promise<number> {
+    return this.#serial(async () => {
+      let n = 0;
+      for (const [key, g] of this.#live) {
+        if (g.src.text !== src.text) continue;
+        this.#live.delete(key);
+        try {
+          await this.#fw.close(g);
+          n++;
+          this.#o.log(
+            "info",
+            `Revoked access for ${g.src.text} ${
+              portsText(g.ports)
+            } (stanza #${g.origin.stanza}, ${why})`,
+          );
+        } catch (e) {
+          this.#o.log("error", `Cannot revoke access for ${g.src.text}: ${(e as Error).message}`);
+        }
+      }
+      return n;
     });
   }
 

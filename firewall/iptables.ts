@@ -10,7 +10,7 @@
  */
 import type { Runner } from "./exec.ts";
 import { type FirewallBackend, FirewallError, type SweepResult } from "./backend.ts";
-import { type Grant, PROTO_NUMBER } from "./grant.ts";
+import { fleetMark, type Grant, PROTO_NUMBER } from "./grant.ts";
 
 /** One `IPT_*_ACCESS` chain specification. */
 export interface ChainSpec {
@@ -90,7 +90,9 @@ export interface IptRule {
  */
 export function grantRules(g: Grant, chains: Chains, prepend: boolean): IptRule[] {
   const add = prepend ? "-I" : "-A";
-  const comment = ["-m", "comment", "--comment", `_exp_${g.expiresAt}`];
+  // fwknopd reads the number after `_exp_`; a fleet grant adds `_fleet_<gateway>` after it.
+  const mark = fleetMark(g);
+  const comment = ["-m", "comment", "--comment", `_exp_${g.expiresAt}${mark ? `_${mark}` : ""}`];
   const any = g.src.family === 4 ? "0.0.0.0/0" : "::/0";
   const s = g.src.text;
   const d = g.dst?.text ?? any;

@@ -17,7 +17,7 @@
  * @module
  */
 import { type FirewallBackend, FirewallError, type SweepResult } from "./backend.ts";
-import type { Grant, ProtoPort } from "./grant.ts";
+import { fleetMark, type Grant, type ProtoPort } from "./grant.ts";
 import type { NftRunner } from "./nft_run.ts";
 
 /** Address families of nft tables. */
@@ -164,10 +164,12 @@ function elementLine(
   verb: "add" | "create" | "delete",
   e: NftElement,
   timeoutMs?: number,
+  mark = "",
 ): string {
   const timeout = timeoutMs === undefined ? "" : ` timeout ${timeoutMs}ms`;
+  const comment = mark === "" || timeoutMs === undefined ? "" : ` comment "${mark}"`;
   const value = verb !== "delete" && e.value !== undefined ? ` : ${e.value}` : "";
-  return `${verb} element ${e.table} ${e.set} { ${e.key}${timeout}${value} }`;
+  return `${verb} element ${e.table} ${e.set} { ${e.key}${timeout}${comment}${value} }`;
 }
 
 /**
@@ -369,8 +371,9 @@ export class Nftables implements FirewallBackend {
       if (ms <= 0) continue;
       // New to us: `create` (fails if present); else add, delete, add with the
       // timeout: one transaction that sets it whether or not the kernel has it.
-      if (known === undefined) fresh.push(elementLine("create", e, ms));
-      robust.push(elementLine("add", e), elementLine("delete", e), elementLine("add", e, ms));
+      const mark = fleetMark(g);
+      if (known === undefined) fresh.push(elementLine("create", e, ms, mark));
+      robust.push(elementLine("add", e), elementLine("delete", e), elementLine("add", e, ms, mark));
       updates.push([id, until]);
       texts.push(
         `Added element ${e.key}${

@@ -56,6 +56,9 @@ export interface KnockSettings {
   usernames?: string[];
 }
 
+/** A fleet group (and gateway) name: safe in Redis keys and firewall comments. */
+export const FLEET_GROUP_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
 /** One access stanza. */
 export interface AccessStanza {
   /** 1-based position, as fwknopd numbers stanzas in logs. */
@@ -95,6 +98,8 @@ export interface AccessStanza {
   gpgPolicy?: GpgPolicy;
   /** Raw text of the variables, for `-D`. */
   raw: Map<string, string>;
+  /** FLEET_GROUP: grants of this stanza are published to the gateways of this group. */
+  fleetGroup?: string;
   /** Set for a knock stanza (ENCRYPT_SEQUENCE or SHARED_SEQUENCE); SPA never uses it. */
   knock?: KnockSettings;
 }
@@ -294,6 +299,16 @@ function setVar(s: AccessStanza, l: ConfLine): string | undefined {
       break;
     case "CMD_CYCLE_TIMER":
       s.cmdCycleTimer = int(l, 1, MAX_TIMEOUT);
+      break;
+    case "FLEET_GROUP":
+      if (!FLEET_GROUP_NAME.test(v)) {
+        throw new ConfigError(
+          l,
+          l.name,
+          `"${v}" is not a fleet group name (letters, digits, '.', '_' and '-', at most 64)`,
+        );
+      }
+      s.fleetGroup = v;
       break;
     case "FORCE_NAT": {
       const m = /^(\S+)\s+(\d{1,5})$/.exec(v);

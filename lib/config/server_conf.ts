@@ -144,6 +144,16 @@ export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec
   ["NFT_OWN_TABLE", { def: "fwknopd", kind: "string" }],
   ["NFT_SELF_CONTAINED", { def: "N", kind: "bool" }],
   ["NFT_PROTECT_PORTS", { kind: "string" }],
+  // fwknop-ts fleet mode: one replay cache and shared grants on Redis (docs/fleet.md).
+  ["FLEET_REDIS_URL", { kind: "string" }],
+  ["FLEET_REDIS_PASSWORD_FILE", { kind: "string" }],
+  ["FLEET_REDIS_CA_FILE", { kind: "string" }],
+  ["FLEET_REDIS_TIMEOUT", { def: "1000", kind: I(10, 60000) }],
+  ["FLEET_NAME", { def: "fwknop", kind: "string" }],
+  ["FLEET_GATEWAY", { kind: "string" }],
+  ["FLEET_ON_REDIS_DOWN", { def: "closed", kind: "string" }],
+  ["FLEET_CLOCK_SKEW", { def: "60", kind: I(0, 86400) }],
+  ["FLEET_STREAM_MAXLEN", { def: "10000", kind: I(100, 10000000) }],
   ["VERBOSE", { def: "0", kind: I(0, 100) }],
 ]);
 
@@ -216,6 +226,9 @@ export class ServerConfig {
             `"${l.value}" is not a whole number from ${spec.kind.min} to ${spec.kind.max}`,
           );
         }
+      }
+      if (l.name === "FLEET_ON_REDIS_DOWN" && !["closed", "local"].includes(l.value)) {
+        throw new ConfigError(l, l.name, `"${l.value}" is not closed or local`);
       }
       if (l.name === "KNOCK_SOURCE" && !["pcap", "kmsg", "syslog"].includes(l.value)) {
         throw new ConfigError(l, l.name, `"${l.value}" is not pcap, kmsg or syslog`);

@@ -25,6 +25,8 @@ export interface PolicyOptions {
   destinationRule?: boolean;
   /** SNAT_TRANSLATE_IP with ENABLE_IPT_SNAT (FORCE_SNAT wins). */
   snatTranslateIp?: string;
+  /** FLEET_CLOCK_SKEW: the largest clock difference between gateways (fleet mode), seconds. */
+  clockSkew?: number;
   /** SUDO_EXE, for ENABLE_CMD_SUDO_EXEC. */
   sudoExe?: string;
 }

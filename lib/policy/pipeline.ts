@@ -16,7 +16,7 @@
 import type { CapturedPacket } from "../capture/packet.ts";
 import type { AccessStanza } from "../config/access_conf.ts";
 import { netsContain, parseAddr } from "../net/addr.ts";
-import { type ReplayCache, replayDigest, type ReplayEntry } from "../replay/file.ts";
+import { type ReplayCache, replayDigest, type ReplayEntry } from "../replay/cache.ts";
 import { MessageType } from "../spa/message.ts";
 import {
   allowAddress,

@@ -8,7 +8,8 @@ import { processPacket } from "./pipeline.ts";
 import { keepRawPayload, screenPacket } from "./screen.ts";
 import { describe, finalReason, type Verdict } from "./verdict.ts";
 import { wireText } from "../spa/text.ts";
-import { MemoryReplayCache, replayDigest } from "../replay/file.ts";
+import { replayDigest } from "../replay/cache.ts";
+import { MemoryReplayCache } from "../replay/memory.ts";
 import { MessageType } from "../spa/message.ts";
 import { encodeSpa, type SpaRequest } from "../spa/packet.ts";
 

@@ -14,45 +14,10 @@ import {
   renameSync,
   writeSync,
 } from "node:fs";
-import { digestB64, DigestType } from "../spa/digest.ts";
+import type { ReplayCache, ReplayEntry } from "./cache.ts";
 
-/** What fwknopd records with each digest. */
-export interface ReplayEntry {
-  proto: number;
-  srcIp: string;
-  srcPort: number;
-  dstIp: string;
-  dstPort: number;
-  /** Unix seconds. */
-  time: number;
-}
-
-/**
- * A replay cache. The pipeline looks a digest up early (`get`, fwknopd's
- * order); the engine then `claim`s it before it acts, which checks and
- * records in one step, so two copies of one packet can never both pass.
- */
-export interface ReplayCache {
-  /** The entry for a digest, if seen before. */
-  get(digest: string): ReplayEntry | undefined;
-  /**
-   * Records a digest unless it is there already; durable before it returns.
-   *
-   * @returns The earlier entry when the digest was already recorded (a
-   *   replay: nothing was written), else `undefined`.
-   * @throws {Error} when the record cannot be written (the caller must not grant).
-   */
-  claim(digest: string, entry: ReplayEntry): ReplayEntry | undefined;
-  /** Number of entries. */
-  readonly size: number;
-  /** Releases the file. */
-  close(): void;
-}
-
-/** fwknopd's replay key: unpadded base64 of SHA-256 over the whole payload. */
-export function replayDigest(payload: string): string {
-  return digestB64(DigestType.SHA256, payload);
-}
+export { type ReplayCache, replayDigest, type ReplayEntry } from "./cache.ts";
+export { MemoryReplayCache } from "./memory.ts";
 
 const HEADER = "# <digest> <proto> <src_ip> <src_port> <dst_ip> <dst_port> <time>\n";
 
@@ -137,6 +102,10 @@ export class FileReplayCache implements ReplayCache {
     return undefined;
   }
 
+  entries(): Iterable<[string, ReplayEntry]> {
+    return this.#entries.entries();
+  }
+
   get size(): number {
     return this.#entries.size;
   }
@@ -144,21 +113,4 @@ export class FileReplayCache implements ReplayCache {
   close(): void {
     closeSync(this.#fd);
   }
-}
-
-/** An in-memory cache for tests and for ENABLE_DIGEST_PERSISTENCE N. */
-export class MemoryReplayCache implements ReplayCache {
-  readonly #entries = new Map<string, ReplayEntry>();
-  get(digest: string): ReplayEntry | undefined {
-    return this.#entries.get(digest);
-  }
-  claim(digest: string, e: ReplayEntry): ReplayEntry | undefined {
-    const seen = this.#entries.get(digest);
-    if (seen === undefined) this.#entries.set(digest, e);
-    return seen;
-  }
-  get size(): number {
-    return this.#entries.size;
-  }
-  close(): void {}
 }

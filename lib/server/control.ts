@@ -8,6 +8,7 @@ import process from "node:process";
 import { RuntimeError } from "../cli/errors.ts";
 import { isDeno, isPermissionError } from "../runtime.ts";
 import { run as exec } from "../../firewall/exec.ts";
+import { statusLines } from "../fleet/status.ts";
 import type { ServerFlags } from "./flags.ts";
 import { runningPid } from "./pidfile.ts";
 
@@ -49,6 +50,7 @@ export async function control(
   f: ServerFlags,
   pidFile: string,
   io: ServerIo,
+  fleetStatusFile?: string,
 ): Promise<number | undefined> {
   const pid = await runningPid(pidFile);
   if (f.status) {
@@ -57,6 +59,11 @@ export async function control(
         ? "No running fwknopd-ts detected.\n"
         : `Detected fwknopd-ts is running (pid=${pid}).\n`,
     );
+    // Fleet mode: the daemon's Redis state and stream lag, from its status file.
+    const fleet = pid === undefined || fleetStatusFile === undefined
+      ? undefined
+      : statusLines(fleetStatusFile);
+    if (fleet !== undefined) io.out(fleet.join("\n") + "\n");
     return pid === undefined ? 1 : 0;
   }
   if (!f.kill && !f.restart) return undefined;

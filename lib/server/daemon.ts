@@ -24,6 +24,7 @@ import type { ServerFlags } from "./flags.ts";
 import { attachGpgKeys, load, type Loaded } from "./load.ts";
 import type { DaemonLogger } from "./log.ts";
 import { claimPidFile, releasePidFile } from "./pidfile.ts";
+import { DaemonFleet } from "./fleet_setup.ts";
 import { makeBackend } from "./firewall_config.ts";
 import { knockFilter } from "../../knock/filter.ts";
 import { fileSource, kmsgSource, type LogSource } from "../../knock/log_source.ts";
@@ -31,6 +32,9 @@ import type { KnockStanza } from "../../knock/watcher.ts";
 
 /** Variables whose change needs a restart (SIGHUP keeps the running firewall and capture). */
 const RESTART_VARS = [
+  "FLEET_REDIS_URL",
+  "FLEET_NAME",
+  "FLEET_GATEWAY",
   "FIREWALL_TYPE",
   "FIREWALL_EXE",
   "PCAP_INTF",
@@ -116,7 +120,13 @@ function startLogSource(c: ServerConfig, eng: Engine, log: DaemonLogger): LogSou
 }
 
 /** SIGHUP: re-reads fwknopd.conf and access.conf; live grants and pending closes stay. */
-function reloader(f: ServerFlags, state: { loaded: Loaded }, eng: Engine, log: DaemonLogger) {
+function reloader(
+  f: ServerFlags,
+  state: { loaded: Loaded },
+  eng: Engine,
+  log: DaemonLogger,
+  fleet: DaemonFleet | undefined,
+) {
   return () => {
     void (async () => {
       try {
@@ -131,6 +141,7 @@ function reloader(f: ServerFlags, state: { loaded: Loaded }, eng: Engine, log: D
         state.loaded = next;
         for (const w of next.warnings) log.log("warning", w);
         eng.reload(next.settings);
+        fleet?.reload(next.settings.stanzas);
         log.log("info", "Re-read the configuration (SIGHUP); granted rules stay in place.");
       } catch (e) {
         log.log("error", `Cannot reload, keeping the old configuration: ${(e as Error).message}`);
@@ -203,10 +214,19 @@ export async function runDaemon(
   await attachGpgKeys(loaded);
   mkdirSync(c.get("FWKNOP_RUN_DIR")!, { recursive: true, mode: 0o700 });
   await claimPidFile(pidFile, process.pid);
-  const replay: ReplayCache = c.bool("ENABLE_DIGEST_PERSISTENCE")
+  const local: ReplayCache = c.bool("ENABLE_DIGEST_PERSISTENCE")
     ? FileReplayCache.open(digestFile, f.rotateDigestCache)
     : new MemoryReplayCache();
-  log.log("info", `Using Digest Cache: '${digestFile}' (entry count = ${replay.size})`);
+  log.log("info", `Using Digest Cache: '${digestFile}' (entry count = ${local.size})`);
+  let fleet: DaemonFleet | undefined;
+  try {
+    fleet = await DaemonFleet.open(c, local, loaded.settings.policy, log);
+  } catch (e) {
+    local.close();
+    releasePidFile(pidFile, process.pid);
+    throw e;
+  }
+  const replay: ReplayCache = fleet?.replay ?? local;
   log.log("debug", `Crypto: ${cryptoBackend.name}`);
   let source: PacketSource | undefined;
   let grants: GrantTable | undefined;
@@ -218,7 +238,15 @@ export async function runDaemon(
   const signals: [Deno.Signal, () => void][] = [];
   try {
     if (!f.test) grants = await startFirewall(c, log);
-    engine = new Engine(loaded.settings, { replay, grants, log, run: exec, nowMs: Date.now });
+    engine = new Engine(loaded.settings, {
+      replay,
+      grants,
+      log,
+      run: exec,
+      nowMs: Date.now,
+      ...(fleet === undefined ? {} : { publish: fleet.publish }),
+    });
+    fleet?.start(c, grants, loaded.settings.stanzas, log);
     source = await openSource(c, log, loaded.settings.knocks ?? []);
     const nk = loaded.settings.knocks?.length ?? 0;
     if (nk > 0) {
@@ -234,7 +262,10 @@ export async function runDaemon(
     }
     const src = source;
     const stop = () => src.close();
-    signals.push(["SIGTERM", stop], ["SIGINT", stop], ["SIGHUP", reloader(f, state, engine, log)]);
+    signals.push(["SIGTERM", stop], ["SIGINT", stop], [
+      "SIGHUP",
+      reloader(f, state, engine, log, fleet),
+    ]);
     for (const [s, h] of signals) process.on(s, h);
     // fwknopd's deep scan every RULES_CHECK_THRESHOLD seconds: rules of other runs expire too.
     const deepEvery = c.int("RULES_CHECK_THRESHOLD");
@@ -266,6 +297,7 @@ export async function runDaemon(
     if (ticker !== undefined) clearInterval(ticker);
     await engine?.idle();
     await engine?.closeCycles();
+    await fleet?.close();
     await grants?.close();
     if (grants !== undefined && c.bool("FLUSH_IPT_AT_EXIT")) await grants.run((b) => b.flush());
     replay.close();

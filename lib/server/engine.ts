@@ -7,6 +7,7 @@
  * @module
  */
 import type { Runner } from "../../firewall/exec.ts";
+import type { Grant } from "../../firewall/grant.ts";
 import type { GrantTable } from "../../firewall/grants.ts";
 import type { CapturedPacket } from "../capture/packet.ts";
 import type { AccessStanza } from "../config/access_conf.ts";
@@ -25,7 +26,7 @@ import {
   type PolicyEvent,
   type Verdict,
 } from "../policy/verdict.ts";
-import { type ReplayCache, replayDigest } from "../replay/file.ts";
+import { type ReplayCache, replayDigest } from "../replay/cache.ts";
 import type { Logger } from "./log.ts";
 import { type KnockEvent, type KnockStanza, KnockWatcher } from "../../knock/watcher.ts";
 import { PROTO } from "../capture/decode.ts";
@@ -61,6 +62,21 @@ function knockProto(proto: number, tcpFlags: number): "tcp" | "udp" | "icmp" | u
   return name;
 }
 
+/**
+ * How long a packet's replay record must last in a shared store: a gateway
+ * whose clock is `d` seconds off accepts a packet stamped `T` while its
+ * clock reads within `maxAge` of `T`, so across gateways whose clocks differ
+ * by up to `skew` a packet stays acceptable for at most `2 * maxAge + skew`
+ * seconds after it is first claimed. Without aging a packet never gets too
+ * old, so its record must never expire (0).
+ *
+ * @param p The policy (aging, MAX_SPA_PACKET_AGE, fleet clock skew).
+ * @returns Seconds, or 0 for ever.
+ */
+export function replayTtl(p: PolicyOptions): number {
+  return p.aging ? 2 * p.maxAge + (p.clockSkew ?? 0) : 0;
+}
+
 /** Counters for logs, tests and benchmarks. */
 export interface EngineStats {
   packets: number;
@@ -84,6 +100,8 @@ export interface EngineDeps {
   run: Runner;
   /** Milliseconds since the epoch. */
   nowMs: () => number;
+  /** Fleet mode: hands a grant of a FLEET_GROUP stanza to the group's gateways. */
+  publish?: (group: string, g: Grant) => Promise<void>;
 }
 
 /** The daemon's engine. */
@@ -237,7 +255,8 @@ export class Engine {
         // An encrypted sequence is burned like an SPA packet: sent again, it is a replay.
         const digest = replayDigest(`knock:${e.sequence.join(",")}`);
         const v: Verdict = { events: [], testAccepted: [], replayKey: digest };
-        if (!this.#claimReplay(pkt, v, now)) {
+        // A sequence carries no time stamp: its record never expires.
+        if (!(await this.#claimReplay(pkt, v, now, 0))) {
           this.stats.refused++;
           continue;
         }
@@ -305,7 +324,7 @@ export class Engine {
     );
     this.#logEvents(v.events);
     // Record, then act: the one place where the order is decided.
-    if (!this.#claimReplay(pkt, v, now)) {
+    if (!(await this.#claimReplay(pkt, v, now))) {
       this.stats.refused++;
       return;
     }
@@ -318,8 +337,10 @@ export class Engine {
     if (plan.kind === "grant") {
       if (this.#d.grants === undefined) return;
       const r = await this.#d.grants.open(plan.grant);
-      if (r === "opened" || r === "extended") this.stats.granted++;
-      else if (r === "already-open") this.stats.alreadyOpen++;
+      if (r === "opened" || r === "extended") {
+        this.stats.granted++;
+        await this.#publish(plan.grant);
+      } else if (r === "already-open") this.stats.alreadyOpen++;
       else this.stats.failed++;
       return;
     }
@@ -331,22 +352,34 @@ export class Engine {
     else this.stats.failed++;
   }
 
+  /** Fleet mode: a grant of a stanza with FLEET_GROUP goes to the group. */
+  async #publish(g: Grant): Promise<void> {
+    const group = this.#s.stanzas.find((s) => s.index === g.origin.stanza)?.fleetGroup;
+    if (group === undefined || this.#d.publish === undefined) return;
+    await this.#d.publish(group, g);
+  }
+
   /**
    * Claims the verdict's replay digest. `false` (refuse the packet) when it
    * was claimed meanwhile, or when it cannot be recorded: without a durable
    * record the packet could be replayed after a restart, so no access.
    */
-  #claimReplay(pkt: CapturedPacket, v: Verdict, now: number): boolean {
+  async #claimReplay(
+    pkt: CapturedPacket,
+    v: Verdict,
+    now: number,
+    ttlSec = replayTtl(this.#s.policy),
+  ): Promise<boolean> {
     if (v.replayKey === undefined) return true;
     try {
-      const seen = this.#d.replay.claim(v.replayKey, {
+      const seen = await this.#d.replay.claim(v.replayKey, {
         proto: pkt.proto,
         srcIp: pkt.src.text,
         srcPort: pkt.sport,
         dstIp: pkt.dst.text,
         dstPort: pkt.dport,
         time: now,
-      });
+      }, ttlSec);
       if (seen === undefined) return true;
       this.#logEvents([replayEvent(pkt, seen)]);
     } catch (e) {

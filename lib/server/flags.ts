@@ -33,6 +33,7 @@ export interface ServerFlags {
   fwList: boolean;
   fwListAll: boolean;
   fwFlush: boolean;
+  fleetRevoke?: string;
   keyGen: boolean;
   keyGenFile?: string;
   keyLen?: string;

@@ -11,6 +11,7 @@ import type { KnockStanza } from "../../knock/watcher.ts";
 import { ConfigError, folderFiles, readConf } from "../config/lexer.ts";
 import { parseKnockdConf } from "../../knock/knockd_conf.ts";
 import { loadServerConfig, type ServerConfig } from "../config/server_conf.ts";
+import { fleetOptions } from "../fleet/options.ts";
 import type { EngineSettings } from "./engine.ts";
 import type { ServerFlags } from "./flags.ts";
 
@@ -97,6 +98,7 @@ export function load(f: ServerFlags): Loaded {
     knocks.push(...r.stanzas);
     warnings.push(...r.warnings);
   }
+  fleetOptions(config); // FLEET_* errors name their file and line at load (-T too)
   const settings: EngineSettings = {
     stanzas: access.stanzas.filter((s) => s.knock === undefined),
     knocks,
@@ -113,6 +115,9 @@ export function load(f: ServerFlags): Loaded {
       replay: config.bool("ENABLE_DIGEST_PERSISTENCE"),
       destinationRule: config.bool("ENABLE_DESTINATION_RULE"),
       sudoExe: config.get("SUDO_EXE")!,
+      ...(config.get("FLEET_REDIS_URL") === undefined
+        ? {}
+        : { clockSkew: config.int("FLEET_CLOCK_SKEW") }),
       ...(snatIp === undefined ? {} : { snatTranslateIp: snatIp }),
     },
   };

@@ -1,6 +1,6 @@
 /**
  * The commands that do one thing and exit: `--key-gen`, `--fw-list`,
- * `--fw-list-all`, `--fw-flush`, `--exit-parse-digest-cache`.
+ * `--fw-list-all`, `--fw-flush`, `--exit-parse-digest-cache`, `--fleet-revoke`.
  *
  * @module
  */
@@ -13,6 +13,10 @@ import { parseDigestName } from "../spa/digest.ts";
 import { formatKeys, generateKeys } from "../spa/keygen.ts";
 import type { ServerIo } from "./control.ts";
 import { makeBackend } from "./firewall_config.ts";
+import { RedisLink } from "../fleet/link.ts";
+import { fleetOptions } from "../fleet/options.ts";
+import { publishRevoke } from "../fleet/propagate.ts";
+import { parseAddr } from "../net/addr.ts";
 import type { ServerFlags } from "./flags.ts";
 
 function num(f: ServerFlags, k: "keyLen" | "hmacKeyLen", opt: string, lo: number, hi: number) {
@@ -65,6 +69,7 @@ export async function maintenance(
     }
     return 0;
   }
+  if (f.fleetRevoke !== undefined) return await fleetRevoke(f.fleetRevoke, c, io);
   if (f.exitParseDigestCache) {
     const digestFile = c.get("DIGEST_FILE")!;
     const { entries, bad } = parseDigestFile(readTextFile(digestFile));
@@ -76,4 +81,28 @@ export async function maintenance(
     return bad.length > 0 ? 1 : 0;
   }
   return undefined;
+}
+
+/** `--fleet-revoke SRC`: publishes a revocation every gateway of the fleet applies. */
+async function fleetRevoke(src: string, c: ServerConfig, io: ServerIo): Promise<number> {
+  const addr = parseAddr(src);
+  if (addr === undefined) {
+    throw new UsageError(`Invalid value '${src}' for --fleet-revoke: expected an IP address`);
+  }
+  const o = fleetOptions(c);
+  if (o === undefined) {
+    throw new UsageError("--fleet-revoke needs fleet mode: FLEET_REDIS_URL is not set");
+  }
+  const link = await RedisLink.open(o, () => {}, o.timeoutMs);
+  try {
+    if (!link.up) {
+      io.err(`Cannot reach the fleet's Redis at ${o.where}: ${link.state.error}\n`);
+      return 1;
+    }
+    const id = await publishRevoke(link, o, addr.text);
+    io.out(`Revocation of ${addr.text} published to fleet ${o.name} (message ${id}).\n`);
+    return 0;
+  } finally {
+    await link.close();
+  }
 }

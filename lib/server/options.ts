@@ -111,6 +111,12 @@ export const SERVER_OPTIONS: readonly ServerOption[] = [
   { long: "fw-list-all", arg: false, help: "List the whole firewall tables, then exit." },
   { long: "fw-flush", arg: false, help: "Remove fwknopd's chains and rules, then exit." },
   {
+    long: "fleet-revoke",
+    arg: true,
+    meta: "SRC",
+    help: "Fleet mode: close every grant for address SRC on all gateways, then exit.",
+  },
+  {
     long: "key-gen",
     short: "k",
     arg: false,

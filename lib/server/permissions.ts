@@ -8,6 +8,21 @@ import type { ServerConfig } from "../config/server_conf.ts";
 import { isDeno } from "../runtime.ts";
 import { firewallPrograms } from "./firewall_config.ts";
 
+/** The one variable the Redis client reads (fleet mode). */
+const FLEET_ENV = "REDIS_DEBUG_MAINTENANCE";
+
+/** Fleet mode's Redis `host:port`, from FLEET_REDIS_URL (unchecked here; load checks it). */
+function fleetNeeds(c: ServerConfig): { host: string } | undefined {
+  const url = c.get("FLEET_REDIS_URL");
+  if (url === undefined) return undefined;
+  try {
+    const u = new URL(url);
+    return { host: `${u.hostname}:${u.port === "" ? "6379" : u.port}` };
+  } catch {
+    return undefined;
+  }
+}
+
 /** The permission kinds a daemon may hold, in Deno's flag names. */
 const KINDS = ["read", "write", "run", "net", "ffi", "env", "sys"] as const;
 
@@ -35,9 +50,11 @@ export function childPermissionFlags(c: ServerConfig, paths: readonly string[]):
     run: [...firewallPrograms(c), c.get("GPG_EXE")!, c.get("SUDO_EXE")!, "setpriv", "logger"].map((
       p,
     ) => [p, { name: "run", command: p }]),
-    net: [],
+    net: fleetNeeds(c) === undefined
+      ? []
+      : [[fleetNeeds(c)!.host, { name: "net", host: fleetNeeds(c)!.host }]],
     ffi: [],
-    env: [],
+    env: fleetNeeds(c) === undefined ? [] : [[FLEET_ENV, { name: "env", variable: FLEET_ENV }]],
     sys: [],
   };
   const flags: string[] = [];
@@ -94,6 +111,13 @@ export function missingPermissions(c: ServerConfig, test: boolean, gpgInUse: boo
       { name: "read", path: knockLog },
       `--allow-read=${knockLog} (knocks from LOG lines)`,
     ]);
+  }
+  const fleet = fleetNeeds(c);
+  if (fleet !== undefined) {
+    need.push(
+      [{ name: "net", host: fleet.host }, `--allow-net=${fleet.host} (fleet Redis)`],
+      [{ name: "env", variable: FLEET_ENV }, `--allow-env=${FLEET_ENV} (Redis client)`],
+    );
   }
   if (gpgInUse) {
     need.push([

@@ -1,0 +1,109 @@
+/**
+ * Fleet mode's settings from fwknopd.conf (`FLEET_*`), checked once at
+ * load so a bad value names its file and line.
+ *
+ * @module
+ */
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { FLEET_GROUP_NAME } from "../config/access_conf.ts";
+import { ConfigError } from "../config/lexer.ts";
+import type { ServerConfig } from "../config/server_conf.ts";
+
+/** What to do with SPA packets while Redis cannot be reached. */
+export type OnRedisDown = "closed" | "local";
+
+/** Fleet mode's settings. */
+export interface FleetOptions {
+  /** `redis://` or `rediss://` URL, without a password. */
+  url: string;
+  /** `host:port` of the URL, for logs and permission checks. */
+  where: string;
+  /** From FLEET_REDIS_PASSWORD_FILE (never the URL or the command line). */
+  password?: string;
+  /** PEM text of FLEET_REDIS_CA_FILE, for `rediss://` with a private CA. */
+  ca?: string;
+  /** Per-command time limit (FLEET_REDIS_TIMEOUT), milliseconds. */
+  timeoutMs: number;
+  /** Key namespace (FLEET_NAME). */
+  name: string;
+  /** This gateway (FLEET_GATEWAY, default the host name). */
+  gateway: string;
+  onDown: OnRedisDown;
+  /** FLEET_STREAM_MAXLEN: grant messages kept per group (approximate trim). */
+  maxLen: number;
+}
+
+function fail(c: ServerConfig, name: string, msg: string): never {
+  throw new ConfigError(c.origin(name), name, msg);
+}
+
+/** The host part of a URL, IPv6 brackets removed. */
+function host(u: URL): string {
+  return u.hostname.replace(/^\[(.*)\]$/, "$1");
+}
+
+/**
+ * Reads fleet mode's settings.
+ *
+ * @param c fwknopd.conf.
+ * @returns The settings, or `undefined` without FLEET_REDIS_URL (no fleet).
+ * @throws {ConfigError} naming the variable, file and line of a bad value.
+ */
+export function fleetOptions(c: ServerConfig): FleetOptions | undefined {
+  const raw = c.get("FLEET_REDIS_URL");
+  if (raw === undefined) return undefined;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    fail(c, "FLEET_REDIS_URL", `"${raw}" is not a URL (redis://host:port or rediss://host:port)`);
+  }
+  if (u.protocol !== "redis:" && u.protocol !== "rediss:") {
+    fail(c, "FLEET_REDIS_URL", `"${u.protocol}" is not redis: or rediss:`);
+  }
+  if (u.password !== "") {
+    fail(
+      c,
+      "FLEET_REDIS_URL",
+      "holds a password; put it in the file named by FLEET_REDIS_PASSWORD_FILE instead",
+    );
+  }
+  const gateway = c.get("FLEET_GATEWAY") ?? hostname().split(".")[0]!;
+  for (const [v, text] of [["FLEET_NAME", c.get("FLEET_NAME")!], ["FLEET_GATEWAY", gateway]]) {
+    if (!FLEET_GROUP_NAME.test(text!)) {
+      fail(c, v!, `"${text}" is not a name (letters, digits, '.', '_' and '-', at most 64)`);
+    }
+  }
+  const o: FleetOptions = {
+    url: u.toString(),
+    where: `${host(u)}:${u.port === "" ? "6379" : u.port}`,
+    timeoutMs: c.int("FLEET_REDIS_TIMEOUT"),
+    name: c.get("FLEET_NAME")!,
+    gateway,
+    onDown: c.get("FLEET_ON_REDIS_DOWN") === "local" ? "local" : "closed",
+    maxLen: c.int("FLEET_STREAM_MAXLEN"),
+  };
+  const pwFile = c.get("FLEET_REDIS_PASSWORD_FILE");
+  if (pwFile !== undefined) o.password = readSecret(c, "FLEET_REDIS_PASSWORD_FILE", pwFile);
+  const caFile = c.get("FLEET_REDIS_CA_FILE");
+  if (caFile !== undefined) o.ca = readSecret(c, "FLEET_REDIS_CA_FILE", caFile);
+  return o;
+}
+
+/** Reads a file named by a variable; denied and absent are told apart. */
+function readSecret(c: ServerConfig, name: string, path: string): string {
+  try {
+    return readFileSync(path, "utf8").replace(/\r?\n$/, "");
+  } catch (e) {
+    const err = e as Error & { code?: string; name?: string };
+    if (err.name === "NotCapable" || /Requires read access/.test(err.message)) {
+      fail(c, name, `${path}: read permission needed (--allow-read=${path})`);
+    }
+    fail(
+      c,
+      name,
+      `${path}: ${err.code === "ENOENT" ? "no such file" : err.message}`,
+    );
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The fleet status file: the running daemon writes its Redis connection
+ * state and stream lag to `FWKNOP_RUN_DIR/fleet.status` every few seconds;
+ * `fwknopd-ts -S` reads it (a second process cannot see the daemon's
+ * connection otherwise).
+ *
+ * @module
+ */
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import type { FleetStatus } from "./propagate.ts";
+
+/** The status file in a run directory. */
+export function statusPath(runDir: string): string {
+  return `${runDir}/fleet.status`;
+}
+
+/** Writes the status (atomically: a reader never sees half a file). */
+export function writeStatus(path: string, s: FleetStatus): void {
+  writeFileSync(`${path}.tmp`, JSON.stringify(s) + "\n", { mode: 0o600 });
+  renameSync(`${path}.tmp`, path);
+}
+
+/**
+ * The status as `-S` prints it.
+ *
+ * @param path The status file.
+ * @param nowMs The clock.
+ * @returns Lines, or `undefined` when there is no status file (no fleet mode).
+ */
+export function statusLines(path: string, nowMs = Date.now()): string[] | undefined {
+  let s: FleetStatus;
+  try {
+    s = JSON.parse(readFileSync(path, "utf8")) as FleetStatus;
+  } catch {
+    return undefined;
+  }
+  const ago = (ms: number) => `${Math.max(0, Math.round((nowMs - ms) / 1000))} s`;
+  const lines = [
+    s.up
+      ? `Fleet: gateway ${s.gateway}, Redis at ${s.redis} connected (for ${ago(s.since)})`
+      : `Fleet: gateway ${s.gateway}, Redis at ${s.redis} DOWN for ${ago(s.since)}: ${
+        s.error ?? "unknown"
+      }`,
+  ];
+  for (const [stream, lag] of Object.entries(s.lagMs)) {
+    lines.push(`  stream ${stream}: ${lag} ms behind`);
+  }
+  lines.push(
+    `  grants applied from the fleet: ${s.applied}, published: ${s.published}, waiting to publish: ${s.pendingPublish}`,
+  );
+  return lines;
+}
