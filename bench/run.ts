@@ -9,6 +9,7 @@ import { benchFlood, benchPcap } from "./server.ts";
 import { benchLatency } from "./latency.ts";
 import { benchGrants } from "./grants.ts";
 import { benchKnock } from "./knock.ts";
+import { benchFleet } from "./fleet.ts";
 
 for (
   const bench of [
@@ -21,6 +22,7 @@ for (
     benchLatency,
     benchGrants,
     benchKnock,
+    benchFleet,
   ]
 ) {
   for (const line of await bench()) {

@@ -1,4 +1,4 @@
-import { assertEquals } from "../tests/assert.ts";
+import { assert, assertEquals } from "../tests/assert.ts";
 import { parseAddr } from "../lib/net/addr.ts";
 import type { Grant, NatPlan } from "./grant.ts";
 import {
@@ -125,4 +125,15 @@ Deno.test("parseRuleSpecs turns -S lines into delete argv by specification", () 
     },
   ]);
   assertEquals(splitRuleLine('-A X --comment "a \\"b\\" c"'), ["-A", "X", "--comment", 'a "b" c']);
+});
+
+Deno.test("grantRules: a grant from the fleet names its gateway after the expiry", () => {
+  const g = grant("1.2.3.4", ["tcp/22"], 1795318962);
+  g.origin = { ...g.origin, via: "fleet", gateway: "gw-eu1" };
+  const [r] = grantRules(g, { input: chains.input }, false).map(line);
+  assert(r!.includes("--comment _exp_1795318962_fleet_gw-eu1 -j ACCEPT"), r);
+  // The expiry is still read by the sweep (and by fwknopd, which stops at the first non-digit).
+  const spec =
+    `-A FWKNOP_INPUT -s 1.2.3.4/32 -p tcp -m tcp --dport 22 -m comment --comment _exp_1795318962_fleet_gw-eu1 -j ACCEPT`;
+  assertEquals(parseRuleSpecs(spec).map((x) => x.expires), [1795318962]);
 });

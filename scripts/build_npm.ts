@@ -82,6 +82,8 @@ async function build(): Promise<void> {
     await Deno.writeTextFile(`${OUT}/bin/${name}.js`, bin(module!), { mode: 0o755 });
   }
   const openpgp = String(config.imports.openpgp).replace(/^npm:openpgp@/, "");
+  // Fleet mode's Redis client (loaded only when FLEET_REDIS_URL is set).
+  const redis = String(config.imports["@redis/client"]).replace(/^npm:@redis\/client@/, "");
   const pkg = {
     name: "fwknop-ts",
     version: config.version,
@@ -93,7 +95,7 @@ async function build(): Promise<void> {
     exports: { ".": { types: "./mod.d.ts", default: "./mod.js" } },
     bin: { "fwknop-ts": "./bin/fwknop-ts.js", "fwknopd-ts": "./bin/fwknopd-ts.js" },
     engines: { node: ">=20" },
-    dependencies: { openpgp },
+    dependencies: { openpgp, "@redis/client": redis },
     // libpcap capture under Node; it builds against libpcap-dev, and without
     // it the daemon still runs in UDP-server mode.
     optionalDependencies: { cap: CAP_VERSION },

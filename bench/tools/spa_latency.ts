@@ -8,7 +8,10 @@
  * A SYN the firewall dropped is not retried soon by the kernel, so attempts
  * older than 2 ms are closed and fresh ones keep coming.
  *
- *     deno run --allow-read --allow-ffi bench/tools/spa_latency.ts FILE HOST
+ *     deno run --allow-read --allow-ffi bench/tools/spa_latency.ts FILE HOST [PROBE_HOST]
+ *
+ * With PROBE_HOST the connections go there instead (fleet mode: SPA to one
+ * gateway, the port opens on another).
  *
  * Prints one `latency_ms N` line per packet (`latency_ms timeout` after 3 s).
  *
@@ -88,7 +91,7 @@ function firstAccept(ip: string, port: number, t0: number): number | undefined {
   }
 }
 
-const [file, host] = Deno.args;
+const [file, host, probeHost] = Deno.args;
 if (file === undefined || host === undefined) {
   // deno-lint-ignore no-console
   console.error("usage: spa_latency.ts FILE HOST");
@@ -102,7 +105,7 @@ for (const line of (await Deno.readTextFile(file)).split("\n")) {
   const data = new TextEncoder().encode(spa);
   libc.sendto(udp, data, BigInt(data.length), 0, spaAddr, 16);
   // sendto() has returned: the datagram has left.
-  const ms = firstAccept(host, Number(port), performance.now());
+  const ms = firstAccept(probeHost ?? host, Number(port), performance.now());
   // deno-lint-ignore no-console
   console.log(`latency_ms ${ms === undefined ? "timeout" : ms.toFixed(3)}`);
   await new Promise((r) => setTimeout(r, 50));

@@ -69,16 +69,21 @@ export class RedisLink {
   static async open(o: FleetOptions, log: LinkLog, waitMs = 2000): Promise<RedisLink> {
     const { createClient } = await import("@redis/client");
     const options = {
-      url: o.url,
+      ...(o.username === undefined ? {} : { username: o.username }),
       ...(o.password === undefined ? {} : { password: o.password }),
+      ...(o.database === undefined ? {} : { database: o.database }),
       disableOfflineQueue: true,
       socket: {
+        host: o.host,
+        port: o.port,
         connectTimeout: Math.max(o.timeoutMs, 500),
         reconnectStrategy: (n: number) => Math.min(50 * 2 ** Math.min(n, 5), MAX_RETRY_MS),
+        ...(o.tls ? { tls: true, servername: o.host } : {}),
         ...(o.ca === undefined ? {} : { ca: o.ca }),
       },
     };
-    const cmd = createClient(options);
+    // The TCP and TLS socket options are one union; this object is one or the other.
+    const cmd = createClient(options as Parameters<typeof createClient>[0]);
     const reader = cmd.duplicate();
     const link = new RedisLink(o, log, cmd, reader);
     link.#watch(cmd, true);

@@ -19,6 +19,13 @@ export interface FleetOptions {
   url: string;
   /** `host:port` of the URL, for logs and permission checks. */
   where: string;
+  /** The URL's parts, handed to the client one by one (the client ignores a separate
+   * password when the URL holds a user name, so the URL itself is never passed). */
+  host: string;
+  port: number;
+  tls: boolean;
+  username?: string;
+  database?: number;
   /** From FLEET_REDIS_PASSWORD_FILE (never the URL or the command line). */
   password?: string;
   /** PEM text of FLEET_REDIS_CA_FILE, for `rediss://` with a private CA. */
@@ -36,11 +43,6 @@ export interface FleetOptions {
 
 function fail(c: ServerConfig, name: string, msg: string): never {
   throw new ConfigError(c.origin(name), name, msg);
-}
-
-/** The host part of a URL, IPv6 brackets removed. */
-function host(u: URL): string {
-  return u.hostname.replace(/^\[(.*)\]$/, "$1");
 }
 
 /**
@@ -75,9 +77,18 @@ export function fleetOptions(c: ServerConfig): FleetOptions | undefined {
       fail(c, v!, `"${text}" is not a name (letters, digits, '.', '_' and '-', at most 64)`);
     }
   }
+  const db = u.pathname.replace(/^\//, "");
+  if (db !== "" && !/^\d{1,2}$/.test(db)) {
+    fail(c, "FLEET_REDIS_URL", `"/${db}" is not a database number`);
+  }
   const o: FleetOptions = {
     url: u.toString(),
-    where: `${host(u)}:${u.port === "" ? "6379" : u.port}`,
+    where: `${u.hostname}:${u.port === "" ? "6379" : u.port}`,
+    host: u.hostname.replace(/^\[(.*)\]$/, "$1"),
+    port: u.port === "" ? 6379 : Number(u.port),
+    tls: u.protocol === "rediss:",
+    ...(u.username === "" ? {} : { username: decodeURIComponent(u.username) }),
+    ...(db === "" ? {} : { database: Number(db) }),
     timeoutMs: c.int("FLEET_REDIS_TIMEOUT"),
     name: c.get("FLEET_NAME")!,
     gateway,

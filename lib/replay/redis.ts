@@ -67,6 +67,8 @@ export class FleetReplayCache implements ReplayCache {
   readonly #o: FleetReplayOptions;
   /** TTL (seconds) of what was claimed, for pushing local records later. */
   readonly #ttl = new Map<string, number>();
+  /** Digests claimed locally while Redis was unreachable (checked for doubles on push). */
+  readonly #outage = new Set<string>();
   /** A local-only period is going on (logged once at its start). */
   #localOnly = false;
   /** Counts for `-S` and the log. */
@@ -93,12 +95,26 @@ export class FleetReplayCache implements ReplayCache {
     const mine = this.#local.get(digest);
     if (mine !== undefined) return mine;
     let why = this.#link.state.error ?? "not connected";
+    let wrote = false;
     if (this.#link.up) {
-      try {
-        return await this.#claimShared(digest, e, ttlSec);
-      } catch (err) {
-        why = (err as Error).message;
+      // The local copy is written whatever Redis answers: a copy refused
+      // here as a replay is then refused here again without a round trip.
+      const key = replayKey(this.#o.fleet, digest);
+      const value = JSON.stringify({ ...e, gateway: this.#o.gateway });
+      const shared = this.#link.setNx(key, value, ttlSec * 1000).catch((err) => err as Error);
+      wrote = await this.#localCopy(digest, e);
+      const r = await shared;
+      if (r === true) {
+        this.stats.claimed++;
+        this.#ttl.set(digest, ttlSec);
+        return undefined;
       }
+      if (r === false) {
+        this.stats.replays++;
+        // Gone between the two calls (expired): still a replay, with our facts.
+        return parseFleetEntry(await this.#link.get(key).catch(() => null)) ?? e;
+      }
+      why = r.message;
     }
     if (this.#o.onDown === "closed") {
       this.stats.refusedDown++;
@@ -115,33 +131,24 @@ export class FleetReplayCache implements ReplayCache {
           "this gateway's own cache only until it is back (FLEET_ON_REDIS_DOWN local)",
       );
     }
-    const seen = this.#local.claim(digest, e);
-    const r = seen instanceof Promise ? await seen : seen;
+    // Already written above when Redis failed mid-claim: that record is this claim's.
+    const r = wrote ? undefined : await this.#local.claim(digest, e);
     if (r === undefined) {
       this.stats.local++;
       this.#ttl.set(digest, ttlSec);
+      this.#outage.add(digest);
     }
     return r;
   }
 
-  async #claimShared(digest: string, e: ReplayEntry, ttlSec: number): Promise<Claimed> {
-    const key = replayKey(this.#o.fleet, digest);
-    const value = JSON.stringify({ ...e, gateway: this.#o.gateway });
-    if (!(await this.#link.setNx(key, value, ttlSec * 1000))) {
-      this.stats.replays++;
-      // Gone between the two calls (expired): still a replay, with our facts.
-      return parseFleetEntry(await this.#link.get(key)) ?? e;
-    }
-    this.stats.claimed++;
-    this.#ttl.set(digest, ttlSec);
+  /** Writes the local copy; a failure is logged (the shared record is the authority). */
+  async #localCopy(digest: string, e: ReplayEntry): Promise<boolean> {
     try {
-      // The shared record is the authority; the local copy serves restarts and outages.
-      const r = this.#local.claim(digest, e);
-      if (r instanceof Promise) await r;
+      return (await this.#local.claim(digest, e)) === undefined;
     } catch (err) {
       this.#o.log("warning", `Local copy of a fleet replay record: ${(err as Error).message}`);
+      return false;
     }
-    return undefined;
   }
 
   /**
@@ -165,7 +172,9 @@ export class FleetReplayCache implements ReplayCache {
         if (await this.#link.setNx(key, value, left * 1000)) pushed++;
         else {
           const other = parseFleetEntry(await this.#link.get(key));
-          if (other !== undefined && other.gateway !== this.#o.gateway) {
+          if (
+            this.#outage.has(digest) && other !== undefined && other.gateway !== this.#o.gateway
+          ) {
             this.#o.log(
               "warning",
               `Packet from ${entry.srcIp} at ${entry.time} was accepted by this gateway and by ` +
@@ -178,6 +187,7 @@ export class FleetReplayCache implements ReplayCache {
         return pushed;
       }
     }
+    this.#outage.clear();
     if (pushed > 0) {
       this.#o.log("info", `Pushed ${pushed} local replay record(s) to the fleet's Redis`);
     }

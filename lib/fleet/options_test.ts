@@ -1,0 +1,64 @@
+import { assertEquals, assertThrows } from "../../tests/assert.ts";
+import { loadAccess } from "../config/access_conf.ts";
+import { ConfigError } from "../config/lexer.ts";
+import { loadServerConfig } from "../config/server_conf.ts";
+import { fleetOptions } from "./options.ts";
+
+const dir = await Deno.makeTempDir({ prefix: "fwknop-fleet-" });
+const conf = (text: string) => {
+  Deno.writeTextFileSync(`${dir}/fwknopd.conf`, text);
+  return loadServerConfig(`${dir}/fwknopd.conf`);
+};
+
+Deno.test("fleet options: off without FLEET_REDIS_URL, defaults with it", () => {
+  assertEquals(fleetOptions(conf("PCAP_INTF lo;\n")), undefined);
+  Deno.writeTextFileSync(`${dir}/pw`, "s3cret\n");
+  const o = fleetOptions(
+    conf(
+      `FLEET_REDIS_URL redis://user@10.77.0.1:6380;\nFLEET_REDIS_PASSWORD_FILE ${dir}/pw;\nFLEET_GATEWAY gw-a;\n`,
+    ),
+  )!;
+  assertEquals(o.where, "10.77.0.1:6380");
+  assertEquals(o.password, "s3cret");
+  assertEquals([o.name, o.gateway, o.onDown, o.timeoutMs, o.maxLen], [
+    "fwknop",
+    "gw-a",
+    "closed",
+    1000,
+    10000,
+  ]);
+  const v6 = fleetOptions(conf("FLEET_REDIS_URL rediss://[2001:db8::1];\nFLEET_GATEWAY g;\n"))!;
+  assertEquals(v6.where, "[2001:db8::1]:6379");
+});
+
+Deno.test("fleet options: bad values name file, line and variable", () => {
+  const cases: [string, RegExp][] = [
+    ["FLEET_REDIS_URL http://x;\n", /fwknopd\.conf:1: FLEET_REDIS_URL: "http:" is not redis:/],
+    ["FLEET_REDIS_URL redis://:pw@h;\n", /:1: FLEET_REDIS_URL: holds a password/],
+    ["FLEET_REDIS_URL redis://h;\nFLEET_GATEWAY a b;\n", /:2: FLEET_GATEWAY: "a b" is not a name/],
+    [
+      `FLEET_REDIS_URL redis://h;\nFLEET_GATEWAY g;\nFLEET_REDIS_PASSWORD_FILE ${dir}/none;\n`,
+      /:3: FLEET_REDIS_PASSWORD_FILE: .*none: no such file/,
+    ],
+  ];
+  for (const [text, re] of cases) {
+    try {
+      fleetOptions(conf(text));
+      throw new Error(`accepted: ${text}`);
+    } catch (e) {
+      if (!(e instanceof ConfigError) || !re.test(e.message)) throw e;
+    }
+  }
+  assertThrows(
+    () => conf("FLEET_ON_REDIS_DOWN open;\n"),
+    ConfigError,
+    'FLEET_ON_REDIS_DOWN: "open"',
+  );
+});
+
+Deno.test("FLEET_GROUP in access.conf: a name, checked", () => {
+  Deno.writeTextFileSync(`${dir}/a.conf`, "SOURCE ANY\nKEY k\nFLEET_GROUP ops-eu.1\n");
+  assertEquals(loadAccess([`${dir}/a.conf`]).stanzas[0]!.fleetGroup, "ops-eu.1");
+  Deno.writeTextFileSync(`${dir}/b.conf`, "SOURCE ANY\nKEY k\nFLEET_GROUP ops:eu\n");
+  assertThrows(() => loadAccess([`${dir}/b.conf`]), ConfigError, "b.conf:3: FLEET_GROUP");
+});
