@@ -6,13 +6,20 @@
  * memory), and limits each command to FLEET_REDIS_TIMEOUT so a hung server
  * cannot stall the packet path.
  *
+ * With Sentinel (`redis-sentinel://...#name`) it asks the sentinels for the
+ * primary (`SENTINEL get-master-addr-by-name`), checks the node it reached
+ * really is the primary (`ROLE`), and asks again whenever the connection
+ * is lost or a write is refused as READONLY (a failover), then moves both
+ * connections to the new primary.
+ *
  * The client is `@redis/client` (the core of node-redis): no dependencies
  * of its own, and under Deno it needs only network access to the server
  * and one environment variable (`REDIS_DEBUG_MAINTENANCE`).
  *
  * @module
  */
-import type { FleetOptions } from "./options.ts";
+import { isIP } from "node:net";
+import type { FleetOptions, HostPort } from "./options.ts";
 
 /** One stream message. */
 export interface StreamMessage {
@@ -35,27 +42,36 @@ export type LinkLog = (level: "error" | "warning" | "info" | "debug", msg: strin
 
 // deno-lint-ignore no-explicit-any
 type Client = any;
+// deno-lint-ignore no-explicit-any
+type CreateClient = (options: any) => Client;
 
 /** How long a reader blocks in XREAD before it looks again (ms). */
 const BLOCK_MS = 1000;
 /** The wait between reconnect attempts grows to this (ms). */
 const MAX_RETRY_MS = 1000;
+/** How often the sentinels are asked again while the link is down (ms). */
+const SENTINEL_EVERY_MS = 500;
 
 /** A live connection to the fleet's Redis. */
 export class RedisLink {
   readonly #o: FleetOptions;
   readonly #log: LinkLog;
-  readonly #cmd: Client;
-  readonly #reader: Client;
+  readonly #create: CreateClient;
+  #cmd: Client | undefined;
+  #reader: Client | undefined;
+  /** The node the clients talk to. */
+  #target: HostPort | undefined;
   #state: LinkState = { up: false, since: Date.now(), error: "not connected yet" };
   readonly #onUp: (() => void)[] = [];
+  readonly #persistentUp: (() => void)[] = [];
   #closed = false;
+  #watchdog: ReturnType<typeof setInterval> | undefined;
+  #resolving = false;
 
-  private constructor(o: FleetOptions, log: LinkLog, cmd: Client, reader: Client) {
+  private constructor(o: FleetOptions, log: LinkLog, create: CreateClient) {
     this.#o = o;
     this.#log = log;
-    this.#cmd = cmd;
-    this.#reader = reader;
+    this.#create = create;
   }
 
   /**
@@ -68,49 +84,156 @@ export class RedisLink {
    */
   static async open(o: FleetOptions, log: LinkLog, waitMs = 2000): Promise<RedisLink> {
     const { createClient } = await import("@redis/client");
-    const options = {
+    const link = new RedisLink(o, log, createClient as CreateClient);
+    const first = new Promise<void>((resolve) => {
+      link.#onUp.push(resolve);
+      setTimeout(resolve, waitMs);
+    });
+    if (o.sentinels === undefined) link.#attach({ host: o.host, port: o.port });
+    else {
+      void link.#findPrimary();
+      link.#watchdog = setInterval(() => void link.#findPrimary(), SENTINEL_EVERY_MS);
+    }
+    await first;
+    return link;
+  }
+
+  /** Client options for a node (TLS, credentials, no offline queue, back-off). */
+  #options(t: HostPort, retry: boolean): Record<string, unknown> {
+    const o = this.#o;
+    return {
       ...(o.username === undefined ? {} : { username: o.username }),
       ...(o.password === undefined ? {} : { password: o.password }),
       ...(o.database === undefined ? {} : { database: o.database }),
       disableOfflineQueue: true,
       socket: {
-        host: o.host,
-        port: o.port,
+        host: t.host,
+        port: t.port,
         connectTimeout: Math.max(o.timeoutMs, 500),
-        reconnectStrategy: (n: number) => Math.min(50 * 2 ** Math.min(n, 5), MAX_RETRY_MS),
-        ...(o.tls ? { tls: true, servername: o.host } : {}),
+        reconnectStrategy: retry
+          ? (n: number) => Math.min(50 * 2 ** Math.min(n, 5), MAX_RETRY_MS)
+          : false,
+        // SNI takes a host name only; an address is checked against the certificate anyway.
+        ...(o.tls ? { tls: true, ...(isIP(t.host) ? {} : { servername: t.host }) } : {}),
         ...(o.ca === undefined ? {} : { ca: o.ca }),
       },
     };
-    // The TCP and TLS socket options are one union; this object is one or the other.
-    const cmd = createClient(options as Parameters<typeof createClient>[0]);
-    const reader = cmd.duplicate();
-    const link = new RedisLink(o, log, cmd, reader);
-    link.#watch(cmd, true);
-    link.#watch(reader, false);
-    const first = new Promise<void>((resolve) => {
-      link.#onUp.push(resolve);
-      setTimeout(resolve, waitMs);
-    });
-    for (const c of [cmd, reader]) c.connect().catch(() => {});
-    await first;
-    return link;
   }
 
-  /** Tracks one client's events; the command client's decide the state. */
-  #watch(c: Client, main: boolean): void {
-    c.on("error", (e: Error) => {
-      if (main) this.#down(e.message);
+  /** Connects both clients to a node (dropping any earlier pair). */
+  #attach(t: HostPort): void {
+    this.#drop();
+    this.#target = t;
+    const cmd = this.#create(this.#options(t, true));
+    const reader = cmd.duplicate();
+    this.#cmd = cmd;
+    this.#reader = reader;
+    cmd.on("error", (e: Error) => {
+      if (this.#cmd === cmd) this.#down(e.message);
     });
-    if (!main) return;
-    c.on("ready", () => {
-      if (this.#state.up) return;
-      this.#state = { up: true, since: Date.now() };
-      this.#log("info", `Connected to the fleet's Redis at ${this.#o.where}`);
-      for (const f of this.#onUp.splice(0)) f();
-      for (const f of this.#persistentUp) f();
+    reader.on("error", () => {});
+    cmd.on("ready", () => void this.#ready(cmd));
+    cmd.on("end", () => {
+      if (this.#cmd === cmd) this.#down("connection closed");
     });
-    c.on("end", () => this.#down("connection closed"));
+    for (const c of [cmd, reader]) c.connect().catch(() => {});
+  }
+
+  /** The command client is connected: with Sentinel, only a primary counts. */
+  async #ready(cmd: Client): Promise<void> {
+    if (this.#o.sentinels !== undefined) {
+      try {
+        const role = await cmd.withCommandOptions({ timeout: this.#o.timeoutMs })
+          .sendCommand(["ROLE"]);
+        if (role?.[0] !== "master") {
+          this.#down(`${this.#where()} is a ${role?.[0] ?? "unknown node"}, not the primary`);
+          return;
+        }
+      } catch (e) {
+        this.#down((e as Error).message);
+        return;
+      }
+    }
+    if (this.#cmd !== cmd || this.#state.up) return;
+    this.#state = { up: true, since: Date.now() };
+    this.#log("info", `Connected to the fleet's Redis at ${this.#where()}`);
+    for (const f of this.#onUp.splice(0)) f();
+    for (const f of this.#persistentUp) f();
+  }
+
+  /**
+   * Sentinel mode: while down (or at start), asks the sentinels for the
+   * primary and moves there when it changed; a node that is up again as
+   * the primary is taken back.
+   */
+  async #findPrimary(): Promise<void> {
+    if (this.#closed || this.#resolving || this.up) return;
+    this.#resolving = true;
+    try {
+      const t = await this.#askSentinels();
+      if (this.#closed) return;
+      if (t === undefined) {
+        this.#down(`no sentinel answered for ${this.#o.masterName}`);
+        return;
+      }
+      const same = this.#target?.host === t.host && this.#target.port === t.port;
+      if (!same) {
+        this.#log(
+          "info",
+          `Sentinel names ${t.host}:${t.port} as the primary of ${this.#o.masterName}`,
+        );
+        this.#attach(t);
+      } else if (this.#cmd?.isReady) await this.#ready(this.#cmd);
+    } finally {
+      this.#resolving = false;
+    }
+  }
+
+  /** `SENTINEL get-master-addr-by-name` on each sentinel until one answers. */
+  async #askSentinels(): Promise<HostPort | undefined> {
+    for (const s of this.#o.sentinels ?? []) {
+      const c = this.#create({
+        socket: {
+          host: s.host,
+          port: s.port,
+          connectTimeout: this.#o.timeoutMs,
+          reconnectStrategy: false,
+        },
+      });
+      c.on("error", () => {});
+      try {
+        await c.connect();
+        const r = await c.withCommandOptions({ timeout: this.#o.timeoutMs })
+          .sendCommand(["SENTINEL", "get-master-addr-by-name", this.#o.masterName!]);
+        if (Array.isArray(r) && r.length === 2) return { host: String(r[0]), port: Number(r[1]) };
+      } catch {
+        // the next sentinel
+      } finally {
+        c.destroy();
+      }
+    }
+    return undefined;
+  }
+
+  #drop(): void {
+    for (const c of [this.#cmd, this.#reader]) {
+      if (c === undefined) continue;
+      c.removeAllListeners?.("error");
+      c.on?.("error", () => {});
+      try {
+        c.destroy();
+      } catch {
+        // gone already
+      }
+    }
+    this.#cmd = undefined;
+    this.#reader = undefined;
+  }
+
+  #where(): string {
+    return this.#o.sentinels === undefined || this.#target === undefined
+      ? this.#o.where
+      : `${this.#target.host}:${this.#target.port} (${this.#o.where})`;
   }
 
   #down(why: string): void {
@@ -122,11 +245,9 @@ export class RedisLink {
     this.#state = { up: false, since: Date.now(), error: why };
     this.#log(
       "error",
-      `Lost the connection to the fleet's Redis at ${this.#o.where}: ${why} (reconnecting)`,
+      `Lost the connection to the fleet's Redis at ${this.#where()}: ${why} (reconnecting)`,
     );
   }
-
-  readonly #persistentUp: (() => void)[] = [];
 
   /** Calls `fn` each time the connection comes (back) up. */
   onUp(fn: () => void): void {
@@ -140,16 +261,25 @@ export class RedisLink {
 
   /** Whether commands can be sent now. */
   get up(): boolean {
-    return this.#state.up && this.#cmd.isReady;
+    return this.#state.up && this.#cmd?.isReady === true;
   }
 
-  /** `host:port`. */
+  /** `host:port` (with Sentinel: the primary's name and the sentinels). */
   get where(): string {
     return this.#o.where;
   }
 
-  #timed(): Client {
-    return this.#cmd.withCommandOptions({ timeout: this.#o.timeoutMs });
+  /** Runs a command on the command client; a READONLY refusal means a failover. */
+  async #call<T>(fn: (c: Client) => Promise<T>): Promise<T> {
+    const c = this.#cmd;
+    if (c === undefined) throw new Error("not connected");
+    try {
+      return await fn(c.withCommandOptions({ timeout: this.#o.timeoutMs }));
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (/^READONLY/.test(msg)) this.#down(`${msg} (the primary changed)`);
+      throw e;
+    }
   }
 
   /**
@@ -160,30 +290,32 @@ export class RedisLink {
    */
   async setNx(key: string, value: string, ttlMs: number): Promise<boolean> {
     const opts = ttlMs > 0 ? { NX: true, PX: ttlMs } : { NX: true };
-    return (await this.#timed().set(key, value, opts)) === "OK";
+    return (await this.#call((c) => c.set(key, value, opts))) === "OK";
   }
 
   /** `GET key`. */
-  async get(key: string): Promise<string | null> {
-    return await this.#timed().get(key);
+  get(key: string): Promise<string | null> {
+    return this.#call((c) => c.get(key));
   }
 
   /** `SET key value`. */
   async set(key: string, value: string): Promise<void> {
-    await this.#timed().set(key, value);
+    await this.#call((c) => c.set(key, value));
   }
 
   /** `XADD stream MAXLEN ~ n * field value ...`. */
-  async xAdd(stream: string, fields: Record<string, string>, maxLen: number): Promise<string> {
-    return await this.#timed().xAdd(stream, "*", fields, {
-      TRIM: { strategy: "MAXLEN", strategyModifier: "~", threshold: maxLen },
-    });
+  xAdd(stream: string, fields: Record<string, string>, maxLen: number): Promise<string> {
+    return this.#call((c) =>
+      c.xAdd(stream, "*", fields, {
+        TRIM: { strategy: "MAXLEN", strategyModifier: "~", threshold: maxLen },
+      })
+    );
   }
 
   /** The newest message id of a stream (`XREVRANGE stream + - COUNT 1`). */
   async lastId(stream: string): Promise<string | undefined> {
-    const r = await this.#timed().xRevRange(stream, "+", "-", { COUNT: 1 });
-    return r?.[0]?.id;
+    const r = await this.#call((c) => c.xRevRange(stream, "+", "-", { COUNT: 1 }));
+    return (r as { id: string }[] | null)?.[0]?.id;
   }
 
   /**
@@ -193,7 +325,9 @@ export class RedisLink {
    * @returns The messages in order (empty when the block timed out).
    */
   async xRead(from: { key: string; id: string }[], count = 100): Promise<StreamMessage[]> {
-    const r = await this.#reader.withCommandOptions({ timeout: BLOCK_MS + this.#o.timeoutMs })
+    const reader = this.#reader;
+    if (reader === undefined) throw new Error("not connected");
+    const r = await reader.withCommandOptions({ timeout: BLOCK_MS + this.#o.timeoutMs })
       .xRead(from, { COUNT: count, BLOCK: BLOCK_MS });
     const out: StreamMessage[] = [];
     for (const s of r ?? []) {
@@ -205,7 +339,9 @@ export class RedisLink {
   /** Closes both connections. */
   async close(): Promise<void> {
     this.#closed = true;
+    if (this.#watchdog !== undefined) clearInterval(this.#watchdog);
     for (const c of [this.#cmd, this.#reader]) {
+      if (c === undefined) continue;
       try {
         if (c.isOpen) await c.close();
       } catch {

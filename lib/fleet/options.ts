@@ -13,6 +13,12 @@ import type { ServerConfig } from "../config/server_conf.ts";
 /** What to do with SPA packets while Redis cannot be reached. */
 export type OnRedisDown = "closed" | "local";
 
+/** A host and port. */
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
 /** Fleet mode's settings. */
 export interface FleetOptions {
   /** `redis://` or `rediss://` URL, without a password. */
@@ -26,6 +32,10 @@ export interface FleetOptions {
   tls: boolean;
   username?: string;
   database?: number;
+  /** Sentinel mode (`redis-sentinel://h1:26379,h2:26379#name`): the sentinels to ask. */
+  sentinels?: HostPort[];
+  /** Sentinel mode: the name of the monitored primary. */
+  masterName?: string;
   /** From FLEET_REDIS_PASSWORD_FILE (never the URL or the command line). */
   password?: string;
   /** PEM text of FLEET_REDIS_CA_FILE, for `rediss://` with a private CA. */
@@ -55,6 +65,7 @@ function fail(c: ServerConfig, name: string, msg: string): never {
 export function fleetOptions(c: ServerConfig): FleetOptions | undefined {
   const raw = c.get("FLEET_REDIS_URL");
   if (raw === undefined) return undefined;
+  if (/^rediss?-sentinel:/.test(raw)) return finish(c, sentinelUrl(c, raw));
   let u: URL;
   try {
     u = new URL(raw);
@@ -71,17 +82,11 @@ export function fleetOptions(c: ServerConfig): FleetOptions | undefined {
       "holds a password; put it in the file named by FLEET_REDIS_PASSWORD_FILE instead",
     );
   }
-  const gateway = c.get("FLEET_GATEWAY") ?? hostname().split(".")[0]!;
-  for (const [v, text] of [["FLEET_NAME", c.get("FLEET_NAME")!], ["FLEET_GATEWAY", gateway]]) {
-    if (!FLEET_GROUP_NAME.test(text!)) {
-      fail(c, v!, `"${text}" is not a name (letters, digits, '.', '_' and '-', at most 64)`);
-    }
-  }
   const db = u.pathname.replace(/^\//, "");
   if (db !== "" && !/^\d{1,2}$/.test(db)) {
     fail(c, "FLEET_REDIS_URL", `"/${db}" is not a database number`);
   }
-  const o: FleetOptions = {
+  return finish(c, {
     url: u.toString(),
     where: `${u.hostname}:${u.port === "" ? "6379" : u.port}`,
     host: u.hostname.replace(/^\[(.*)\]$/, "$1"),
@@ -89,6 +94,65 @@ export function fleetOptions(c: ServerConfig): FleetOptions | undefined {
     tls: u.protocol === "rediss:",
     ...(u.username === "" ? {} : { username: decodeURIComponent(u.username) }),
     ...(db === "" ? {} : { database: Number(db) }),
+  });
+}
+
+/** The connection part of the settings. */
+type Where = Pick<
+  FleetOptions,
+  "url" | "where" | "host" | "port" | "tls" | "username" | "database" | "sentinels" | "masterName"
+>;
+
+/**
+ * `redis-sentinel://[user@]host[:port][,host[:port]...][/db]#name` (the
+ * form Lettuce and others use; `rediss-sentinel://` for TLS). Ports default
+ * to 26379.
+ */
+function sentinelUrl(c: ServerConfig, raw: string): Where {
+  const m = /^(rediss?)-sentinel:\/\/(?:([^@/#]*)@)?([^/#]+)(?:\/(\d{1,2}))?#([^#]+)$/.exec(raw);
+  if (m === null) {
+    fail(
+      c,
+      "FLEET_REDIS_URL",
+      `"${raw}" is not redis-sentinel://host:port[,host:port...][/db]#name`,
+    );
+  }
+  const [, scheme, user, hosts, db, name] = m;
+  if (user !== undefined && user.includes(":")) {
+    fail(
+      c,
+      "FLEET_REDIS_URL",
+      "holds a password; put it in the file named by FLEET_REDIS_PASSWORD_FILE instead",
+    );
+  }
+  const sentinels = hosts!.split(",").map((h) => {
+    const hm = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:\[\]]+))(?::(\d{1,5}))?$/.exec(h.trim());
+    if (hm === null) fail(c, "FLEET_REDIS_URL", `"${h}" is not host:port`);
+    return { host: hm[1] ?? hm[2]!, port: hm[3] === undefined ? 26379 : Number(hm[3]) };
+  });
+  return {
+    url: raw,
+    where: `${name} via sentinel ${sentinels.map((s) => `${s.host}:${s.port}`).join(",")}`,
+    host: sentinels[0]!.host,
+    port: sentinels[0]!.port,
+    tls: scheme === "rediss",
+    ...(user === undefined || user === "" ? {} : { username: decodeURIComponent(user) }),
+    ...(db === undefined ? {} : { database: Number(db) }),
+    sentinels,
+    masterName: decodeURIComponent(name!),
+  };
+}
+
+/** The rest of the settings: names, policy, secrets. */
+function finish(c: ServerConfig, w: Where): FleetOptions {
+  const gateway = c.get("FLEET_GATEWAY") ?? hostname().split(".")[0]!;
+  for (const [v, text] of [["FLEET_NAME", c.get("FLEET_NAME")!], ["FLEET_GATEWAY", gateway]]) {
+    if (!FLEET_GROUP_NAME.test(text!)) {
+      fail(c, v!, `"${text}" is not a name (letters, digits, '.', '_' and '-', at most 64)`);
+    }
+  }
+  const o: FleetOptions = {
+    ...w,
     timeoutMs: c.int("FLEET_REDIS_TIMEOUT"),
     name: c.get("FLEET_NAME")!,
     gateway,

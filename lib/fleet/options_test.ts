@@ -62,3 +62,29 @@ Deno.test("FLEET_GROUP in access.conf: a name, checked", () => {
   Deno.writeTextFileSync(`${dir}/b.conf`, "SOURCE ANY\nKEY k\nFLEET_GROUP ops:eu\n");
   assertThrows(() => loadAccess([`${dir}/b.conf`]), ConfigError, "b.conf:3: FLEET_GROUP");
 });
+
+Deno.test("fleet options: redis-sentinel:// URLs", () => {
+  const o = fleetOptions(
+    conf(
+      "FLEET_REDIS_URL rediss-sentinel://fwk@10.0.0.5,[2001:db8::6]:26380/2#prod-primary;\nFLEET_GATEWAY g;\n",
+    ),
+  )!;
+  assertEquals(o.sentinels, [{ host: "10.0.0.5", port: 26379 }, {
+    host: "2001:db8::6",
+    port: 26380,
+  }]);
+  assertEquals([o.masterName, o.tls, o.username, o.database], ["prod-primary", true, "fwk", 2]);
+  for (
+    const bad of [
+      "redis-sentinel://10.0.0.5:26379",
+      "redis-sentinel://a:pw@10.0.0.5#m",
+      "redis-sentinel://10.0.0.5:x#m",
+    ]
+  ) {
+    assertThrows(
+      () => fleetOptions(conf(`FLEET_REDIS_URL ${bad};\nFLEET_GATEWAY g;\n`)),
+      ConfigError,
+      "FLEET_REDIS_URL",
+    );
+  }
+});

@@ -144,7 +144,7 @@ test("fleet replay: the documented ACL user suffices, and a wrong password is re
   await admin.connect();
   // The line docs/fleet.md gives, for FLEET_NAME t<pid>.
   await admin.sendCommand(
-    `ACL SETUSER fwknop on >long-pw ~fwknop:t${Deno.pid}:* resetchannels -@all +set +get +xadd +xread +xrevrange +ping`
+    `ACL SETUSER fwknop on >long-pw ~fwknop:t${Deno.pid}:* resetchannels -@all +set +get +xadd +xread +xrevrange +ping +role`
       .split(" "),
   );
   admin.destroy();

@@ -7,20 +7,25 @@
 import type { ServerConfig } from "../config/server_conf.ts";
 import { isDeno } from "../runtime.ts";
 import { firewallPrograms } from "./firewall_config.ts";
+import { fleetOptions } from "../fleet/options.ts";
 
 /** The one variable the Redis client reads (fleet mode). */
 const FLEET_ENV = "REDIS_DEBUG_MAINTENANCE";
 
-/** Fleet mode's Redis `host:port`, from FLEET_REDIS_URL (unchecked here; load checks it). */
-function fleetNeeds(c: ServerConfig): { host: string } | undefined {
-  const url = c.get("FLEET_REDIS_URL");
-  if (url === undefined) return undefined;
+/**
+ * Fleet mode's network peers: the Redis server, or the sentinels (the
+ * primary they name is found at run time: allow the Redis nodes too).
+ */
+function fleetNeeds(c: ServerConfig): { hosts: string[] } | undefined {
+  let o;
   try {
-    const u = new URL(url);
-    return { host: `${u.hostname}:${u.port === "" ? "6379" : u.port}` };
+    o = fleetOptions(c);
   } catch {
-    return undefined;
+    return undefined; // load reported it
   }
+  if (o === undefined) return undefined;
+  const peers = o.sentinels ?? [{ host: o.host, port: o.port }];
+  return { hosts: peers.map((p) => `${p.host.includes(":") ? `[${p.host}]` : p.host}:${p.port}`) };
 }
 
 /** The permission kinds a daemon may hold, in Deno's flag names. */
@@ -50,9 +55,7 @@ export function childPermissionFlags(c: ServerConfig, paths: readonly string[]):
     run: [...firewallPrograms(c), c.get("GPG_EXE")!, c.get("SUDO_EXE")!, "setpriv", "logger"].map((
       p,
     ) => [p, { name: "run", command: p }]),
-    net: fleetNeeds(c) === undefined
-      ? []
-      : [[fleetNeeds(c)!.host, { name: "net", host: fleetNeeds(c)!.host }]],
+    net: (fleetNeeds(c)?.hosts ?? []).map((host) => [host, { name: "net", host }]),
     ffi: [],
     env: fleetNeeds(c) === undefined ? [] : [[FLEET_ENV, { name: "env", variable: FLEET_ENV }]],
     sys: [],
@@ -114,10 +117,10 @@ export function missingPermissions(c: ServerConfig, test: boolean, gpgInUse: boo
   }
   const fleet = fleetNeeds(c);
   if (fleet !== undefined) {
-    need.push(
-      [{ name: "net", host: fleet.host }, `--allow-net=${fleet.host} (fleet Redis)`],
-      [{ name: "env", variable: FLEET_ENV }, `--allow-env=${FLEET_ENV} (Redis client)`],
-    );
+    for (const host of fleet.hosts) {
+      need.push([{ name: "net", host }, `--allow-net=${host} (fleet Redis)`]);
+    }
+    need.push([{ name: "env", variable: FLEET_ENV }, `--allow-env=${FLEET_ENV} (Redis client)`]);
   }
   if (gpgInUse) {
     need.push([
