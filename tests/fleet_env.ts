@@ -104,6 +104,8 @@ export class FleetNet {
       "no",
       "--protected-mode",
       "no",
+      "--dir",
+      Deno.makeTempDirSync({ prefix: "redis-" }),
     ]);
     await this.redis.waitFor(/Ready to accept connections/, 10_000);
   }

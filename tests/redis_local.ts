@@ -50,6 +50,8 @@ export class LocalRedis {
       "",
       "--appendonly",
       "no",
+      "--dir",
+      Deno.makeTempDirSync({ prefix: "redis-" }),
     ]);
     await this.#proc.waitFor(/Ready to accept connections/, 10_000);
   }

@@ -101,6 +101,8 @@ Deno.test({
       "no",
       "--save",
       "",
+      "--dir",
+      d,
     ]);
     try {
       await redis.waitFor(/Ready to accept connections/);

@@ -51,12 +51,16 @@ Deno.test({
     if (!(await haveCommand("redis-cli", ["--version"]))) return skip("no redis-cli");
     const d = await Deno.makeTempDir({ prefix: "fleet-sentinel-" });
     const [p, r, s] = [freePort(), freePort(), freePort()];
+    // Each node in its own directory: a replica's full sync writes an RDB file there,
+    // which a server started in the same directory would load.
+    await Deno.mkdir(`${d}/p`);
+    await Deno.mkdir(`${d}/r`);
     const base = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
     const procs: Background[] = [];
     const logs: string[] = [];
     let link: RedisLink | undefined;
     try {
-      procs.push(new Background(["redis-server", "--port", String(p), ...base]));
+      procs.push(new Background(["redis-server", "--port", String(p), "--dir", `${d}/p`, ...base]));
       procs.push(
         new Background([
           "redis-server",
@@ -65,6 +69,8 @@ Deno.test({
           "--replicaof",
           "127.0.0.1",
           String(p),
+          "--dir",
+          `${d}/r`,
           ...base,
         ]),
       );
