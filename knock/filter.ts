@@ -22,7 +22,7 @@ export function knockFilter(base: string, stanzas: readonly KnockStanza[]): stri
       terms.add(`udp dst portrange ${s.offset}-${s.offset + 255}`);
       continue;
     }
-    for (const step of s.sequence) {
+    for (const step of [...s.sequence, ...(s.filterSteps ?? [])]) {
       terms.add(step.proto === "icmp" ? "icmp or icmp6" : `${step.proto} dst port ${step.port}`);
     }
   }

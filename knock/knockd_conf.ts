@@ -14,6 +14,7 @@ import type { ProtoPort } from "../firewall/grant.ts";
 import { ANY_NET } from "../lib/net/addr.ts";
 import { ConfigError } from "../lib/config/lexer.ts";
 import type { KnockStanza, SequenceStep } from "./watcher.ts";
+import { type OneTimeSequence, readOneTime } from "./one_time.ts";
 
 /** Default seconds a knockd grant (or a start/stop command pair) lasts. */
 export const KNOCKD_DEFAULT_TIMEOUT = 30;
@@ -49,7 +50,12 @@ export function acceptPort(command: string): ProtoPort | undefined {
   return { proto: m[1] as "tcp" | "udp", port: Number(m[2]) };
 }
 
-function steps(text: string, file: string, line: number): SequenceStep[] {
+/**
+ * A knockd `sequence` value (`7000,8000:udp,9000`) as steps.
+ *
+ * @throws {ConfigError} naming file and line.
+ */
+export function steps(text: string, file: string, line: number): SequenceStep[] {
   const out = text.split(",").map((e) => {
     const m = /^\s*(\d{1,5})(?::(tcp|udp))?\s*$/i.exec(e);
     if (m === null || Number(m[1]) < 1 || Number(m[1]) > 65535) {
@@ -94,11 +100,29 @@ export function parseKnockdConf(
   for (const r of raw) {
     if (r.name.toLowerCase() === "options") continue;
     const get = (k: string) => r.vars.get(k);
-    const seq = get("sequence");
+    let seq = get("sequence");
+    const oneTimeFile = get("one_time_sequences");
+    let oneTime: OneTimeSequence | undefined;
+    if (seq === undefined && oneTimeFile !== undefined) {
+      try {
+        oneTime = readOneTime(oneTimeFile[0]);
+      } catch (e) {
+        throw confError(file, oneTimeFile[1], `one_time_sequences: ${(e as Error).message}`);
+      }
+      if (oneTime === undefined) {
+        warnings.push(
+          `${file}:${
+            oneTimeFile[1]
+          }: [${r.name}] no more sequences left in the one time sequences file ${
+            oneTimeFile[0]
+          }; skipped`,
+        );
+        continue;
+      }
+      seq = [oneTime.text, oneTimeFile[1]];
+    }
     if (seq === undefined) {
-      warnings.push(
-        `${file}:${r.line}: [${r.name}] has no sequence (one_time_sequences is not supported); skipped`,
-      );
+      warnings.push(`${file}:${r.line}: [${r.name}] has no sequence; skipped`);
       continue;
     }
     const num = (k: string, def: number) => {
@@ -131,6 +155,13 @@ export function parseKnockdConf(
       fwAccessTimeout: timeout,
       requireSourceAddress: false,
     };
+    if (oneTime !== undefined) {
+      stanza.oneTime = oneTime;
+      // The capture must let every sequence of the file through, not only the current one.
+      stanza.filterSteps = oneTime.unused.flatMap((t, i) =>
+        steps(t, oneTime!.file, oneTime!.line + i)
+      );
+    }
     const section: KnockdSection = { name: r.name, stanza };
     // A plain accept (with its matching delete, or none) is a grant; anything else runs as is.
     const stopIsDelete = stop === undefined ||

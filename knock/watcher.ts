@@ -12,6 +12,7 @@
 import type { ProtoPort } from "../firewall/grant.ts";
 import { IpAddr, type IpNet, netsContain, netsContainV4, parseAddr } from "../lib/net/addr.ts";
 import { decryptSequence, KNOCKS_PER_SEQUENCE } from "./sequence.ts";
+import type { OneTimeSequence } from "./one_time.ts";
 
 /** One element of a shared sequence: `tcp/N`, `udp/N` or `icmp` (any ICMP). */
 export interface SequenceStep {
@@ -42,6 +43,10 @@ export interface KnockStanza {
   /** Encrypted: allowed login names. */
   requireUsername?: string[];
   requireSourceAddress: boolean;
+  /** knockd `one_time_sequences`: the file's current sequence (burned when it opens). */
+  oneTime?: OneTimeSequence;
+  /** Extra steps the capture filter must pass (every unused one-time sequence). */
+  filterSteps?: SequenceStep[];
   /** knockd sections: commands to run (argv, `%IP%` replaced) instead of a firewall grant. */
   commands?: { start: string[]; stop?: string[]; timeout: number };
 }
@@ -91,6 +96,8 @@ interface Progress {
   next: number;
   started: number;
   last: number;
+  /** Encrypted: a full window failed to decrypt and the window now slides knock by knock. */
+  sliding?: boolean;
 }
 
 /** Default cap on sources with a sequence in progress, per stanza. */
@@ -140,6 +147,11 @@ export class KnockWatcher {
   reload(stanzas: KnockStanza[]): void {
     this.#stanzas = stanzas;
     this.#progress.clear();
+  }
+
+  /** Drops the progress of one stanza (its sequence changed). */
+  resetStanza(index: number): void {
+    this.#progress.delete(index);
   }
 
   /** Source/stanza pairs with a sequence in progress. */
@@ -230,13 +242,21 @@ export class KnockWatcher {
     p.bytes.push(h.dport - s.offset);
     p.last = h.timeMs;
     if (p.bytes.length < KNOCKS_PER_SEQUENCE) return undefined;
-    m.delete(key);
     const d = decryptSequence(p.bytes, s.key ?? "");
     const fail = (reason: KnockFailure, detail?: string): KnockEvent =>
       detail === undefined
         ? { kind: "failed", stanza: s.index, src: h.src, reason }
         : { kind: "failed", stanza: s.index, src: h.src, reason, detail };
-    if (!d.ok) return fail(d.reason === "length" ? "decrypt" : d.reason);
+    if (!d.ok) {
+      // Stray knocks before a real sequence (another stanza's shared sequence,
+      // a scan, a retry) would hide it: the window slides by one knock and the
+      // next knock completes a new window. Only the first failure is reported.
+      const first = p.sliding !== true;
+      p.bytes.shift();
+      p.sliding = true;
+      return first ? fail(d.reason === "length" ? "decrypt" : d.reason) : undefined;
+    }
+    m.delete(key);
     let allow = parseAddr(d.allowIp)!;
     if (d.allowIp === "0.0.0.0") {
       if (s.requireSourceAddress) return fail("source-required");

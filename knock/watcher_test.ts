@@ -171,3 +171,34 @@ Deno.test("knock watcher: the raw IPv4 path gives the same events as the object 
   ]);
   assertEquals(b.tracked, a.tracked);
 });
+
+Deno.test("knock watcher: stray knocks before an encrypted sequence do not hide it (sliding window)", () => {
+  const s = stanza({ mode: "encrypted", key: "fwknoptest", openPorts: [] });
+  const w = new KnockWatcher([s]);
+  const { cipher } = encryptSequence({
+    allowIp: "0.0.0.0",
+    proto: "tcp",
+    port: 22,
+    username: "root",
+  }, "fwknoptest");
+  // Three knocks of another stanza's shared sequence inside the 256-port range first.
+  const stray = feed(w, [["tcp", 61010, 0], ["udp", 61020, 5], ["tcp", 61030, 10]]);
+  assertEquals(stray, []);
+  const ev = sequenceKnocks(cipher, 61000, false).flatMap((k, i) =>
+    w.hit({ src: SRC, proto: k.proto, dport: k.port, timeMs: T0 + 100 + i * 10 })
+  );
+  // One failure for the first (mixed) window, reported once; then the sequence itself opens.
+  assertEquals(ev.map((e) => e.kind), ["failed", "grant"]);
+  const g = ev[1]!;
+  assert(g.kind === "grant");
+  assertEquals(g.sequence, cipher);
+  assertEquals(w.tracked, 0, "no state left once it opened");
+  // A scanner from one address sliding over the whole range gets one log line, not 225.
+  const scan = Array.from({ length: 256 }, (_, i) =>
+    ["tcp", 61000 + i, 1000 + i] as [
+      string,
+      number,
+      number,
+    ]);
+  assertEquals(feed(w, scan, parseAddr("198.51.100.7")!).length, 1);
+});

@@ -6,7 +6,7 @@
  * and wrong order, slowness and a wrong key open nothing. Then fwknop-ts's
  * shared sequence opens a real knockd.
  */
-import { assert, assertMatch } from "./assert.ts";
+import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { haveCommand, report, skip } from "./env.ts";
 import { checkPortCase } from "./port_case.ts";
 import { type Background, poll } from "./netns.ts";
@@ -299,7 +299,7 @@ Deno.test({
   async fn() {
     const why = await unavailable();
     if (why !== undefined) return skip(why);
-    const p = await pair([10801]);
+    const p = await pair([10801, 10802]);
     const dir = await Deno.makeTempDir({ prefix: "fwknopd-ts-knockd-" });
     let ours: OurServer | undefined;
     try {
@@ -317,9 +317,15 @@ Deno.test({
           "[note]",
           "  sequence = 7501,7502",
           `  command = /usr/bin/touch ${dir}/knocked-%IP%;rm`,
+          "[oneTime]",
+          `  one_time_sequences = ${dir}/otp`,
+          "  start_command = /usr/sbin/iptables -A INPUT -s %IP% -p tcp --dport 10802 -j ACCEPT",
+          "  cmd_timeout = 2",
           "",
         ].join("\n"),
       );
+      // knockd's advice: a space first on each line, as the first byte becomes '#'.
+      await Deno.writeTextFile(`${dir}/otp`, " 7601,7602:udp\n\n 7611,7612\n 7621,7622\n");
       ours = await startOurs(
         p.server,
         `PCAP_INTF ${p.intf};\nPCAP_FILTER udp port 62201;\nKNOCKD_CONF ${dir}/knockd.conf;`,
@@ -348,7 +354,29 @@ Deno.test({
         5000,
       );
       assert(made, `the command did not run:\n${ours.daemon.output.slice(-1500)}`);
-      report("e2e knock: knockd.conf accept and command sections");
+      // one_time_sequences: each sequence opens once, then the next line's does.
+      const otp = (seq: string[]) => p.client.sh(["knock", "-d", "50", S4, ...seq]);
+      const open = () => p.client.tcpOpen(S4, 10802, 500);
+      await otp(["7601", "7602:udp"]);
+      assert(
+        await poll(open, true, 5000),
+        `first one-time sequence:\n${ours.daemon.output.slice(-1500)}`,
+      );
+      assert(!(await poll(open, false, 6000)), "did not close after cmd_timeout");
+      await otp(["7601", "7602:udp"]);
+      await new Promise((r) => setTimeout(r, 1500));
+      assert(!(await open()), "a used one-time sequence opened again");
+      await otp(["7611", "7612"]);
+      assert(
+        await poll(open, true, 5000),
+        `second one-time sequence:\n${ours.daemon.output.slice(-1500)}`,
+      );
+      assertEquals(
+        await Deno.readTextFile(`${dir}/otp`),
+        "#7601,7602:udp\n\n#7611,7612\n 7621,7622\n",
+        ours.daemon.output.slice(-2500),
+      );
+      report("e2e knock: knockd.conf accept and command sections, one-time sequences");
     } finally {
       await ours?.stop();
       await p.cleanup();

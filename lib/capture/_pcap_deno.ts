@@ -46,6 +46,15 @@ const PCAP_D_IN = 1;
 const PCAP_NETMASK_UNKNOWN = 0xffffffff;
 const READ_TIMEOUT_MS = 200;
 const CAPTURE_BUFFER = 8 * 1024 * 1024;
+/**
+ * With knock stanzas: a scan sends hundreds of thousands of tiny frames a
+ * second. Immediate mode gives each frame a fixed ring slot of the snap
+ * length (32 MiB would hold ~16,000); block mode packs frames by their real
+ * size (a SYN takes ~100 bytes, so ~300,000 fit), handed over when a block
+ * fills or after KNOCK_BLOCK_MS, which is the latency it adds to SPA.
+ */
+const KNOCK_CAPTURE_BUFFER = 32 * 1024 * 1024;
+const KNOCK_BLOCK_MS = 1;
 const BPF_PROGRAM_SIZE = 16;
 /** Starting size of the reused frame buffer (grows for larger captures). */
 const FRAME_BUFFER_LEN = 2048;
@@ -103,6 +112,8 @@ export interface PcapOptions {
   snaplen: number;
   /** Also see outbound packets. */
   anyDirection: boolean;
+  /** Knocks are read from this capture too: packed block mode with a larger ring. */
+  knocks?: boolean;
 }
 
 /** A libpcap capture. */
@@ -140,10 +151,10 @@ export class PcapSource implements PacketSource {
       if (p === null) throw new Error(`Cannot capture on "${intf}": ${errText(err)}`);
       l.pcap_set_snaplen(p, o.snaplen);
       l.pcap_set_promisc(p, o.promisc ? 1 : 0);
-      l.pcap_set_timeout(p, READ_TIMEOUT_MS);
-      l.pcap_set_immediate_mode(p, 1);
+      l.pcap_set_timeout(p, o.knocks === true ? KNOCK_BLOCK_MS : READ_TIMEOUT_MS);
+      l.pcap_set_immediate_mode(p, o.knocks === true ? 0 : 1);
       // A larger kernel ring than libpcap's 2 MiB default rides out a flood's bursts.
-      l.pcap_set_buffer_size(p, CAPTURE_BUFFER);
+      l.pcap_set_buffer_size(p, o.knocks === true ? KNOCK_CAPTURE_BUFFER : CAPTURE_BUFFER);
       const rc = l.pcap_activate(p);
       if (rc < 0) {
         const msg = handleErr(p);

@@ -66,6 +66,7 @@ async function openSource(
     promisc: c.bool("ENABLE_PCAP_PROMISC"),
     snaplen: c.int("MAX_SNIFF_BYTES"),
     anyDirection: c.bool("ENABLE_PCAP_ANY_DIRECTION"),
+    knocks: fromPcap && knocks.length > 0,
   });
   log.log(
     "info",

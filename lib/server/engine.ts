@@ -29,6 +29,8 @@ import {
 import { type ReplayCache, replayDigest } from "../replay/cache.ts";
 import type { Logger } from "./log.ts";
 import { type KnockEvent, type KnockStanza, KnockWatcher } from "../../knock/watcher.ts";
+import { burn, readOneTime } from "../../knock/one_time.ts";
+import { steps } from "../../knock/knockd_conf.ts";
 import { PROTO } from "../capture/decode.ts";
 import { ANY_V4, IpAddr } from "../net/addr.ts";
 
@@ -261,7 +263,15 @@ export class Engine {
           continue;
         }
       }
-      const cmds = this.#s.knocks?.find((k) => k.index === e.stanza)?.commands;
+      const stanza = this.#s.knocks?.find((k) => k.index === e.stanza);
+      // knockd's one_time_sequences: burned before anything opens (fail closed).
+      if (
+        stanza?.oneTime !== undefined && !this.#s.policy.test && !this.#burnOneTime(stanza, tag)
+      ) {
+        this.stats.failed++;
+        continue;
+      }
+      const cmds = stanza?.commands;
       if (cmds !== undefined) {
         // knockd's way: its commands, as argv with %IP% replaced (never a shell).
         log.log("info", `${tag} Knock sequence accepted for ${e.allow.text}`);
@@ -301,6 +311,46 @@ export class Engine {
       else if (r === "already-open") this.stats.alreadyOpen++;
       else this.stats.failed++;
     }
+  }
+
+  /**
+   * Marks a one-time sequence used and moves the stanza to the file's next
+   * one (or disables it when none is left).
+   *
+   * @returns `false` when it could not be marked: nothing may open.
+   */
+  #burnOneTime(s: KnockStanza, tag: string): boolean {
+    const log = this.#d.log;
+    const used = s.oneTime!;
+    try {
+      burn(used);
+    } catch (e) {
+      log.log("error", `${tag} ${(e as Error).message}; the sequence opens nothing`);
+      return false;
+    }
+    let next;
+    try {
+      next = readOneTime(used.file);
+    } catch (e) {
+      log.log("error", `${tag} Cannot read ${used.file}: ${(e as Error).message}`);
+    }
+    if (next === undefined) {
+      s.sequence = [];
+      delete s.oneTime;
+      log.log(
+        "warning",
+        `${tag} No more sequences left in the one time sequences file ${used.file}`,
+      );
+    } else {
+      s.sequence = steps(next.text, used.file, next.line);
+      s.oneTime = next;
+      log.log(
+        "info",
+        `${tag} One-time sequence of ${used.file} line ${used.line} used; next is line ${next.line}`,
+      );
+    }
+    this.#knocks?.resetStanza(s.index);
+    return true;
   }
 
   #logEvents(events: readonly PolicyEvent[]): void {
