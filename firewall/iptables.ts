@@ -27,8 +27,8 @@ export interface ChainSpec {
 
 /** Parses `target, table, from_chain, jump_position, to_chain, rule_position`. */
 export function parseChainSpec(text: string): ChainSpec | string {
-  if (!/^[A-Za-z0-9_, ]+$/.test(text)) {
-    return `"${text}" holds characters other than letters, digits, '_', ',' and spaces`;
+  if (!/^[A-Za-z0-9_, -]+$/.test(text)) {
+    return `"${text}" holds characters other than letters, digits, '_', '-', ',' and spaces`;
   }
   const f = text.split(",").map((x) => x.trim());
   if (f.length !== 6 || f.some((x) => x === "")) {
@@ -47,12 +47,16 @@ export interface Chains {
   dnat?: ChainSpec;
   snat?: ChainSpec;
   masquerade?: ChainSpec;
+  /** ENABLE_DOCKER_USER: grants also go to a chain jumped from Docker's DOCKER-USER. */
+  docker?: ChainSpec;
 }
 
 /** One address family's tool and chains. */
 export interface IptablesFamily {
-  /** `iptables` or `ip6tables` path. */
+  /** `iptables` or `ip6tables` path (or `firewall-cmd` for firewalld). */
   exe: string;
+  /** Arguments before the iptables arguments: firewalld's `--direct --passthrough ipv4`. */
+  args?: string[];
   chains: Chains;
 }
 
@@ -65,13 +69,15 @@ export interface IptablesOptions {
   prepend: boolean;
   /** Seconds a firewall command may run before it is killed. */
   timeoutMs?: number;
+  /** `firewalld`: the same rules through `firewall-cmd --direct --passthrough` (which adds `-w`). */
+  name?: "iptables" | "firewalld";
 }
 
 /** Every configured chain, in creation order. */
 export function chainList(c: Chains): ChainSpec[] {
-  return [c.input, c.output, c.forward, c.dnat, c.snat, c.masquerade].filter((x): x is ChainSpec =>
-    x !== undefined
-  );
+  return [c.input, c.output, c.forward, c.dnat, c.snat, c.masquerade, c.docker].filter((
+    x,
+  ): x is ChainSpec => x !== undefined);
 }
 
 /** One rule of a grant: its argv (without the executable) and a log line. */
@@ -116,6 +122,14 @@ export function grantRules(g: Grant, chains: Chains, prepend: boolean): IptRule[
       if (chains.output !== undefined) {
         rules.push(
           rule(chains.output, ["-p", proto, "-d", s, "-s", d, "--sport", port], [], "OUTPUT"),
+        );
+      }
+      if (chains.docker !== undefined) {
+        // Docker DNATs published ports before filtering: match the port the client asked for.
+        const orig = ["-m", "conntrack", "--ctorigdstport", port];
+        const dst = g.dst === undefined ? [] : ["--ctorigdst", g.dst.text];
+        rules.push(
+          rule(chains.docker, ["-p", proto, "-s", s, ...orig, ...dst], [], "Docker access"),
         );
       }
     }
@@ -183,11 +197,13 @@ export function splitRuleLine(line: string): string[] | undefined {
 }
 
 /** "No chain/target/match by that name": our chain was removed behind our back. */
-const NO_CHAIN = /No chain\/target\/match|does not exist|Couldn't load target/i;
+const NO_CHAIN = /No chain\/target\/match|does not exist|Couldn't load target|incompatible/i;
+/** A check or delete of a rule that is not there (iptables exits 1; firewall-cmd 13 with this). */
+const NO_RULE = /Bad rule \(does a matching rule exist/;
 
 /** Drives iptables and ip6tables for fwknopd-ts. */
 export class Iptables implements FirewallBackend {
-  readonly name = "iptables";
+  readonly name: "iptables" | "firewalld";
   readonly #o: IptablesOptions;
   readonly #run: Runner;
   #v6: IptablesFamily | undefined;
@@ -198,6 +214,7 @@ export class Iptables implements FirewallBackend {
     this.#o = o;
     this.#v6 = o.v6;
     this.#run = run;
+    this.name = o.name ?? "iptables";
   }
 
   #families(): IptablesFamily[] {
@@ -205,7 +222,15 @@ export class Iptables implements FirewallBackend {
   }
 
   async #ipt(f: IptablesFamily, args: string[]) {
-    return await this.#run([f.exe, "-w", ...args], { timeoutMs: this.#o.timeoutMs ?? 10_000 });
+    const wait = this.name === "firewalld" ? [] : ["-w"];
+    return await this.#run([f.exe, ...(f.args ?? []), ...wait, ...args], {
+      timeoutMs: this.#o.timeoutMs ?? 10_000,
+    });
+  }
+
+  /** The command as text, for messages. */
+  #cmd(f: IptablesFamily): string {
+    return [f.exe, ...(f.args ?? [])].join(" ");
   }
 
   #family(g: Grant): IptablesFamily {
@@ -240,7 +265,7 @@ export class Iptables implements FirewallBackend {
         if (r.code !== 0) {
           throw new FirewallError(
             `Cannot create chain ${c.table}/${c.chain}: ${r.stderr.trim()}`,
-            `${f.exe} -t ${c.table} -N ${c.chain}`,
+            `${this.#cmd(f)} -t ${c.table} -N ${c.chain}`,
           );
         }
       }
@@ -251,7 +276,7 @@ export class Iptables implements FirewallBackend {
         if (r.code !== 0) {
           throw new FirewallError(
             `Cannot add the jump from ${c.from} to ${c.chain}: ${r.stderr.trim()}`,
-            `${f.exe} ${args.join(" ")}`,
+            `${this.#cmd(f)} ${args.join(" ")}`,
           );
         }
       }
@@ -272,10 +297,10 @@ export class Iptables implements FirewallBackend {
       if (r.code !== 0) {
         for (const a of added) await this.#ipt(f, ["-D", ...a.argv.slice(1)]);
         throw new FirewallError(
-          `Cannot add rule "${f.exe} ${
+          `Cannot add rule "${this.#cmd(f)} ${
             rule.argv.join(" ")
           }": exited with code ${r.code}: ${r.stderr.trim()}`,
-          `${f.exe} ${rule.argv.join(" ")}`,
+          `${this.#cmd(f)} ${rule.argv.join(" ")}`,
         );
       }
       added.push(rule);
@@ -292,10 +317,10 @@ export class Iptables implements FirewallBackend {
       if (r.code === 0) continue;
       // Gone already is fine; anything else (iptables missing, lock timeout) is not.
       const check = await this.#ipt(f, ["-C", ...spec]);
-      if (check.code === 0 || check.code > 1) {
+      if (check.code === 0 || (check.code > 1 && !NO_RULE.test(check.stderr + check.stdout))) {
         throw new FirewallError(
-          `Cannot delete rule "${f.exe} -D ${spec.join(" ")}": ${r.stderr.trim()}`,
-          `${f.exe} -D ${spec.join(" ")}`,
+          `Cannot delete rule "${this.#cmd(f)} -D ${spec.join(" ")}": ${r.stderr.trim()}`,
+          `${this.#cmd(f)} -D ${spec.join(" ")}`,
         );
       }
     }

@@ -4,6 +4,7 @@ import type { Grant, NatPlan } from "./grant.ts";
 import {
   type Chains,
   grantRules,
+  Iptables,
   parseChainSpec,
   parseRuleSpecs,
   splitRuleLine,
@@ -136,4 +137,47 @@ Deno.test("grantRules: a grant from the fleet names its gateway after the expiry
   const spec =
     `-A FWKNOP_INPUT -s 1.2.3.4/32 -p tcp -m tcp --dport 22 -m comment --comment _exp_1795318962_fleet_gw-eu1 -j ACCEPT`;
   assertEquals(parseRuleSpecs(spec).map((x) => x.expires), [1795318962]);
+});
+
+Deno.test("firewalld mode: fwknopd's firewall-cmd --direct --passthrough argv, no -w", async () => {
+  const ran: string[] = [];
+  const run = (argv: readonly string[]) => {
+    ran.push(argv.join(" "));
+    // -C and -D: no such rule (firewall-cmd's exit code and message for a missing rule).
+    const missing = argv.includes("-C") || argv.includes("-D");
+    return Promise.resolve({
+      code: missing ? 13 : 0,
+      stdout: missing ? "" : "success\n",
+      stderr: missing
+        ? "Error: COMMAND_FAILED: ... Bad rule (does a matching rule exist in that chain?)."
+        : "",
+    });
+  };
+  const fw = new Iptables({
+    v4: {
+      exe: "firewall-cmd",
+      args: ["--direct", "--passthrough", "ipv4"],
+      chains: { input: chains.input },
+    },
+    prepend: false,
+    name: "firewalld",
+  }, run);
+  assertEquals(fw.name, "firewalld");
+  const g = grant("1.2.3.4", ["tcp/22"], 1795318962);
+  await fw.open(g);
+  assertEquals(
+    ran.at(-1),
+    "firewall-cmd --direct --passthrough ipv4 -A FWKNOP_INPUT -t filter -p 6 -s 1.2.3.4 -d 0.0.0.0/0 --dport 22 -m comment --comment _exp_1795318962 -j ACCEPT",
+  );
+  // A rule already gone (exit 13, "Bad rule") counts as closed.
+  await fw.close(g);
+  assert(ran.at(-1)!.startsWith("firewall-cmd --direct --passthrough ipv4 -C FWKNOP_INPUT"));
+});
+
+Deno.test("grantRules: ENABLE_DOCKER_USER adds a DOCKER-USER rule on the original port", () => {
+  const docker = spec("ACCEPT, filter, DOCKER-USER, 1, FWKNOP_DOCKER_USER, 1");
+  const g = grant("1.2.3.4", ["tcp/8080"], 1795318962);
+  assertEquals(grantRules(g, { input: chains.input, docker }, false).map(line).slice(1), [
+    "iptables -A FWKNOP_DOCKER_USER -t filter -p 6 -s 1.2.3.4 -m conntrack --ctorigdstport 8080 -m comment --comment _exp_1795318962 -j ACCEPT",
+  ]);
 });

@@ -72,6 +72,12 @@ export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec
     def: "MASQUERADE, nat, POSTROUTING, 1, FWKNOP_MASQUERADE, 1",
     kind: "string",
   }],
+  // fwknop-ts: grants for published container ports in Docker's DOCKER-USER chain.
+  ["ENABLE_DOCKER_USER", { def: "N", kind: "bool" }],
+  ["IPT_DOCKER_USER_ACCESS", {
+    def: "ACCEPT, filter, DOCKER-USER, 1, FWKNOP_DOCKER_USER, 1",
+    kind: "string",
+  }],
   // ip6tables twins of the IPT_ chains (fwknop-ts; fwknopd has no IPv6).
   ["IP6T_INPUT_ACCESS", { def: "ACCEPT, filter, INPUT, 1, FWKNOP_INPUT, 1", kind: "string" }],
   ["IP6T_OUTPUT_ACCESS", { def: "ACCEPT, filter, OUTPUT, 1, FWKNOP_OUTPUT, 1", kind: "string" }],
@@ -86,19 +92,29 @@ export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec
     kind: "string",
   }],
   ["ENABLE_IPT_COMMENT_CHECK", { def: "Y", kind: "bool", unsupported: NOEFFECT }],
-  ["ENABLE_FIREWD_FORWARDING", { kind: "bool", unsupported: OTHER_FW }],
-  ["ENABLE_FIREWD_LOCAL_NAT", { kind: "bool", unsupported: OTHER_FW }],
-  ["ENABLE_FIREWD_SNAT", { kind: "bool", unsupported: OTHER_FW }],
-  ["ENABLE_FIREWD_OUTPUT", { kind: "bool", unsupported: OTHER_FW }],
-  ["FLUSH_FIREWD_AT_INIT", { kind: "bool", unsupported: OTHER_FW }],
-  ["FLUSH_FIREWD_AT_EXIT", { kind: "bool", unsupported: OTHER_FW }],
-  ["FIREWD_INPUT_ACCESS", { kind: "string", unsupported: OTHER_FW }],
-  ["FIREWD_OUTPUT_ACCESS", { kind: "string", unsupported: OTHER_FW }],
-  ["FIREWD_FORWARD_ACCESS", { kind: "string", unsupported: OTHER_FW }],
-  ["FIREWD_DNAT_ACCESS", { kind: "string", unsupported: OTHER_FW }],
-  ["FIREWD_SNAT_ACCESS", { kind: "string", unsupported: OTHER_FW }],
-  ["FIREWD_MASQUERADE_ACCESS", { kind: "string", unsupported: OTHER_FW }],
-  ["ENABLE_FIREWD_COMMENT_CHECK", { kind: "bool", unsupported: OTHER_FW }],
+  // firewalld mode: the same chains through firewall-cmd --direct --passthrough.
+  ["ENABLE_FIREWD_FORWARDING", { def: "N", kind: "bool" }],
+  ["ENABLE_FIREWD_LOCAL_NAT", { def: "N", kind: "bool" }],
+  ["ENABLE_FIREWD_SNAT", { def: "N", kind: "bool" }],
+  ["ENABLE_FIREWD_OUTPUT", { def: "N", kind: "bool" }],
+  ["FLUSH_FIREWD_AT_INIT", { def: "Y", kind: "bool" }],
+  ["FLUSH_FIREWD_AT_EXIT", { def: "Y", kind: "bool" }],
+  ["FIREWD_INPUT_ACCESS", { def: "ACCEPT, filter, INPUT, 1, FWKNOP_INPUT, 1", kind: "string" }],
+  ["FIREWD_OUTPUT_ACCESS", { def: "ACCEPT, filter, OUTPUT, 1, FWKNOP_OUTPUT, 1", kind: "string" }],
+  ["FIREWD_FORWARD_ACCESS", {
+    def: "ACCEPT, filter, FORWARD, 1, FWKNOP_FORWARD, 1",
+    kind: "string",
+  }],
+  ["FIREWD_DNAT_ACCESS", { def: "DNAT, nat, PREROUTING, 1, FWKNOP_PREROUTING, 1", kind: "string" }],
+  ["FIREWD_SNAT_ACCESS", {
+    def: "SNAT, nat, POSTROUTING, 1, FWKNOP_POSTROUTING, 1",
+    kind: "string",
+  }],
+  ["FIREWD_MASQUERADE_ACCESS", {
+    def: "MASQUERADE, nat, POSTROUTING, 1, FWKNOP_MASQUERADE, 1",
+    kind: "string",
+  }],
+  ["ENABLE_FIREWD_COMMENT_CHECK", { def: "Y", kind: "bool", unsupported: NOEFFECT }],
   ["IPFW_START_RULE_NUM", { kind: "string", unsupported: OTHER_FW }],
   ["IPFW_MAX_RULES", { kind: "string", unsupported: OTHER_FW }],
   ["IPFW_ACTIVE_SET_NUM", { kind: "string", unsupported: OTHER_FW }],
@@ -158,7 +174,10 @@ export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec
 ]);
 
 /** The firewalls fwknopd-ts drives (FIREWALL_TYPE, --fw-type). */
-export const FIREWALL_TYPES: readonly string[] = ["iptables", "nftables"];
+export const FIREWALL_TYPES: readonly string[] = ["iptables", "nftables", "firewalld"];
+
+/** The firewall-mode switches that exist as ENABLE_IPT_* and ENABLE_FIREWD_*. */
+export type FwSwitch = "FORWARDING" | "LOCAL_NAT" | "SNAT" | "OUTPUT";
 
 /** A parsed fwknopd.conf. */
 export class ServerConfig {
@@ -189,8 +208,32 @@ export class ServerConfig {
 
   /** The firewall program: FIREWALL_EXE, else the default for FIREWALL_TYPE. */
   firewallExe(): string {
+    const type = this.get("FIREWALL_TYPE");
     return this.get("FIREWALL_EXE") ??
-      (this.get("FIREWALL_TYPE") === "nftables" ? "/usr/sbin/nft" : "/usr/sbin/iptables");
+      (type === "nftables"
+        ? "/usr/sbin/nft"
+        : type === "firewalld"
+        ? "/usr/bin/firewall-cmd"
+        : "/usr/sbin/iptables");
+  }
+
+  /**
+   * A firewall switch: ENABLE_FIREWD_<name> with FIREWALL_TYPE firewalld, else
+   * ENABLE_IPT_<name> (which nftables mode reads too, as fwknopd's does).
+   */
+  fw(name: FwSwitch): boolean {
+    return this.bool(`${this.#fwPrefix()}_${name}`);
+  }
+
+  /** FLUSH_IPT_AT_INIT / _AT_EXIT, or FLUSH_FIREWD_AT_* with firewalld. */
+  flushAt(when: "INIT" | "EXIT"): boolean {
+    return this.bool(
+      `FLUSH_${this.get("FIREWALL_TYPE") === "firewalld" ? "FIREWD" : "IPT"}_AT_${when}`,
+    );
+  }
+
+  #fwPrefix(): string {
+    return this.get("FIREWALL_TYPE") === "firewalld" ? "ENABLE_FIREWD" : "ENABLE_IPT";
   }
 
   /** An integer variable (ranges were checked at load). */
@@ -239,7 +282,7 @@ export class ServerConfig {
           l.name,
           `"${l.value}" is not one of ${
             FIREWALL_TYPES.join(", ")
-          } (firewalld, ipfw and pf are not supported yet)`,
+          } (ipfw and pf are not supported yet)`,
         );
       }
       if (spec.unsupported !== undefined && !(spec.kind === "bool" && !/^[Yy]/.test(l.value))) {

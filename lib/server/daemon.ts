@@ -85,7 +85,7 @@ async function startFirewall(c: ServerConfig, log: DaemonLogger): Promise<GrantT
     log: (level, msg) => log.log(level, msg),
     timers: true,
   });
-  if (c.bool("FLUSH_IPT_AT_INIT")) await grants.run((b) => b.flush());
+  if (c.flushAt("INIT")) await grants.run((b) => b.flush());
   // Rules left by a crash (FLUSH_IPT_AT_INIT N) are swept on their recorded time.
   await grants.init();
   if (fw instanceof Iptables) { for (const w of fw.warnings) log.log("warning", w); }
@@ -300,7 +300,7 @@ export async function runDaemon(
     await engine?.closeCycles();
     await fleet?.close();
     await grants?.close();
-    if (grants !== undefined && c.bool("FLUSH_IPT_AT_EXIT")) await grants.run((b) => b.flush());
+    if (grants !== undefined && c.flushAt("EXIT")) await grants.run((b) => b.flush());
     replay.close();
     releasePidFile(pidFile, process.pid);
     log.close();

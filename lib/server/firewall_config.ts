@@ -17,8 +17,8 @@ function configError(c: ServerConfig, name: string, why: string): ConfigError {
   return new ConfigError(c.origin(name), name, why);
 }
 
-/** The `IPT_*_ACCESS` (or `IP6T_*_ACCESS`) chains in use. */
-export function chainsFrom(c: ServerConfig, prefix: "IPT" | "IP6T"): Chains {
+/** The `IPT_*_ACCESS` (or `IP6T_*_ACCESS`, or firewalld's `FIREWD_*_ACCESS`) chains in use. */
+export function chainsFrom(c: ServerConfig, prefix: "IPT" | "IP6T" | "FIREWD"): Chains {
   const spec = (kind: string): ChainSpec => {
     const name = `${prefix}_${kind}_ACCESS`;
     const r = parseChainSpec(c.get(name)!);
@@ -26,11 +26,12 @@ export function chainsFrom(c: ServerConfig, prefix: "IPT" | "IP6T"): Chains {
     return r;
   };
   const chains: Chains = { input: spec("INPUT") };
-  if (c.bool("ENABLE_IPT_OUTPUT")) chains.output = spec("OUTPUT");
-  if (c.bool("ENABLE_IPT_FORWARDING") || c.bool("ENABLE_IPT_LOCAL_NAT")) {
+  if (c.fw("OUTPUT")) chains.output = spec("OUTPUT");
+  if (prefix === "IPT" && c.bool("ENABLE_DOCKER_USER")) chains.docker = spec("DOCKER_USER");
+  if (c.fw("FORWARDING") || c.fw("LOCAL_NAT")) {
     chains.forward = spec("FORWARD");
     chains.dnat = spec("DNAT");
-    if (c.bool("ENABLE_IPT_SNAT")) {
+    if (c.fw("SNAT")) {
       chains.snat = spec("SNAT");
       chains.masquerade = spec("MASQUERADE");
     }
@@ -45,6 +46,22 @@ export function ip6tablesExe(c: ServerConfig): string | undefined {
   if (explicit !== undefined) return explicit;
   const exe = c.firewallExe();
   return /iptables$/.test(exe) ? exe.replace(/iptables$/, "ip6tables") : undefined;
+}
+
+/** firewalld: fwknopd's chains through `firewall-cmd --direct --passthrough ipv4|ipv6`. */
+function firewalldFor(c: ServerConfig, run: Runner): Iptables {
+  const exe = c.firewallExe();
+  const family = (ip: "ipv4" | "ipv6") => ({
+    exe,
+    args: ["--direct", "--passthrough", ip],
+    chains: chainsFrom(c, "FIREWD"),
+  });
+  return new Iptables({
+    v4: family("ipv4"),
+    ...(c.bool("ENABLE_IPV6") ? { v6: family("ipv6") } : {}),
+    prepend: c.bool("ENABLE_RULE_PREPEND"),
+    name: "firewalld",
+  }, run);
 }
 
 function iptablesFor(c: ServerConfig, run: Runner): Iptables {
@@ -91,9 +108,9 @@ export function nftOptions(c: ServerConfig): NftOptions {
     ownTable: name("NFT_OWN_TABLE"),
     selfContained: c.bool("NFT_SELF_CONTAINED"),
     protect: protectPorts(c),
-    outputRules: c.bool("ENABLE_IPT_OUTPUT"),
-    nat: c.bool("ENABLE_IPT_FORWARDING") || c.bool("ENABLE_IPT_LOCAL_NAT"),
-    snat: c.bool("ENABLE_IPT_SNAT"),
+    outputRules: c.fw("OUTPUT"),
+    nat: c.fw("FORWARDING") || c.fw("LOCAL_NAT"),
+    snat: c.fw("SNAT"),
   };
 }
 
@@ -109,11 +126,12 @@ export async function makeBackend(c: ServerConfig, run: Runner): Promise<Firewal
   if (c.get("FIREWALL_TYPE") === "nftables") {
     return new Nftables(nftOptions(c), await nftRunner(c.firewallExe(), run));
   }
+  if (c.get("FIREWALL_TYPE") === "firewalld") return firewalldFor(c, run);
   return iptablesFor(c, run);
 }
 
 /** The programs the backend runs (for the permission check). */
 export function firewallPrograms(c: ServerConfig): string[] {
-  const exe6 = c.get("FIREWALL_TYPE") === "nftables" ? undefined : ip6tablesExe(c);
+  const exe6 = c.get("FIREWALL_TYPE") === "iptables" ? ip6tablesExe(c) : undefined;
   return exe6 === undefined ? [c.firewallExe()] : [c.firewallExe(), exe6];
 }
