@@ -253,6 +253,7 @@ export class PcapSource implements PacketSource {
 
   /** Packets the kernel dropped because libpcap's ring was full (live capture). */
   get dropped(): number {
+    if (!this.#closed) this.#readStats(); // live, for the metrics endpoint
     return this.#dropped;
   }
 

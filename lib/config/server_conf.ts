@@ -160,6 +160,9 @@ export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec
   ["NFT_OWN_TABLE", { def: "fwknopd", kind: "string" }],
   ["NFT_SELF_CONTAINED", { def: "N", kind: "bool" }],
   ["NFT_PROTECT_PORTS", { kind: "string" }],
+  // fwknop-ts: Prometheus metrics on METRICS_ADDRESS (docs/operations.md).
+  ["ENABLE_METRICS", { def: "N", kind: "bool" }],
+  ["METRICS_ADDRESS", { def: "127.0.0.1:9685", kind: "string" }],
   // fwknop-ts fleet mode: one replay cache and shared grants on Redis (docs/fleet.md).
   ["FLEET_REDIS_URL", { kind: "string" }],
   ["FLEET_REDIS_PASSWORD_FILE", { kind: "string" }],
@@ -269,6 +272,12 @@ export class ServerConfig {
             `"${l.value}" is not a whole number from ${spec.kind.min} to ${spec.kind.max}`,
           );
         }
+      }
+      if (
+        l.name === "METRICS_ADDRESS" &&
+        !/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(l.value)
+      ) {
+        throw new ConfigError(l, l.name, `"${l.value}" is not HOST:PORT (IPv6 as [ADDR]:PORT)`);
       }
       if (l.name === "FLEET_ON_REDIS_DOWN" && !["closed", "local"].includes(l.value)) {
         throw new ConfigError(l, l.name, `"${l.value}" is not closed or local`);

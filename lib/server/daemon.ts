@@ -25,6 +25,8 @@ import { attachGpgKeys, load, type Loaded } from "./load.ts";
 import type { DaemonLogger } from "./log.ts";
 import { claimPidFile, releasePidFile } from "./pidfile.ts";
 import { DaemonFleet } from "./fleet_setup.ts";
+import { Metrics, serveMetrics } from "./metrics.ts";
+import type { Server } from "node:http";
 import { makeBackend } from "./firewall_config.ts";
 import { knockFilter } from "../../knock/filter.ts";
 import { fileSource, kmsgSource, type LogSource } from "../../knock/log_source.ts";
@@ -235,6 +237,8 @@ export async function runDaemon(
   let tcpServer: DummyTcpServer | undefined;
   let ticker: ReturnType<typeof setInterval> | undefined;
   let logSource: LogSource | undefined;
+  let metricsServer: Server | undefined;
+  const metrics = new Metrics(f.test ? "none" : c.get("FIREWALL_TYPE")!);
   const state = { loaded };
   const signals: [Deno.Signal, () => void][] = [];
   try {
@@ -245,6 +249,7 @@ export async function runDaemon(
       log,
       run: exec,
       nowMs: Date.now,
+      ...(c.bool("ENABLE_METRICS") ? { metrics } : {}),
       ...(fleet === undefined ? {} : { publish: fleet.publish }),
     });
     fleet?.start(c, grants, loaded.settings.stanzas, log);
@@ -277,6 +282,18 @@ export async function runDaemon(
         if (++ticks % deepEvery === 0) void g.expire(true);
       }, 1000);
     }
+    if (c.bool("ENABLE_METRICS")) {
+      const eng = engine;
+      metrics.gauges = {
+        screened: () => src.screened,
+        captureDropped: () => src.dropped ?? 0,
+        knockSources: () => eng.knocks?.tracked ?? 0,
+        ...(grants === undefined ? {} : { liveGrants: () => grants!.size }),
+        ...(fleet === undefined ? {} : { redisUp: () => (fleet!.link.up ? 1 : 0) }),
+      };
+      metricsServer = await serveMetrics(c.get("METRICS_ADDRESS")!, metrics);
+      log.log("info", `Serving metrics on http://${c.get("METRICS_ADDRESS")}/metrics`);
+    }
     log.log("info", "Starting fwknopd-ts main event loop.");
     const limit = f.packetLimit === undefined ? 0 : Number(f.packetLimit);
     await packetLoop(src, engine, log, limit);
@@ -294,6 +311,7 @@ export async function runDaemon(
     for (const [s, h] of signals) process.off(s, h);
     source?.close();
     logSource?.close();
+    metricsServer?.close();
     tcpServer?.close();
     if (ticker !== undefined) clearInterval(ticker);
     await engine?.idle();

@@ -23,11 +23,13 @@ import {
   type CommandPlan,
   type CyclePlan,
   describe,
+  finalReason,
   type PolicyEvent,
   type Verdict,
 } from "../policy/verdict.ts";
 import { type ReplayCache, replayDigest } from "../replay/cache.ts";
 import type { Logger } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
 import { type KnockEvent, type KnockStanza, KnockWatcher } from "../../knock/watcher.ts";
 import { burn, readOneTime } from "../../knock/one_time.ts";
 import { steps } from "../../knock/knockd_conf.ts";
@@ -102,6 +104,8 @@ export interface EngineDeps {
   run: Runner;
   /** Milliseconds since the epoch. */
   nowMs: () => number;
+  /** ENABLE_METRICS: counters for the Prometheus endpoint. */
+  metrics?: Metrics;
   /** Fleet mode: hands a grant of a FLEET_GROUP stanza to the group's gateways. */
   publish?: (group: string, g: Grant) => Promise<void>;
 }
@@ -215,15 +219,17 @@ export class Engine {
       this.stats.refused++;
       return undefined;
     }
+    const t0 = performance.now();
     const screened = screenPacket(pkt, this.#s.policy);
     if ("drop" in screened) {
       this.stats.refused++;
+      this.#d.metrics?.verdict(screened.drop);
       if (this.#d.log.wants("debug")) {
         this.#logEvents([{ code: screened.drop, src: pkt.src.text, args: screened.args }]);
       }
       return undefined;
     }
-    return this.#process(pkt, screened);
+    return this.#process(pkt, screened, t0);
   }
 
   /** A knock as a packet object (the -v path, IPv6, LOG lines). */
@@ -362,7 +368,8 @@ export class Engine {
     return Math.floor(this.#d.nowMs() / 1000);
   }
 
-  async #process(pkt: CapturedPacket, screened: Screened): Promise<void> {
+  async #process(pkt: CapturedPacket, screened: Screened, t0: number): Promise<void> {
+    const m = this.#d.metrics;
     const now = this.#now();
     const v = await processPacket(
       pkt,
@@ -382,16 +389,22 @@ export class Engine {
     if (plan === undefined) {
       if (v.testAccepted.length === 0) this.stats.refused++;
       else this.stats.testAccepted++;
+      m?.verdict(v.testAccepted.length === 0 ? finalReason(v) ?? "refused" : "accepted-test");
       return;
     }
+    m?.verdict("accepted");
     if (plan.kind === "grant") {
       if (this.#d.grants === undefined) return;
       const r = await this.#d.grants.open(plan.grant);
       if (r === "opened" || r === "extended") {
         this.stats.granted++;
+        m?.granted(plan.grant.origin.stanza, (performance.now() - t0) / 1000);
         await this.#publish(plan.grant);
       } else if (r === "already-open") this.stats.alreadyOpen++;
-      else this.stats.failed++;
+      else {
+        this.stats.failed++;
+        m?.firewallFailed();
+      }
       return;
     }
     const tag = `[${pkt.src.text}] (stanza #${plan.stanza})`;
@@ -431,8 +444,10 @@ export class Engine {
         time: now,
       }, ttlSec);
       if (seen === undefined) return true;
+      this.#d.metrics?.verdict("replay");
       this.#logEvents([replayEvent(pkt, seen)]);
     } catch (e) {
+      this.#d.metrics?.verdict("replay-store-error");
       this.#d.log.log(
         "error",
         `[${pkt.src.text}] Cannot record the SPA digest, so the packet is refused: ${

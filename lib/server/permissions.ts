@@ -55,7 +55,10 @@ export function childPermissionFlags(c: ServerConfig, paths: readonly string[]):
     run: [...firewallPrograms(c), c.get("GPG_EXE")!, c.get("SUDO_EXE")!, "setpriv", "logger"].map((
       p,
     ) => [p, { name: "run", command: p }]),
-    net: (fleetNeeds(c)?.hosts ?? []).map((host) => [host, { name: "net", host }]),
+    net: [
+      ...(fleetNeeds(c)?.hosts ?? []),
+      ...(c.bool("ENABLE_METRICS") ? [c.get("METRICS_ADDRESS")!] : []),
+    ].map((host) => [host, { name: "net", host }]),
     ffi: [],
     env: fleetNeeds(c) === undefined ? [] : [[FLEET_ENV, { name: "env", variable: FLEET_ENV }]],
     sys: [],
@@ -114,6 +117,10 @@ export function missingPermissions(c: ServerConfig, test: boolean, gpgInUse: boo
       { name: "read", path: knockLog },
       `--allow-read=${knockLog} (knocks from LOG lines)`,
     ]);
+  }
+  if (c.bool("ENABLE_METRICS")) {
+    const host = c.get("METRICS_ADDRESS")!;
+    need.push([{ name: "net", host }, `--allow-net=${host} (metrics endpoint)`]);
   }
   const fleet = fleetNeeds(c);
   if (fleet !== undefined) {
