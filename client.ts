@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { keysQrText, terminalQr } from "./lib/qr/keys_qr.ts";
 import { RuntimeError, UsageError } from "./lib/cli/errors.ts";
 import { getopt, type ParsedOption } from "./lib/cli/getopt.ts";
 import { formatDump, formatTransmit } from "./lib/client/dump.ts";
@@ -287,7 +288,11 @@ async function run(args: string[], io: ClientIo): Promise<number> {
     } else {
       io.out(formatKeys(keys));
     }
+    if (s.qr) io.out(terminalQr(keysQrText(keys.key, keys.hmacKey)));
     return 0;
+  }
+  if (s.qr) {
+    throw new UsageError("--qr goes with --key-gen (fwknopd-ts --qr N shows a stanza's keys)");
   }
   if (s.serverMode !== undefined) return await knockMode(s, io);
   if (s.useGpg && s.gpgRecipient === undefined) {

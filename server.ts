@@ -23,7 +23,7 @@ import { type ServerFlags, serverFlags } from "./lib/server/flags.ts";
 import { stderrIsJournal } from "./lib/server/journal.ts";
 import { load } from "./lib/server/load.ts";
 import { DaemonLogger } from "./lib/server/log.ts";
-import { keyGen, maintenance } from "./lib/server/maintenance.ts";
+import { keyGen, maintenance, stanzaQr } from "./lib/server/maintenance.ts";
 import { SERVER_OPTIONS } from "./lib/server/options.ts";
 import { childPermissionFlags, missingPermissions } from "./lib/server/permissions.ts";
 
@@ -75,6 +75,7 @@ async function start(args: string[], f: ServerFlags, io: ServerIo): Promise<numb
     return 0;
   }
   const pidFile = c.get("FWKNOP_PID_FILE")!;
+  if (f.qr !== undefined) return stanzaQr(f.qr, loaded.settings.stanzas, io);
   const fleetStatus = statusPath(c.get("FWKNOP_RUN_DIR")!);
   const done = (await control(f, pidFile, io, fleetStatus)) ?? (await maintenance(f, c, io));
   if (done !== undefined) return done;

@@ -95,7 +95,11 @@ async function build(): Promise<void> {
     exports: { ".": { types: "./mod.d.ts", default: "./mod.js" } },
     bin: { "fwknop-ts": "./bin/fwknop-ts.js", "fwknopd-ts": "./bin/fwknopd-ts.js" },
     engines: { node: ">=20" },
-    dependencies: { openpgp, "@redis/client": redis },
+    dependencies: {
+      openpgp,
+      "@redis/client": redis,
+      uqr: String(config.imports.uqr).replace(/^npm:uqr@/, ""),
+    },
     // libpcap capture under Node; it builds against libpcap-dev, and without
     // it the daemon still runs in UDP-server mode.
     optionalDependencies: { cap: CAP_VERSION },

@@ -351,6 +351,12 @@ export const CLIENT_OPTIONS: readonly ClientOption[] = [
     apply: (s) => s.keyGen = true,
   },
   {
+    long: "qr",
+    arg: false,
+    help: "With --key-gen: also print the keys as a QR code for the Fwknop2 phone client.",
+    apply: (s) => s.qr = true,
+  },
+  {
     long: "key-gen-file",
     short: "K",
     arg: true,

@@ -66,6 +66,8 @@ export interface ClientSettings {
   useHmac: boolean;
   hmacDigestType: DigestType;
   keyGen: boolean;
+  /** `--qr`: print generated keys as a QR code too. */
+  qr: boolean;
   keyGenFile?: string;
   keyLen?: number;
   hmacKeyLen?: number;
@@ -134,6 +136,7 @@ export function defaultSettings(): ClientSettings {
     useHmac: false,
     hmacDigestType: DigestType.SHA256,
     keyGen: false,
+    qr: false,
     useGpg: false,
     useGpgAgent: false,
     gpgNoSigningPw: false,

@@ -34,6 +34,7 @@ export interface ServerFlags {
   fwListAll: boolean;
   fwFlush: boolean;
   fleetRevoke?: string;
+  qr?: string;
   keyGen: boolean;
   keyGenFile?: string;
   keyLen?: string;

@@ -111,6 +111,12 @@ export const SERVER_OPTIONS: readonly ServerOption[] = [
   { long: "fw-list-all", arg: false, help: "List the whole firewall tables, then exit." },
   { long: "fw-flush", arg: false, help: "Remove fwknopd's chains and rules, then exit." },
   {
+    long: "qr",
+    arg: true,
+    meta: "N",
+    help: "Print access stanza N's keys as a QR code for the Fwknop2 phone client, then exit.",
+  },
+  {
     long: "fleet-revoke",
     arg: true,
     meta: "SRC",
