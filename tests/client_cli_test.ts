@@ -30,6 +30,10 @@ Deno.test("client: usage errors print one line and exit 2", async () => {
     [["-A", "tcp/22", "-D", "127.0.0.1", ...KEYS, "--no-rc-file"], "missing_allow_ip"],
     [["-a", "1.2.3.4", "-D", "127.0.0.1", ...KEYS, "--no-rc-file"], "missing_access"],
     [["-A", "icmp/8", "-a", "1.2.3.4", "-D", "127.0.0.1", ...KEYS, "--no-rc-file"], "bad_access"],
+    [
+      ["-A", "tcp/22", "-a", "1.2.3.4", "-D", "127.0.0.1", "-f", "86400", ...KEYS, "--no-rc-file"],
+      "fw_timeout_day",
+    ],
     [[
       "-A",
       "tcp/22",

@@ -1,3 +1,6 @@
+/** The largest client timeout libfko decodes (fwknopd refuses a packet with more). */
+const MAX_CLIENT_TIMEOUT = 65536;
+
 /**
  * The client's options: fwknop's short and long names, the `.fwknoprc`
  * variable each one maps to, its help line, and how it changes the settings.
@@ -488,7 +491,19 @@ export const CLIENT_OPTIONS: readonly ClientOption[] = [
     rc: "FW_TIMEOUT",
     meta: "SECONDS",
     help: "Ask the server to keep the rules open this long.",
-    apply: (s, v) => s.fwTimeout = intIn("--fw-timeout", str(v), 0, 65536),
+    apply: (s, v) => {
+      const t = str(v);
+      // The stock client takes up to 131072, but libfko (fwknopd, and the stock client's own
+      // --test decode) refuses a packet whose timeout is above 65536: say so instead.
+      if (/^\d+$/.test(t) && Number(t) > MAX_CLIENT_TIMEOUT && Number(t) <= 131072) {
+        throw new UsageError(
+          `Invalid value '${t}' for --fw-timeout: fwknopd cannot decode a client timeout above ${MAX_CLIENT_TIMEOUT} s (${
+            (MAX_CLIENT_TIMEOUT / 3600).toFixed(1)
+          } h; the stock client sends it, and fwknopd refuses the packet). For longer access, raise FW_ACCESS_TIMEOUT and MAX_FW_TIMEOUT in the server's access.conf`,
+        );
+      }
+      s.fwTimeout = intIn("--fw-timeout", t, 0, MAX_CLIENT_TIMEOUT);
+    },
   },
   {
     long: "hmac-digest-type",
