@@ -1,4 +1,4 @@
-import fc from "fast-check";
+import fc from "npm:fast-check@3.23.2";
 import { assertEquals } from "../tests/assert.ts";
 import { parseLogLine } from "./log_line.ts";
 import { fileSource } from "./log_source.ts";

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import ts from "typescript";
+import ts from "npm:typescript@5.9.3";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const OUT = Deno.args[0] ?? `${ROOT}/npm`;

@@ -4,7 +4,7 @@
  * with ours and ours are accepted by the stock fwknopd; hostile GPG-length
  * input never throws and never decodes.
  */
-import fc from "fast-check";
+import fc from "npm:fast-check@3.23.2";
 import { assert, assertEquals, assertMatch, assertThrows } from "./assert.ts";
 import { haveCommand, report, skip } from "./env.ts";
 import { runFwknopdTest } from "./fwknopd.ts";

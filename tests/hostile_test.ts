@@ -3,7 +3,7 @@
  * change and every truncation of valid packets, wrong keys and swapped HMAC
  * types. The decoder must never throw and never accept.
  */
-import fc from "fast-check";
+import fc from "npm:fast-check@3.23.2";
 import { assert } from "./assert.ts";
 import { report } from "./env.ts";
 import { keysOf, loadVectors } from "./vectors.ts";

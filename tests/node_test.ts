@@ -7,7 +7,7 @@ import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { haveCommand, skip } from "./env.ts";
 import { link, Netns, netnsUnavailable } from "./netns.ts";
 import { fileArgs } from "./fwknopd.ts";
-import ts from "typescript";
+import ts from "npm:typescript@5.9.3";
 import { decodeSpa } from "../lib/spa/packet.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;

@@ -1,4 +1,4 @@
-import fc from "fast-check";
+import fc from "npm:fast-check@3.23.2";
 import { assert, assertEquals } from "../../tests/assert.ts";
 import { IpAddr, ipv4ToInt, netContains, netsContain, parseAddr, parseNet } from "./addr.ts";
 

@@ -2,7 +2,7 @@
 import { assert, assertEquals } from "../../tests/assert.ts";
 import { type AccessStanza, newStanza } from "../config/access_conf.ts";
 import { parseAddr, parseNet } from "../net/addr.ts";
-import fc from "fast-check";
+import fc from "npm:fast-check@3.23.2";
 import { POLICY_DEFAULTS, type PolicyOptions } from "./options.ts";
 import { processPacket } from "./pipeline.ts";
 import { keepRawPayload, screenPacket } from "./screen.ts";

@@ -1,4 +1,4 @@
-import fc from "fast-check";
+import fc from "npm:fast-check@3.23.2";
 import { assertEquals } from "../../tests/assert.ts";
 import {
   checkAccessMessage,

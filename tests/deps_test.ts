@@ -1,0 +1,28 @@
+/**
+ * What the programs load: only runtime packages. Test-only packages
+ * (fast-check, typescript) are imported inline by tests and scripts, not
+ * listed in deno.json, so a first run of fwknop-ts or fwknopd-ts does not
+ * download them.
+ */
+import { assert, assertEquals } from "./assert.ts";
+
+const RUNTIME = ["@redis/client", "openpgp", "uqr"];
+
+Deno.test("deps: deno.json imports only runtime packages; the programs' graphs hold no dev-only one", async () => {
+  const cfg = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  assertEquals(Object.keys(cfg.imports).sort(), RUNTIME);
+  for (const entry of ["client.ts", "server.ts", "mod.ts"]) {
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: ["info", "--json", new URL(`../${entry}`, import.meta.url).pathname],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    assert(r.success, `deno info ${entry}`);
+    const info = JSON.parse(new TextDecoder().decode(r.stdout)) as {
+      modules: { specifier: string }[];
+    };
+    const npm = info.modules.map((m) => m.specifier).filter((s) => s.startsWith("npm:"))
+      .map((s) => s.replace(/^npm:\/?/, "").replace(/@[^@/]+$/, ""));
+    for (const p of npm) assert(RUNTIME.includes(p), `${entry} loads ${p}`);
+  }
+});
