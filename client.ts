@@ -29,11 +29,13 @@ import {
   args as processArgs,
   chmod,
   env,
+  envDenied,
   fileMode,
   homeDir,
   isPermissionError,
   lacksPermission,
   loginName,
+  loginNameMissing,
   readSecret,
   readTextFile,
   rename,
@@ -93,9 +95,34 @@ function argsFile(s: ClientSettings): string | undefined {
   return home === undefined ? undefined : `${home}/.fwknop.run`;
 }
 
+/**
+ * The login name for the packet (unless -U gives one). A name Deno would
+ * not let us read is an error naming the permission, never a silent
+ * NO_USER.
+ */
+function userName(s: ClientSettings): string | undefined {
+  if (s.spoofUser !== undefined) return undefined;
+  const name = loginName();
+  if (name !== undefined) return name;
+  const missing = loginNameMissing();
+  if (missing !== undefined) {
+    throw new RuntimeError(
+      `Cannot tell your user name for the SPA packet: fwknop-ts needs the Deno permission ${missing} (or name the user with -U NAME)`,
+    );
+  }
+  return undefined;
+}
+
 function rcPath(s: ClientSettings): string | undefined {
   if (s.noRcFile) return undefined;
   if (s.rcFile !== undefined) return s.rcFile;
+  if (!s.noHomeDir && envDenied("HOME")) {
+    // Unreadable is not absent: without HOME the rc file (and its keys) would be skipped.
+    throw new RuntimeError(
+      "Cannot find ~/.fwknoprc: fwknop-ts needs the Deno permission --allow-env=HOME " +
+        "(or name the file with --rc-file, or use --no-rc-file)",
+    );
+  }
   const home = s.noHomeDir ? undefined : homeDir();
   return home === undefined ? undefined : `${home}/.fwknoprc`;
 }
@@ -149,7 +176,7 @@ async function knockMode(s: ClientSettings, io: ClientIo): Promise<number> {
   }
   const { buildKnocks, sendKnocks } = await import("./lib/client/knock.ts");
   const key = s.serverMode === "knock" ? new TextDecoder("latin1").decode(encryptionKey(s)) : "";
-  const knocks = buildKnocks(s, key, pickUsername(s, env, loginName()), { out: io.out });
+  const knocks = buildKnocks(s, key, pickUsername(s, env, userName(s)), { out: io.out });
   if (s.test) {
     io.out("test mode enabled, knocks not actually sent.\n");
     return 0;
@@ -345,7 +372,7 @@ async function run(args: string[], io: ClientIo): Promise<number> {
   const msg = buildMessage(
     s,
     allowIp,
-    pickUsername(s, env, loginName()),
+    pickUsername(s, env, userName(s)),
     now,
     (l) => io.out(`${l}\n`),
   );

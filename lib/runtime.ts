@@ -80,6 +80,38 @@ export function env(name: string): string | undefined {
   }
 }
 
+/**
+ * Whether Deno refuses to read an environment variable (a missing
+ * `--allow-env`), as opposed to the variable being unset. Always `false`
+ * under Node.
+ */
+export function envDenied(name: string): boolean {
+  if (!isDeno) return false;
+  try {
+    return DenoNs.permissions.querySync({ name: "env", variable: name }).state !== "granted";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What the login-name lookup lacks under Deno, when it found no name: the
+ * permission to read LOGNAME/USER (when denied), or to read the passwd
+ * entry of our uid (`--allow-sys=uid` and `--allow-read=/etc/passwd`).
+ *
+ * @returns The missing flags as one alternative text, or `undefined` when
+ *   nothing is missing (the system truly has no name for us).
+ */
+export function loginNameMissing(): string | undefined {
+  if (!isDeno) return undefined;
+  const q = (d: object) => DenoNs.permissions.querySync(d).state === "granted";
+  if (q({ name: "sys", kind: "uid" }) && q({ name: "read", path: "/etc/passwd" })) return undefined;
+  const byUid = "--allow-sys=uid with --allow-read=/etc/passwd";
+  return envDenied("LOGNAME") && envDenied("USER")
+    ? `--allow-env=LOGNAME,USER or ${byUid}`
+    : `${byUid} (LOGNAME and USER are not set)`;
+}
+
 /** The user's home directory, or `undefined` when it cannot be found. */
 export function homeDir(): string | undefined {
   const h = env("HOME");

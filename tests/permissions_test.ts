@@ -122,3 +122,53 @@ Deno.test("permissions: without --allow-read the client stops and ~/.fwknoprc ke
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("permissions: without --allow-env the client names it (HOME for the rc file, LOGNAME/USER for the name)", async () => {
+  const client = new URL("../client.ts", import.meta.url).pathname;
+  const go = async (perms: string[], extra: string[]) => {
+    const o = await new Deno.Command("deno", {
+      args: [
+        "run",
+        ...perms,
+        client,
+        "-A",
+        "tcp/22",
+        "-a",
+        "1.2.3.4",
+        "-D",
+        "127.0.0.1",
+        "--key-rijndael",
+        "k",
+        "--test",
+        "--no-save-args",
+        ...extra,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return {
+      code: o.code,
+      err: new TextDecoder().decode(o.stderr),
+      out: new TextDecoder().decode(o.stdout),
+    };
+  };
+  // The rc file: unreadable HOME is not "no rc file" (the keys in it would be skipped silently).
+  const home = await go(["--allow-read", "--allow-net"], []);
+  assertEquals([home.code, home.err], [
+    1,
+    "Cannot find ~/.fwknoprc: fwknop-ts needs the Deno permission --allow-env=HOME (or name the file with --rc-file, or use --no-rc-file)\n",
+  ]);
+  // The user name: never a silent NO_USER because of a permission.
+  const user = await go(["--allow-read", "--allow-env=HOME", "--allow-net"], ["--no-rc-file"]);
+  assertEquals([user.code, user.err], [
+    1,
+    "Cannot tell your user name for the SPA packet: fwknop-ts needs the Deno permission --allow-env=LOGNAME,USER or --allow-sys=uid with --allow-read=/etc/passwd (or name the user with -U NAME)\n",
+  ]);
+  const named = await go(["--allow-read", "--allow-env=HOME", "--allow-net"], [
+    "--no-rc-file",
+    "-U",
+    "bob",
+  ]);
+  assertEquals(named.code, 0, named.err);
+  assertEquals(/Username: bob/.test(named.out), true);
+});
