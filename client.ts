@@ -7,7 +7,6 @@
  *
  * @module
  */
-import { keysQrText, terminalQr } from "./lib/qr/keys_qr.ts";
 import { RuntimeError, UsageError } from "./lib/cli/errors.ts";
 import { getopt, type ParsedOption } from "./lib/cli/getopt.ts";
 import { formatDump, formatTransmit } from "./lib/client/dump.ts";
@@ -315,7 +314,11 @@ async function run(args: string[], io: ClientIo): Promise<number> {
     } else {
       io.out(formatKeys(keys));
     }
-    if (s.qr) io.out(terminalQr(keysQrText(keys.key, keys.hmacKey)));
+    if (s.qr) {
+      // Loaded only when asked for: plain runs (and the Node package) need no QR encoder.
+      const { keysQrText, terminalQr } = await import("./lib/qr/keys_qr.ts");
+      io.out(terminalQr(keysQrText(keys.key, keys.hmacKey)));
+    }
     return 0;
   }
   if (s.qr) {

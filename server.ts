@@ -75,7 +75,7 @@ async function start(args: string[], f: ServerFlags, io: ServerIo): Promise<numb
     return 0;
   }
   const pidFile = c.get("FWKNOP_PID_FILE")!;
-  if (f.qr !== undefined) return stanzaQr(f.qr, loaded.settings.stanzas, io);
+  if (f.qr !== undefined) return await stanzaQr(f.qr, loaded.settings.stanzas, io);
   const fleetStatus = statusPath(c.get("FWKNOP_RUN_DIR")!);
   const done = (await control(f, pidFile, io, fleetStatus)) ?? (await maintenance(f, c, io));
   if (done !== undefined) return done;

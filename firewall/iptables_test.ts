@@ -1,4 +1,5 @@
 import { assert, assertEquals } from "../tests/assert.ts";
+import { run } from "./exec.ts";
 import { parseAddr } from "../lib/net/addr.ts";
 import type { Grant, NatPlan } from "./grant.ts";
 import {
@@ -180,4 +181,27 @@ Deno.test("grantRules: ENABLE_DOCKER_USER adds a DOCKER-USER rule on the origina
   assertEquals(grantRules(g, { input: chains.input, docker }, false).map(line).slice(1), [
     "iptables -A FWKNOP_DOCKER_USER -t filter -p 6 -s 1.2.3.4 -m conntrack --ctorigdstport 8080 -m comment --comment _exp_1795318962 -j ACCEPT",
   ]);
+});
+
+Deno.test("a hanging firewall command is killed after the timeout and the grant fails", async () => {
+  const dir = await Deno.makeTempDir();
+  const exe = `${dir}/iptables`;
+  // -C (check) answers at once "not there"; anything else hangs.
+  await Deno.writeTextFile(exe, '#!/bin/sh\ncase "$*" in *" -C "*) exit 1;; esac\nexec sleep 30\n');
+  await Deno.chmod(exe, 0o755);
+  const fw = new Iptables({
+    v4: { exe, chains: { input: chains.input } },
+    prepend: false,
+    timeoutMs: 300,
+  }, run);
+  const t0 = Date.now();
+  let msg = "";
+  try {
+    await fw.open(grant("1.2.3.4", ["tcp/22"], 1795318962));
+  } catch (e) {
+    msg = (e as Error).message;
+  }
+  assert(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms`);
+  assert(/Cannot add rule/.test(msg), msg);
+  await Deno.remove(dir, { recursive: true });
 });

@@ -51,6 +51,11 @@ export class Background {
     this.#done = Promise.all([pump(this.#child.stdout), pump(this.#child.stderr)]).then(() => {});
   }
 
+  /** The process's end (its exit status). */
+  get exited(): Promise<Deno.CommandStatus> {
+    return this.#child.status;
+  }
+
   /** Everything printed so far. */
   get output(): string {
     return this.#text;

@@ -35,7 +35,7 @@ export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec
   ["PCAP_DISPATCH_COUNT", { def: "100", kind: I(1, 8388608), unsupported: NOBATCH }],
   ["PCAP_LOOP_SLEEP", { def: "100000", kind: I(1, 8388608), unsupported: NOBATCH }],
   ["ENABLE_PCAP_ANY_DIRECTION", { def: "N", kind: "bool" }],
-  ["EXIT_AT_INTF_DOWN", { def: "Y", kind: "bool", unsupported: NOEFFECT }],
+  ["EXIT_AT_INTF_DOWN", { def: "Y", kind: "bool" }],
   ["MAX_SNIFF_BYTES", { def: "1500", kind: I(1, 32768) }],
   ["ENABLE_SPA_PACKET_AGING", { def: "Y", kind: "bool" }],
   ["MAX_SPA_PACKET_AGE", { def: "120", kind: I(1, 100000) }],

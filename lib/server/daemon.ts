@@ -26,6 +26,7 @@ import type { DaemonLogger } from "./log.ts";
 import { claimPidFile, releasePidFile } from "./pidfile.ts";
 import { DaemonFleet } from "./fleet_setup.ts";
 import { Metrics, serveMetrics } from "./metrics.ts";
+import { CaptureHolder, runCapture } from "./capture_loop.ts";
 import type { Server } from "node:http";
 import { makeBackend } from "./firewall_config.ts";
 import { knockFilter } from "../../knock/filter.ts";
@@ -238,6 +239,7 @@ export async function runDaemon(
   let ticker: ReturnType<typeof setInterval> | undefined;
   let logSource: LogSource | undefined;
   let metricsServer: Server | undefined;
+  let holderRef: CaptureHolder | undefined;
   const metrics = new Metrics(f.test ? "none" : c.get("FIREWALL_TYPE")!);
   const state = { loaded };
   const signals: [Deno.Signal, () => void][] = [];
@@ -266,8 +268,10 @@ export async function runDaemon(
       tcpServer = await startDummyTcpServer(c.int("TCPSERV_PORT"));
       log.log("info", `Kicking off TCP server to listen on port ${c.int("TCPSERV_PORT")}.`);
     }
-    const src = source;
-    const stop = () => src.close();
+    const holder = new CaptureHolder(source);
+    holderRef = holder;
+    source = undefined; // the holder owns it from here (it may be reopened)
+    const stop = () => holder.stop();
     signals.push(["SIGTERM", stop], ["SIGINT", stop], [
       "SIGHUP",
       reloader(f, state, engine, log, fleet),
@@ -285,8 +289,8 @@ export async function runDaemon(
     if (c.bool("ENABLE_METRICS")) {
       const eng = engine;
       metrics.gauges = {
-        screened: () => src.screened,
-        captureDropped: () => src.dropped ?? 0,
+        screened: () => holder.current.screened,
+        captureDropped: () => holder.current.dropped ?? 0,
         knockSources: () => eng.knocks?.tracked ?? 0,
         ...(grants === undefined ? {} : { liveGrants: () => grants!.size }),
         ...(fleet === undefined ? {} : { redisUp: () => (fleet!.link.up ? 1 : 0) }),
@@ -296,8 +300,16 @@ export async function runDaemon(
     }
     log.log("info", "Starting fwknopd-ts main event loop.");
     const limit = f.packetLimit === undefined ? 0 : Number(f.packetLimit);
-    await packetLoop(src, engine, log, limit);
-    log.log("info", summary(engine, src, f.test));
+    const eng = engine;
+    const knocks = loaded.settings.knocks ?? [];
+    await runCapture(
+      holder,
+      (s) => packetLoop(s, eng, log, limit),
+      () => openSource(c, log, knocks),
+      log,
+      c.bool("EXIT_AT_INTF_DOWN"),
+    );
+    log.log("info", summary(engine, holder.current, f.test));
     const kw = engine.knocks;
     if (kw !== undefined) {
       log.log(
@@ -310,6 +322,7 @@ export async function runDaemon(
   } finally {
     for (const [s, h] of signals) process.off(s, h);
     source?.close();
+    holderRef?.current.close();
     logSource?.close();
     metricsServer?.close();
     tcpServer?.close();

@@ -14,7 +14,6 @@ import { formatKeys, generateKeys } from "../spa/keygen.ts";
 import type { ServerIo } from "./control.ts";
 import { makeBackend } from "./firewall_config.ts";
 import type { AccessStanza } from "../config/access_conf.ts";
-import { keysQrText, terminalQr } from "../qr/keys_qr.ts";
 import { RedisLink } from "../fleet/link.ts";
 import { fleetOptions } from "../fleet/options.ts";
 import { publishRevoke } from "../fleet/propagate.ts";
@@ -113,7 +112,11 @@ async function fleetRevoke(src: string, c: ServerConfig, io: ServerIo): Promise<
  * `--qr N`: access stanza N's keys as a QR code in the format the Fwknop2
  * phone client imports (the secrets go to the terminal, nowhere else).
  */
-export function stanzaQr(n: string, stanzas: readonly AccessStanza[], io: ServerIo): number {
+export async function stanzaQr(
+  n: string,
+  stanzas: readonly AccessStanza[],
+  io: ServerIo,
+): Promise<number> {
   const s = stanzas.find((x) => String(x.index) === n.trim());
   if (s === undefined) {
     throw new UsageError(
@@ -123,6 +126,7 @@ export function stanzaQr(n: string, stanzas: readonly AccessStanza[], io: Server
   if (s.key === undefined) {
     throw new UsageError(`Access stanza ${n} has no Rijndael key (KEY or KEY_BASE64) to show`);
   }
+  const { keysQrText, terminalQr } = await import("../qr/keys_qr.ts");
   io.out(`Keys of access stanza ${n} (${s.origin.file}:${s.origin.line}), for Fwknop2:\n`);
   io.out(terminalQr(keysQrText(s.key, s.hmacKey)));
   return 0;
