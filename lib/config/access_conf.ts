@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { statSync } from "node:fs";
+import { MAX_HMAC_KEY_LEN } from "../spa/packet.ts";
 import { b64Decode, isBase64Charset } from "../spa/base64.ts";
 import { type DigestType, DigestType as D, parseDigestName } from "../spa/digest.ts";
 import { EncryptionMode, legacyKey, parseModeName } from "../spa/rijndael.ts";
@@ -195,13 +197,58 @@ function knockOf(s: AccessStanza): KnockSettings {
   return s.knock;
 }
 
-function expireDate(l: ConfLine): number {
-  const m = /^(\d{2})\/(\d{2})\/(\d{4})$/.exec(l.value);
+/**
+ * ACCESS_EXPIRE as fwknopd reads it (strptime's `%m/%d/%Y`): one or two
+ * digits for month and day, and the year as written, so `3/10/01` is March
+ * 10 of the year 1 (an expired stanza), not 2001.
+ */
+function expireDate(l: ConfLine): { at: number; warning?: string } {
+  const m = /^(\d{1,2})\/(\d{1,2})\/(\d{1,4})$/.exec(l.value);
   if (m === null) throw new ConfigError(l, l.name, `"${l.value}" is not MM/DD/YYYY`);
-  return Math.floor(new Date(Number(m[3]), Number(m[1]) - 1, Number(m[2])).getTime() / 1000);
+  const [month, day, year] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const d = new Date(0);
+  // Not Date(y, ...), which reads the year 1 as 1901; out-of-range days and months
+  // roll over as mktime() makes them for fwknopd (13/10/2001 is January 10, 2002).
+  d.setFullYear(year, month - 1, day);
+  d.setHours(0, 0, 0, 0);
+  const at = Math.floor(d.getTime() / 1000);
+  const shown = `${String(d.getMonth() + 1).padStart(2, "0")}/${
+    String(d.getDate()).padStart(2, "0")
+  }/${d.getFullYear()}`;
+  const odd = m[3]!.length !== 4 || month < 1 || month > 12 || day < 1 || day > 31;
+  return odd
+    ? {
+      at,
+      warning: `${l.file}:${l.line}: ACCESS_EXPIRE "${l.value}" is read as ${shown}, as fwknopd ` +
+        "reads it; write MM/DD/YYYY with a four-digit year",
+    }
+    : { at };
 }
 
-/** Applies one variable to a stanza. Returns a warning for unknown names. */
+/** The longest Rijndael key (bytes). */
+export const MAX_KEY_BYTES = 32;
+
+/** GPG_HOME_DIR must exist (fwknopd refuses the file otherwise); denied is not absent. */
+function checkDir(l: ConfLine): void {
+  let st;
+  try {
+    st = statSync(l.value);
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    const denied = err.name === "NotCapable" || err.name === "PermissionDenied" ||
+      err.code === "EACCES";
+    throw new ConfigError(
+      l,
+      l.name,
+      denied
+        ? `cannot look at '${l.value}': permission denied (--allow-read=${l.value})`
+        : `directory '${l.value}' does not exist`,
+    );
+  }
+  if (!st.isDirectory()) throw new ConfigError(l, l.name, `'${l.value}' is not a directory`);
+}
+
+/** Applies one variable to a stanza. Returns a warning for unknown names, or one about its value. */
 function setVar(s: AccessStanza, l: ConfLine): string | undefined {
   const v = l.value;
   if (v === "__CHANGEME__" && KEY_VARS.has(l.name)) {
@@ -260,8 +307,15 @@ function setVar(s: AccessStanza, l: ConfLine): string | undefined {
     case "MAX_FW_TIMEOUT":
       s.maxFwTimeout = int(l, 0, MAX_TIMEOUT);
       break;
-    case "ACCESS_EXPIRE":
-      s.accessExpire = expireDate(l);
+    case "ACCESS_EXPIRE": {
+      const e = expireDate(l);
+      s.accessExpire = e.at;
+      if (e.warning !== undefined) return e.warning;
+      break;
+    }
+    case "GPG_HOME_DIR":
+      s.gpg[l.name] = v;
+      checkDir(l);
       break;
     case "ACCESS_EXPIRE_EPOCH":
       s.accessExpire = int(l, 0, Number.MAX_SAFE_INTEGER);
@@ -438,14 +492,10 @@ function validate(s: AccessStanza): void {
     }
     s.gpgPolicy = policy;
   }
-  if (s.key !== undefined && s.key.length > 32) {
-    throw new ConfigError(
-      where,
-      "KEY",
-      `stanza #${s.index}: the key is ${s.key.length} bytes, at most 32 are allowed`,
-    );
+  // A key over 32 bytes is loaded with a warning (see loadAccess), as fwknopd loads it.
+  if (s.mode === EncryptionMode.LEGACY && s.key !== undefined && s.key.length <= MAX_KEY_BYTES) {
+    s.key = legacyKey(s.key);
   }
-  if (s.mode === EncryptionMode.LEGACY && s.key !== undefined) s.key = legacyKey(s.key);
   if (
     s.key !== undefined && s.hmacKey !== undefined && s.key.length === s.hmacKey.length &&
     s.key.every((b, i) => b === s.hmacKey![i])
@@ -456,13 +506,7 @@ function validate(s: AccessStanza): void {
       `stanza #${s.index}: the encryption and HMAC keys must differ`,
     );
   }
-  if (s.hmacKey !== undefined && s.hmacKey.length > 128) {
-    throw new ConfigError(
-      where,
-      "HMAC_KEY",
-      `stanza #${s.index}: the HMAC key is longer than 128 bytes`,
-    );
-  }
+
   if ((s.cmdCycleOpen === undefined) !== (s.cmdCycleClose === undefined)) {
     throw new ConfigError(
       where,
@@ -551,5 +595,20 @@ export function loadAccess(paths: string[]): AccessConfig {
     );
   }
   for (const s of stanzas) validate(s);
+  for (const s of stanzas) {
+    if (s.key !== undefined && s.key.length > MAX_KEY_BYTES) {
+      warnings.push(
+        `${s.origin.file}:${s.origin.line}: KEY: stanza #${s.index}: the key is ${s.key.length} bytes; ` +
+          `Rijndael takes at most ${MAX_KEY_BYTES}, so no packet can match this stanza`,
+      );
+    }
+    // fwknopd accepts such a key at load, then refuses every packet ("Invalid HMAC key length").
+    if (s.hmacKey !== undefined && s.hmacKey.length > MAX_HMAC_KEY_LEN) {
+      warnings.push(
+        `${s.origin.file}:${s.origin.line}: HMAC_KEY: stanza #${s.index}: the HMAC key is ${s.hmacKey.length} bytes; ` +
+          `at most ${MAX_HMAC_KEY_LEN} can be used (the stock client cuts longer keys), so no packet can match this stanza`,
+      );
+    }
+  }
   return { stanzas, warnings };
 }

@@ -90,3 +90,27 @@ Deno.test("loadServerConfig applies defaults, $VAR expansion, overrides and rang
     'range.conf:1: MAX_SPA_PACKET_AGE: "0" is not a whole number from 1 to 100000',
   );
 });
+
+Deno.test("access.conf: fwknopd's load rules: short dates, long keys, GPG_HOME_DIR", () => {
+  write(
+    "p.conf",
+    `SOURCE ANY\nKEY ${"k".repeat(33)}\nHMAC_KEY ${"h".repeat(200)}\nACCESS_EXPIRE 3/10/01\n`,
+  );
+  const { stanzas, warnings } = loadAccess([`${dir}/p.conf`]);
+  assertEquals(new Date(stanzas[0]!.accessExpire! * 1000).getFullYear(), 1);
+  assert(
+    warnings.some((w) => /p\.conf:4: ACCESS_EXPIRE "3\/10\/01" is read as 03\/10\/1/.test(w)),
+    warnings.join("\n"),
+  );
+  assert(warnings.some((w) => /KEY: stanza #1: the key is 33 bytes/.test(w)), warnings.join("\n"));
+  assert(
+    warnings.some((w) => /HMAC_KEY: stanza #1: the HMAC key is 200 bytes/.test(w)),
+    warnings.join("\n"),
+  );
+  write("g.conf", "SOURCE ANY\nKEY k\nGPG_HOME_DIR /nonexistent/fwknop-gpg\n");
+  assertThrows(
+    () => loadAccess([`${dir}/g.conf`]),
+    ConfigError,
+    "g.conf:3: GPG_HOME_DIR: directory '/nonexistent/fwknop-gpg' does not exist",
+  );
+});

@@ -45,9 +45,10 @@ export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec
   ["ENABLE_SPA_OVER_HTTP", { def: "N", kind: "bool" }],
   ["ALLOW_ANY_USER_AGENT", { def: "N", kind: "bool" }],
   ["ENABLE_TCP_SERVER", { def: "N", kind: "bool" }],
-  ["TCPSERV_PORT", { def: "62201", kind: I(1, 65535) }],
+  // fwknopd loads any number here; a port is checked when the server starts (lib/server/daemon.ts).
+  ["TCPSERV_PORT", { def: "62201", kind: I(0, 2147483647) }],
   ["ENABLE_UDP_SERVER", { def: "N", kind: "bool" }],
-  ["UDPSERV_PORT", { def: "62201", kind: I(1, 65535) }],
+  ["UDPSERV_PORT", { def: "62201", kind: I(0, 2147483647) }],
   ["UDPSERV_SELECT_TIMEOUT", { def: "500000", kind: I(1, 8388608), unsupported: NOEFFECT }],
   ["LOCALE", { kind: "string", unsupported: NOEFFECT }],
   ["SYSLOG_IDENTITY", { def: "fwknopd", kind: "string" }],

@@ -6,9 +6,15 @@
  *
  * @module
  */
-import type { AccessStanza } from "../config/access_conf.ts";
+import { type AccessStanza, MAX_KEY_BYTES } from "../config/access_conf.ts";
 import type { GpgDecodeResult } from "../spa/gpg.ts";
-import { type DecodeResult, decodeSpa, GPG_MIN_LEN, type SpaKeys } from "../spa/packet.ts";
+import {
+  type DecodeResult,
+  decodeSpa,
+  GPG_MIN_LEN,
+  MAX_HMAC_KEY_LEN,
+  type SpaKeys,
+} from "../spa/packet.ts";
 
 let gpgImport: Promise<typeof import("../spa/gpg.ts")> | undefined;
 /** The GnuPG decoder, loaded once on the first GnuPG-sized packet for a GnuPG stanza. */
@@ -46,6 +52,13 @@ export async function authenticate(
   s: AccessStanza,
 ): Promise<DecodeResult | GpgDecodeResult | undefined> {
   let r: DecodeResult | GpgDecodeResult | undefined;
+  if (s.key !== undefined && s.key.length > MAX_KEY_BYTES && s.gpgPolicy === undefined) {
+    return { ok: false, reason: "decrypt-failed", detail: "Invalid key length" };
+  }
+  if (s.hmacKey !== undefined && s.hmacKey.length > MAX_HMAC_KEY_LEN) {
+    // Loaded with a warning, as fwknopd loads it; every packet is refused, as fwknopd refuses it.
+    return { ok: false, reason: "hmac-mismatch", detail: "Invalid HMAC key length" };
+  }
   if (s.key !== undefined && (data.length < GPG_MIN_LEN || s.enableCmdExec)) {
     r = decodeSpa(data, rijndaelKeys(s, s.key));
   }

@@ -17,6 +17,7 @@ import { openPcap } from "../capture/pcap.ts";
 import { type DummyTcpServer, startDummyTcpServer } from "../capture/tcp_server.ts";
 import { openUdpServer } from "../capture/udp.ts";
 import type { ServerConfig } from "../config/server_conf.ts";
+import { ConfigError } from "../config/lexer.ts";
 import { FileReplayCache, MemoryReplayCache, type ReplayCache } from "../replay/file.ts";
 import { backend as cryptoBackend } from "../spa/crypto.ts";
 import { Engine } from "./engine.ts";
@@ -55,7 +56,7 @@ async function openSource(
   knocks: readonly KnockStanza[],
 ): Promise<PacketSource> {
   if (c.bool("ENABLE_UDP_SERVER")) {
-    const udp = await openUdpServer(c.int("UDPSERV_PORT"));
+    const udp = await openUdpServer(serverPort(c, "UDPSERV_PORT"));
     log.log("info", `Kicking off UDP server to listen on port ${c.int("UDPSERV_PORT")}.`);
     log.log("debug", `UDP receive path: ${udp.kind}`);
     return udp;
@@ -78,6 +79,15 @@ async function openSource(
   log.log("info", `PCAP filter is: '${filter}'`);
   for (const w of source.warnings ?? []) log.log("warning", w);
   return source;
+}
+
+/** UDPSERV_PORT / TCPSERV_PORT when the server starts (loaded wide, as fwknopd loads them). */
+function serverPort(c: ServerConfig, name: string): number {
+  const p = c.int(name);
+  if (p < 1 || p > 65535) {
+    throw new ConfigError(c.origin(name), name, `${p} is not a port (1 to 65535)`);
+  }
+  return p;
 }
 
 /** The firewall side: backend and grant table, initialised (FLUSH_IPT_AT_INIT first). */
@@ -265,7 +275,7 @@ export async function runDaemon(
       logSource = startLogSource(c, engine, log);
     }
     if (c.bool("ENABLE_TCP_SERVER")) {
-      tcpServer = await startDummyTcpServer(c.int("TCPSERV_PORT"));
+      tcpServer = await startDummyTcpServer(serverPort(c, "TCPSERV_PORT"));
       log.log("info", `Kicking off TCP server to listen on port ${c.int("TCPSERV_PORT")}.`);
     }
     const holder = new CaptureHolder(source);

@@ -99,6 +99,7 @@ export function load(f: ServerFlags): Loaded {
     warnings.push(...r.warnings);
   }
   fleetOptions(config); // FLEET_* errors name their file and line at load (-T too)
+  checkNatStanzas(config, access.stanzas);
   const settings: EngineSettings = {
     stanzas: access.stanzas.filter((s) => s.knock === undefined),
     knocks,
@@ -123,6 +124,27 @@ export function load(f: ServerFlags): Loaded {
   };
   if (knockd !== undefined) accessPaths.push(knockd);
   return { config, settings, warnings, accessPaths };
+}
+
+/**
+ * fwknopd refuses FORCE_NAT and FORCE_SNAT (and FORCE_MASQUERADE) in a
+ * stanza while fwknopd.conf allows neither forwarding nor local NAT.
+ *
+ * @throws {ConfigError} at the stanza, with fwknopd's wording.
+ */
+function checkNatStanzas(c: ServerConfig, stanzas: readonly AccessStanza[]): void {
+  if (c.fw("FORWARDING") || c.fw("LOCAL_NAT")) return;
+  const p = c.get("FIREWALL_TYPE") === "firewalld" ? "FIREWD" : "IPT";
+  for (const s of stanzas) {
+    // Only as written: FORWARD_ALL alone is accepted (fwknopd refuses it per packet).
+    const v = ["FORCE_NAT", "FORCE_SNAT", "FORCE_MASQUERADE"].find((n) => s.raw.has(n));
+    if (v === undefined) continue;
+    throw new ConfigError(
+      s.origin,
+      v,
+      `stanza #${s.index}: ${v} requires either ENABLE_${p}_FORWARDING or ENABLE_${p}_LOCAL_NAT in fwknopd.conf`,
+    );
+  }
 }
 
 /** knockd.conf's sections as knock stanzas numbered from `first`. */
