@@ -55,13 +55,14 @@ export function intIn(what: string, text: string, lo: number, hi: number): numbe
  * @throws {UsageError} when the text is not an offset.
  */
 export function timeOffset(what: string, text: string): number {
-  const m = /^(\d{1,8})([mhdMHD]?)$/.exec(text);
+  // As the stock client reads it: an optional '+', N, and s, m, h or d in either case.
+  const m = /^\+?(\d{1,8})([smhdSMHD]?)$/.exec(text);
   if (m === null || Number(m[1]) > 65536) {
     throw new UsageError(
-      `Invalid value '${text}' for ${what}: expected N, Nm, Nh or Nd with N up to 65536`,
+      `Invalid value '${text}' for ${what}: expected N, Ns, Nm, Nh or Nd with N up to 65536`,
     );
   }
-  const mult: Record<string, number> = { "": 1, m: 60, h: 3600, d: 86400 };
+  const mult: Record<string, number> = { "": 1, s: 1, m: 60, h: 3600, d: 86400 };
   return Number(m[1]) * mult[m[2]!.toLowerCase()]!;
 }
 
