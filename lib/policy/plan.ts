@@ -121,11 +121,28 @@ export function commandPlan(s: AccessStanza, command: string, o: PolicyOptions):
   return { kind: "command", stanza: s.index, argv, asUser };
 }
 
-function substitute(cmd: string, v: Record<string, string>): string {
-  return cmd.replace(
-    /\$(IP|SRC|PKT_SRC|DST|PORT|PROTO|TIMEOUT|CLIENT_TIMEOUT)\b/g,
-    (_, k: string) => v[k] ?? "",
-  );
+/** fwknopd's CMD_CYCLE variables, in the order it tries them. */
+const CYCLE_VARS = ["IP", "SRC", "PKT_SRC", "DST", "PORT", "PROTO", "TIMEOUT", "CLIENT_TIMEOUT"];
+
+/**
+ * fwknopd's substitution: at each `$`, the first variable name the text
+ * starts with is replaced (so `$IP_x` is the address then `_x`); a `$`
+ * before anything else is dropped, as fwknopd drops it.
+ */
+export function substitute(cmd: string, v: Record<string, string>): string {
+  let out = "";
+  for (let i = 0; i < cmd.length; i++) {
+    if (cmd[i] !== "$") {
+      out += cmd[i];
+      continue;
+    }
+    const name = CYCLE_VARS.find((n) => cmd.startsWith(n, i + 1));
+    if (name !== undefined) {
+      out += v[name] ?? "";
+      i += name.length;
+    }
+  }
+  return out;
 }
 
 /** CMD_CYCLE_OPEN/CLOSE with fwknopd's `$IP`, `$PORT`, ... substitutions, as argv. */
@@ -144,8 +161,10 @@ export function cyclePlan(
     DST: pkt.dst.text,
     PORT: String(first.port),
     PROTO: String(PROTO_NUMBER[first.proto]),
-    TIMEOUT: String(f.timestamp + (s.cmdCycleTimer ?? 0)),
-    CLIENT_TIMEOUT: String(timeout),
+    // fwknopd: the packet's time plus the client's timeout (or CMD_CYCLE_TIMER), and
+    // the client's own timeout (0 when it gave none).
+    TIMEOUT: String(f.timestamp + timeout),
+    CLIENT_TIMEOUT: String(f.clientTimeout),
   };
   const plan: CyclePlan = {
     kind: "cycle",
