@@ -10,8 +10,20 @@ import { main as serverMain } from "../server.ts";
 
 interface Case {
   name: string;
+  /** access.conf; `\\xNN` escapes become raw bytes (for keys that are not UTF-8). */
   access: string;
   conf?: string;
+}
+
+/** The file's bytes: `\\xNN` written as that byte. */
+function bytesOf(text: string): Uint8Array {
+  const parts = text.split(/\\x([0-9a-f]{2})/);
+  const out: number[] = [];
+  parts.forEach((p, i) => {
+    if (i % 2 === 1) out.push(parseInt(p, 16));
+    else for (const b of new TextEncoder().encode(p)) out.push(b);
+  });
+  return new Uint8Array(out);
 }
 
 const K = "SOURCE ANY\nKEY abcdefgh\n";
@@ -75,6 +87,18 @@ const CASES: Case[] = [
   { name: "MAX_SPA_PACKET_AGE 0", access: K, conf: "MAX_SPA_PACKET_AGE 0;\n" },
   { name: "MAX_SPA_PACKET_AGE 300", access: K, conf: "MAX_SPA_PACKET_AGE 300;\n" },
   { name: "UDPSERV_PORT 70000", access: K, conf: "UDPSERV_PORT 70000;\n" },
+  { name: "a 2 MB KEY_BASE64 line", access: `SOURCE ANY\nKEY_BASE64 ${"eHh4".repeat(500_000)}\n` },
+  { name: "a line of 1023 characters", access: `SOURCE ANY\nKEY abcdefgh\n#${"c".repeat(1022)}\n` },
+  {
+    name: "a line of 1100 characters",
+    access: `SOURCE ANY\nKEY abcdefgh\nREQUIRE_USERNAME ${"u".repeat(1083)}\n`,
+  },
+  {
+    name: "IPT_INPUT_ACCESS with three fields",
+    access: K,
+    conf: "IPT_INPUT_ACCESS ACCEPT, filter, INPUT;\n",
+  },
+  { name: "a KEY that is not UTF-8", access: "SOURCE ANY\nKEY \\xff\\xfeabc\n" },
 ];
 
 async function stock(dir: string): Promise<boolean> {
@@ -107,7 +131,7 @@ Deno.test("config parity: fwknopd --exit-parse-config and ours accept and refuse
         `PCAP_INTF lo;\nFWKNOP_RUN_DIR ${dir}/run;\n${c.conf ?? ""}`,
         { mode: 0o600 },
       );
-      await Deno.writeTextFile(`${dir}/access.conf`, c.access, { mode: 0o600 });
+      await Deno.writeFile(`${dir}/access.conf`, bytesOf(c.access), { mode: 0o600 });
       const [s, o] = [await stock(dir), await ours(dir)];
       if (s !== o) {
         differ.push(

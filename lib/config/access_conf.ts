@@ -19,6 +19,7 @@ import {
   lexConf,
   type Origin,
   readConf,
+  valueBytes,
 } from "./lexer.ts";
 
 /** A `proto/port` entry of OPEN_PORTS / RESTRICT_PORTS. */
@@ -225,6 +226,12 @@ function expireDate(l: ConfLine): { at: number; warning?: string } {
     : { at };
 }
 
+/** The warning for a key that is not UTF-8 text. */
+function notText(l: ConfLine): string {
+  return `${l.file}:${l.line}: ${l.name}: the key holds bytes that are not UTF-8 text; it is used ` +
+    `as written, but most clients cannot type it: ${l.name}_BASE64 is safer`;
+}
+
 /** The longest Rijndael key (bytes). */
 export const MAX_KEY_BYTES = 32;
 
@@ -266,13 +273,15 @@ function setVar(s: AccessStanza, l: ConfLine): string | undefined {
       s.restrictPorts = ports(l);
       break;
     case "KEY":
-      s.key = new TextEncoder().encode(v);
+      s.key = valueBytes(l);
+      if (l.bytes === true) return notText(l);
       break;
     case "KEY_BASE64":
       s.key = b64(l);
       break;
     case "HMAC_KEY":
-      s.hmacKey = new TextEncoder().encode(v);
+      s.hmacKey = valueBytes(l);
+      if (l.bytes === true) return notText(l);
       break;
     case "HMAC_KEY_BASE64":
       s.hmacKey = b64(l);

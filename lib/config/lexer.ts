@@ -23,7 +23,15 @@ export interface ConfLine extends Origin {
   name: string;
   /** The value (may contain spaces). */
   value: string;
+  /** The line is not UTF-8: `value` holds its bytes one per character (latin1). */
+  bytes?: boolean;
 }
+
+/** fwknopd reads at most this many characters of a line (its MAX_LINE_LEN buffer, less one). */
+export const MAX_LINE_CHARS = 1023;
+
+/** Marks a line that `readConf` decoded byte by byte (not UTF-8); `lexConf` strips it. */
+const BYTES_MARK = "\uE000";
 
 /** A configuration mistake: the daemon refuses to start. */
 export class ConfigError extends Error {
@@ -53,8 +61,19 @@ const BARE_FLAGS: ReadonlySet<string> = new Set(["ENCRYPT_SEQUENCE"]);
  */
 export function lexConf(text: string, file: string): ConfLine[] {
   const out: ConfLine[] = [];
-  for (const [i, raw] of text.split("\n").entries()) {
+  for (const [i, marked] of text.split("\n").entries()) {
+    const bytes = marked.startsWith(BYTES_MARK);
+    const raw = bytes ? marked.slice(1) : marked;
     if (raw === "" || SKIP_FIRST.has(raw[0]!)) continue;
+    if (raw.replace(/\r$/, "").length > MAX_LINE_CHARS) {
+      // fwknopd splits such a line and refuses the rest as a bad entry.
+      const name = /^\s*(\S+?):?(?:\s|$)/.exec(raw)?.[1];
+      throw new ConfigError(
+        { file, line: i + 1 },
+        name,
+        `the line is ${raw.length} characters long; fwknopd reads at most ${MAX_LINE_CHARS}`,
+      );
+    }
     const body = raw.replace(/[;\r].*$/, "");
     if (/^\s*$/.test(body)) continue;
     const m = /^\s*(\S+?):?(?:\s+(.*?))?\s*$/.exec(body);
@@ -64,7 +83,9 @@ export function lexConf(text: string, file: string): ConfLine[] {
     if (value === "" && !name.startsWith("%")) {
       throw new ConfigError({ file, line: i + 1 }, name, "has no value");
     }
-    out.push({ file, line: i + 1, name, value });
+    out.push(
+      bytes ? { file, line: i + 1, name, value, bytes } : { file, line: i + 1, name, value },
+    );
   }
   return out;
 }
@@ -72,7 +93,21 @@ export function lexConf(text: string, file: string): ConfLine[] {
 /** Reads a file, turning failures into a ConfigError. */
 export function readConf(path: string, from?: Origin): string {
   try {
-    return readFileSync(path, "utf8");
+    const data = readFileSync(path);
+    try {
+      return new TextDecoder("utf-8", { fatal: true }).decode(data);
+    } catch {
+      // Not UTF-8: each line that is not keeps its bytes (a KEY may hold any byte, as in fwknopd).
+      return splitLines(data).map((l) => {
+        try {
+          return new TextDecoder("utf-8", { fatal: true }).decode(l);
+        } catch {
+          let text = BYTES_MARK;
+          for (const b of l) text += String.fromCharCode(b);
+          return text;
+        }
+      }).join("\n");
+    }
   } catch (e) {
     throw new ConfigError(
       from ?? { file: path },
@@ -80,6 +115,25 @@ export function readConf(path: string, from?: Origin): string {
       `cannot read "${path}": ${(e as Error).message}`,
     );
   }
+}
+
+function splitLines(data: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let start = 0;
+  for (let i = 0; i <= data.length; i++) {
+    if (i === data.length || data[i] === 0x0a) {
+      out.push(data.subarray(start, i));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+/** The bytes of a value: as written for a non-UTF-8 line, else its UTF-8 encoding. */
+export function valueBytes(l: ConfLine): Uint8Array {
+  return l.bytes === true
+    ? Uint8Array.from(l.value, (c) => c.charCodeAt(0))
+    : new TextEncoder().encode(l.value);
 }
 
 /** Files of a `%include_folder`: names whose last extension starts with `.conf`, sorted. */

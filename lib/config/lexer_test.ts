@@ -28,3 +28,18 @@ Deno.test("lexConf refuses a name without a value, naming file and line", () => 
     "/etc/fwknop/access.conf:2: KEY: has no value",
   );
 });
+
+Deno.test("readConf keeps the bytes of a line that is not UTF-8; other lines stay text", async () => {
+  const { readConf, valueBytes } = await import("./lexer.ts");
+  const f = await Deno.makeTempFile();
+  await Deno.writeFile(
+    f,
+    new Uint8Array([...new TextEncoder().encode("# café\nKEY "), 0xff, 0xfe, 0x61, 0x0a]),
+  );
+  const lines = lexConf(readConf(f), f);
+  assertEquals(lines.length, 1);
+  assertEquals([lines[0]!.name, lines[0]!.bytes], ["KEY", true]);
+  assertEquals([...valueBytes(lines[0]!)], [0xff, 0xfe, 0x61]);
+  assertEquals(readConf(f).includes("café"), true);
+  await Deno.remove(f);
+});

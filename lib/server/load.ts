@@ -12,6 +12,7 @@ import { ConfigError, folderFiles, readConf } from "../config/lexer.ts";
 import { parseKnockdConf } from "../../knock/knockd_conf.ts";
 import { loadServerConfig, type ServerConfig } from "../config/server_conf.ts";
 import { fleetOptions } from "../fleet/options.ts";
+import { chainsFrom } from "./firewall_config.ts";
 import type { EngineSettings } from "./engine.ts";
 import type { ServerFlags } from "./flags.ts";
 
@@ -100,6 +101,7 @@ export function load(f: ServerFlags): Loaded {
   }
   fleetOptions(config); // FLEET_* errors name their file and line at load (-T too)
   checkNatStanzas(config, access.stanzas);
+  checkChains(config); // a bad IPT_*_ACCESS names its line at load, as fwknopd refuses it there
   const settings: EngineSettings = {
     stanzas: access.stanzas.filter((s) => s.knock === undefined),
     knocks,
@@ -145,6 +147,15 @@ function checkNatStanzas(c: ServerConfig, stanzas: readonly AccessStanza[]): voi
       `stanza #${s.index}: ${v} requires either ENABLE_${p}_FORWARDING or ENABLE_${p}_LOCAL_NAT in fwknopd.conf`,
     );
   }
+}
+
+/** The chain specifications the configured firewall will use. */
+function checkChains(c: ServerConfig): void {
+  const type = c.get("FIREWALL_TYPE");
+  if (type === "firewalld") chainsFrom(c, "FIREWD");
+  if (type !== "iptables") return;
+  chainsFrom(c, "IPT");
+  if (c.bool("ENABLE_IPV6")) chainsFrom(c, "IP6T");
 }
 
 /** knockd.conf's sections as knock stanzas numbered from `first`. */
