@@ -93,6 +93,22 @@ export function checkSourceAddress(c: StanzaContext): PolicyEvent | undefined {
     : undefined;
 }
 
+/**
+ * After 4.10 (fwknop-ts): the address to open must be one a host can have.
+ * fwknopd would write a rule for 255.255.255.255 or a multicast group;
+ * such a rule matches no packet's source, so the request is refused.
+ */
+export function checkAllowUnicast(c: StanzaContext): PolicyEvent | undefined {
+  const ip = messageIp(c);
+  if (ip === "0.0.0.0" || ip === "::") return undefined;
+  const a = parseAddr(ip);
+  if (a === undefined) return undefined; // the decoder refused malformed ones already
+  const bad = a.family === 4
+    ? (a.v4 >>> 28) >= 14 || (a.v4 >>> 24) === 0 // multicast, reserved, broadcast; 0.0.0.0/8
+    : a.bytes()[0] === 0xff; // IPv6 multicast
+  return bad ? stanzaEvent(c, "allow-not-unicast", ip) : undefined;
+}
+
 /** Step 4.11: REQUIRE_USERNAME, exact and case-sensitive. */
 export function checkUsername(c: StanzaContext): PolicyEvent | undefined {
   return c.s.requireUsername !== undefined && c.fields.username !== c.s.requireUsername
@@ -117,6 +133,7 @@ export function checkNatAllowed(c: StanzaContext): PolicyEvent | undefined {
 export const STANZA_STEPS: readonly Step[] = [
   checkAge,
   checkSourceAddress,
+  checkAllowUnicast,
   checkUsername,
   checkNatAllowed,
 ];

@@ -109,6 +109,14 @@ Deno.test("policy: refusals, each with its reason and no action", async () => {
       /0\.0\.0\.0 when valid source IP was required/,
       true,
     ],
+    ...["255.255.255.255", "224.0.0.1", "239.1.2.3", "240.0.0.1", "0.1.2.3", "ff02::1"].map((
+      ip,
+    ): [string, Promise<Verdict>, RegExp, boolean] => [
+      `allow ${ip}`,
+      run(wire({ message: `${ip},tcp/22` })),
+      /is not a unicast address/,
+      true,
+    ]),
     [
       "open ports",
       run(wire({ message: "198.51.100.7,tcp/22,tcp/23" }), [

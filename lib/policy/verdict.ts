@@ -39,6 +39,7 @@ export type EventCode =
   | "gpg-remote-id"
   | "too-old"
   | "source-required"
+  | "allow-not-unicast"
   | "username"
   | "nat-disabled"
   | "local-nat-disabled"
@@ -99,6 +100,10 @@ export const EVENT_TEXT: Readonly<Record<EventCode, Wording>> = {
   ),
   "too-old": w("info", (a) => `SPA data time difference is too great (${a[0]} seconds).`),
   "source-required": w("info", () => "Got 0.0.0.0 when valid source IP was required."),
+  "allow-not-unicast": w(
+    "info",
+    (a) => `SPA packet refused: ${a[0]} is not a unicast address, so there is nothing to open`,
+  ),
   "username": w(
     "info",
     (a) => `Username in SPA data (${a[0]}) does not match required username: ${a[1]}`,
