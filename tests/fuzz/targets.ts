@@ -1,0 +1,96 @@
+/**
+ * Fuzz targets: every parser that reads outside input, with the errors it
+ * may raise on bad input (anything else thrown is a crash). Inputs are
+ * strings; binary targets read them one byte per character.
+ *
+ * @module
+ */
+import { decodeFrame } from "../../lib/capture/decode.ts";
+import { ConfigError } from "../../lib/config/lexer.ts";
+import { loadAccess } from "../../lib/config/access_conf.ts";
+import { loadServerConfig } from "../../lib/config/server_conf.ts";
+import { parseRc } from "../../lib/client/rc.ts";
+import { UsageError } from "../../lib/cli/errors.ts";
+import { decodeSpa } from "../../lib/spa/packet.ts";
+import { parseMessage } from "../../lib/spa/message.ts";
+import { EncryptionMode } from "../../lib/spa/rijndael.ts";
+import { parseLogLine } from "../../knock/log_line.ts";
+import { parseKnockdConf } from "../../knock/knockd_conf.ts";
+import { decryptSequence } from "../../knock/sequence.ts";
+import { fieldsGrant } from "../../lib/fleet/propagate.ts";
+import { parseFleetEntry } from "../../lib/replay/redis.ts";
+
+/** One target. */
+export interface FuzzTarget {
+  name: string;
+  /** Inputs are bytes (one per character), not text. */
+  binary?: boolean;
+  /** Runs the parser; returns normally or throws an allowed error. */
+  run(input: string): void;
+  /** Errors a bad input may raise (refusals, not crashes). */
+  allowed?: (e: unknown) => boolean;
+}
+
+const enc = new TextEncoder();
+const KEY = enc.encode("fuzzkey");
+const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
+const config = (e: unknown) => e instanceof ConfigError;
+let scratch: string | undefined;
+function file(text: string): string {
+  scratch ??= Deno.makeTempDirSync({ prefix: "fwknop-fuzz-" });
+  const p = `${scratch}/f.conf`;
+  Deno.writeTextFileSync(p, text, { mode: 0o600 });
+  return p;
+}
+
+/** The targets, by name. */
+export const TARGETS: readonly FuzzTarget[] = [
+  // Without an HMAC key the mutated ciphertext reaches decryption and the field parser.
+  { name: "spa-wire", run: (s) => void decodeSpa(s, { key: KEY, mode: EncryptionMode.CBC }) },
+  { name: "spa-message", run: (s) => void parseMessage(s) },
+  {
+    name: "frame",
+    binary: true,
+    run: (s) => {
+      for (const link of [1, 12, 113, 276, 101]) void decodeFrame(link, bytes(s));
+    },
+  },
+  { name: "knock-log-line", run: (s) => void parseLogLine(s) },
+  {
+    name: "knock-sequence",
+    binary: true,
+    run: (s) => void decryptSequence([...bytes(s)], "fuzzkey1"),
+  },
+  {
+    name: "access-conf",
+    run: (s) => void loadAccess([file(s)]),
+    allowed: config,
+  },
+  {
+    name: "fwknopd-conf",
+    run: (s) => void loadServerConfig(file(s)),
+    allowed: config,
+  },
+  {
+    name: "fwknoprc",
+    run: (s) => void parseRc(s, "fuzz.rc"),
+    allowed: (e) => e instanceof UsageError || config(e),
+  },
+  {
+    name: "knockd-conf",
+    run: (s) => void parseKnockdConf(s, "knockd.conf", 1),
+    allowed: config,
+  },
+  {
+    name: "fleet-message",
+    run: (s) => {
+      const f: Record<string, string> = {};
+      for (const part of s.split("\n")) {
+        const i = part.indexOf("=");
+        if (i > 0) f[part.slice(0, i)] = part.slice(i + 1);
+      }
+      void fieldsGrant(f);
+      void parseFleetEntry(s);
+    },
+  },
+];
