@@ -1,0 +1,142 @@
+/**
+ * The systemd units in dist/systemd: `systemd-analyze verify` accepts them
+ * (the drop-in together with Debian's fwknop-server.service), their
+ * exposure scores are what docs/operations.md says, and the daemon works
+ * with only the capabilities the units leave it (CAP_NET_ADMIN and
+ * CAP_NET_RAW): in a namespace, under `setpriv` with that bounding set, it
+ * opens a port behind iptables.
+ */
+import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { haveCommand, report, skip } from "./env.ts";
+import { netnsUnavailable, poll } from "./netns.ts";
+import { C4, ourClient, pair, S4 } from "./nft_env.ts";
+import { defaultDrop } from "./stock_server.ts";
+
+const DIST = new URL("../dist/systemd/", import.meta.url).pathname;
+const SERVER = new URL("../server.ts", import.meta.url).pathname;
+const DEBIAN_UNIT = "/lib/systemd/system/fwknop-server.service";
+
+async function analyze(args: string[], env: Record<string, string> = {}) {
+  const r = await new Deno.Command("systemd-analyze", {
+    args,
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  })
+    .output();
+  const t = new TextDecoder();
+  return { code: r.code, out: t.decode(r.stdout) + t.decode(r.stderr) };
+}
+
+function exposure(text: string): number {
+  return Number(/Overall exposure level for \S+: ([\d.]+)/.exec(text)?.[1] ?? NaN);
+}
+
+Deno.test("systemd: the units verify, and their exposure is low", async () => {
+  if (!(await haveCommand("systemd-analyze", ["--version"]))) {
+    return skip("systemd-analyze is not installed (Debian systemd)");
+  }
+  for (const unit of ["fwknopd-ts.service", "fwknopd-ts-node.service"]) {
+    if (unit.includes("node") && !(await haveCommand("node", ["--version"]))) continue;
+    const v = await analyze(["verify", `${DIST}${unit}`]);
+    assertEquals([v.code, v.out], [0, ""], unit);
+  }
+  const score = exposure(
+    (await analyze(["security", "--offline=true", `${DIST}fwknopd-ts.service`])).out,
+  );
+  assert(score <= 4.5, `fwknopd-ts.service exposure ${score}`);
+  // The drop-in over Debian's own unit (when fwknop-server is installed).
+  if (await Deno.stat(DEBIAN_UNIT).then(() => true, () => false)) {
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.copyFile(DEBIAN_UNIT, `${dir}/fwknop-server.service`);
+      await Deno.mkdir(`${dir}/fwknop-server.service.d`);
+      await Deno.copyFile(
+        `${DIST}fwknop-server.service.d/fwknop-ts.conf`,
+        `${dir}/fwknop-server.service.d/fwknop-ts.conf`,
+      );
+      const env = { SYSTEMD_UNIT_PATH: `${dir}:` };
+      const v = await analyze(["verify", `${dir}/fwknop-server.service`], env);
+      assertEquals([v.code, v.out], [0, ""]);
+      const withDropIn = exposure(
+        (await analyze(["security", "--offline=true", `${dir}/fwknop-server.service`], env)).out,
+      );
+      const stock = exposure((await analyze(["security", "--offline=true", DEBIAN_UNIT])).out);
+      assert(withDropIn < stock, `drop-in ${withDropIn} vs Debian's ${stock}`);
+      report(
+        `systemd: fwknopd-ts.service exposure ${score}; Debian's unit ${stock}, with the drop-in ${withDropIn}`,
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+});
+
+Deno.test({
+  name: "systemd: the daemon works with only CAP_NET_ADMIN and CAP_NET_RAW",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const why = (await netnsUnavailable()) ??
+      ((await haveCommand("setpriv", ["--version"])) ? undefined : "setpriv is not installed");
+    if (why !== undefined) return skip(why);
+    const p = await pair([10501]);
+    const dir = await Deno.makeTempDir({ prefix: "fwknopd-caps-" });
+    try {
+      await defaultDrop(p.server);
+      await Deno.writeTextFile(
+        `${dir}/fwknopd.conf`,
+        `FWKNOP_RUN_DIR ${dir};\nPCAP_INTF ${p.intf};\nPCAP_FILTER udp port 62201;\n`,
+        { mode: 0o600 },
+      );
+      await Deno.writeTextFile(
+        `${dir}/access.conf`,
+        "SOURCE ANY\nKEY caps-key\nHMAC_KEY caps-hmac\nFW_ACCESS_TIMEOUT 30\n",
+        { mode: 0o600 },
+      );
+      const d = p.server.spawn([
+        "setpriv",
+        "--bounding-set=-all,+net_admin,+net_raw",
+        "--no-new-privs",
+        "deno",
+        "run",
+        "-A",
+        SERVER,
+        "-f",
+        "-c",
+        `${dir}/fwknopd.conf`,
+        "-a",
+        `${dir}/access.conf`,
+      ]);
+      try {
+        await d.waitFor(/Starting fwknopd-ts main event loop/, 30_000);
+        const caps = await p.server.sh([
+          "bash",
+          "-c",
+          "grep CapEff /proc/$(pgrep -f fwknopd-caps- | head -1)/status",
+        ]);
+        assertMatch(caps.out, /CapEff:\s+0000000000003000/);
+        const sent = await ourClient(p.client, [
+          "-A",
+          "tcp/10501",
+          "-a",
+          C4,
+          "-D",
+          S4,
+          "--key-rijndael",
+          "caps-key",
+          "--key-hmac",
+          "caps-hmac",
+        ]);
+        assert(sent.code === 0, sent.out);
+        assert(await poll(() => p.client.tcpOpen(S4, 10501), true, 5000), d.output.slice(-1500));
+        report("systemd: granted with CapEff = CAP_NET_ADMIN|CAP_NET_RAW only");
+      } finally {
+        await d.stop();
+      }
+    } finally {
+      await p.cleanup();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
