@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { libNames } from "../ffi/libs.ts";
 import { decodeFrame } from "./decode.ts";
 import { ReadableWait } from "./_poll_deno.ts";
 import type { CapturedPacket, PacketSource, Prefilter } from "./packet.ts";
@@ -69,7 +70,7 @@ let lib: any;
 function pcap() {
   if (lib === undefined) {
     let last: unknown;
-    for (const name of ["libpcap.so.0.8", "libpcap.so.1", "libpcap.so"]) {
+    for (const name of libNames("pcap")) {
       try {
         lib = D.dlopen(name, SYMBOLS).symbols;
         break;

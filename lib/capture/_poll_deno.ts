@@ -6,8 +6,7 @@
  * @module
  */
 
-// deno-lint-ignore no-explicit-any
-const D: any = (globalThis as any).Deno;
+import { dlopenFirst, libNames } from "../ffi/libs.ts";
 
 const POLLIN = 1;
 // struct pollfd { int fd; short events; short revents; }
@@ -17,9 +16,9 @@ const POLLFD_LEN = 8;
 let libc: any;
 
 function lib() {
-  libc ??= D.dlopen("libc.so.6", {
+  libc ??= dlopenFirst(libNames("c"), {
     poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
-  }).symbols;
+  });
   return libc;
 }
 

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { defaultFirewallType } from "../ffi/libs.ts";
 import { ConfigError, type ConfLine, lexConf, type Origin, readConf } from "./lexer.ts";
 
 type Kind = "bool" | "string" | { min: number; max: number };
@@ -149,7 +150,8 @@ export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec
   ["GPG_HOME_DIR", { def: "/root/.gnupg", kind: "string" }],
   ["GPG_EXE", { def: "/usr/bin/gpg", kind: "string" }],
   ["SUDO_EXE", { def: "/usr/bin/sudo", kind: "string" }],
-  ["FIREWALL_TYPE", { def: "iptables", kind: "string" }],
+  // fwknopd's build default for this platform: iptables on Linux, pf on macOS, ipfw on FreeBSD.
+  ["FIREWALL_TYPE", { def: defaultFirewallType(), kind: "string" }],
   // Default: /usr/sbin/iptables, or /usr/sbin/nft with FIREWALL_TYPE nftables (see firewallExe).
   ["FIREWALL_EXE", { kind: "string" }],
   ["IP6TABLES_EXE", { kind: "string" }],

@@ -11,7 +11,7 @@ import { type Chains, type ChainSpec, Iptables, parseChainSpec } from "../../fir
 import { Nftables, type NftFamily, type NftOptions } from "../../firewall/nftables.ts";
 import { nftRunner } from "../../firewall/nft_run.ts";
 import { ConfigError } from "../config/lexer.ts";
-import type { ServerConfig } from "../config/server_conf.ts";
+import { FIREWALL_TYPES, type ServerConfig } from "../config/server_conf.ts";
 
 function configError(c: ServerConfig, name: string, why: string): ConfigError {
   return new ConfigError(c.origin(name), name, why);
@@ -123,6 +123,17 @@ export function nftOptions(c: ServerConfig): NftOptions {
  * @throws {ConfigError} for a bad firewall variable.
  */
 export async function makeBackend(c: ServerConfig, run: Runner): Promise<FirewallBackend> {
+  const type = c.get("FIREWALL_TYPE")!;
+  if (!FIREWALL_TYPES.includes(type)) {
+    // This platform's default (pf on macOS, ipfw on FreeBSD) is not built yet.
+    throw configError(
+      c,
+      "FIREWALL_TYPE",
+      `${type} (this platform's default) is not supported yet; set FIREWALL_TYPE to one of ${
+        FIREWALL_TYPES.join(", ")
+      }`,
+    );
+  }
   if (c.get("FIREWALL_TYPE") === "nftables") {
     return new Nftables(nftOptions(c), await nftRunner(c.firewallExe(), run));
   }
