@@ -62,8 +62,14 @@ export interface FirewallBackend {
    * @throws {FirewallError} when the firewall refused.
    */
   open(g: Grant, replaces?: Grant): Promise<string[]>;
-  /** Removes a grant's rules; tolerant of rules already gone. */
-  close(g: Grant): Promise<void>;
+  /**
+   * Removes a grant's rules; tolerant of rules already gone.
+   *
+   * @returns Lines for the log in the tool's own words (iptables: fwknopd's
+   *   `Removed rule N from CHAIN with expire time of T`), or nothing for
+   *   the grant table's generic line.
+   */
+  close(g: Grant): Promise<string[] | void>;
   /** Removes our rules due at `now`, including those of earlier runs. */
   sweep(now: number): Promise<SweepResult>;
   /** Removes everything of ours. */

@@ -127,13 +127,17 @@ export class GrantTable {
         if (g.expiresAt > now) continue;
         this.#live.delete(key);
         try {
-          await this.#fw.close(g);
-          this.#o.log(
-            "info",
-            `Removed expired access for ${g.src.text} ${
-              portsText(g.ports)
-            } (stanza #${g.origin.stanza}, expired at ${g.expiresAt})`,
-          );
+          const lines = await this.#fw.close(g);
+          if (lines !== undefined && lines.length > 0) {
+            for (const l of lines) this.#o.log("info", l);
+          } else {
+            this.#o.log(
+              "info",
+              `Removed expired access for ${g.src.text} ${
+                portsText(g.ports)
+              } (stanza #${g.origin.stanza}, expired at ${g.expiresAt})`,
+            );
+          }
         } catch (e) {
           this.#o.log("error", `Cannot remove access for ${g.src.text}: ${(e as Error).message}`);
         }

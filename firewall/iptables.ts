@@ -309,12 +309,20 @@ export class Iptables implements FirewallBackend {
     return added.map((a) => a.text);
   }
 
-  async close(g: Grant): Promise<void> {
+  async close(g: Grant): Promise<string[]> {
     const f = this.#family(g);
+    const lines: string[] = [];
     for (const rule of grantRules(g, f.chains, false)) {
       const spec = rule.argv.slice(1);
+      // fwknopd logs the rule's number: read it before the delete (by specification).
+      const num = await this.#ruleNumber(f, rule.argv[1]!, spec);
       const r = await this.#ipt(f, ["-D", ...spec]);
-      if (r.code === 0) continue;
+      if (r.code === 0) {
+        lines.push(
+          `Removed rule ${num ?? "?"} from ${rule.argv[1]} with expire time of ${g.expiresAt}`,
+        );
+        continue;
+      }
       // Gone already is fine; anything else (iptables missing, lock timeout) is not.
       const check = await this.#ipt(f, ["-C", ...spec]);
       if (check.code === 0 || (check.code > 1 && !NO_RULE.test(check.stderr + check.stdout))) {
@@ -324,6 +332,24 @@ export class Iptables implements FirewallBackend {
         );
       }
     }
+    return lines;
+  }
+
+  /** The 1-based position of a rule in its chain (`-S` lists it as `-A CHAIN ...`), if found. */
+  async #ruleNumber(f: IptablesFamily, chain: string, spec: string[]): Promise<number | undefined> {
+    const table = spec[spec.indexOf("-t") + 1] ?? "filter";
+    const r = await this.#ipt(f, ["-t", table, "-S", chain]);
+    if (r.code !== 0) return undefined;
+    const exp = /_exp_(\d+)/.exec(spec.join(" "))?.[1];
+    const at = (flag: string) => (spec.includes(flag) ? spec[spec.indexOf(flag) + 1] : undefined);
+    const [src, dport] = [at("-s"), at("--dport")];
+    const rules = r.stdout.split("\n").filter((l) => l.startsWith("-A "));
+    const i = rules.findIndex((l) =>
+      (exp === undefined || l.includes(`_exp_${exp}`)) &&
+      (src === undefined || l.includes(` ${src}/`) || l.includes(` ${src} `)) &&
+      (dport === undefined || l.includes(`--dport ${dport} `))
+    );
+    return i < 0 ? undefined : i + 1;
   }
 
   async sweep(now: number): Promise<SweepResult> {

@@ -299,6 +299,8 @@ Deno.test({
           "replayed packet opened the port",
         );
         assertMatch(d.output, /Replay detected from source IP: 192\.0\.2\.1/);
+        // Expiry logs fwknopd's own line (log watchers match it).
+        assertMatch(d.output, /Removed rule \d+ from FWKNOP_INPUT with expire time of \d+/);
         await d.stop();
         daemon = await startOurs(server, dir);
         await client.must(resend);
