@@ -109,6 +109,14 @@ export function checkAllowUnicast(c: StanzaContext): PolicyEvent | undefined {
   return bad ? stanzaEvent(c, "allow-not-unicast", ip) : undefined;
 }
 
+/**
+ * fwknop-ts: libfko parses a server-auth field and fwknopd ignores it; no
+ * fwknop 2.6 client sends one, so a packet with it is refused.
+ */
+export function checkServerAuth(c: StanzaContext): PolicyEvent | undefined {
+  return c.fields.serverAuth !== undefined ? stanzaEvent(c, "server-auth") : undefined;
+}
+
 /** Step 4.11: REQUIRE_USERNAME, exact and case-sensitive. */
 export function checkUsername(c: StanzaContext): PolicyEvent | undefined {
   return c.s.requireUsername !== undefined && c.fields.username !== c.s.requireUsername
@@ -134,6 +142,7 @@ export const STANZA_STEPS: readonly Step[] = [
   checkAge,
   checkSourceAddress,
   checkAllowUnicast,
+  checkServerAuth,
   checkUsername,
   checkNatAllowed,
 ];

@@ -109,6 +109,7 @@ Deno.test("policy: refusals, each with its reason and no action", async () => {
       /0\.0\.0\.0 when valid source IP was required/,
       true,
     ],
+    ["server auth", run(wire({ serverAuth: "pw" })), /carries a server-auth field/, true],
     ...["255.255.255.255", "224.0.0.1", "239.1.2.3", "240.0.0.1", "0.1.2.3", "ff02::1"].map((
       ip,
     ): [string, Promise<Verdict>, RegExp, boolean] => [

@@ -40,6 +40,7 @@ export type EventCode =
   | "too-old"
   | "source-required"
   | "allow-not-unicast"
+  | "server-auth"
   | "username"
   | "nat-disabled"
   | "local-nat-disabled"
@@ -100,6 +101,10 @@ export const EVENT_TEXT: Readonly<Record<EventCode, Wording>> = {
   ),
   "too-old": w("info", (a) => `SPA data time difference is too great (${a[0]} seconds).`),
   "source-required": w("info", () => "Got 0.0.0.0 when valid source IP was required."),
+  "server-auth": w(
+    "info",
+    () => "SPA packet refused: it carries a server-auth field, which fwknop 2.6 clients never send",
+  ),
   "allow-not-unicast": w(
     "info",
     (a) => `SPA packet refused: ${a[0]} is not a unicast address, so there is nothing to open`,

@@ -274,6 +274,11 @@ export function parseMessage(plaintext: string): ParseResult {
   if (rand.length < RAND_VAL_LEN) return bad("Random Value", "is shorter than 16 characters");
   const username = decodeB64Field(userB64, MAX_USERNAME_B64_LEN);
   if (username === undefined) return bad("Username", "is not base64 of 1 to 64 characters");
+  // One name, one spelling: base64 with stray low bits or padding decodes to the same
+  // bytes, and a name compared in a log or REQUIRE_USERNAME must not hide behind that.
+  if (b64Encode(Uint8Array.from(username, (c) => c.charCodeAt(0))) !== userB64) {
+    return bad("Username", "is not in canonical base64");
+  }
   const userProblem = checkUsername(username);
   if (userProblem !== undefined) return bad("Username", userProblem);
   if (!/^\d+$/.test(ts) || ts.length > MAX_TIMESTAMP_LEN) {
@@ -282,7 +287,7 @@ export function parseMessage(plaintext: string): ParseResult {
   if (version.length < 1 || version.length > MAX_VERSION_LEN) {
     return bad("FKO Version", `is not 1 to ${MAX_VERSION_LEN} characters`);
   }
-  if (!/^\d{1,2}$/.test(typeText) || Number(typeText) > 6) {
+  if (!/^\d$/.test(typeText) || Number(typeText) > 6) {
     return bad("Message Type", `"${typeText}" is not 0..6`);
   }
   const type = Number(typeText) as MessageType;

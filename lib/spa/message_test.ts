@@ -125,3 +125,18 @@ Deno.test("parseMessage reports a digest mismatch and bad digest lengths", () =>
   const r2 = parseMessage(`${encoded}:abcdef`);
   assert(!r2.ok && r2.reason === "bad-field" && r2.field === "SPA Data Digest");
 });
+
+Deno.test("parseMessage refuses a two-digit message type and a username not in canonical base64", async () => {
+  const { digestB64, DigestType } = await import("./digest.ts");
+  const plain = (encoded: string) => `${encoded}:${digestB64(DigestType.SHA256, encoded)}`;
+  const msg = t("1.2.3.4,tcp/22");
+  const ok = parseMessage(plain(`1234567890123456:cm9vdA:1795319286:3.0.0:1:${msg}`));
+  assert(ok.ok);
+  const two = parseMessage(plain(`1234567890123456:cm9vdA:1795319286:3.0.0:01:${msg}`));
+  assert(!two.ok && two.reason === "bad-field" && two.field === "Message Type");
+  // "cm9vdB" decodes to "root" too (its last character carries stray low bits).
+  const odd = parseMessage(plain(`1234567890123456:cm9vdB:1795319286:3.0.0:1:${msg}`));
+  assert(!odd.ok && odd.reason === "bad-field" && odd.field === "Username", JSON.stringify(odd));
+  const padded = parseMessage(plain(`1234567890123456:cm9vdA==:1795319286:3.0.0:1:${msg}`));
+  assert(!padded.ok && padded.reason === "bad-field" && padded.field === "Username");
+});
