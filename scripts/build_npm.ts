@@ -48,6 +48,24 @@ setExitCode(await main(args()));
 `;
 }
 
+/**
+ * npm builds optional dependencies quietly and goes on when they fail; this
+ * postinstall check says so, and what to install (it never fails the install).
+ */
+const CHECK_CAP = `#!/usr/bin/env node
+import { createRequire } from "node:module";
+try {
+  createRequire(import.meta.url)("cap");
+} catch {
+  console.warn(
+    "fwknop-ts: the optional 'cap' module (libpcap capture for fwknopd-ts) did not build or " +
+      "load. Install libpcap's headers and a C++ compiler (Debian: apt-get install libpcap-dev " +
+      "g++ make), then run: npm rebuild cap. Until then fwknopd-ts reads packets only in " +
+      "UDP-server mode (-U); the client and the library work as they are.",
+  );
+}
+`;
+
 async function build(): Promise<void> {
   const config = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
   const files = ENTRY_FILES.map((f) => `${ROOT}/${f}`);
@@ -81,6 +99,7 @@ async function build(): Promise<void> {
   for (const [name, module] of [["fwknop-ts", "client.js"], ["fwknopd-ts", "server.js"]]) {
     await Deno.writeTextFile(`${OUT}/bin/${name}.js`, bin(module!), { mode: 0o755 });
   }
+  await Deno.writeTextFile(`${OUT}/bin/check-cap.js`, CHECK_CAP, { mode: 0o755 });
   const openpgp = String(config.imports.openpgp).replace(/^npm:openpgp@/, "");
   // Fleet mode's Redis client (loaded only when FLEET_REDIS_URL is set).
   const redis = String(config.imports["@redis/client"]).replace(/^npm:@redis\/client@/, "");
@@ -95,6 +114,7 @@ async function build(): Promise<void> {
     exports: { ".": { types: "./mod.d.ts", default: "./mod.js" } },
     bin: { "fwknop-ts": "./bin/fwknop-ts.js", "fwknopd-ts": "./bin/fwknopd-ts.js" },
     engines: { node: ">=20" },
+    scripts: { postinstall: "node bin/check-cap.js" },
     dependencies: {
       openpgp,
       "@redis/client": redis,

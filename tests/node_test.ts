@@ -193,6 +193,18 @@ export const ok: boolean = decodeSpa(spa.wire, keys).ok;
       assertEquals(r.out.trim(), "192.0.2.9,udp/53");
     });
     const live = await daemonFiles(dir, "live", "PCAP_INTF lo;\n");
+    await t.step("the postinstall check says when cap is missing, and never fails", async () => {
+      assertEquals(pkg.scripts.postinstall, "node bin/check-cap.js");
+      const r = await node(dir, ["bin/check-cap.js"]);
+      assertEquals(r.code, 0);
+      if (!(await exists(`${dir}/node_modules/cap`))) {
+        assertMatch(
+          r.err,
+          /optional 'cap' module .* apt-get install libpcap-dev g\+\+ make\), then run: npm rebuild cap/,
+        );
+      }
+    });
+
     await t.step("pcap mode without the cap module says what to install", async () => {
       const r = await node(dir, [DAEMON, "-f", "-t", ...live]);
       assertEquals(r.code, 1, r.err);
