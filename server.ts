@@ -64,6 +64,7 @@ async function start(args: string[], f: ServerFlags, io: ServerIo): Promise<numb
     ident: c.get("SYSLOG_IDENTITY")!,
     write: io.err,
     journal: stderrIsJournal(),
+    json: c.get("LOG_FORMAT") === "json",
   });
   for (const w of loaded.warnings) log.log("warning", w);
   if (f.dumpConfig) {

@@ -163,6 +163,8 @@ export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec
   ["NFT_OWN_TABLE", { def: "fwknopd", kind: "string" }],
   ["NFT_SELF_CONTAINED", { def: "N", kind: "bool" }],
   ["NFT_PROTECT_PORTS", { kind: "string" }],
+  // fwknop-ts: stderr lines as fwknopd's text, or one JSON object each (docs/operations.md).
+  ["LOG_FORMAT", { def: "text", kind: "string" }],
   // fwknop-ts: Prometheus metrics on METRICS_ADDRESS (docs/operations.md).
   ["ENABLE_METRICS", { def: "N", kind: "bool" }],
   ["METRICS_ADDRESS", { def: "127.0.0.1:9685", kind: "string" }],
@@ -281,6 +283,9 @@ export class ServerConfig {
         !/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(l.value)
       ) {
         throw new ConfigError(l, l.name, `"${l.value}" is not HOST:PORT (IPv6 as [ADDR]:PORT)`);
+      }
+      if (l.name === "LOG_FORMAT" && !["text", "json"].includes(l.value)) {
+        throw new ConfigError(l, l.name, `"${l.value}" is not text or json`);
       }
       if (l.name === "FLEET_ON_REDIS_DOWN" && !["closed", "local"].includes(l.value)) {
         throw new ConfigError(l, l.name, `"${l.value}" is not closed or local`);

@@ -146,14 +146,13 @@ const PROGRESS: ReadonlySet<EventCode> = new Set(["source-match", "gpg-signed"])
  * @param e The event.
  * @returns The level and fwknopd's wording, with the source and stanza tag.
  */
-export function describe(e: PolicyEvent): { level: EventLevel; msg: string } {
+export function describe(e: PolicyEvent): { level: EventLevel; msg: string; event: PolicyEvent } {
   const t = EVENT_TEXT[e.code];
   const body = t.text(e.args);
-  if (e.code === "source-match") return { level: t.level, msg: `(stanza #${e.stanza}) ${body}` };
-  if (e.stanza === undefined) {
-    return { level: t.level, msg: t.level === "debug" ? `[${e.src}] ${body}` : body };
-  }
-  return { level: t.level, msg: `[${e.src}] (stanza #${e.stanza}) ${body}` };
+  const line = (msg: string) => ({ level: t.level, msg, event: e });
+  if (e.code === "source-match") return line(`(stanza #${e.stanza}) ${body}`);
+  if (e.stanza === undefined) return line(t.level === "debug" ? `[${e.src}] ${body}` : body);
+  return line(`[${e.src}] (stanza #${e.stanza}) ${body}`);
 }
 
 /** Whether an event is a refusal (not a passed step). */

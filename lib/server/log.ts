@@ -17,7 +17,7 @@ export interface Logger {
   /** Whether lines of this level are written anywhere (skip building them otherwise). */
   wants(level: Level): boolean;
   /** Logs several lines; on stderr they go out in one write. */
-  logAll(lines: readonly { level: Level; msg: string }[]): void;
+  logAll(lines: readonly { level: Level; msg: string; event?: StructuredEvent }[]): void;
 }
 
 /** syslog priority numbers (err 3, warning 4, info 6, debug 7). */
@@ -31,6 +31,14 @@ const JOURNAL_PRIORITY: Readonly<Record<Level, number>> = {
 /** Most stderr text held back before it is written anyway. */
 const MAX_HELD = 65536;
 
+/** A policy event's fields for structured logs. */
+export interface StructuredEvent {
+  code: string;
+  src: string;
+  stanza?: number;
+  args?: readonly string[];
+}
+
 /** A logger that writes to stderr and, optionally, syslog. */
 export class DaemonLogger implements Logger {
   verbose: number;
@@ -40,6 +48,7 @@ export class DaemonLogger implements Logger {
   readonly #write: (text: string) => void;
   readonly #sinks = new Map<string, Promise<LineSink>>();
   readonly #journal: boolean;
+  readonly #json: boolean;
   /** stderr text held back while a batch of packets is processed. */
   #held: string | undefined;
 
@@ -52,8 +61,11 @@ export class DaemonLogger implements Logger {
       write?: (text: string) => void;
       /** Prefix stderr lines with `<priority>` for the systemd journal. */
       journal?: boolean;
+      /** LOG_FORMAT json: one JSON object per stderr line (syslog keeps fwknopd's text). */
+      json?: boolean;
     },
   ) {
+    this.#json = opts.json === true;
     this.#journal = opts.journal === true;
     this.verbose = opts.verbose;
     this.#write = opts.write ?? writeErr;
@@ -72,6 +84,18 @@ export class DaemonLogger implements Logger {
     this.#toSyslog(level, msg);
   }
 
+  /** One JSON object: time, level, fwknopd's text, and a policy event's fields when there is one. */
+  #jsonLine(level: Level, msg: string, e?: StructuredEvent): string {
+    const o: Record<string, unknown> = { time: new Date().toISOString(), level, msg };
+    if (e !== undefined) {
+      o.event = e.code;
+      o.src = e.src;
+      if (e.stanza !== undefined) o.stanza = e.stanza;
+      if (e.args !== undefined && e.args.length > 0) o.args = e.args;
+    }
+    return JSON.stringify(o) + "\n";
+  }
+
   /**
    * Holds stderr lines back until `flush()`: the daemon writes once per
    * batch of packets (milliseconds) instead of once per packet.
@@ -88,7 +112,8 @@ export class DaemonLogger implements Logger {
   }
 
   /** One stderr line; journald reads a leading `<N>` as the line's syslog priority. */
-  #line(level: Level, msg: string): string {
+  #line(level: Level, msg: string, e?: StructuredEvent): string {
+    if (this.#json) return this.#jsonLine(level, msg, e);
     return this.#journal ? `<${JOURNAL_PRIORITY[level]}>${msg}\n` : `${msg}\n`;
   }
 
@@ -103,11 +128,11 @@ export class DaemonLogger implements Logger {
     }
   }
 
-  logAll(lines: readonly { level: Level; msg: string }[]): void {
+  logAll(lines: readonly { level: Level; msg: string; event?: StructuredEvent }[]): void {
     let text = "";
-    for (const { level, msg } of lines) {
+    for (const { level, msg, event } of lines) {
       if (level === "debug" && this.verbose < 1) continue;
-      text += this.#line(level, msg);
+      text += this.#line(level, msg, event);
       this.#toSyslog(level, msg);
     }
     if (this.#stderr && text !== "") this.#out(text);

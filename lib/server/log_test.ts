@@ -64,3 +64,29 @@ Deno.test("logger: for the systemd journal each line carries its syslog priority
   }]);
   assertEquals(writes, ["<3>e\n", "<4>w\n<6>i\n<7>d\n"]);
 });
+
+Deno.test("LOG_FORMAT json: one object per line with the event's fields; text stays fwknopd's", async () => {
+  const { DaemonLogger } = await import("./log.ts");
+  const { describe } = await import("../policy/verdict.ts");
+  let out = "";
+  const log = new DaemonLogger({
+    verbose: 0,
+    stderr: true,
+    syslog: false,
+    write: (t) => out += t,
+    json: true,
+  });
+  log.logAll([describe({ code: "username", src: "192.0.2.1", stanza: 2, args: ["bob", "alice"] })]);
+  log.log("info", "Starting fwknopd-ts main event loop.");
+  const [a, b] = out.trim().split("\n").map((l) => JSON.parse(l));
+  assertEquals([a.level, a.event, a.src, a.stanza, a.args], ["info", "username", "192.0.2.1", 2, [
+    "bob",
+    "alice",
+  ]]);
+  assertEquals(
+    a.msg,
+    "[192.0.2.1] (stanza #2) Username in SPA data (bob) does not match required username: alice",
+  );
+  assertEquals([b.msg, b.event], ["Starting fwknopd-ts main event loop.", undefined]);
+  assertEquals(typeof a.time, "string");
+});
