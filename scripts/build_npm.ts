@@ -115,6 +115,7 @@ async function build(): Promise<void> {
     bin: { "fwknop-ts": "./bin/fwknop-ts.js", "fwknopd-ts": "./bin/fwknopd-ts.js" },
     engines: { node: ">=20" },
     scripts: { postinstall: "node bin/check-cap.js" },
+    man: ["./man/fwknop-ts.1", "./man/fwknopd-ts.8"],
     dependencies: {
       openpgp,
       "@redis/client": redis,
@@ -126,6 +127,12 @@ async function build(): Promise<void> {
   };
   await Deno.writeTextFile(`${OUT}/package.json`, JSON.stringify(pkg, null, 2) + "\n");
   await Deno.copyFile(`${ROOT}/README.md`, `${OUT}/README.md`);
+  for (const dir of ["man", "completions"]) {
+    await Deno.mkdir(`${OUT}/${dir}`, { recursive: true });
+    for await (const e of Deno.readDir(`${ROOT}/${dir}`)) {
+      await Deno.copyFile(`${ROOT}/${dir}/${e.name}`, `${OUT}/${dir}/${e.name}`);
+    }
+  }
   // deno-lint-ignore no-console
   console.log(`npm package ${pkg.name}@${pkg.version}: ${files.length} modules in ${OUT}`);
 }

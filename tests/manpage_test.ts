@@ -1,0 +1,48 @@
+/**
+ * The man pages and bash completions are current (made from the option
+ * lists by scripts/make_man.ts), groff finds nothing to warn about, and
+ * the completion completes option names.
+ */
+import { assert, assertEquals } from "./assert.ts";
+import { haveCommand, skip } from "./env.ts";
+import { generated } from "../scripts/make_man.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+
+Deno.test("man pages and completions match the option lists", async () => {
+  for (const [path, text] of generated()) {
+    assertEquals(
+      await Deno.readTextFile(`${ROOT}${path}`),
+      text,
+      `${path} is out of date: deno run --allow-read --allow-write=man,completions scripts/make_man.ts`,
+    );
+  }
+});
+
+Deno.test("groff reads the man pages without a warning", async () => {
+  if (!(await haveCommand("groff", ["--version"]))) {
+    return skip("groff is not installed (groff-base)");
+  }
+  for (const page of ["man/fwknop-ts.1", "man/fwknopd-ts.8"]) {
+    const r = await new Deno.Command("groff", {
+      args: ["-man", "-ww", "-z", `${ROOT}${page}`],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals([r.code, new TextDecoder().decode(r.stderr)], [0, ""], page);
+  }
+});
+
+Deno.test("bash completion completes option names", async () => {
+  if (!(await haveCommand("bash", ["--version"]))) return skip("bash is not installed");
+  const complete = async (program: string, word: string) => {
+    const script =
+      `source '${ROOT}completions/${program}.bash'; COMP_WORDS=(${program} ${word}); ` +
+      `COMP_CWORD=1; _${program.replace(/-/g, "_")}; printf '%s\\n' "\${COMPREPLY[@]}"`;
+    const r = await new Deno.Command("bash", { args: ["-c", script], stdout: "piped" }).output();
+    return new TextDecoder().decode(r.stdout).trim().split("\n").sort();
+  };
+  assertEquals(await complete("fwknop-ts", "--key-gen"), ["--key-gen", "--key-gen-file"]);
+  const srv = await complete("fwknopd-ts", "--fw-");
+  assert(srv.includes("--fw-list") && srv.includes("--fw-type"), srv.join(" "));
+});
