@@ -8,7 +8,8 @@
  *
  * @module
  */
-import type { FirewallBackend } from "./backend.ts";
+import { type FirewallBackend, FirewallError } from "./backend.ts";
+import { fault } from "../lib/fault.ts";
 import type { IpAddr } from "../lib/net/addr.ts";
 import { type Grant, grantKey, portsText } from "./grant.ts";
 
@@ -104,6 +105,7 @@ export class GrantTable {
         return "failed";
       }
       try {
+        if (fault("firewall")) throw new FirewallError("injected fault: firewall", "open");
         const lines = await this.#fw.open(g, prev);
         for (const l of lines) this.#o.log("info", `${tag} ${l}`);
       } catch (e) {

@@ -15,6 +15,7 @@ import {
   writeSync,
 } from "node:fs";
 import type { ReplayCache, ReplayEntry } from "./cache.ts";
+import { fault } from "../fault.ts";
 
 export { type ReplayCache, replayDigest, type ReplayEntry } from "./cache.ts";
 export { MemoryReplayCache } from "./memory.ts";
@@ -93,6 +94,7 @@ export class FileReplayCache implements ReplayCache {
     // refuses the packet and the next claim tries again.
     const line = `${digest} ${e.proto} ${e.srcIp} ${e.srcPort} ${e.dstIp} ${e.dstPort} ${e.time}\n`;
     try {
+      if (fault("replay-write")) throw new Error("injected fault: replay-write");
       writeSync(this.#fd, line);
       fdatasyncSync(this.#fd);
     } catch (err) {

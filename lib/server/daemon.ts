@@ -28,6 +28,7 @@ import { claimPidFile, releasePidFile } from "./pidfile.ts";
 import { DaemonFleet } from "./fleet_setup.ts";
 import { Metrics, serveMetrics } from "./metrics.ts";
 import { CaptureHolder, runCapture } from "./capture_loop.ts";
+import { fault } from "../fault.ts";
 import type { Server } from "node:http";
 import { makeBackend } from "./firewall_config.ts";
 import { knockFilter } from "../../knock/filter.ts";
@@ -182,6 +183,7 @@ async function packetLoop(
     log.log("info", `Packet count limit (${limit}) reached. Exiting...`);
     return true;
   };
+  if (fault("capture")) throw new Error("injected fault: capture");
   read: for await (const batch of src.batches(keep)) {
     log.hold(); // one stderr write per batch
     try {

@@ -1,0 +1,129 @@
+/**
+ * Faults through the seam (FWKNOP_TS_FAULTS), no root needed: the daemon
+ * in UDP-server mode on loopback with a fake firewall program that always
+ * succeeds, so only the injected fault can fail.
+ *
+ * - replay-write once: the first packet is refused and the file named, the
+ *   daemon stays, the next packet is granted;
+ * - firewall: the grant fails and says why, the daemon stays;
+ * - capture: the capture fails; with EXIT_AT_INTF_DOWN Y the daemon stops
+ *   with fwknopd's line.
+ */
+import { assert, assertMatch } from "./assert.ts";
+import { report } from "./env.ts";
+import { Background } from "./netns.ts";
+import { encodeSpa } from "../lib/spa/packet.ts";
+import { MessageType } from "../lib/spa/message.ts";
+import { createSocket } from "node:dgram";
+
+const SERVER = new URL("../server.ts", import.meta.url).pathname;
+const enc = new TextEncoder();
+
+async function daemon(
+  faults: string,
+  extra = "",
+): Promise<{ d: Background; port: number; dir: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "fwknopd-faults-" });
+  const port = 40000 + Math.floor(Math.random() * 20000);
+  // A firewall program that always works: "no such rule" for -C, success otherwise.
+  await Deno.writeTextFile(
+    `${dir}/iptables`,
+    '#!/bin/sh\ncase " $* " in *" -C "*) exit 1;; esac\nexit 0\n',
+  );
+  await Deno.chmod(`${dir}/iptables`, 0o755);
+  await Deno.writeTextFile(
+    `${dir}/fwknopd.conf`,
+    `FWKNOP_RUN_DIR ${dir};\nENABLE_UDP_SERVER Y;\nUDPSERV_PORT ${port};\nFIREWALL_EXE ${dir}/iptables;\n` +
+      `ENABLE_IPV6 N;\n${extra}`,
+    { mode: 0o600 },
+  );
+  await Deno.writeTextFile(
+    `${dir}/access.conf`,
+    "SOURCE ANY\nKEY fault-key\nHMAC_KEY fault-hmac\n",
+    {
+      mode: 0o600,
+    },
+  );
+  const d = new Background([
+    "env",
+    `FWKNOP_TS_FAULTS=${faults}`,
+    "deno",
+    "run",
+    "-A",
+    SERVER,
+    "-f",
+    "-c",
+    `${dir}/fwknopd.conf`,
+    "-a",
+    `${dir}/access.conf`,
+  ]);
+  await d.waitFor(/Starting fwknopd-ts main event loop/, 30_000);
+  return { d, port, dir };
+}
+
+async function send(port: number, allow: string): Promise<void> {
+  const wire = encodeSpa({
+    message: `${allow},tcp/22`,
+    messageType: MessageType.ACCESS,
+    username: "fault",
+    key: enc.encode("fault-key"),
+    hmacKey: enc.encode("fault-hmac"),
+    timestamp: Math.floor(Date.now() / 1000),
+  }).wire;
+  const s = createSocket("udp4");
+  await new Promise((r) => s.send(wire, port, "127.0.0.1", r));
+  s.close();
+}
+
+Deno.test({
+  name: "faults: replay store, firewall and capture fail on demand; the daemon says why",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    await t.step("replay-write once: refused and named, then granted", async () => {
+      const { d, port, dir } = await daemon("replay-write:1");
+      try {
+        await send(port, "198.51.100.1");
+        await d.waitFor(
+          /Cannot record the SPA digest, so the packet is refused: .*digest\.cache.*injected fault/,
+          10_000,
+        );
+        await send(port, "198.51.100.2");
+        await d.waitFor(/Added access rule to FWKNOP_INPUT for 198\.51\.100\.2/, 10_000);
+        assert(!/Added access rule to FWKNOP_INPUT for 198\.51\.100\.1/.test(d.output), d.output);
+      } finally {
+        await d.stop();
+        await Deno.remove(dir, { recursive: true });
+      }
+    });
+    await t.step("firewall: the grant fails with the reason; the daemon goes on", async () => {
+      const { d, port, dir } = await daemon("firewall");
+      try {
+        await send(port, "198.51.100.3");
+        await d.waitFor(/injected fault: firewall/, 10_000);
+        await send(port, "198.51.100.4");
+        // The daemon went on: the second packet met the same fault.
+        await d.waitFor(/injected fault: firewall[\s\S]*injected fault: firewall/, 10_000);
+        assert(!/Uncaught/.test(d.output), d.output);
+      } finally {
+        await d.stop();
+        await Deno.remove(dir, { recursive: true });
+      }
+    });
+    await t.step("capture: EXIT_AT_INTF_DOWN Y stops with fwknopd's line", async () => {
+      const { d, dir } = await daemon("capture");
+      try {
+        const st = await Promise.race([
+          d.exited,
+          new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000)),
+        ]);
+        assert(st !== undefined && !st.success, d.output);
+        assertMatch(d.output, /\[\*\] Fatal error from pcap_dispatch: injected fault: capture/);
+      } finally {
+        await d.stop();
+        await Deno.remove(dir, { recursive: true });
+      }
+    });
+    report("faults: replay-write, firewall and capture injected without root");
+  },
+});
