@@ -26,3 +26,12 @@ Deno.test("deps: deno.json imports only runtime packages; the programs' graphs h
     for (const p of npm) assert(RUNTIME.includes(p), `${entry} loads ${p}`);
   }
 });
+
+Deno.test("deps: .ci/run installs exactly the packages of scripts/debian-packages.txt", async () => {
+  const list = (await Deno.readTextFile(new URL("../scripts/debian-packages.txt", import.meta.url)))
+    .split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#")).sort();
+  const ci = await Deno.readTextFile(new URL("../.ci/run", import.meta.url));
+  const block =
+    /apt-get install -y -qq --no-install-recommends \\\n([\s\S]*?)>\/dev\/null/.exec(ci)?.[1] ?? "";
+  assertEquals(block.replace(/\\/g, " ").split(/\s+/).filter((w) => w !== "").sort(), list);
+});
