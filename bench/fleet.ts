@@ -19,6 +19,7 @@ import { GrantTable } from "../firewall/grants.ts";
 import { MemoryFirewall } from "../firewall/memory.ts";
 import { newStanza } from "../lib/config/access_conf.ts";
 import { RedisLink } from "../lib/fleet/link.ts";
+import { fleetTestOptions } from "../tests/redis_local.ts";
 import { IpAddr, parseAddr, parseNet } from "../lib/net/addr.ts";
 import { POLICY_DEFAULTS } from "../lib/policy/options.ts";
 import type { ReplayCache, ReplayEntry } from "../lib/replay/cache.ts";
@@ -122,18 +123,10 @@ async function pipelineRate(replay: ReplayCache): Promise<number> {
 /** Inside gateway 1's namespace: parts 1 and 2, one JSON line. */
 async function inner(url: string): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "fleet-bench-" });
-  const link = await RedisLink.open({
-    url,
-    where: url.slice(8),
-    host: new URL(url).hostname,
-    port: Number(new URL(url).port),
-    tls: false,
-    timeoutMs: 1000,
-    name: `bench${Deno.pid}`,
-    gateway: "gw1",
-    onDown: "closed",
-    maxLen: 1000,
-  }, () => {});
+  const link = await RedisLink.open(
+    fleetTestOptions(url, `bench${Deno.pid}`, "gw1", 1000),
+    () => {},
+  );
   try {
     const file = await claimTimes(FileReplayCache.open(`${dir}/a.cache`), "f");
     const fleet = await claimTimes(fleetCache(link, FileReplayCache.open(`${dir}/b.cache`)), "r");

@@ -158,9 +158,7 @@ export function parseKnockdConf(
     if (oneTime !== undefined) {
       stanza.oneTime = oneTime;
       // The capture must let every sequence of the file through, not only the current one.
-      stanza.filterSteps = oneTime.unused.flatMap((t, i) =>
-        steps(t, oneTime!.file, oneTime!.line + i)
-      );
+      stanza.filterSteps = oneTime.unused.flatMap((u) => steps(u.text, oneTime!.file, u.line));
     }
     const section: KnockdSection = { name: r.name, stanza };
     // A plain accept (with its matching delete, or none) is a grant; anything else runs as is.

@@ -22,12 +22,12 @@ export interface OneTimeSequence {
   offset: number;
   /** The sequence text of the line. */
   text: string;
-  /** Every unused sequence in the file (the capture filter lets all of them through). */
-  unused: string[];
+  /** Every unused sequence in the file with its line (the capture filter lets all through). */
+  unused: { text: string; line: number }[];
 }
 
 /**
- * Finds the first unused sequence at or after a byte offset.
+ * Finds the first unused sequence of a one-time file.
  *
  * @param file The file's path (for the result).
  * @param text The file's text.
@@ -37,11 +37,11 @@ export function firstUnused(file: string, text: string): OneTimeSequence | undef
   const enc = new TextEncoder();
   let offset = 0;
   let found: OneTimeSequence | undefined;
-  const unused: string[] = [];
+  const unused: { text: string; line: number }[] = [];
   for (const [i, raw] of text.split("\n").entries()) {
     const t = raw.trim();
     if (t !== "" && !t.startsWith("#")) {
-      unused.push(t);
+      unused.push({ text: t, line: i + 1 });
       found ??= { file, line: i + 1, offset, text: t, unused };
     }
     offset += enc.encode(raw).length + 1;

@@ -6,7 +6,10 @@ Deno.test("one-time sequences: the first unused line, byte offsets, every unused
   const text = "# used before\n\n #x\n 7601,7602:udp\nnoté,1\n 7611,7612\n";
   const s = firstUnused("f", text)!;
   assertEquals([s.line, s.offset, s.text], [4, 19, "7601,7602:udp"]);
-  assertEquals(s.unused, ["7601,7602:udp", "noté,1", "7611,7612"]);
+  assertEquals(s.unused.map((u) => [u.text, u.line]), [["7601,7602:udp", 4], ["noté,1", 5], [
+    "7611,7612",
+    6,
+  ]]);
   assertEquals(firstUnused("f", "#a\n\n   \n#b"), undefined);
 });
 

@@ -62,3 +62,25 @@ export class LocalRedis {
     this.#proc = undefined;
   }
 }
+
+/** Fleet settings for a plain `redis://host:port` (what FLEET_REDIS_URL would give). */
+export function fleetTestOptions(
+  url: string,
+  name: string,
+  gateway: string,
+  timeoutMs = 500,
+): import("../lib/fleet/options.ts").FleetOptions {
+  const u = new URL(url);
+  return {
+    url,
+    where: u.host,
+    host: u.hostname,
+    port: Number(u.port),
+    tls: false,
+    timeoutMs,
+    name,
+    gateway,
+    onDown: "closed",
+    maxLen: 1000,
+  };
+}

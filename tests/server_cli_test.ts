@@ -174,3 +174,28 @@ Deno.test("server: a bad firewall variable names file, line and variable", async
   assertEquals(r.code, 1);
   assertMatch(r.err, /nft\.conf:3: NFT_TABLE: "filter" is not "FAMILY NAME"/);
 });
+
+Deno.test("server: --fleet-revoke names a bad address, and fleet mode when it is off", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/f.conf`, `FWKNOP_RUN_DIR ${dir};\n`, { mode: 0o600 });
+  await Deno.writeTextFile(`${dir}/a.conf`, "SOURCE ANY\nKEY k\n", { mode: 0o600 });
+  const run = async (v: string) => {
+    let err = "";
+    const code = await main(["--fleet-revoke", v, "-c", `${dir}/f.conf`, "-a", `${dir}/a.conf`], {
+      out: () => {},
+      err: (t) => err += t,
+    });
+    return { code, err };
+  };
+  const bad = await run("not-an-ip");
+  assertEquals([bad.code, bad.err.trim()], [
+    2,
+    "Invalid value 'not-an-ip' for --fleet-revoke: expected an IP address",
+  ]);
+  const off = await run("192.0.2.1");
+  assertEquals([off.code, off.err.trim()], [
+    2,
+    "--fleet-revoke needs fleet mode: FLEET_REDIS_URL is not set",
+  ]);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -114,3 +114,20 @@ Deno.test("access.conf: fwknopd's load rules: short dates, long keys, GPG_HOME_D
     "g.conf:3: GPG_HOME_DIR: directory '/nonexistent/fwknop-gpg' does not exist",
   );
 });
+
+Deno.test("fwknopd.conf: LOG_FORMAT and METRICS_ADDRESS mistakes name file, line and variable", () => {
+  write("lf.conf", "PCAP_INTF lo;\nLOG_FORMAT yaml;\n");
+  assertThrows(
+    () => loadServerConfig(`${dir}/lf.conf`),
+    ConfigError,
+    'lf.conf:2: LOG_FORMAT: "yaml" is not text or json',
+  );
+  write("ma.conf", "METRICS_ADDRESS 9685;\n");
+  assertThrows(
+    () => loadServerConfig(`${dir}/ma.conf`),
+    ConfigError,
+    'ma.conf:1: METRICS_ADDRESS: "9685" is not HOST:PORT',
+  );
+  write("ok.conf", "METRICS_ADDRESS [2001:db8::1]:9685;\nLOG_FORMAT json;\n");
+  assertEquals(loadServerConfig(`${dir}/ok.conf`).get("METRICS_ADDRESS"), "[2001:db8::1]:9685");
+});

@@ -1,12 +1,11 @@
 import { assert, assertEquals } from "../../tests/assert.ts";
 import { skip } from "../../tests/env.ts";
-import { LocalRedis } from "../../tests/redis_local.ts";
+import { fleetTestOptions, LocalRedis } from "../../tests/redis_local.ts";
 import type { Grant } from "../../firewall/grant.ts";
 import { GrantTable } from "../../firewall/grants.ts";
 import { MemoryFirewall } from "../../firewall/memory.ts";
 import { parseAddr } from "../net/addr.ts";
 import { RedisLink } from "./link.ts";
-import type { FleetOptions } from "./options.ts";
 import { fieldsGrant, FleetGrants, grantFields, publishRevoke } from "./propagate.ts";
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -40,20 +39,7 @@ Deno.test("fleet grant messages: round trip, and malformed ones refused", () => 
   }
 });
 
-function opts(url: string, gateway: string): FleetOptions {
-  return {
-    url,
-    where: url.slice(8),
-    host: new URL(url).hostname,
-    port: Number(new URL(url).port),
-    tls: false,
-    timeoutMs: 500,
-    name: `p${Deno.pid}`,
-    gateway,
-    onDown: "closed",
-    maxLen: 1000,
-  };
-}
+const opts = (url: string, gateway: string) => fleetTestOptions(url, `p${Deno.pid}`, gateway);
 
 async function gateway(url: string, name: string) {
   const fw = new MemoryFirewall();

@@ -1,8 +1,7 @@
 import { assert, assertEquals, assertRejects } from "../../tests/assert.ts";
 import { skip } from "../../tests/env.ts";
-import { LocalRedis } from "../../tests/redis_local.ts";
+import { fleetTestOptions, LocalRedis } from "../../tests/redis_local.ts";
 import { RedisLink } from "../fleet/link.ts";
-import type { FleetOptions } from "../fleet/options.ts";
 import type { ReplayEntry } from "./cache.ts";
 import { MemoryReplayCache } from "./memory.ts";
 import { FleetReplayCache, replayKey } from "./redis.ts";
@@ -16,20 +15,7 @@ const E: ReplayEntry = {
   time: Math.floor(Date.now() / 1000),
 };
 
-function opts(url: string, gateway: string): FleetOptions {
-  return {
-    url,
-    where: url.slice(8),
-    host: new URL(url).hostname,
-    port: Number(new URL(url).port),
-    tls: false,
-    timeoutMs: 500,
-    name: `t${Deno.pid}`,
-    gateway,
-    onDown: "closed",
-    maxLen: 1000,
-  };
-}
+const opts = (url: string, gateway: string) => fleetTestOptions(url, `t${Deno.pid}`, gateway);
 
 async function gateway(url: string, name: string, onDown: "closed" | "local" = "closed") {
   const logs: string[] = [];

@@ -266,7 +266,7 @@ export async function runDaemon(
       ...(c.bool("ENABLE_METRICS") ? { metrics } : {}),
       ...(fleet === undefined ? {} : { publish: fleet.publish }),
     });
-    fleet?.start(c, grants, loaded.settings.stanzas, log);
+    fleet?.start(grants, loaded.settings.stanzas, log);
     source = await openSource(c, log, loaded.settings.knocks ?? []);
     const nk = loaded.settings.knocks?.length ?? 0;
     if (nk > 0) {

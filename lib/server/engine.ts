@@ -219,7 +219,7 @@ export class Engine {
       this.stats.refused++;
       return undefined;
     }
-    const t0 = performance.now();
+    const t0 = this.#d.metrics === undefined ? 0 : performance.now();
     const screened = screenPacket(pkt, this.#s.policy);
     if ("drop" in screened) {
       this.stats.refused++;

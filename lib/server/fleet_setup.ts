@@ -11,7 +11,7 @@ import type { GrantTable } from "../../firewall/grants.ts";
 import type { AccessStanza } from "../config/access_conf.ts";
 import type { ServerConfig } from "../config/server_conf.ts";
 import { RedisLink } from "../fleet/link.ts";
-import { fleetOptions } from "../fleet/options.ts";
+import { type FleetOptions, fleetOptions } from "../fleet/options.ts";
 import { FleetGrants } from "../fleet/propagate.ts";
 import { statusPath, writeStatus } from "../fleet/status.ts";
 import type { PolicyOptions } from "../policy/options.ts";
@@ -31,7 +31,15 @@ export class DaemonFleet {
   #ticker: ReturnType<typeof setInterval> | undefined;
   readonly #statusFile: string;
 
-  private constructor(link: RedisLink, replay: FleetReplayCache, statusFile: string) {
+  readonly #o: FleetOptions;
+
+  private constructor(
+    o: FleetOptions,
+    link: RedisLink,
+    replay: FleetReplayCache,
+    statusFile: string,
+  ) {
+    this.#o = o;
     this.link = link;
     this.replay = replay;
     this.#statusFile = statusFile;
@@ -71,20 +79,15 @@ export class DaemonFleet {
       ttlSec: replayTtl(policy),
     });
     if (link.up) await replay.sync();
-    return new DaemonFleet(link, replay, statusPath(c.get("FWKNOP_RUN_DIR")!));
+    return new DaemonFleet(o, link, replay, statusPath(c.get("FWKNOP_RUN_DIR")!));
   }
 
   /**
    * Starts propagation: publishes this gateway's grants of FLEET_GROUP
    * stanzas and applies the groups' grants through `grants`.
    */
-  start(
-    c: ServerConfig,
-    grants: GrantTable | undefined,
-    stanzas: readonly AccessStanza[],
-    log: DaemonLogger,
-  ): void {
-    const o = fleetOptions(c)!;
+  start(grants: GrantTable | undefined, stanzas: readonly AccessStanza[], log: DaemonLogger): void {
+    const o = this.#o;
     const say = (level: "error" | "warning" | "info" | "debug", msg: string) => log.log(level, msg);
     this.#grants = new FleetGrants(this.link, grants, o, groupsOf(stanzas), say);
     this.#grants.start();

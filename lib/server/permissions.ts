@@ -47,6 +47,7 @@ export function childPermissionFlags(c: ServerConfig, paths: readonly string[]):
   const D: any = (globalThis as any).Deno;
   const granted = (d: object) => D.permissions.querySync(d).state === "granted";
   const runDir = c.get("FWKNOP_RUN_DIR")!;
+  const fleet = fleetNeeds(c);
   const scoped: Record<(typeof KINDS)[number], [string, object][]> = {
     read: [...paths, runDir, c.get("IPT_SYSLOG_FILE")!, "/dev/kmsg", c.get("GPG_HOME_DIR")!].map((
       p,
@@ -56,11 +57,11 @@ export function childPermissionFlags(c: ServerConfig, paths: readonly string[]):
       p,
     ) => [p, { name: "run", command: p }]),
     net: [
-      ...(fleetNeeds(c)?.hosts ?? []),
+      ...(fleet?.hosts ?? []),
       ...(c.bool("ENABLE_METRICS") ? [c.get("METRICS_ADDRESS")!] : []),
     ].map((host) => [host, { name: "net", host }]),
     ffi: [],
-    env: fleetNeeds(c) === undefined ? [] : [[FLEET_ENV, { name: "env", variable: FLEET_ENV }]],
+    env: fleet === undefined ? [] : [[FLEET_ENV, { name: "env", variable: FLEET_ENV }]],
     sys: [],
   };
   const flags: string[] = [];
