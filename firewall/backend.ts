@@ -52,6 +52,17 @@ export interface SweepResult {
 export interface FirewallBackend {
   /** `iptables`, `nftables`, `memory`, ... (shown by `-D`, `--version`, logs). */
   readonly name: string;
+  /**
+   * Lines `init` leaves for the log (fwknopd's start-up lines, such as
+   * ipfw's `Added check-state rule ...`); read once after `init`.
+   */
+  readonly notes?: readonly string[];
+  /**
+   * When the backend next wants `sweep` called for its own housekeeping,
+   * whatever the grants' expiry (ipfw purges its expire set), in Unix
+   * seconds; undefined when it has none pending.
+   */
+  readonly housekeepingAt?: number;
   init(): Promise<void>;
   /**
    * Applies a grant.

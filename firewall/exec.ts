@@ -62,14 +62,21 @@ export const run: Runner = async (
   }
   const { execFile } = await import("node:child_process");
   return await new Promise((resolve) => {
-    execFile(argv[0]!, argv.slice(1), { timeout: opts.timeoutMs }, (err, stdout, stderr) => {
-      const code = err === null
-        ? 0
-        : typeof (err as { code?: unknown }).code === "number"
-        ? (err as { code: number }).code
-        : 127;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) || (err?.message ?? "") });
-    });
+    const child = execFile(
+      argv[0]!,
+      argv.slice(1),
+      { timeout: opts.timeoutMs },
+      (err, stdout, stderr) => {
+        const code = err === null
+          ? 0
+          : typeof (err as { code?: unknown }).code === "number"
+          ? (err as { code: number }).code
+          : 127;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) || (err?.message ?? "") });
+      },
+    );
+    child.stdin?.on("error", () => {});
+    child.stdin?.end(opts.input ?? "");
   });
 };
 

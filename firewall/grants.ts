@@ -144,7 +144,8 @@ export class GrantTable {
           this.#o.log("error", `Cannot remove access for ${g.src.text}: ${(e as Error).message}`);
         }
       }
-      if (deep || (this.#sweepNext !== undefined && this.#sweepNext <= now)) await this.#sweep();
+      const due = Math.min(this.#sweepNext ?? Infinity, this.#fw.housekeepingAt ?? Infinity);
+      if (deep || due <= now) await this.#sweep();
       this.#arm();
     });
   }
@@ -191,7 +192,7 @@ export class GrantTable {
 
   /** The earliest expiry the table knows of (its grants, or rules of earlier runs). */
   get nextExpiry(): number | undefined {
-    let next = this.#sweepNext ?? Infinity;
+    let next = Math.min(this.#sweepNext ?? Infinity, this.#fw.housekeepingAt ?? Infinity);
     for (const g of this.#live.values()) if (g.expiresAt < next) next = g.expiresAt;
     return Number.isFinite(next) ? next : undefined;
   }

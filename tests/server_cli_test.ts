@@ -153,15 +153,69 @@ Deno.test("server: FIREWALL_TYPE and --fw-type choose the backend; -D and -V nam
   const d = await run([...BASE, "--fw-type", "nftables", "-D"]);
   assertMatch(d.out, / FIREWALL_TYPE {16}= {2}'nftables'\n/);
   assertMatch(d.out, / FIREWALL_EXE {17}= {2}'\/usr\/sbin\/nft'\n/);
-  const bad = await run([...BASE, "--fw-type", "pf"]);
+  const pf = await run([...BASE, "--fw-type", "pf", "-D"]);
+  assertMatch(pf.out, / FIREWALL_EXE {17}= {2}'\/sbin\/pfctl'\n/);
+  assertMatch(pf.out, / PF_ANCHOR_NAME {15}= {2}'fwknop'\n/);
+  const bad = await run([...BASE, "--fw-type", "ipf"]);
   assertEquals(bad.code, 2);
-  assertMatch(bad.err, /Invalid value 'pf' for --fw-type: expected iptables or nftables/);
-  await Deno.writeTextFile(`${dir}/fwtype.conf`, `FWKNOP_RUN_DIR ${dir};\nFIREWALL_TYPE ipfw;\n`, {
+  assertMatch(
+    bad.err,
+    /Invalid value 'ipf' for --fw-type: expected iptables or nftables or firewalld or ipfw or pf/,
+  );
+  await Deno.writeTextFile(`${dir}/fwtype.conf`, `FWKNOP_RUN_DIR ${dir};\nFIREWALL_TYPE ipf;\n`, {
     mode: 0o600,
   });
   const conf = await run(["-c", `${dir}/fwtype.conf`, "-a", `${dir}/access.conf`, "-D"]);
   assertEquals(conf.code, 1);
-  assertMatch(conf.err, /fwtype\.conf:2: FIREWALL_TYPE: "ipfw" is not one of iptables, nftables/);
+  assertMatch(
+    conf.err,
+    /fwtype\.conf:2: FIREWALL_TYPE: "ipf" is not one of iptables, nftables, firewalld, ipfw, pf/,
+  );
+});
+
+Deno.test("server: bad ipfw, pf and Docker variables name file, line and variable", async () => {
+  const cases: [string, RegExp][] = [
+    [
+      "IPFW_ACTIVE_SET_NUM 2;\nIPFW_EXPIRE_SET_NUM 2;\n",
+      /:4: IPFW_EXPIRE_SET_NUM: Cannot set identical ipfw active and expire sets\./,
+    ],
+    [
+      "IPFW_START_RULE_NUM 70000;\n",
+      /:3: IPFW_START_RULE_NUM: "70000" is not an integer from 1 to 65534/,
+    ],
+    [
+      "IPFW_EXPIRE_PURGE_INTERVAL 0;\n",
+      /:3: IPFW_EXPIRE_PURGE_INTERVAL: "0" is not an integer from 1 to 65535/,
+    ],
+  ];
+  for (const [vars, re] of cases) {
+    await Deno.writeTextFile(
+      `${dir}/ipfw.conf`,
+      `FWKNOP_RUN_DIR ${dir};\nFIREWALL_TYPE ipfw;\n${vars}`,
+      {
+        mode: 0o600,
+      },
+    );
+    const r = await run(["-c", `${dir}/ipfw.conf`, "-a", `${dir}/access.conf`, "--fw-list"]);
+    assertEquals(r.code, 1);
+    assertMatch(r.err, re);
+  }
+  await Deno.writeTextFile(
+    `${dir}/pf.conf`,
+    `FWKNOP_RUN_DIR ${dir};\nFIREWALL_TYPE pf;\nPF_ANCHOR_NAME bad anchor;\n`,
+    { mode: 0o600 },
+  );
+  const r = await run(["-c", `${dir}/pf.conf`, "-a", `${dir}/access.conf`, "--fw-list"]);
+  assertEquals(r.code, 1);
+  assertMatch(r.err, /pf\.conf:3: PF_ANCHOR_NAME: "bad anchor" is not an anchor name/);
+  await Deno.writeTextFile(
+    `${dir}/dock.conf`,
+    `FWKNOP_RUN_DIR ${dir};\nFIREWALL_TYPE nftables;\nENABLE_DOCKER_USER Y;\n`,
+    { mode: 0o600 },
+  );
+  const d = await run(["-c", `${dir}/dock.conf`, "-a", `${dir}/access.conf`, "--fw-list"]);
+  assertEquals(d.code, 1);
+  assertMatch(d.err, /dock\.conf:3: ENABLE_DOCKER_USER: needs FIREWALL_TYPE iptables/);
 });
 
 Deno.test("server: a bad firewall variable names file, line and variable", async () => {

@@ -22,8 +22,6 @@ const LATER = "not supported yet by fwknopd-ts; it has no effect";
 const NOBATCH =
   "without effect in fwknopd-ts (it reads packets as they come, without batches or sleeps)";
 const NOEFFECT = "without effect in fwknopd-ts";
-const OTHER_FW =
-  "for a firewall fwknopd-ts does not drive yet (it drives iptables and nftables); it has no effect";
 
 /** The variables, in fwknopd's -D order. */
 export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec>([
@@ -117,16 +115,16 @@ export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec
     kind: "string",
   }],
   ["ENABLE_FIREWD_COMMENT_CHECK", { def: "Y", kind: "bool", unsupported: NOEFFECT }],
-  ["IPFW_START_RULE_NUM", { kind: "string", unsupported: OTHER_FW }],
-  ["IPFW_MAX_RULES", { kind: "string", unsupported: OTHER_FW }],
-  ["IPFW_ACTIVE_SET_NUM", { kind: "string", unsupported: OTHER_FW }],
-  ["IPFW_EXPIRE_SET_NUM", { kind: "string", unsupported: OTHER_FW }],
-  ["IPFW_EXPIRE_PURGE_INTERVAL", { kind: "string", unsupported: OTHER_FW }],
-  ["IPFW_ADD_CHECK_STATE", { kind: "string", unsupported: OTHER_FW }],
-  ["FLUSH_IPFW_AT_INIT", { kind: "string", unsupported: OTHER_FW }],
-  ["FLUSH_IPFW_AT_EXIT", { kind: "string", unsupported: OTHER_FW }],
-  ["PF_ANCHOR_NAME", { kind: "string", unsupported: OTHER_FW }],
-  ["PF_EXPIRE_INTERVAL", { kind: "string", unsupported: OTHER_FW }],
+  ["IPFW_START_RULE_NUM", { def: "10000", kind: "string" }],
+  ["IPFW_MAX_RULES", { def: "65535", kind: "string" }],
+  ["IPFW_ACTIVE_SET_NUM", { def: "1", kind: "string" }],
+  ["IPFW_EXPIRE_SET_NUM", { def: "2", kind: "string" }],
+  ["IPFW_EXPIRE_PURGE_INTERVAL", { def: "30", kind: "string" }],
+  ["IPFW_ADD_CHECK_STATE", { def: "N", kind: "bool" }],
+  ["FLUSH_IPFW_AT_INIT", { def: "Y", kind: "bool" }],
+  ["FLUSH_IPFW_AT_EXIT", { def: "Y", kind: "bool" }],
+  ["PF_ANCHOR_NAME", { def: "fwknop", kind: "string" }],
+  ["PF_EXPIRE_INTERVAL", { def: "30", kind: "string" }],
   ["ENABLE_NFQ_CAPTURE", { def: "N", kind: "bool", unsupported: LATER }],
   ["NFQ_INTERFACE", { kind: "string", unsupported: LATER }],
   ["NFQ_PORT", { kind: "string", unsupported: LATER }],
@@ -182,7 +180,13 @@ export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec
 ]);
 
 /** The firewalls fwknopd-ts drives (FIREWALL_TYPE, --fw-type). */
-export const FIREWALL_TYPES: readonly string[] = ["iptables", "nftables", "firewalld"];
+export const FIREWALL_TYPES: readonly string[] = [
+  "iptables",
+  "nftables",
+  "firewalld",
+  "ipfw",
+  "pf",
+];
 
 /** The firewall-mode switches that exist as ENABLE_IPT_* and ENABLE_FIREWD_*. */
 export type FwSwitch = "FORWARDING" | "LOCAL_NAT" | "SNAT" | "OUTPUT";
@@ -222,6 +226,10 @@ export class ServerConfig {
         ? "/usr/sbin/nft"
         : type === "firewalld"
         ? "/usr/bin/firewall-cmd"
+        : type === "ipfw"
+        ? "/sbin/ipfw"
+        : type === "pf"
+        ? "/sbin/pfctl"
         : "/usr/sbin/iptables");
   }
 
@@ -233,11 +241,15 @@ export class ServerConfig {
     return this.bool(`${this.#fwPrefix()}_${name}`);
   }
 
-  /** FLUSH_IPT_AT_INIT / _AT_EXIT, or FLUSH_FIREWD_AT_* with firewalld. */
+  /**
+   * FLUSH_IPT_AT_INIT / _AT_EXIT, FLUSH_FIREWD_AT_* with firewalld,
+   * FLUSH_IPFW_AT_* with ipfw; pf's anchor is always emptied, as fwknopd does.
+   */
   flushAt(when: "INIT" | "EXIT"): boolean {
-    return this.bool(
-      `FLUSH_${this.get("FIREWALL_TYPE") === "firewalld" ? "FIREWD" : "IPT"}_AT_${when}`,
-    );
+    const type = this.get("FIREWALL_TYPE");
+    if (type === "pf") return true;
+    const prefix = type === "firewalld" ? "FIREWD" : type === "ipfw" ? "IPFW" : "IPT";
+    return this.bool(`FLUSH_${prefix}_AT_${when}`);
   }
 
   #fwPrefix(): string {
@@ -297,9 +309,7 @@ export class ServerConfig {
         throw new ConfigError(
           l,
           l.name,
-          `"${l.value}" is not one of ${
-            FIREWALL_TYPES.join(", ")
-          } (ipfw and pf are not supported yet)`,
+          `"${l.value}" is not one of ${FIREWALL_TYPES.join(", ")}`,
         );
       }
       if (spec.unsupported !== undefined && !(spec.kind === "bool" && !/^[Yy]/.test(l.value))) {

@@ -103,6 +103,7 @@ async function startFirewall(c: ServerConfig, log: DaemonLogger): Promise<GrantT
   // Rules left by a crash (FLUSH_IPT_AT_INIT N) are swept on their recorded time.
   await grants.init();
   if (fw instanceof Iptables) { for (const w of fw.warnings) log.log("warning", w); }
+  for (const n of (fw as FirewallBackend).notes ?? []) log.log("info", n);
   log.log("info", `Firewall: ${fw.name}`);
   return grants;
 }

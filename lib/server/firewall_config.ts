@@ -9,9 +9,11 @@ import type { Runner } from "../../firewall/exec.ts";
 import type { Proto, ProtoPort } from "../../firewall/grant.ts";
 import { type Chains, type ChainSpec, Iptables, parseChainSpec } from "../../firewall/iptables.ts";
 import { Nftables, type NftFamily, type NftOptions } from "../../firewall/nftables.ts";
+import { Ipfw, type IpfwOptions } from "../../firewall/ipfw.ts";
+import { Pf, type PfOptions } from "../../firewall/pf.ts";
 import { nftRunner } from "../../firewall/nft_run.ts";
 import { ConfigError } from "../config/lexer.ts";
-import { FIREWALL_TYPES, type ServerConfig } from "../config/server_conf.ts";
+import type { ServerConfig } from "../config/server_conf.ts";
 
 function configError(c: ServerConfig, name: string, why: string): ConfigError {
   return new ConfigError(c.origin(name), name, why);
@@ -114,6 +116,48 @@ export function nftOptions(c: ServerConfig): NftOptions {
   };
 }
 
+/** An integer IPFW_* / PF_* variable in its range (fwknopd checks these only on BSD). */
+function intVar(c: ServerConfig, name: string, min: number, max: number): number {
+  const v = c.get(name)!;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < min || n > max) {
+    throw configError(c, name, `"${v}" is not an integer from ${min} to ${max}`);
+  }
+  return n;
+}
+
+/** IpfwOptions from fwknopd.conf (fwknopd's ranges, held to what ipfw accepts). */
+export function ipfwOptions(c: ServerConfig): IpfwOptions {
+  const activeSet = intVar(c, "IPFW_ACTIVE_SET_NUM", 0, 30);
+  const expireSet = intVar(c, "IPFW_EXPIRE_SET_NUM", 0, 30);
+  if (activeSet > 0 && activeSet === expireSet) {
+    throw configError(
+      c,
+      "IPFW_EXPIRE_SET_NUM",
+      "Cannot set identical ipfw active and expire sets.",
+    );
+  }
+  return {
+    exe: c.firewallExe(),
+    startRule: intVar(c, "IPFW_START_RULE_NUM", 1, 65534),
+    maxRules: intVar(c, "IPFW_MAX_RULES", 1, 65535),
+    activeSet,
+    expireSet,
+    purgeInterval: intVar(c, "IPFW_EXPIRE_PURGE_INTERVAL", 1, 65535),
+    checkState: c.bool("IPFW_ADD_CHECK_STATE"),
+  };
+}
+
+/** PfOptions from fwknopd.conf. */
+export function pfOptions(c: ServerConfig): PfOptions {
+  intVar(c, "PF_EXPIRE_INTERVAL", 1, 65535);
+  const anchor = c.get("PF_ANCHOR_NAME")!;
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_./-]{0,63}$/.test(anchor)) {
+    throw configError(c, "PF_ANCHOR_NAME", `"${anchor}" is not an anchor name`);
+  }
+  return { exe: c.firewallExe(), anchor };
+}
+
 /**
  * Builds the configured backend (checking its variables).
  *
@@ -123,22 +167,27 @@ export function nftOptions(c: ServerConfig): NftOptions {
  * @throws {ConfigError} for a bad firewall variable.
  */
 export async function makeBackend(c: ServerConfig, run: Runner): Promise<FirewallBackend> {
-  const type = c.get("FIREWALL_TYPE")!;
-  if (!FIREWALL_TYPES.includes(type)) {
-    // This platform's default (pf on macOS, ipfw on FreeBSD) is not built yet.
+  if (c.bool("ENABLE_DOCKER_USER") && c.get("FIREWALL_TYPE") !== "iptables") {
     throw configError(
       c,
-      "FIREWALL_TYPE",
-      `${type} (this platform's default) is not supported yet; set FIREWALL_TYPE to one of ${
-        FIREWALL_TYPES.join(", ")
+      "ENABLE_DOCKER_USER",
+      `needs FIREWALL_TYPE iptables (Docker's DOCKER-USER chain is an iptables chain); it is ${
+        c.get("FIREWALL_TYPE")
       }`,
     );
   }
-  if (c.get("FIREWALL_TYPE") === "nftables") {
-    return new Nftables(nftOptions(c), await nftRunner(c.firewallExe(), run));
+  switch (c.get("FIREWALL_TYPE")) {
+    case "nftables":
+      return new Nftables(nftOptions(c), await nftRunner(c.firewallExe(), run));
+    case "firewalld":
+      return firewalldFor(c, run);
+    case "ipfw":
+      return new Ipfw(ipfwOptions(c), run);
+    case "pf":
+      return new Pf(pfOptions(c), run);
+    default:
+      return iptablesFor(c, run);
   }
-  if (c.get("FIREWALL_TYPE") === "firewalld") return firewalldFor(c, run);
-  return iptablesFor(c, run);
 }
 
 /** The programs the backend runs (for the permission check). */

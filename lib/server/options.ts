@@ -105,7 +105,7 @@ export const SERVER_OPTIONS: readonly ServerOption[] = [
     long: "fw-type",
     arg: true,
     meta: "TYPE",
-    help: "Firewall to drive: iptables, nftables or firewalld (FIREWALL_TYPE).",
+    help: "Firewall to drive: iptables, nftables, firewalld, ipfw or pf (FIREWALL_TYPE).",
   },
   { long: "fw-list", arg: false, help: "List the rules in fwknopd's chains, then exit." },
   { long: "fw-list-all", arg: false, help: "List the whole firewall tables, then exit." },
