@@ -270,16 +270,17 @@ async function run(args: string[], io: ClientIo): Promise<number> {
       return 0;
     }
     const def = findStanza(rc, "default");
-    if (def !== undefined) applyStanza(rc, def, s);
+    const warn = (m: string) => io.err(m);
+    if (def !== undefined) applyStanza(rc, def, s, warn);
     if (cli.namedConfig !== undefined && !cli.saveRcStanza) {
       const named = findStanza(rc, cli.namedConfig);
       if (named === undefined) {
         throw new UsageError(`Named configuration stanza: [${cli.namedConfig}] was not found.`);
       }
-      applyStanza(rc, named, s);
+      applyStanza(rc, named, s, warn);
     } else if (cli.namedConfig !== undefined) {
       const named = findStanza(rc, cli.namedConfig);
-      if (named !== undefined) applyStanza(rc, named, s);
+      if (named !== undefined) applyStanza(rc, named, s, warn);
     }
   } else if (cli.stanzaList || (cli.namedConfig !== undefined && !cli.saveRcStanza)) {
     throw new UsageError(

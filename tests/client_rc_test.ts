@@ -75,7 +75,7 @@ Deno.test("rc: a bad line names the file, the line and the variable", async () =
   try {
     await Deno.writeTextFile(
       `${home}/.fwknoprc`,
-      "[default]\nDIGEST_TYPE sha256\n\n[s]\nSPA_SERVER 127.0.0.1\nFW_TIMEOUT lots\n",
+      "[default]\nDIGEST_TYPE sha256\n\n[s]\nSPA_SERVER 127.0.0.1\nFW_TIMEOUT -5\n",
       { mode: 0o600 },
     );
     const r = await runOurs([
@@ -92,8 +92,27 @@ Deno.test("rc: a bad line names the file, the line and the variable", async () =
     assertEquals(r.code, 2);
     assertEquals(
       r.err,
-      `Parameter error in ${home}/.fwknoprc, line 6: var=FW_TIMEOUT, val=lots: Invalid value 'lots' for --fw-timeout: expected a whole number from 0 to 65536\n`,
+      `Parameter error in ${home}/.fwknoprc, line 6: var=FW_TIMEOUT, val=-5: Invalid value '-5' for --fw-timeout: expected a whole number from 0 to 65536\n`,
     );
+    // What the stock client's strtol reads as 0 is not an error there: a warning here, and ignored.
+    await Deno.writeTextFile(
+      `${home}/.fwknoprc`,
+      "[s]\nSPA_SERVER 127.0.0.1\nFW_TIMEOUT lots\n",
+      { mode: 0o600 },
+    );
+    const z = await runOurs([
+      "-n",
+      "s",
+      "-A",
+      "tcp/22",
+      "-a",
+      "1.2.3.4",
+      "--key-rijndael",
+      "k",
+      "-T",
+    ], home);
+    assertEquals(z.code, 0, z.err);
+    assertMatch(z.err, /line 3: FW_TIMEOUT 'lots' reads as 0; ignored/);
     await Deno.writeTextFile(`${home}/.fwknoprc`, "[s]\nNO_SUCH_VAR 1\n", { mode: 0o644 });
     const u = await runOurs([
       "-n",

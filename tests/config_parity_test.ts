@@ -6,7 +6,7 @@
  */
 import { assertEquals } from "./assert.ts";
 import { haveCommand, report, skip } from "./env.ts";
-import { main as serverMain } from "../server.ts";
+import { ourServerAccepts, stockServerAccepts } from "./parity.ts";
 
 interface Case {
   name: string;
@@ -101,23 +101,6 @@ const CASES: Case[] = [
   { name: "a KEY that is not UTF-8", access: "SOURCE ANY\nKEY \\xff\\xfeabc\n" },
 ];
 
-async function stock(dir: string): Promise<boolean> {
-  const r = await new Deno.Command("fwknopd", {
-    args: ["-c", `${dir}/fwknopd.conf`, "-a", `${dir}/access.conf`, "--exit-parse-config"],
-    stdout: "null",
-    stderr: "null",
-  }).output();
-  return r.code === 0;
-}
-
-async function ours(dir: string): Promise<boolean> {
-  const code = await serverMain(
-    ["-c", `${dir}/fwknopd.conf`, "-a", `${dir}/access.conf`, "--exit-parse-config"],
-    { out: () => {}, err: () => {} },
-  );
-  return code === 0;
-}
-
 Deno.test("config parity: fwknopd --exit-parse-config and ours accept and refuse alike", async () => {
   if (!(await haveCommand("fwknopd", ["-V"]))) {
     return skip("fwknopd is not installed (Debian fwknop-server)");
@@ -132,7 +115,7 @@ Deno.test("config parity: fwknopd --exit-parse-config and ours accept and refuse
         { mode: 0o600 },
       );
       await Deno.writeFile(`${dir}/access.conf`, bytesOf(c.access), { mode: 0o600 });
-      const [s, o] = [await stock(dir), await ours(dir)];
+      const [s, o] = [await stockServerAccepts(dir), await ourServerAccepts(dir)];
       if (s !== o) {
         differ.push(
           `${c.name}: fwknopd ${s ? "accepts" : "refuses"}, ours ${o ? "accepts" : "refuses"}`,

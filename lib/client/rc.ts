@@ -82,7 +82,12 @@ export function findStanza(rc: RcFile, name: string): RcStanza | undefined {
  * @param s The settings to change.
  * @throws {UsageError} naming the file, line and variable for a bad line.
  */
-export function applyStanza(rc: RcFile, stanza: RcStanza, s: ClientSettings): void {
+export function applyStanza(
+  rc: RcFile,
+  stanza: RcStanza,
+  s: ClientSettings,
+  warn: (msg: string) => void = () => {},
+): void {
   for (const bad of stanza.malformed) {
     throw new UsageError(
       `Parameter error in ${rc.path}, line ${bad.line}: cannot read '${bad.text}' as NAME value`,
@@ -90,6 +95,12 @@ export function applyStanza(rc: RcFile, stanza: RcStanza, s: ClientSettings): vo
   }
   for (const v of stanza.vars) {
     const where = `Parameter error in ${rc.path}, line ${v.line}: var=${v.name}, val=${v.value}`;
+    const plainZero = v.name === "FW_TIMEOUT" && /^\d+$/.test(v.value); // FW_TIMEOUT 0 is a value
+    if (ZERO_IS_UNSET.has(v.name) && readsAsZero(v.value) && !plainZero) {
+      // The stock client's strtol reads the value as 0, and 0 leaves the setting as it was.
+      warn(`Warning: ${rc.path}, line ${v.line}: ${v.name} '${v.value}' reads as 0; ignored\n`);
+      continue;
+    }
     try {
       const opt = optionForRc(v.name);
       if (opt !== undefined) opt.apply(s, opt.arg ? v.value : /^[Yy]/.test(v.value));
@@ -100,6 +111,20 @@ export function applyStanza(rc: RcFile, stanza: RcStanza, s: ClientSettings): vo
       throw e;
     }
   }
+}
+
+/** Variables whose value 0 (or no number at all, which the stock client reads as 0) means "not set". */
+const ZERO_IS_UNSET: ReadonlySet<string> = new Set([
+  "SPA_SERVER_PORT",
+  "SPA_SOURCE_PORT",
+  "NAT_PORT",
+  "FW_TIMEOUT",
+]);
+
+/** What C's strtol makes 0 of: no leading digits, or digits that are all zeros. */
+function readsAsZero(text: string): boolean {
+  const m = /^\s*[+-]?(\d*)/.exec(text)!;
+  return m[1] === "" || Number(m[1]) === 0;
 }
 
 /** The order fwknop writes variables in. */

@@ -21,6 +21,7 @@ import {
   readConf,
   valueBytes,
 } from "./lexer.ts";
+import { lookupName } from "./users.ts";
 
 /** A `proto/port` entry of OPEN_PORTS / RESTRICT_PORTS. */
 export interface ProtoPort {
@@ -155,14 +156,50 @@ function nets(l: ConfLine): IpNet[] {
   });
 }
 
-function ports(l: ConfLine): ProtoPort[] {
-  return l.value.split(",").map((e) => {
-    const m = /^\s*(tcp|udp)\/(\d{1,5})\s*$/i.exec(e);
-    if (m === null || Number(m[2]) > 65535 || e.trim().length >= 33) {
+/**
+ * A port list as fwknopd reads it: the port is the leading digits after the
+ * `/` (none reads as 0), as C's strtol gives; anything after them draws a
+ * warning instead of an error.
+ */
+function ports(l: ConfLine): { ports: ProtoPort[]; warning?: string } {
+  let warning: string | undefined;
+  const list = l.value.split(",").map((e) => {
+    const m = /^\s*(tcp|udp)\/(\d*)(.*?)\s*$/i.exec(e);
+    const port = m === null ? NaN : Number(m[2] === "" ? "0" : m[2]);
+    if (m === null || port > 65535 || e.trim().length >= 33) {
       throw new ConfigError(l, l.name, `"${e.trim()}" is not tcp/PORT or udp/PORT`);
     }
-    return { proto: m[1]!.toLowerCase() as "tcp" | "udp", port: Number(m[2]) };
+    const proto = m[1]!.toLowerCase() as "tcp" | "udp";
+    if (m[2] === "" || m[3] !== "") {
+      warning =
+        `${l.file}:${l.line}: ${l.name}: "${e.trim()}" is read as ${proto}/${port}, as fwknopd reads it`;
+    }
+    return { proto, port };
   });
+  return warning === undefined ? { ports: list } : { ports: list, warning };
+}
+
+/**
+ * An integer as fwknopd's strtol reads it: leading digits (with a sign),
+ * none reading as 0; `undefined` with a warning when the text is not a
+ * plain number. Out of range is an error.
+ */
+function cInt(
+  l: ConfLine,
+  min: number,
+  max: number,
+): { n: number; warning?: string } {
+  const m = /^\s*([+-]?\d*)/.exec(l.value)!;
+  const n = /\d/.test(m[1]!) ? Number(m[1]) : 0;
+  if (n < min || n > max) {
+    throw new ConfigError(l, l.name, `"${l.value}" is not a whole number from ${min} to ${max}`);
+  }
+  if (/^\d+$/.test(l.value)) return { n };
+  return {
+    n,
+    warning:
+      `${l.file}:${l.line}: ${l.name}: "${l.value}" is not a number; fwknopd reads it as ${n}`,
+  };
 }
 
 function int(l: ConfLine, min: number, max: number): number {
@@ -190,6 +227,23 @@ function sequence(l: ConfLine): KnockSettings["sequence"] {
   });
   if (steps.length < 2) throw new ConfigError(l, l.name, "needs at least two knocks");
   return steps;
+}
+
+/**
+ * fwknopd refuses a command user or group that does not exist; one that
+ * cannot be looked up (no read permission) draws a warning.
+ */
+function checkName(l: ConfLine, db: "passwd" | "group"): string | undefined {
+  const r = lookupName(db, l.value);
+  if (r === "found") return undefined;
+  if (r === "missing") {
+    throw new ConfigError(
+      l,
+      l.name,
+      `no ${db === "passwd" ? "user" : "group"} "${l.value}" on this system`,
+    );
+  }
+  return `${l.file}:${l.line}: ${l.name}: cannot check that "${l.value}" exists (${r.unknown})`;
 }
 
 /** The knock settings of a stanza, made on first use. */
@@ -266,12 +320,16 @@ function setVar(s: AccessStanza, l: ConfLine): string | undefined {
     case "DESTINATION":
       s.destination = nets(l);
       break;
-    case "OPEN_PORTS":
-      s.openPorts = ports(l);
-      break;
-    case "RESTRICT_PORTS":
-      s.restrictPorts = ports(l);
-      break;
+    case "OPEN_PORTS": {
+      const p = ports(l);
+      s.openPorts = p.ports;
+      return p.warning;
+    }
+    case "RESTRICT_PORTS": {
+      const p = ports(l);
+      s.restrictPorts = p.ports;
+      return p.warning;
+    }
     case "KEY":
       s.key = valueBytes(l);
       if (l.bytes === true) return notText(l);
@@ -310,12 +368,16 @@ function setVar(s: AccessStanza, l: ConfLine): string | undefined {
       s.mode = m;
       break;
     }
-    case "FW_ACCESS_TIMEOUT":
-      s.fwAccessTimeout = int(l, 0, MAX_TIMEOUT) || 30;
-      break;
-    case "MAX_FW_TIMEOUT":
-      s.maxFwTimeout = int(l, 0, MAX_TIMEOUT);
-      break;
+    case "FW_ACCESS_TIMEOUT": {
+      const t = cInt(l, 0, MAX_TIMEOUT);
+      s.fwAccessTimeout = t.n || 30;
+      return t.warning;
+    }
+    case "MAX_FW_TIMEOUT": {
+      const t = cInt(l, 0, MAX_TIMEOUT);
+      s.maxFwTimeout = t.n;
+      return t.warning;
+    }
     case "ACCESS_EXPIRE": {
       const e = expireDate(l);
       s.accessExpire = e.at;
@@ -327,8 +389,14 @@ function setVar(s: AccessStanza, l: ConfLine): string | undefined {
       checkDir(l);
       break;
     case "ACCESS_EXPIRE_EPOCH":
-      s.accessExpire = int(l, 0, Number.MAX_SAFE_INTEGER);
-      break;
+      if (/^\d+$/.test(v) && Number(v) <= Number.MAX_SAFE_INTEGER) {
+        s.accessExpire = Number(v);
+        break;
+      }
+      // fwknopd reads such a value as "never expires"; here the stanza counts as expired.
+      s.accessExpire = 1;
+      return `${l.file}:${l.line}: ${l.name}: "${v}" is not a time in seconds since 1970; ` +
+        `the stanza is treated as expired (fwknopd would let it never expire)`;
     case "REQUIRE_USERNAME":
       s.requireUsername = v;
       break;
@@ -344,13 +412,13 @@ function setVar(s: AccessStanza, l: ConfLine): string | undefined {
       break;
     case "CMD_EXEC_USER":
       s.cmdExecUser = v;
-      break;
+      return checkName(l, "passwd");
     case "CMD_EXEC_GROUP":
       s.cmdExecGroup = v;
-      break;
+      return checkName(l, "group");
     case "CMD_SUDO_EXEC_USER":
       s.cmdSudoExecUser = v;
-      break;
+      return checkName(l, "passwd");
     case "CMD_SUDO_EXEC_GROUP":
       s.cmdSudoExecGroup = v;
       break;
@@ -542,6 +610,22 @@ function validate(s: AccessStanza): void {
   if (s.forwardAll && s.forceNat === undefined) s.forceNat = { ip: "0.0.0.0", port: 0 };
 }
 
+/**
+ * `%include_keys FILE`: the key variables of FILE go into the stanza. A
+ * file that cannot be read is logged and skipped, as fwknopd does (the
+ * stanza then needs its keys from elsewhere).
+ */
+function includeKeys(cur: AccessStanza, l: ConfLine, file: string): string | undefined {
+  let text: string;
+  try {
+    text = readConf(file, l);
+  } catch (e) {
+    return `${(e as Error).message}; the stanza gets no keys from it`;
+  }
+  for (const k of lexConf(text, file)) if (INCLUDE_KEYS_VARS.has(k.name)) setVar(cur, k);
+  return undefined;
+}
+
 /** The result of loading access stanzas. */
 export interface AccessConfig {
   stanzas: AccessStanza[];
@@ -573,11 +657,8 @@ export function loadAccess(paths: string[]): AccessConfig {
       }
       if (l.name === "%include_keys") {
         if (cur === undefined) throw new ConfigError(l, l.name, "must be inside a stanza");
-        for (
-          const k of lexConf(readConf(includePath(l.value, path), l), includePath(l.value, path))
-        ) {
-          if (INCLUDE_KEYS_VARS.has(k.name)) setVar(cur, k);
-        }
+        const w = includeKeys(cur, l, includePath(l.value, path));
+        if (w !== undefined) warnings.push(w);
         continue;
       }
       if (l.name === "SOURCE") {

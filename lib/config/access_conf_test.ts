@@ -55,7 +55,7 @@ Deno.test("access.conf mistakes name the file, the line and the variable", () =>
     ["SOURCE 1.2.3\nKEY k\n", ':1: SOURCE: "1.2.3" is not an IPv4 or IPv6 address or network'],
     ["SOURCE ANY\nKEY __CHANGEME__\n", ":2: KEY: still holds the placeholder __CHANGEME__"],
     ["SOURCE ANY\nKEY k\nHMAC_DIGEST_TYPE sha999\n", ":3: HMAC_DIGEST_TYPE:"],
-    ["SOURCE ANY\nKEY k\nFW_ACCESS_TIMEOUT soon\n", ":3: FW_ACCESS_TIMEOUT:"],
+    ["SOURCE ANY\nKEY k\nFW_ACCESS_TIMEOUT -5\n", ":3: FW_ACCESS_TIMEOUT:"],
     ["SOURCE ANY\nHMAC_KEY h\n", "has no KEY, KEY_BASE64 or GnuPG decryption setting"],
     ["SOURCE ANY\nKEY same\nHMAC_KEY same\n", "the encryption and HMAC keys must differ"],
     [
@@ -130,4 +130,59 @@ Deno.test("fwknopd.conf: LOG_FORMAT and METRICS_ADDRESS mistakes name file, line
   );
   write("ok.conf", "METRICS_ADDRESS [2001:db8::1]:9685;\nLOG_FORMAT json;\n");
   assertEquals(loadServerConfig(`${dir}/ok.conf`).get("METRICS_ADDRESS"), "[2001:db8::1]:9685");
+});
+
+Deno.test("values fwknopd's strtol accepts are read as it reads them, with a warning", () => {
+  write(
+    "lenient.conf",
+    "SOURCE ANY\nKEY k\nOPEN_PORTS tcp/, udp/53x\nFW_ACCESS_TIMEOUT abc\nACCESS_EXPIRE_EPOCH never\n" +
+      "FORCE_MASQUERADE N\n%include_keys /nonexistent/fwknop-keys\n",
+  );
+  const { stanzas, warnings } = loadAccess([`${dir}/lenient.conf`]);
+  const s = stanzas[0]!;
+  assertEquals(s.openPorts, [{ proto: "tcp", port: 0 }, { proto: "udp", port: 53 }]);
+  assertEquals(s.fwAccessTimeout, 30, "abc reads as 0, which means the default");
+  assertEquals(
+    s.accessExpire,
+    1,
+    "an unreadable expiry closes the stanza (fwknopd: never expires)",
+  );
+  for (
+    const w of [
+      /:3: OPEN_PORTS: "udp\/53x" is read as udp\/53/,
+      /:4: FW_ACCESS_TIMEOUT: "abc" is not a number; fwknopd reads it as 0/,
+      /:5: ACCESS_EXPIRE_EPOCH: "never" is not a time .* treated as expired/,
+      /cannot read "\/nonexistent\/fwknop-keys".*the stanza gets no keys from it/,
+    ]
+  ) assert(warnings.some((x) => w.test(x)), `${w} in ${warnings.join("\n")}`);
+});
+
+Deno.test("a command user or group that does not exist is refused, as fwknopd refuses it", () => {
+  for (const v of ["CMD_EXEC_USER", "CMD_SUDO_EXEC_USER", "CMD_EXEC_GROUP"]) {
+    write("user.conf", `SOURCE ANY\nKEY k\n${v} no-such-name-fwknop-test\n`);
+    assertThrows(
+      () => loadAccess([`${dir}/user.conf`]),
+      ConfigError,
+      `:3: ${v}: no ${v.endsWith("GROUP") ? "group" : "user"} "no-such-name-fwknop-test"`,
+    );
+  }
+  write("user.conf", "SOURCE ANY\nKEY k\nCMD_EXEC_USER root\nCMD_EXEC_GROUP root\n");
+  assertEquals(loadAccess([`${dir}/user.conf`]).stanzas[0]!.cmdExecUser, "root");
+});
+
+Deno.test("fwknopd.conf: a name without a value is skipped with a warning; SYSLOG_FACILITY and TCPSERV_PORT checked", () => {
+  write("bare.conf", "FWKNOP_RUN_DIR /var/tmp/fw;\nMAX_SPA_PACKET_AGE;\n");
+  const c = loadServerConfig(`${dir}/bare.conf`);
+  assert(
+    c.warnings.some((w) =>
+      /bare\.conf:2: MAX_SPA_PACKET_AGE has no value; the line is ignored/.test(w)
+    ),
+  );
+  assertEquals(c.get("MAX_SPA_PACKET_AGE"), "120");
+  write("fac.conf", "SYSLOG_FACILITY LOG_NOPE;\n");
+  assertThrows(() => loadServerConfig(`${dir}/fac.conf`), ConfigError, ":1: SYSLOG_FACILITY:");
+  write("fac.conf", "SYSLOG_FACILITY log_local3;\n");
+  loadServerConfig(`${dir}/fac.conf`);
+  write("tcp.conf", "TCPSERV_PORT 0;\n");
+  assertThrows(() => loadServerConfig(`${dir}/tcp.conf`), ConfigError, ":1: TCPSERV_PORT:");
 });

@@ -56,10 +56,17 @@ const BARE_FLAGS: ReadonlySet<string> = new Set(["ENCRYPT_SEQUENCE"]);
  *
  * @param text The file's text.
  * @param file The path, for origins and errors.
+ * @param bare Told of a line with a name and no value, which is then
+ *   skipped (fwknopd.conf: fwknopd logs such a line and goes on); without
+ *   it, such a line is an error (access.conf).
  * @returns The lines in order.
- * @throws {ConfigError} for a line with a name and no value.
+ * @throws {ConfigError} for a line with a name and no value, without `bare`.
  */
-export function lexConf(text: string, file: string): ConfLine[] {
+export function lexConf(
+  text: string,
+  file: string,
+  bare?: (at: Origin, name: string) => void,
+): ConfLine[] {
   const out: ConfLine[] = [];
   for (const [i, marked] of text.split("\n").entries()) {
     const bytes = marked.startsWith(BYTES_MARK);
@@ -81,7 +88,9 @@ export function lexConf(text: string, file: string): ConfLine[] {
     const name = m[1]!;
     const value = m[2] ?? (BARE_FLAGS.has(name) ? "Y" : "");
     if (value === "" && !name.startsWith("%")) {
-      throw new ConfigError({ file, line: i + 1 }, name, "has no value");
+      if (bare === undefined) throw new ConfigError({ file, line: i + 1 }, name, "has no value");
+      bare({ file, line: i + 1 }, name);
+      continue;
     }
     out.push(
       bytes ? { file, line: i + 1, name, value, bytes } : { file, line: i + 1, name, value },

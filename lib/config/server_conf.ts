@@ -45,7 +45,7 @@ export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec
   ["ALLOW_ANY_USER_AGENT", { def: "N", kind: "bool" }],
   ["ENABLE_TCP_SERVER", { def: "N", kind: "bool" }],
   // fwknopd loads any number here; a port is checked when the server starts (lib/server/daemon.ts).
-  ["TCPSERV_PORT", { def: "62201", kind: I(0, 2147483647) }],
+  ["TCPSERV_PORT", { def: "62201", kind: I(1, 2147483647) }],
   ["ENABLE_UDP_SERVER", { def: "N", kind: "bool" }],
   ["UDPSERV_PORT", { def: "62201", kind: I(0, 2147483647) }],
   ["UDPSERV_SELECT_TIMEOUT", { def: "500000", kind: I(1, 8388608), unsupported: NOEFFECT }],
@@ -296,6 +296,13 @@ export class ServerConfig {
       ) {
         throw new ConfigError(l, l.name, `"${l.value}" is not HOST:PORT (IPv6 as [ADDR]:PORT)`);
       }
+      if (l.name === "SYSLOG_FACILITY" && !/^LOG_(DAEMON|LOCAL[0-7])$/i.test(l.value)) {
+        throw new ConfigError(
+          l,
+          l.name,
+          `"${l.value}" is not LOG_DAEMON or LOG_LOCAL0 to LOG_LOCAL7`,
+        );
+      }
       if (l.name === "LOG_FORMAT" && !["text", "json"].includes(l.value)) {
         throw new ConfigError(l, l.name, `"${l.value}" is not text or json`);
       }
@@ -352,8 +359,10 @@ export class ServerConfig {
  */
 export function loadServerConfig(path: string, overrides: string[] = []): ServerConfig {
   const c = new ServerConfig();
-  c.apply(lexConf(readConf(path), path));
-  for (const o of overrides) c.apply(lexConf(readConf(o), o));
+  const bare = (at: Origin, name: string) =>
+    c.warnings.push(`${at.file}:${at.line}: ${name} has no value; the line is ignored`);
+  c.apply(lexConf(readConf(path), path, bare));
+  for (const o of overrides) c.apply(lexConf(readConf(o), o, bare));
   c.set("CONFIG_FILE", path);
   if (overrides.length > 0) c.set("OVERRIDE_CONFIG", overrides.join(","));
   return c;

@@ -12,7 +12,6 @@ import { ConfigError, folderFiles, readConf } from "../config/lexer.ts";
 import { parseKnockdConf } from "../../knock/knockd_conf.ts";
 import { loadServerConfig, type ServerConfig } from "../config/server_conf.ts";
 import { fleetOptions } from "../fleet/options.ts";
-import { chainsFrom } from "./firewall_config.ts";
 import type { EngineSettings } from "./engine.ts";
 import type { ServerFlags } from "./flags.ts";
 
@@ -139,7 +138,10 @@ function checkNatStanzas(c: ServerConfig, stanzas: readonly AccessStanza[]): voi
   const p = c.get("FIREWALL_TYPE") === "firewalld" ? "FIREWD" : "IPT";
   for (const s of stanzas) {
     // Only as written: FORWARD_ALL alone is accepted (fwknopd refuses it per packet).
-    const v = ["FORCE_NAT", "FORCE_SNAT", "FORCE_MASQUERADE"].find((n) => s.raw.has(n));
+    // FORCE_MASQUERADE counts only when on (fwknopd accepts `FORCE_MASQUERADE N`).
+    const v = ["FORCE_NAT", "FORCE_SNAT", "FORCE_MASQUERADE"].find((n) =>
+      s.raw.has(n) && (n !== "FORCE_MASQUERADE" || /^[Yy]/.test(s.raw.get(n)!))
+    );
     if (v === undefined) continue;
     throw new ConfigError(
       s.origin,
@@ -149,13 +151,35 @@ function checkNatStanzas(c: ServerConfig, stanzas: readonly AccessStanza[]): voi
   }
 }
 
-/** The chain specifications the configured firewall will use. */
+/** The six chain specifications fwknopd checks at parse time, whatever the firewall. */
+const CHAIN_VARS = ["INPUT", "OUTPUT", "FORWARD", "DNAT", "SNAT", "MASQUERADE"];
+
+/**
+ * fwknopd's parse-time check of every `*_ACCESS` chain specification, used
+ * or not: letters, digits, `_`, spaces and commas, six fields. The fields
+ * themselves (a jump position that is not a number) are checked when the
+ * firewall is set up, as fwknopd does.
+ */
 function checkChains(c: ServerConfig): void {
   const type = c.get("FIREWALL_TYPE");
-  if (type === "firewalld") chainsFrom(c, "FIREWD");
-  if (type !== "iptables") return;
-  chainsFrom(c, "IPT");
-  if (c.bool("ENABLE_IPV6")) chainsFrom(c, "IP6T");
+  const prefixes = type === "firewalld"
+    ? ["FIREWD"]
+    : c.bool("ENABLE_IPV6") && type === "iptables"
+    ? ["IPT", "IP6T"]
+    : ["IPT"];
+  for (const p of prefixes) {
+    for (const kind of CHAIN_VARS) {
+      const name = `${p}_${kind}_ACCESS`;
+      const v = c.get(name)!;
+      if (!/^[A-Za-z0-9 ,_]*$/.test(v) || v.split(",").length !== 6) {
+        throw new ConfigError(
+          c.origin(name),
+          name,
+          `Invalid ${name} specification "${v}": six comma-separated fields of letters, digits and '_'`,
+        );
+      }
+    }
+  }
 }
 
 /** knockd.conf's sections as knock stanzas numbered from `first`. */
