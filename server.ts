@@ -67,12 +67,10 @@ async function start(args: string[], f: ServerFlags, io: ServerIo): Promise<numb
     json: c.get("LOG_FORMAT") === "json",
   });
   for (const w of loaded.warnings) log.log("warning", w);
-  if (f.dumpConfig) {
-    io.out(dumpConfig(c, loaded.settings.stanzas));
-    return 0;
-  }
-  if (f.exitParseConfig) {
-    io.out("configuration OK\n");
+  if (f.dumpConfig || f.exitParseConfig) {
+    // The daemon logs these after making its run directory, in fwknopd's order.
+    for (const n of loaded.notices) log.log("info", n);
+    io.out(f.dumpConfig ? dumpConfig(c, loaded.settings.stanzas) : "configuration OK\n");
     return 0;
   }
   const pidFile = c.get("FWKNOP_PID_FILE")!;

@@ -107,7 +107,7 @@ export class GrantTable {
       try {
         if (fault("firewall")) throw new FirewallError("injected fault: firewall", "open");
         const lines = await this.#fw.open(g, prev);
-        for (const l of lines) this.#o.log("info", `${tag} ${l}`);
+        for (const l of lines) this.#o.log("info", l);
       } catch (e) {
         this.#o.log("error", `${tag} ${(e as Error).message}`);
         return "failed";

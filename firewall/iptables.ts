@@ -71,6 +71,8 @@ export interface IptablesOptions {
   timeoutMs?: number;
   /** `firewalld`: the same rules through `firewall-cmd --direct --passthrough` (which adds `-w`). */
   name?: "iptables" | "firewalld";
+  /** ENABLE_IPT_COMMENT_CHECK: prove at start that the `comment` match works, as fwknopd does. */
+  commentCheck?: boolean;
 }
 
 /** Every configured chain, in creation order. */
@@ -209,6 +211,8 @@ export class Iptables implements FirewallBackend {
   #v6: IptablesFamily | undefined;
   /** What `init` could not do but worked around (ip6tables missing), for the log. */
   readonly warnings: string[] = [];
+  /** fwknopd's start-up lines (jump rules added, the comment check), for the log. */
+  readonly notes: string[] = [];
 
   constructor(o: IptablesOptions, run: Runner) {
     this.#o = o;
@@ -246,7 +250,8 @@ export class Iptables implements FirewallBackend {
 
   /** Creates missing chains and jump rules (FLUSH_IPT_AT_INIT is the caller's `flush`). */
   async init(): Promise<void> {
-    await this.#ensureChains(this.#o.v4);
+    await this.#ensureChains(this.#o.v4, true);
+    if (this.#o.commentCheck === true) await this.#checkComment(this.#o.v4);
     if (this.#v6 === undefined) return;
     try {
       await this.#ensureChains(this.#v6);
@@ -257,7 +262,25 @@ export class Iptables implements FirewallBackend {
     }
   }
 
-  async #ensureChains(f: IptablesFamily): Promise<void> {
+  /**
+   * fwknopd's start-up check of the `comment` match its `_exp_` comments
+   * need: a rule with a comment goes into our input chain and out again.
+   */
+  async #checkComment(f: IptablesFamily): Promise<void> {
+    const c = f.chains.input;
+    const spec = ["-s", "127.0.0.2", "-m", "comment", "--comment", "__TMPCOMMENT__", "-j", c.target];
+    const r = await this.#ipt(f, ["-t", c.table, "-I", c.chain, "1", ...spec]);
+    if (r.code !== 0) {
+      throw new FirewallError(
+        `iptables 'comment' match is not available: ${r.stderr.trim()}`,
+        `${this.#cmd(f)} -t ${c.table} -I ${c.chain} 1 ${spec.join(" ")}`,
+      );
+    }
+    await this.#ipt(f, ["-t", c.table, "-D", c.chain, ...spec]);
+    this.notes.push("iptables 'comment' match is available");
+  }
+
+  async #ensureChains(f: IptablesFamily, note = false): Promise<void> {
     for (const c of chainList(f.chains)) {
       const exists = await this.#ipt(f, ["-t", c.table, "-L", c.chain, "-n"]);
       if (exists.code !== 0) {
@@ -279,6 +302,7 @@ export class Iptables implements FirewallBackend {
             `${this.#cmd(f)} ${args.join(" ")}`,
           );
         }
+        if (note) this.notes.push(`Added jump rule from chain: ${c.from} to chain: ${c.chain}`);
       }
     }
   }

@@ -154,7 +154,7 @@ Deno.test({
     let d = daemon(r);
     try {
       await t.step("start: check-state rule, disabled expire set (fwknopd's lines)", async () => {
-        await d.waitFor(/Starting fwknopd-ts main event loop/, 30_000);
+        await d.waitFor(/Starting fwknopd main event loop/, 30_000);
         assertMatch(d.output, /Added check-state rule 10000 to set 1/);
         assertMatch(d.output, /Set ipfw expire set 2 to disabled\./);
       });
@@ -200,7 +200,7 @@ Deno.test({
           await d.stop("SIGKILL");
           await Deno.writeTextFile(r.conf, "FLUSH_IPFW_AT_INIT N;\n", { append: true });
           d = daemon(r);
-          await d.waitFor(/Starting fwknopd-ts main event loop/, 30_000);
+          await d.waitFor(/Starting fwknopd main event loop/, 30_000);
           assert(!/Added check-state rule/.test(d.output), "check-state is already there");
           await d.waitFor(
             new RegExp(`Moved rule 10001 with expire time of ${exp2} to set 2\\.`),
@@ -253,7 +253,7 @@ Deno.test({
       d = daemon(r, hooked);
       let exp = 0;
       await t.step("grant from the client, shown by --fw-list", async () => {
-        await d.waitFor(/Starting fwknopd-ts main event loop/, 30_000);
+        await d.waitFor(/Starting fwknopd main event loop/, 30_000);
         await sendStock(r, "198.51.100.9");
         await d.waitFor(/Added Rule for 198\.51\.100\.9, tcp\/22 expires at \d+/);
         exp = expiry(d.output, /Added Rule for 198\.51\.100\.9, tcp\/22 expires at (\d+)/);
@@ -294,7 +294,7 @@ Deno.test({
           await d.waitFor(/Added Rule for 198\.51\.100\.10/);
           await d.stop("SIGKILL");
           d = daemon(r, hooked);
-          await d.waitFor(/Starting fwknopd-ts main event loop/, 30_000);
+          await d.waitFor(/Starting fwknopd main event loop/, 30_000);
           assertEquals(
             (await tool(r, "fake_pfctl.py", ["-a", "fwknop", "-s", "rules"], hooked)).trim(),
             "",

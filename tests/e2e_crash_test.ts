@@ -41,7 +41,7 @@ Deno.test({
         "-a",
         `${dir}/access.conf`,
       ]);
-      await d.waitFor(/Starting fwknopd-ts main event loop/, 20_000);
+      await d.waitFor(/Starting fwknopd main event loop/, 20_000);
       return d;
     };
     const grant = async (port: number, timeout: number) => {

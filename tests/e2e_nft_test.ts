@@ -100,7 +100,10 @@ Deno.test({
           () => ourClient(p.client, ["-6", "-A", "tcp/10104", "-s", "-D", S6, ...K4]),
           out,
         );
-        assertMatch(out(), /\[2001:db8:1::1\] \(stanza #2\) SPA packet refused: hmac-mismatch/);
+        assertMatch(
+          out(),
+          /\[2001:db8:1::1\] \(stanza #2\) Error creating fko context: Args contain invalid data: FKO_ERROR_INVALID_DATA_HMAC_COMPAREFAIL/,
+        );
         assert(!/\(stanza #1\) SPA Packet from IP: 2001:db8/.test(out()), "stanza #1 was tried");
       });
       await t.step("--fw-list shows the live grant with its time left", async () => {

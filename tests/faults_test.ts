@@ -57,7 +57,7 @@ async function daemon(
     "-a",
     `${dir}/access.conf`,
   ]);
-  await d.waitFor(/Starting fwknopd-ts main event loop/, 30_000);
+  await d.waitFor(/Starting fwknopd main event loop/, 30_000);
   return { d, port, dir };
 }
 

@@ -249,7 +249,7 @@ export const ok: boolean = decodeSpa(spa.wire, keys).ok;
             "1",
             ...files,
           ]);
-          await daemon.waitFor(/Starting fwknopd-ts main event loop/);
+          await daemon.waitFor(/Starting fwknopd main event loop/);
           // The server's own packet leaves through the sniffed interface: cap has
           // no direction setting, so this checks the daemon's own outbound drop.
           await server.must([

@@ -49,7 +49,7 @@ export async function startOurs(
     `${d}/access.conf`,
   ]);
   try {
-    await daemon.waitFor(/Starting fwknopd-ts main event loop/, 30_000);
+    await daemon.waitFor(/Starting fwknopd main event loop/, 30_000);
   } catch (e) {
     await daemon.stop();
     throw e;

@@ -44,7 +44,7 @@ Deno.test({
     try {
       assertMatch((await run(documented, ["-S", ...files])).out, /No running fwknopd-ts detected/);
       d = new Background(["deno", "run", "-A", SERVER, "-f", "-t", ...files]);
-      await d.waitFor(/Starting fwknopd-ts main event loop/, 20_000);
+      await d.waitFor(/Starting fwknopd main event loop/, 20_000);
       const s = await run(documented, ["-S", ...files]);
       assertMatch(s.out, /Detected fwknopd-ts is running \(pid=\d+\)/);
       const second = await run(["-A"], ["-f", "-t", ...files]);

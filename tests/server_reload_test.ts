@@ -60,7 +60,7 @@ Deno.test({
     });
     const d = new Background(["deno", "run", "-A", SERVER, "-f", "-t", ...files]);
     try {
-      await d.waitFor(/Starting fwknopd-ts main event loop/, 20_000);
+      await d.waitFor(/Starting fwknopd main event loop/, 20_000);
       await client("1m");
       await d.waitFor(/--test mode enabled, skipping firewall manipulation/);
       await conf(30, PORT + 1);

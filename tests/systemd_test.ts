@@ -109,7 +109,7 @@ Deno.test({
         `${dir}/access.conf`,
       ]);
       try {
-        await d.waitFor(/Starting fwknopd-ts main event loop/, 30_000);
+        await d.waitFor(/Starting fwknopd main event loop/, 30_000);
         const caps = await p.server.sh([
           "bash",
           "-c",

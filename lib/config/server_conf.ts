@@ -91,7 +91,7 @@ export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec
     def: "MASQUERADE, nat, POSTROUTING, 1, FWKNOP_MASQUERADE, 1",
     kind: "string",
   }],
-  ["ENABLE_IPT_COMMENT_CHECK", { def: "Y", kind: "bool", unsupported: NOEFFECT }],
+  ["ENABLE_IPT_COMMENT_CHECK", { def: "Y", kind: "bool" }],
   // firewalld mode: the same chains through firewall-cmd --direct --passthrough.
   ["ENABLE_FIREWD_FORWARDING", { def: "N", kind: "bool" }],
   ["ENABLE_FIREWD_LOCAL_NAT", { def: "N", kind: "bool" }],
@@ -114,7 +114,7 @@ export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec
     def: "MASQUERADE, nat, POSTROUTING, 1, FWKNOP_MASQUERADE, 1",
     kind: "string",
   }],
-  ["ENABLE_FIREWD_COMMENT_CHECK", { def: "Y", kind: "bool", unsupported: NOEFFECT }],
+  ["ENABLE_FIREWD_COMMENT_CHECK", { def: "Y", kind: "bool" }],
   ["IPFW_START_RULE_NUM", { def: "10000", kind: "string" }],
   ["IPFW_MAX_RULES", { def: "65535", kind: "string" }],
   ["IPFW_ACTIVE_SET_NUM", { def: "1", kind: "string" }],

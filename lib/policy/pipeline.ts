@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { fkoErrorText } from "./fko_error.ts";
 import type { CapturedPacket } from "../capture/packet.ts";
 import type { AccessStanza } from "../config/access_conf.ts";
 import { netsContain, parseAddr } from "../net/addr.ts";
@@ -125,6 +126,7 @@ async function tryStanza(
   if (!r.ok) {
     return ev(
       "decode-failed",
+      fkoErrorText(r),
       r.reason,
       r.reason === "bad-field" ? `${r.field}: ${r.detail}` : r.detail,
     ),

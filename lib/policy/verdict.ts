@@ -87,7 +87,8 @@ export const EVENT_TEXT: Readonly<Record<EventCode, Wording>> = {
   "source-match": w("info", (a) => `SPA Packet from IP: ${a[0]} received with access source match`),
   "stanza-expired": w("info", () => "Access stanza has expired"),
   "no-encryption-match": w("info", () => "No stanza encryption mode match for this packet"),
-  "decode-failed": w("info", (a) => `SPA packet refused: ${a[0]} (${a[1]})`),
+  // a[0] is libfko's error string (fko_error.ts); a[1] and a[2] our reason code and detail.
+  "decode-failed": w("warning", (a) => `Error creating fko context: ${a[0]}`),
   "gpg-no-signature": w("info", () => "Missing GPG signature."),
   "gpg-bad-signature": w("info", (a) => `Bad GPG signature from ${a[0]}: ${a[1]}`),
   "gpg-signed": w("info", (a) => `Incoming SPA data signed by '${a[0]}' (fingerprint '${a[1]}').`),
@@ -113,13 +114,14 @@ export const EVENT_TEXT: Readonly<Record<EventCode, Wording>> = {
     "info",
     (a) => `Username in SPA data (${a[0]}) does not match required username: ${a[1]}`,
   ),
+  // fwknopd's line for both (the packet source is put in by `describe`).
   "nat-disabled": w(
     "info",
-    () => "SPA packet requested NAT access, but ENABLE_IPT_FORWARDING is not enabled",
+    (a) => `SPA packet from ${a[0]} requested NAT access, but is not enabled/supported`,
   ),
   "local-nat-disabled": w(
     "info",
-    () => "SPA packet requested local NAT access, but ENABLE_IPT_LOCAL_NAT is not enabled",
+    (a) => `SPA packet from ${a[0]} requested NAT access, but is not enabled/supported`,
   ),
   "nat-family": w(
     "info",
@@ -151,6 +153,10 @@ export function describe(e: PolicyEvent): { level: EventLevel; msg: string; even
   const body = t.text(e.args);
   const line = (msg: string) => ({ level: t.level, msg, event: e });
   if (e.code === "source-match") return line(`(stanza #${e.stanza}) ${body}`);
+  if (e.code === "nat-disabled" || e.code === "local-nat-disabled") {
+    // fwknopd tags these with the stanza only, and names the source in the text.
+    return line(`(stanza #${e.stanza}) ${t.text([e.src])}`);
+  }
   if (e.stanza === undefined) return line(t.level === "debug" ? `[${e.src}] ${body}` : body);
   return line(`[${e.src}] (stanza #${e.stanza}) ${body}`);
 }

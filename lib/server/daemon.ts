@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import process from "node:process";
 import { run as exec } from "../../firewall/exec.ts";
 import { GrantTable } from "../../firewall/grants.ts";
@@ -104,7 +104,7 @@ async function startFirewall(c: ServerConfig, log: DaemonLogger): Promise<GrantT
   await grants.init();
   if (fw instanceof Iptables) { for (const w of fw.warnings) log.log("warning", w); }
   for (const n of (fw as FirewallBackend).notes ?? []) log.log("info", n);
-  log.log("info", `Firewall: ${fw.name}`);
+  log.log("debug", `Firewall: ${fw.name}`);
   return grants;
 }
 
@@ -202,6 +202,14 @@ async function packetLoop(
   return n;
 }
 
+/** The run directory, made with fwknopd's two lines when it is missing. */
+function makeRunDir(dir: string, log: DaemonLogger): void {
+  if (existsSync(dir)) return;
+  log.log("info", `Run directory: ${dir} does not exist. Attempting to create it.`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  log.log("info", `Successfully created Run directory: ${dir}`);
+}
+
 function summary(eng: Engine, src: PacketSource, test: boolean): string {
   const st = eng.stats;
   // What the prefilter turned away never reached the engine; it was refused too.
@@ -226,15 +234,18 @@ export async function runDaemon(
   log: DaemonLogger,
 ): Promise<number> {
   const c = loaded.config;
+  // fwknopd's name in its own lines ("Starting fwknopd"), as log watchers match it.
+  const ident = c.get("SYSLOG_IDENTITY")!;
   const pidFile = c.get("FWKNOP_PID_FILE")!;
   const digestFile = c.get("DIGEST_FILE")!;
   await attachGpgKeys(loaded);
-  mkdirSync(c.get("FWKNOP_RUN_DIR")!, { recursive: true, mode: 0o700 });
+  makeRunDir(c.get("FWKNOP_RUN_DIR")!, log);
+  for (const n of loaded.notices) log.log("info", n);
   await claimPidFile(pidFile, process.pid);
   const local: ReplayCache = c.bool("ENABLE_DIGEST_PERSISTENCE")
     ? FileReplayCache.open(digestFile, f.rotateDigestCache)
     : new MemoryReplayCache();
-  log.log("info", `Using Digest Cache: '${digestFile}' (entry count = ${local.size})`);
+  log.log("debug", `Using Digest Cache: '${digestFile}' (entry count = ${local.size})`);
   let fleet: DaemonFleet | undefined;
   try {
     fleet = await DaemonFleet.open(c, local, loaded.settings.policy, log);
@@ -257,6 +268,7 @@ export async function runDaemon(
   const state = { loaded };
   const signals: [Deno.Signal, () => void][] = [];
   try {
+    log.log("info", `Starting ${ident}`);
     if (!f.test) grants = await startFirewall(c, log);
     engine = new Engine(loaded.settings, {
       replay,
@@ -284,8 +296,12 @@ export async function runDaemon(
     const holder = new CaptureHolder(source);
     holderRef = holder;
     source = undefined; // the holder owns it from here (it may be reopened)
-    const stop = () => holder.stop();
-    signals.push(["SIGTERM", stop], ["SIGINT", stop], [
+    let caught: string | undefined;
+    const stop = (sig: string) => () => {
+      caught ??= sig;
+      holder.stop();
+    };
+    signals.push(["SIGTERM", stop("SIGTERM")], ["SIGINT", stop("SIGINT")], [
       "SIGHUP",
       reloader(f, state, engine, log, fleet),
     ]);
@@ -311,7 +327,7 @@ export async function runDaemon(
       metricsServer = await serveMetrics(c.get("METRICS_ADDRESS")!, metrics);
       log.log("info", `Serving metrics on http://${c.get("METRICS_ADDRESS")}/metrics`);
     }
-    log.log("info", "Starting fwknopd-ts main event loop.");
+    log.log("info", `Starting ${ident} main event loop.`);
     const limit = f.packetLimit === undefined ? 0 : Number(f.packetLimit);
     const eng = engine;
     const knocks = loaded.settings.knocks ?? [];
@@ -322,6 +338,8 @@ export async function runDaemon(
       log,
       c.bool("EXIT_AT_INTF_DOWN"),
     );
+    log.log("info", `Gracefully leaving the ${ident} event loop.`);
+    if (caught !== undefined) log.log("warning", `Got ${caught}. Exiting...`);
     log.log("info", summary(engine, holder.current, f.test));
     const kw = engine.knocks;
     if (kw !== undefined) {
@@ -330,7 +348,7 @@ export async function runDaemon(
         `Knock state: ${kw.tracked} sources in progress, ${kw.evicted} evicted at the cap.`,
       );
     }
-    log.log("info", "Shutting down fwknopd-ts.");
+    log.log("info", `Shutting Down ${ident}.`);
     return 0;
   } finally {
     for (const [s, h] of signals) process.off(s, h);

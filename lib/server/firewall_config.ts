@@ -63,6 +63,7 @@ function firewalldFor(c: ServerConfig, run: Runner): Iptables {
     ...(c.bool("ENABLE_IPV6") ? { v6: family("ipv6") } : {}),
     prepend: c.bool("ENABLE_RULE_PREPEND"),
     name: "firewalld",
+    commentCheck: c.bool("ENABLE_FIREWD_COMMENT_CHECK"),
   }, run);
 }
 
@@ -72,6 +73,7 @@ function iptablesFor(c: ServerConfig, run: Runner): Iptables {
     v4: { exe: c.firewallExe(), chains: chainsFrom(c, "IPT") },
     ...(exe6 === undefined ? {} : { v6: { exe: exe6, chains: chainsFrom(c, "IP6T") } }),
     prepend: c.bool("ENABLE_RULE_PREPEND"),
+    commentCheck: c.bool("ENABLE_IPT_COMMENT_CHECK"),
   }, run);
 }
 

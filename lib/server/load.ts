@@ -23,6 +23,8 @@ export interface Loaded {
   config: ServerConfig;
   settings: EngineSettings;
   warnings: string[];
+  /** fwknopd's informational lines about the files (logged at info). */
+  notices: string[];
   /** The access files read (access.conf or the folder's files, knock files). */
   accessPaths: string[];
 }
@@ -124,7 +126,10 @@ export function load(f: ServerFlags): Loaded {
     },
   };
   if (knockd !== undefined) accessPaths.push(knockd);
-  return { config, settings, warnings, accessPaths };
+  const notices = access.stanzas.filter((s) => !s.requireSourceAddress).map((s) =>
+    `Warning: REQUIRE_SOURCE_ADDRESS not enabled for access stanza source: '${s.raw.get("SOURCE")}'`
+  );
+  return { config, settings, warnings, notices, accessPaths };
 }
 
 /**

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import process from "node:process";
 import { writeErr } from "../runtime.ts";
 import { type LineSink, spawnLineSink } from "../../firewall/exec.ts";
 
@@ -37,6 +38,15 @@ export interface StructuredEvent {
   src: string;
   stanza?: number;
   args?: readonly string[];
+}
+
+/**
+ * The `logger` command for one priority: tagged with the identity and the
+ * daemon's own pid (`--id`), so syslog shows `fwknopd[PID]: ...` as it does
+ * for fwknopd, which log watchers such as logcheck match.
+ */
+export function syslogArgv(ident: string, prio: string, pid: number): string[] {
+  return ["logger", "-t", ident, `--id=${pid}`, "-p", `daemon.${prio}`];
 }
 
 /** A logger that writes to stderr and, optionally, syslog. */
@@ -144,7 +154,7 @@ export class DaemonLogger implements Logger {
       let sink = this.#sinks.get(prio);
       if (sink === undefined) {
         // One long-lived logger per priority: no process is started per line.
-        sink = spawnLineSink(["logger", "-t", this.#ident, "-p", `daemon.${prio}`]);
+        sink = spawnLineSink(syslogArgv(this.#ident, prio, process.pid));
         this.#sinks.set(prio, sink);
       }
       void sink.then((s) => s.write(msg));

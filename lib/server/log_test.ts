@@ -77,7 +77,7 @@ Deno.test("LOG_FORMAT json: one object per line with the event's fields; text st
     json: true,
   });
   log.logAll([describe({ code: "username", src: "192.0.2.1", stanza: 2, args: ["bob", "alice"] })]);
-  log.log("info", "Starting fwknopd-ts main event loop.");
+  log.log("info", "Starting fwknopd main event loop.");
   const [a, b] = out.trim().split("\n").map((l) => JSON.parse(l));
   assertEquals([a.level, a.event, a.src, a.stanza, a.args], ["info", "username", "192.0.2.1", 2, [
     "bob",
@@ -87,6 +87,6 @@ Deno.test("LOG_FORMAT json: one object per line with the event's fields; text st
     a.msg,
     "[192.0.2.1] (stanza #2) Username in SPA data (bob) does not match required username: alice",
   );
-  assertEquals([b.msg, b.event], ["Starting fwknopd-ts main event loop.", undefined]);
+  assertEquals([b.msg, b.event], ["Starting fwknopd main event loop.", undefined]);
   assertEquals(typeof a.time, "string");
 });
