@@ -268,7 +268,16 @@ export class Iptables implements FirewallBackend {
    */
   async #checkComment(f: IptablesFamily): Promise<void> {
     const c = f.chains.input;
-    const spec = ["-s", "127.0.0.2", "-m", "comment", "--comment", "__TMPCOMMENT__", "-j", c.target];
+    const spec = [
+      "-s",
+      "127.0.0.2",
+      "-m",
+      "comment",
+      "--comment",
+      "__TMPCOMMENT__",
+      "-j",
+      c.target,
+    ];
     const r = await this.#ipt(f, ["-t", c.table, "-I", c.chain, "1", ...spec]);
     if (r.code !== 0) {
       throw new FirewallError(

@@ -115,7 +115,12 @@ async function build(): Promise<void> {
     bin: { "fwknop-ts": "./bin/fwknop-ts.js", "fwknopd-ts": "./bin/fwknopd-ts.js" },
     engines: { node: ">=20" },
     scripts: { postinstall: "node bin/check-cap.js" },
-    man: ["./man/fwknop-ts.1", "./man/fwknopd-ts.8"],
+    man: [
+      "./man/fwknop-ts.1",
+      "./man/fwknopd-ts.8",
+      "./man/fwknopd-ts.conf.5",
+      "./man/fwknopd-ts-access.conf.5",
+    ],
     dependencies: {
       openpgp,
       "@redis/client": redis,

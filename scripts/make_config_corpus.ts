@@ -381,5 +381,6 @@ if (import.meta.main) {
     const head = c.args === undefined ? "" : `# args: ${c.args.join(" ")}\n`;
     Deno.writeTextFileSync(new URL(`rc/${stem}.fwknoprc`, CORPUS), `${head}[corpus]\n${c.rc}`);
   });
+  // deno-lint-ignore no-console
   console.log(`${serverCases().length} server cases, ${rcCases().length} rc cases`);
 }

@@ -9,6 +9,7 @@ import { bashCompletion, manPage, type PageInfo } from "../lib/cli/manpage.ts";
 import { CLIENT_OPTIONS } from "../lib/client/options.ts";
 import { FWKNOP_TS_VERSION } from "../lib/client/help.ts";
 import { SERVER_OPTIONS } from "../lib/server/options.ts";
+import { confPage, section } from "./config_man.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -54,12 +55,40 @@ export const PAGES: { info: PageInfo; options: typeof CLIENT_OPTIONS | typeof SE
   },
 ];
 
+/** The section 5 pages, from docs/config.md (its intro goes on both). */
+function configPages(): [string, string][] {
+  const md = Deno.readTextFileSync(`${ROOT}docs/config.md`);
+  const intro = md.slice(md.indexOf("\n") + 1, md.indexOf("\n## fwknopd.conf\n"));
+  const page = (name: string, summary: string, body: string, seeAlso: string[]) =>
+    [`man/${name}.5`, confPage({ name, summary, version: FWKNOP_TS_VERSION, seeAlso }, body)] as [
+      string,
+      string,
+    ];
+  return [
+    page(
+      "fwknopd-ts.conf",
+      "fwknopd-ts settings (fwknopd.conf, as fwknopd 2.6 reads it)",
+      `${intro}\n${section(md, "fwknopd.conf")}`,
+      ["fwknopd-ts(8)", "fwknopd-ts-access.conf(5)"],
+    ),
+    page(
+      "fwknopd-ts-access.conf",
+      "fwknopd-ts access stanzas (access.conf, as fwknopd 2.6 reads it)",
+      `${intro}\n${section(md, "access.conf")}\n${section(md, "Same decisions as fwknopd 2.6.10")}`,
+      ["fwknopd-ts(8)", "fwknopd-ts.conf(5)", "fwknop-ts(1)"],
+    ),
+  ];
+}
+
 /** The files and their contents. */
 export function generated(): [string, string][] {
-  return PAGES.flatMap(({ info, options }) => [
-    [`man/${info.name}.${info.section}`, manPage(info, options)],
-    [`completions/${info.name}.bash`, bashCompletion(info.name, options)],
-  ]);
+  return [
+    ...PAGES.flatMap(({ info, options }): [string, string][] => [
+      [`man/${info.name}.${info.section}`, manPage(info, options)],
+      [`completions/${info.name}.bash`, bashCompletion(info.name, options)],
+    ]),
+    ...configPages(),
+  ];
 }
 
 if (import.meta.main) {

@@ -35,3 +35,16 @@ Deno.test("deps: .ci/run installs exactly the packages of scripts/debian-package
     /apt-get install -y -qq --no-install-recommends \\\n([\s\S]*?)>\/dev\/null/.exec(ci)?.[1] ?? "";
   assertEquals(block.replace(/\\/g, " ").split(/\s+/).filter((w) => w !== "").sort(), list);
 });
+
+Deno.test("deps: deno.lock holds only runtime packages (Deno fetches every package of the lock on a first run)", async () => {
+  const lock = JSON.parse(await Deno.readTextFile(new URL("../deno.lock", import.meta.url)));
+  const names = Object.keys(lock.npm ?? {}).map((k) => k.replace(/@[^@/]+$/, ""));
+  assert(names.length > 0, "the lock lists the runtime packages");
+  for (const n of names) {
+    assert(RUNTIME.includes(n), `deno.lock holds ${n}: tests must use deno.dev.lock`);
+  }
+  const dev = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url))).tasks;
+  for (const t of ["test", "ok", "coverage", "build:npm"]) {
+    assert(String(dev[t]).includes("--lock=deno.dev.lock"), `task ${t} uses deno.dev.lock`);
+  }
+});

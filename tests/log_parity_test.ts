@@ -13,7 +13,7 @@
  */
 import { assert, assertEquals } from "./assert.ts";
 import { haveCommand, isRoot, report, skip } from "./env.ts";
-import { Background, Netns, netnsUnavailable } from "./netns.ts";
+import { type Background, Netns, netnsUnavailable } from "./netns.ts";
 import { encodeSpa, type SpaRequest } from "../lib/spa/packet.ts";
 import { MessageType } from "../lib/spa/message.ts";
 import { syslogArgv } from "../lib/server/log.ts";

@@ -84,7 +84,7 @@ Deno.test({
   async fn(t) {
     const dir = await Deno.makeTempDir({ prefix: "fwknop-npm-" });
     const build = await new Deno.Command("deno", {
-      args: ["run", "-A", `${ROOT}scripts/build_npm.ts`, dir],
+      args: ["run", `--lock=${ROOT}deno.dev.lock`, "-A", `${ROOT}scripts/build_npm.ts`, dir],
       stdout: "piped",
       stderr: "piped",
     }).output();

@@ -53,7 +53,7 @@ Deno.test("server: -D dumps the config with keys hidden; --exit-parse-config say
 });
 
 Deno.test("server: configuration and usage errors", async () => {
-  await Deno.writeTextFile(`${dir}/bad.conf`, "SOURCE ANY\nKEY k\nMAX_FW_TIMEOUT forever\n", {
+  await Deno.writeTextFile(`${dir}/bad.conf`, "SOURCE ANY\nKEY k\nMAX_FW_TIMEOUT -5\n", {
     mode: 0o600,
   });
   const bad = await run([
@@ -66,7 +66,7 @@ Deno.test("server: configuration and usage errors", async () => {
   assertEquals(bad.code, 1);
   assertEquals(
     bad.err,
-    `Configuration error: ${dir}/bad.conf:3: MAX_FW_TIMEOUT: "forever" is not a whole number from 0 to 8388608\n`,
+    `Configuration error: ${dir}/bad.conf:3: MAX_FW_TIMEOUT: "-5" is not a whole number from 0 to 8388608\n`,
   );
   const missing = await run(["-c", `${dir}/nope.conf`, "-D"]);
   assertEquals(missing.code, 1);

@@ -36,7 +36,7 @@ Deno.test("systemd: the units verify, and their exposure is low", async () => {
   if (!(await haveCommand("systemd-analyze", ["--version"]))) {
     return skip("systemd-analyze is not installed (Debian systemd)");
   }
-  for (const unit of ["fwknopd-ts.service", "fwknopd-ts-node.service"]) {
+  for (const unit of ["fwknopd-ts.service", "fwknopd-ts-node.service", "fwknopd-ts-user.service"]) {
     if (unit.includes("node") && !(await haveCommand("node", ["--version"]))) continue;
     const v = await analyze(["verify", `${DIST}${unit}`]);
     assertEquals([v.code, v.out], [0, ""], unit);
@@ -45,6 +45,10 @@ Deno.test("systemd: the units verify, and their exposure is low", async () => {
     (await analyze(["security", "--offline=true", `${DIST}fwknopd-ts.service`])).out,
   );
   assert(score <= 4.5, `fwknopd-ts.service exposure ${score}`);
+  const user = exposure(
+    (await analyze(["security", "--offline=true", `${DIST}fwknopd-ts-user.service`])).out,
+  );
+  assert(user <= 3.8, `fwknopd-ts-user.service exposure ${user}`);
   // The drop-in over Debian's own unit (when fwknop-server is installed).
   if (await Deno.stat(DEBIAN_UNIT).then(() => true, () => false)) {
     const dir = await Deno.makeTempDir();

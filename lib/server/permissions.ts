@@ -5,7 +5,7 @@
  * @module
  */
 import type { ServerConfig } from "../config/server_conf.ts";
-import { isDeno } from "../runtime.ts";
+import { isDeno, lacksPermission } from "../runtime.ts";
 import { firewallPrograms } from "./firewall_config.ts";
 import { fleetOptions } from "../fleet/options.ts";
 
@@ -98,9 +98,12 @@ export function missingPermissions(c: ServerConfig, test: boolean, gpgInUse: boo
       `--allow-write=${c.get("FWKNOP_RUN_DIR")} (pid file, replay cache)`,
     ],
   ];
-  if (!test) {
+  // nftables goes through libnftables when FFI is allowed: then no program is run.
+  const nftOverFfi = c.get("FIREWALL_TYPE") === "nftables" && !lacksPermission({ name: "ffi" });
+  if (!test && !nftOverFfi) {
     for (const exe of firewallPrograms(c)) {
-      need.push([{ name: "run", command: exe }, `--allow-run=${exe} (firewall)`]);
+      const alt = c.get("FIREWALL_TYPE") === "nftables" ? " or --allow-ffi (libnftables)" : "";
+      need.push([{ name: "run", command: exe }, `--allow-run=${exe}${alt} (firewall)`]);
     }
   }
   const udp = c.bool("ENABLE_UDP_SERVER");

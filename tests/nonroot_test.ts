@@ -1,0 +1,126 @@
+/**
+ * The daemon as an unprivileged user, as dist/systemd/fwknopd-ts-user.service
+ * runs it: uid/gid 65534 (nobody) under `setpriv` with CAP_NET_ADMIN and
+ * CAP_NET_RAW as ambient capabilities and nothing else in the bounding set,
+ * FIREWALL_TYPE nftables over libnftables (no firewall program), the Deno
+ * permissions of the unit. In a namespace behind Debian's default-drop
+ * ruleset, a client's SPA packet opens the port, and the process's
+ * effective capabilities are exactly those two.
+ */
+import { assert, assertMatch } from "./assert.ts";
+import { haveCommand, isRoot, report, skip } from "./env.ts";
+import { poll } from "./netns.ts";
+import { C4, DEBIAN_RULESET, loadRuleset, nftUnavailable, ourClient, pair, S4 } from "./nft_env.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const NOBODY = "65534";
+const SOURCES = ["server.ts", "mod.ts", "lib", "firewall", "knock", "deno.json", "deno.lock"];
+
+Deno.test({
+  name: "non-root: uid 65534 with two ambient capabilities opens a port through nftables",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    if (!isRoot()) return skip("needs root (namespaces, setpriv)");
+    const why = (await nftUnavailable()) ??
+      ((await haveCommand("setpriv", ["--version"])) ? undefined : "setpriv is not installed");
+    if (why !== undefined) return skip(why);
+    const dir = await Deno.makeTempDir({ prefix: "fwknopd-nonroot-" });
+    const p = await pair([10511]);
+    try {
+      await Deno.chmod(dir, 0o755);
+      // The program where the unit has it, readable by the user (the checkout may not be).
+      const src = `${dir}/src`;
+      await Deno.mkdir(src);
+      for (const f of SOURCES) {
+        await new Deno.Command("cp", { args: ["-r", `${ROOT}${f}`, `${src}/`] }).output();
+      }
+      // The unit's cache: modules fetched once as root, readable by the user.
+      const cache = await new Deno.Command("deno", {
+        args: ["cache", `${src}/server.ts`],
+        env: { DENO_DIR: `${dir}/deno` },
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      if (!cache.success) {
+        return skip(`cannot cache the modules: ${new TextDecoder().decode(cache.stderr).trim()}`);
+      }
+      await new Deno.Command("chmod", { args: ["-R", "a+rX", `${dir}/deno`, src] }).output();
+      await loadRuleset(p.server, DEBIAN_RULESET);
+      await Deno.mkdir(`${dir}/run`);
+      await Deno.writeTextFile(
+        `${dir}/fwknopd.conf`,
+        `FWKNOP_RUN_DIR ${dir}/run;\nPCAP_INTF ${p.intf};\nPCAP_FILTER udp port 62201;\nFIREWALL_TYPE nftables;\n`,
+        { mode: 0o600 },
+      );
+      await Deno.writeTextFile(
+        `${dir}/access.conf`,
+        "SOURCE ANY\nKEY user-key\nHMAC_KEY user-hmac\nFW_ACCESS_TIMEOUT 30\n",
+        { mode: 0o600 },
+      );
+      for (const f of ["run", "fwknopd.conf", "access.conf"]) {
+        await Deno.chown(`${dir}/${f}`, Number(NOBODY), Number(NOBODY));
+      }
+      const d = p.server.spawn([
+        "env",
+        `DENO_DIR=${dir}/deno`,
+        `HOME=${dir}`,
+        "setpriv",
+        `--reuid=${NOBODY}`,
+        `--regid=${NOBODY}`,
+        "--clear-groups",
+        "--inh-caps=-all,+net_admin,+net_raw",
+        "--ambient-caps=-all,+net_admin,+net_raw",
+        "--bounding-set=-all,+net_admin,+net_raw",
+        "--no-new-privs",
+        "deno",
+        "run",
+        "--cached-only",
+        `--allow-read=${dir}`,
+        `--allow-write=${dir}/run`,
+        "--allow-ffi",
+        `${src}/server.ts`,
+        "-f",
+        "-c",
+        `${dir}/fwknopd.conf`,
+        "-a",
+        `${dir}/access.conf`,
+      ]);
+      try {
+        await d.waitFor(/Starting fwknopd main event loop/, 30_000);
+        const status = await p.server.sh([
+          "bash",
+          "-c",
+          `grep -E '^(Uid|CapEff):' /proc/$(pgrep -f 'fwknopd-nonroot-.*fwknopd.conf' | head -1)/status`,
+        ]);
+        assertMatch(status.out, new RegExp(`Uid:\\s+${NOBODY}\\s+${NOBODY}`));
+        assertMatch(status.out, /CapEff:\s+0000000000003000/);
+        assert(!(await p.client.tcpOpen(S4, 10511)), "closed before SPA");
+        const sent = await ourClient(p.client, [
+          "-A",
+          "tcp/10511",
+          "-a",
+          C4,
+          "-D",
+          S4,
+          "--key-rijndael",
+          "user-key",
+          "--key-hmac",
+          "user-hmac",
+        ]);
+        assert(sent.code === 0, sent.out);
+        assert(
+          await poll(() => p.client.tcpOpen(S4, 10511), true, 5000),
+          d.output.slice(-1500),
+        );
+        assertMatch(d.output, /Added element 192\.0\.2\.1 \. tcp \. 10511/);
+        report("non-root: uid 65534, CapEff = CAP_NET_ADMIN|CAP_NET_RAW, port opened by nftables");
+      } finally {
+        await d.stop();
+      }
+    } finally {
+      await p.cleanup();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
