@@ -99,3 +99,55 @@ Deno.test("grant table: init sweeps what an earlier run left due, and keeps the 
   await table.expire();
   assertEquals(fw.rules.length, 0);
 });
+
+Deno.test("grant table: a grant already past its expiry is not opened; revoke closes one address", async () => {
+  const { fw, table, logs } = setup();
+  await table.init();
+  assertEquals(await table.open(grant("192.0.2.1", 22, T0)), "failed");
+  assert(logs.some((l) => /expired before it could be opened/.test(l)), logs.join("\n"));
+  await table.open(grant("192.0.2.1", 22, T0 + 30));
+  await table.open(grant("192.0.2.1", 80, T0 + 30));
+  await table.open(grant("192.0.2.2", 22, T0 + 30));
+  assertEquals(await table.revoke(parseAddr("192.0.2.1")!, "fleet revocation"), 2);
+  assertEquals(fw.rules.map((r) => r.grant.src.text), ["192.0.2.2"]);
+  assert(
+    logs.some((l) =>
+      /Revoked access for 192\.0\.2\.1 tcp\/22 \(stanza #1, fleet revocation\)/.test(l)
+    ),
+  );
+  assertEquals(table.live().map((g) => g.src.text), ["192.0.2.2"]);
+  assertEquals(table.backend, "memory");
+});
+
+Deno.test("grant table: failures of the backend are logged and the queue goes on", async () => {
+  const { fw, table, logs, advance } = setup();
+  await table.init();
+  await table.open(grant("192.0.2.1", 22, T0 + 5));
+  // The backend fails to close and to sweep from here on.
+  fw.close = () => Promise.reject(new Error("close refused"));
+  fw.sweep = () => Promise.reject(new Error("sweep refused"));
+  advance(5);
+  await table.expire(true);
+  assert(
+    logs.some((l) => /Cannot remove access for 192\.0\.2\.1: close refused/.test(l)),
+    logs.join("\n"),
+  );
+  assert(logs.some((l) => /Expiry scan failed: sweep refused/.test(l)), logs.join("\n"));
+  assertEquals(await table.run((b) => Promise.resolve(b.name)), "memory", "the queue still runs");
+  await table.close();
+});
+
+Deno.test("grant table: with timers, a grant closes at its expiry second by itself", async () => {
+  const logs: string[] = [];
+  const fw = new MemoryFirewall();
+  const table = new GrantTable(fw, { nowMs: Date.now, log: (_l, m) => logs.push(m), timers: true });
+  await table.init();
+  const now = Math.floor(Date.now() / 1000);
+  await table.open(grant("192.0.2.7", 22, now + 1));
+  assertEquals(table.nextExpiry, now + 1);
+  const end = Date.now() + 3000;
+  while (fw.rules.length > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  assertEquals(fw.rules.length, 0, "closed by the timer");
+  assert(logs.some((l) => /Removed expired access for 192\.0\.2\.7/.test(l)), logs.join("\n"));
+  await table.close();
+});

@@ -175,15 +175,17 @@ export function grantRules(g: Grant, chains: Chains, prepend: boolean): IptRule[
  * @param text The `-S` output.
  * @returns Each rule's expiry and the argv that deletes it (without `-t`).
  */
-export function parseRuleSpecs(text: string): { expires: number; del: string[] }[] {
-  const out: { expires: number; del: string[] }[] = [];
+export function parseRuleSpecs(text: string): { expires: number; del: string[]; num: number }[] {
+  const out: { expires: number; del: string[]; num: number }[] = [];
+  let num = 0;
   for (const line of text.split("\n")) {
     if (!line.startsWith("-A ")) continue;
+    num++;
     const m = /_exp_(\d{1,11})(?![\d])/.exec(line);
     if (m === null) continue;
     const words = splitRuleLine(line);
     if (words === undefined) continue;
-    out.push({ expires: Number(m[1]), del: ["-D", ...words.slice(1)] });
+    out.push({ expires: Number(m[1]), del: ["-D", ...words.slice(1)], num });
   }
   return out;
 }
@@ -392,6 +394,8 @@ export class Iptables implements FirewallBackend {
       for (const c of chainList(f.chains)) {
         const list = await this.#ipt(f, ["-t", c.table, "-S", c.chain]);
         if (list.code !== 0) continue;
+        // fwknopd's rule number: the position in the chain, less the rules deleted above it.
+        let deleted = 0;
         for (const r of parseRuleSpecs(list.stdout)) {
           if (r.expires > now) {
             if (next === undefined || r.expires < next) next = r.expires;
@@ -399,7 +403,9 @@ export class Iptables implements FirewallBackend {
           }
           const d = await this.#ipt(f, ["-t", c.table, ...r.del]);
           if (d.code === 0) {
-            removed.push(`Removed rule from ${c.chain} with expire time of ${r.expires}`);
+            removed.push(
+              `Removed rule ${r.num - deleted++} from ${c.chain} with expire time of ${r.expires}`,
+            );
           }
         }
       }

@@ -109,6 +109,7 @@ Deno.test("parseRuleSpecs turns -S lines into delete argv by specification", () 
       del:
         "-D FWKNOP_INPUT -s 1.2.3.4/32 -p tcp -m tcp --dport 22 -m comment --comment _exp_1795318962 -j ACCEPT"
           .split(" "),
+      num: 1,
     },
     {
       expires: 1795318999,
@@ -124,6 +125,7 @@ Deno.test("parseRuleSpecs turns -S lines into delete argv by specification", () 
         "-j",
         "ACCEPT",
       ],
+      num: 3,
     },
   ]);
   assertEquals(splitRuleLine('-A X --comment "a \\"b\\" c"'), ["-A", "X", "--comment", 'a "b" c']);

@@ -6,6 +6,7 @@ import {
   initScript,
   jumpHandles,
   NFT_DEFAULTS,
+  Nftables,
   type NftOptions,
 } from "./nftables.ts";
 
@@ -152,4 +153,47 @@ Deno.test("jumpHandles reads handles of our jump rules from nft -a output", () =
 	}
 }`;
   assertEquals(jumpHandles(listing, "fwknopd_input"), [9]);
+});
+
+Deno.test("nft init: NAT and SNAT put dnat/snat maps and masquerade in our own table", () => {
+  const { script } = initScript({ ...OPTS, nat: true, snat: true });
+  for (
+    const l of [
+      "add chain inet fwknopd fwknopd_prerouting { type nat hook prerouting priority dstnat; policy accept; }",
+      "add rule inet fwknopd fwknopd_prerouting dnat ip to ip saddr . meta l4proto . th dport map @fwknopd_dnat4",
+      "add rule inet fwknopd fwknopd_prerouting dnat ip to ip saddr map @fwknopd_dnatall4",
+      "add rule inet fwknopd fwknopd_postrouting snat ip to ip daddr . meta l4proto . th dport map @fwknopd_snat4",
+      "add rule inet fwknopd fwknopd_postrouting ip daddr . meta l4proto . th dport @fwknopd_masq4 masquerade",
+    ]
+  ) assertEquals(script.includes(l), true, l);
+});
+
+Deno.test("nft list: the grants of each set with their time left; nothing says so", async () => {
+  const scripts: string[] = [];
+  const runner = {
+    kind: "fake",
+    run: (s: string) => {
+      scripts.push(s);
+      const stdout = s === "list set inet filter fwknopd_allow4\n"
+        ? "table inet filter {\n set fwknopd_allow4 {\n elements = { 192.0.2.5 . tcp . 22 timeout 30s expires 12s,\n 192.0.2.6 . udp . 53 timeout 30s expires 29s }\n }\n}\n"
+        : "";
+      return Promise.resolve({
+        code: s.startsWith("list set") || s.startsWith("list ruleset") ? 0 : 1,
+        stdout,
+        stderr: "",
+      });
+    },
+  };
+  const fw = new Nftables(OPTS, runner);
+  const out = await fw.list();
+  assertEquals(
+    out,
+    'Grants in nftables inet filter set fwknopd_allow4 (time left after "expires"):\n' +
+      "  192.0.2.5 . tcp . 22 timeout 30s expires 12s\n  192.0.2.6 . udp . 53 timeout 30s expires 29s\n",
+  );
+  const empty = new Nftables(OPTS, {
+    kind: "fake",
+    run: () => Promise.resolve({ code: 1, stdout: "", stderr: "" }),
+  });
+  assertEquals(await empty.list(), "No fwknopd-ts grants in nftables.\n");
 });

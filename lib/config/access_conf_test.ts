@@ -186,3 +186,59 @@ Deno.test("fwknopd.conf: a name without a value is skipped with a warning; SYSLO
   write("tcp.conf", "TCPSERV_PORT 0;\n");
   assertThrows(() => loadServerConfig(`${dir}/tcp.conf`), ConfigError, ":1: TCPSERV_PORT:");
 });
+
+Deno.test("knock stanzas: fwknop 1.x settings, and each mistake named", () => {
+  write(
+    "knock.conf",
+    "SOURCE ANY\nSHARED_SEQUENCE tcp/1001, udp/1002, icmp\nOPEN_PORTS tcp/22\nKNOCK_INTERVAL 10\n" +
+      "KNOCK_LIMIT 3\nMIN_TIME_DIFF 1\nMAX_TIME_DIFF 5\nREQUIRE_USERNAME alice, bob\n\n" +
+      "SOURCE 10.0.0.0/8\nENCRYPT_SEQUENCE\nKEY knockknock\nPORT_OFFSET 61000\nDATA_COLLECT_MODE PCAP\n" +
+      "FLEET_GROUP edge-1\n",
+  );
+  const { stanzas } = loadAccess([`${dir}/knock.conf`]);
+  const [shared, enc] = stanzas as [typeof stanzas[0], typeof stanzas[0]];
+  assertEquals(shared.knock!.mode, "shared");
+  assertEquals(shared.knock!.sequence, [
+    { proto: "tcp", port: 1001 },
+    { proto: "udp", port: 1002 },
+    { proto: "icmp", port: 0 },
+  ]);
+  assertEquals(
+    [shared.knock!.interval, shared.knock!.knockLimit, shared.knock!.minTimeDiff],
+    [10, 3, 1],
+  );
+  assertEquals(shared.knock!.usernames, ["alice", "bob"]);
+  assertEquals([enc.knock!.mode, enc.knock!.offset, enc.fleetGroup], [
+    "encrypted",
+    61000,
+    "edge-1",
+  ]);
+  const bad: [string, string][] = [
+    ["SOURCE ANY\nSHARED_SEQUENCE tcp/1001\nOPEN_PORTS tcp/22\n", "needs at least two knocks"],
+    [
+      "SOURCE ANY\nSHARED_SEQUENCE tcp/0, tcp/2\nOPEN_PORTS tcp/22\n",
+      "is not tcp/PORT, udp/PORT or icmp",
+    ],
+    ["SOURCE ANY\nSHARED_SEQUENCE tcp/1, tcp/2\n", "a shared knock sequence needs OPEN_PORTS"],
+    [
+      "SOURCE ANY\nKNOCK_INTERVAL 5\nOPEN_PORTS tcp/22\n",
+      "knock settings without ENCRYPT_SEQUENCE",
+    ],
+    ["SOURCE ANY\nENCRYPT_SEQUENCE Y\nKEY short\n", "needs a KEY of at least 8 characters"],
+    [
+      "SOURCE ANY\nSHARED_SEQUENCE tcp/1, tcp/2\nOPEN_PORTS tcp/22\nMIN_TIME_DIFF 5\nMAX_TIME_DIFF 2\n",
+      "MAX_TIME_DIFF is below MIN_TIME_DIFF",
+    ],
+    [
+      "SOURCE ANY\nKEY k\nDATA_COLLECT_MODE ULOG\n",
+      "is not ENCRYPT_SEQUENCE, SHARED_SEQUENCE or PCAP",
+    ],
+    ["SOURCE ANY\nKEY k\nFLEET_GROUP bad/name\n", "is not a fleet group name"],
+    ["SOURCE ANY\nKEY k\nFORCE_NAT 192.0.2.1\n", 'is not "IP PORT"'],
+    ["SOURCE ANY\nKEY k\nFORCE_SNAT 1.2.3\n", "is not an IPv4 address"],
+  ];
+  for (const [text, want] of bad) {
+    write("bad.conf", text);
+    assertThrows(() => loadAccess([`${dir}/bad.conf`]), ConfigError, want);
+  }
+});

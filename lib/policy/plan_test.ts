@@ -1,0 +1,85 @@
+import { assertEquals } from "../../tests/assert.ts";
+import { newStanza } from "../config/access_conf.ts";
+import { parseAddr } from "../net/addr.ts";
+import { POLICY_DEFAULTS } from "./options.ts";
+import { commandPlan, cyclePlan } from "./plan.ts";
+
+const stanza = (extra: Partial<ReturnType<typeof newStanza>>) => ({
+  ...newStanza(3, { file: "access.conf", line: 1 }),
+  ...extra,
+});
+const addr = (t: string) => parseAddr(t)!;
+
+Deno.test("plan: command messages as argv, through sudo and setpriv as configured", () => {
+  const plain = commandPlan(stanza({}), "touch /tmp/x 'a b'", POLICY_DEFAULTS);
+  // Split on blanks into argv: no shell, so no quoting either.
+  assertEquals(plain, {
+    kind: "command",
+    stanza: 3,
+    argv: ["touch", "/tmp/x", "'a", "b'"],
+    asUser: false,
+  });
+  const sudo = commandPlan(
+    stanza({ enableCmdSudoExec: true, cmdSudoExecUser: "backup", cmdSudoExecGroup: "wheel" }),
+    "id",
+    { ...POLICY_DEFAULTS, sudoExe: "/usr/local/bin/sudo" },
+  );
+  assertEquals(sudo.argv, ["/usr/local/bin/sudo", "-u", "backup", "-g", "wheel", "id"]);
+  const user = commandPlan(stanza({ cmdExecUser: "nobody" }), "id -u", POLICY_DEFAULTS);
+  assertEquals(user.argv, [
+    "setpriv",
+    "--reuid",
+    "nobody",
+    "--regid",
+    "nobody",
+    "--clear-groups",
+    "--",
+    "id",
+    "-u",
+  ]);
+  assertEquals(user.asUser, true);
+  const root = commandPlan(
+    stanza({ cmdExecUser: "root", cmdExecGroup: "adm" }),
+    "id",
+    POLICY_DEFAULTS,
+  );
+  assertEquals(root.argv, ["id"], "root needs no setpriv");
+});
+
+Deno.test("plan: CMD_CYCLE substitutions with fwknopd's values; CLOSE NONE runs nothing", () => {
+  const pkt = {
+    payload: "",
+    src: addr("203.0.113.9"),
+    dst: addr("198.51.100.1"),
+    proto: 17,
+    sport: 40000,
+    dport: 62201,
+  };
+  const s = stanza({
+    cmdCycleOpen:
+      "ipset add allow $IP,$PROTO:$PORT timeout $TIMEOUT # $PKT_SRC>$DST $CLIENT_TIMEOUT",
+    cmdCycleClose: "ipset del allow $SRC,$PROTO:$PORT",
+    cmdCycleTimer: 30,
+  });
+  const f = { message: "192.0.2.5,udp/53,tcp/22", timestamp: 1_800_000_000, clientTimeout: 0 };
+  const p = cyclePlan(pkt, s, addr("192.0.2.5"), f);
+  assertEquals(p.open, [
+    "ipset",
+    "add",
+    "allow",
+    "192.0.2.5,17:53",
+    "timeout",
+    "1800000030",
+    "#",
+    "203.0.113.9>198.51.100.1",
+    "0",
+  ]);
+  assertEquals(p.close, ["ipset", "del", "allow", "192.0.2.5,17:53"]);
+  assertEquals(p.timeout, 30);
+  const withClient = cyclePlan(pkt, stanza({ ...s, cmdCycleClose: "NONE" }), addr("192.0.2.5"), {
+    ...f,
+    clientTimeout: 90,
+  });
+  assertEquals(withClient.timeout, 90, "the client's timeout wins");
+  assertEquals(withClient.close, undefined);
+});
