@@ -19,6 +19,12 @@ import { parseKnockdConf } from "../../knock/knockd_conf.ts";
 import { decryptSequence } from "../../knock/sequence.ts";
 import { fieldsGrant } from "../../lib/fleet/propagate.ts";
 import { parseFleetEntry } from "../../lib/replay/redis.ts";
+import {
+  parseDynamicRuleNumbers,
+  parseRuleNumbers,
+  parseStaticRules,
+} from "../../firewall/ipfw_cmd.ts";
+import { anchorListed, parseAnchorRules } from "../../firewall/pf_cmd.ts";
 
 /** One target. */
 export interface FuzzTarget {
@@ -91,6 +97,21 @@ export const TARGETS: readonly FuzzTarget[] = [
       }
       void fieldsGrant(f);
       void parseFleetEntry(s);
+    },
+  },
+  {
+    name: "ipfw-list",
+    run: (s) => {
+      void parseStaticRules(s);
+      void parseRuleNumbers(s);
+      void parseDynamicRuleNumbers(s);
+    },
+  },
+  {
+    name: "pfctl-list",
+    run: (s) => {
+      void parseAnchorRules(s);
+      void anchorListed(s, "fwknop");
     },
   },
 ];
