@@ -202,6 +202,40 @@ async function packetLoop(
   return n;
 }
 
+/** fwknopd's deep scan every RULES_CHECK_THRESHOLD seconds: rules of other runs expire too. */
+function deepScan(
+  c: ServerConfig,
+  grants: GrantTable | undefined,
+): ReturnType<typeof setInterval> | undefined {
+  const every = c.int("RULES_CHECK_THRESHOLD");
+  if (grants === undefined || every <= 0) return undefined;
+  let ticks = 0;
+  return setInterval(() => {
+    if (++ticks % every === 0) void grants.expire(true);
+  }, 1000);
+}
+
+/** fwknopd's lines on the way out (the signal, if one ended the loop), with our summary. */
+function logExit(
+  log: DaemonLogger,
+  ident: string,
+  caught: string | undefined,
+  processed: string,
+  engine: Engine,
+): void {
+  log.log("info", `Gracefully leaving the ${ident} event loop.`);
+  if (caught !== undefined) log.log("warning", `Got ${caught}. Exiting...`);
+  log.log("info", processed);
+  const kw = engine.knocks;
+  if (kw !== undefined) {
+    log.log(
+      "info",
+      `Knock state: ${kw.tracked} sources in progress, ${kw.evicted} evicted at the cap.`,
+    );
+  }
+  log.log("info", `Shutting Down ${ident}.`);
+}
+
 /** The run directory, made with fwknopd's two lines when it is missing. */
 function makeRunDir(dir: string, log: DaemonLogger): void {
   if (existsSync(dir)) return;
@@ -306,15 +340,7 @@ export async function runDaemon(
       reloader(f, state, engine, log, fleet),
     ]);
     for (const [s, h] of signals) process.on(s, h);
-    // fwknopd's deep scan every RULES_CHECK_THRESHOLD seconds: rules of other runs expire too.
-    const deepEvery = c.int("RULES_CHECK_THRESHOLD");
-    let ticks = 0;
-    const g = grants;
-    if (g !== undefined && deepEvery > 0) {
-      ticker = setInterval(() => {
-        if (++ticks % deepEvery === 0) void g.expire(true);
-      }, 1000);
-    }
+    ticker = deepScan(c, grants);
     if (c.bool("ENABLE_METRICS")) {
       const eng = engine;
       metrics.gauges = {
@@ -338,17 +364,7 @@ export async function runDaemon(
       log,
       c.bool("EXIT_AT_INTF_DOWN"),
     );
-    log.log("info", `Gracefully leaving the ${ident} event loop.`);
-    if (caught !== undefined) log.log("warning", `Got ${caught}. Exiting...`);
-    log.log("info", summary(engine, holder.current, f.test));
-    const kw = engine.knocks;
-    if (kw !== undefined) {
-      log.log(
-        "info",
-        `Knock state: ${kw.tracked} sources in progress, ${kw.evicted} evicted at the cap.`,
-      );
-    }
-    log.log("info", `Shutting Down ${ident}.`);
+    logExit(log, ident, caught, summary(engine, holder.current, f.test), engine);
     return 0;
   } finally {
     for (const [s, h] of signals) process.off(s, h);
