@@ -278,7 +278,7 @@ Deno.test({
         async () => {
           await sendOurs(r, "198.51.100.12");
           await d.waitFor(/Added Rule for 198\.51\.100\.12/);
-          await sleep(1_200);
+          await sleep(2_200);
           await sendOurs(r, "198.51.100.13");
           await d.waitFor(/Added Rule for 198\.51\.100\.13/);
           const e12 = expiry(d.output, /Added Rule for 198\.51\.100\.12, tcp\/22 expires at (\d+)/);

@@ -71,7 +71,7 @@ async function scenario(ns: Netns, dir: string, cmd: string[]): Promise<string> 
   try {
     await d.waitFor(/Starting fwknopd main event loop/, 30_000);
     await Deno.writeTextFile(`${dir}/packets.txt`, packets().join("\n") + "\n");
-    await ns.must(["deno", "run", "-A", SENDER, `${dir}/packets.txt`, "127.0.0.1", "62201", "300"]);
+    await ns.must(["deno", "run", "-A", SENDER, `${dir}/packets.txt`, "127.0.0.1", "62201", "200"]);
     await d.waitFor(/Removed rule 1 from FWKNOP_INPUT/, 10_000);
     await new Promise((r) => setTimeout(r, 300));
   } finally {
@@ -119,7 +119,7 @@ Deno.test({
       );
       await Deno.writeTextFile(
         `${dir}/access.conf`,
-        `SOURCE ANY\nKEY ${KEY}\nHMAC_KEY ${HMAC}\nFW_ACCESS_TIMEOUT 3\n`,
+        `SOURCE ANY\nKEY ${KEY}\nHMAC_KEY ${HMAC}\nFW_ACCESS_TIMEOUT 5\n`,
         { mode: 0o600 },
       );
       const files = ["-c", `${dir}/fwknopd.conf`, "-a", `${dir}/access.conf`];
