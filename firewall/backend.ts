@@ -5,6 +5,7 @@
  * @module
  */
 import type { Grant } from "./grant.ts";
+import type { Runner } from "./exec.ts";
 
 /** A firewall command that failed: the grant was not applied. */
 export class FirewallError extends Error {
@@ -16,6 +17,44 @@ export class FirewallError extends Error {
     this.name = "FirewallError";
     this.command = command;
   }
+}
+
+/**
+ * Runs a firewall command and returns its output, or throws fwknopd's
+ * `Error N from cmd:'...': ...` when it fails.
+ *
+ * @param run The argv runner.
+ * @param argv The program and its arguments.
+ * @param input Text for its standard input.
+ * @returns Its standard output.
+ * @throws {FirewallError} when it exits non-zero.
+ */
+export async function mustRun(run: Runner, argv: string[], input?: string): Promise<string> {
+  const opts = input === undefined ? { timeoutMs: 30_000 } : { timeoutMs: 30_000, input };
+  const r = await run(argv, opts);
+  if (r.code !== 0) {
+    const line = argv.join(" ");
+    throw new FirewallError(`Error ${r.code} from cmd:'${line}': ${r.stderr.trim()}`, line);
+  }
+  return r.stdout;
+}
+
+/**
+ * fwknopd's refusal of a NAT grant by a firewall it drives for access only
+ * (ipfw, pf), in its own words.
+ *
+ * @param g The grant.
+ * @param tool The backend, for the error.
+ * @throws {FirewallError} when the grant asks for NAT.
+ */
+export function refuseNat(g: Grant, tool: string): void {
+  if (g.nat === undefined) return;
+  throw new FirewallError(
+    g.nat.kind === "local"
+      ? "Local NAT requests are not currently supported."
+      : "Forwarding/NAT requests are not currently supported.",
+    tool,
+  );
 }
 
 /** What a sweep removed, and when the next of our rules is due. */

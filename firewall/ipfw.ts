@@ -11,7 +11,13 @@
  * @module
  */
 import type { Runner } from "./exec.ts";
-import { type FirewallBackend, FirewallError, type SweepResult } from "./backend.ts";
+import {
+  type FirewallBackend,
+  FirewallError,
+  mustRun,
+  refuseNat,
+  type SweepResult,
+} from "./backend.ts";
 import { type Grant, portsText } from "./grant.ts";
 import * as cmd from "./ipfw_cmd.ts";
 
@@ -63,19 +69,15 @@ export class Ipfw implements FirewallBackend {
     return await this.#run([this.#o.exe, ...args], { timeoutMs: 30_000 });
   }
 
-  async #must(args: string[]): Promise<string> {
-    const r = await this.#ipfw(args);
-    if (r.code !== 0) {
-      const line = [this.#o.exe, ...args].join(" ");
-      throw new FirewallError(`Error ${r.code} from cmd:'${line}': ${r.stderr.trim()}`, line);
-    }
-    return r.stdout;
+  #must(args: string[]): Promise<string> {
+    return mustRun(this.#run, [this.#o.exe, ...args]);
   }
 
   /** The check-state rule, the disabled expire set, and the rule map from what is listed. */
   async init(): Promise<void> {
     const o = this.#o;
-    if (o.checkState && !(await this.#listed(o.activeSet)).includes(o.startRule)) {
+    const active = await this.#listed(o.activeSet);
+    if (o.checkState && !active.includes(o.startRule)) {
       await this.#must(cmd.checkStateArgs(o.startRule, o.activeSet));
       this.notes.push(`Added check-state rule ${o.startRule} to set ${o.activeSet}`);
     }
@@ -84,17 +86,18 @@ export class Ipfw implements FirewallBackend {
       await this.#must(cmd.disableSetArgs(o.expireSet));
       this.notes.push(`Set ipfw expire set ${o.expireSet} to disabled.`);
     }
-    for (const n of await this.#listed(o.activeSet, true)) this.#slots.set(n, Slot.Active);
+    for (const n of active.filter((x) => this.#inRange(x))) this.#slots.set(n, Slot.Active);
     if (o.expireSet > 0) {
-      for (const n of await this.#listed(o.expireSet, true)) this.#slots.set(n, Slot.Expired);
+      for (const n of await this.#listed(o.expireSet)) {
+        if (this.#inRange(n)) this.#slots.set(n, Slot.Expired);
+      }
     }
     this.#nextPurge = 0;
   }
 
-  /** Rule numbers listed in a set (within our range when `ours`). */
-  async #listed(set: number, ours = false): Promise<number[]> {
-    const nums = cmd.parseRuleNumbers(await this.#must(cmd.listExpSetArgs(set)));
-    return ours ? nums.filter((n) => this.#inRange(n)) : nums;
+  /** Rule numbers listed in a set (`ipfw -S set N list`). */
+  async #listed(set: number): Promise<number[]> {
+    return cmd.parseRuleNumbers(await this.#must(cmd.listExpSetArgs(set)));
   }
 
   #inRange(n: number): boolean {
@@ -109,14 +112,7 @@ export class Ipfw implements FirewallBackend {
   }
 
   async open(g: Grant, replaces?: Grant): Promise<string[]> {
-    if (g.nat !== undefined) {
-      throw new FirewallError(
-        g.nat.kind === "local"
-          ? "Local NAT requests are not currently supported."
-          : "Forwarding/NAT requests are not currently supported.",
-        "ipfw",
-      );
-    }
+    refuseNat(g, "ipfw");
     const rule = this.#freeRule();
     if (rule === undefined) {
       throw new FirewallError(

@@ -81,7 +81,6 @@ Deno.test("ipfw golden: init with check-state, disabled expire set, rule map fro
     "/sbin/ipfw -S set 1 list",
     "/sbin/ipfw add 10000 set 1 check-state",
     "/sbin/ipfw set disable 2",
-    "/sbin/ipfw -S set 1 list",
     "/sbin/ipfw -S set 2 list",
   ]);
   assertEquals(fw.notes, [

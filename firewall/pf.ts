@@ -12,7 +12,13 @@
  * @module
  */
 import type { Runner } from "./exec.ts";
-import { type FirewallBackend, FirewallError, type SweepResult } from "./backend.ts";
+import {
+  type FirewallBackend,
+  FirewallError,
+  mustRun,
+  refuseNat,
+  type SweepResult,
+} from "./backend.ts";
 import { type Grant, portsText } from "./grant.ts";
 import * as cmd from "./pf_cmd.ts";
 
@@ -35,16 +41,8 @@ export class Pf implements FirewallBackend {
     this.#run = run;
   }
 
-  async #pfctl(args: string[], input?: string): Promise<string> {
-    const r = await this.#run(
-      [this.#o.exe, ...args],
-      input === undefined ? { timeoutMs: 30_000 } : { timeoutMs: 30_000, input },
-    );
-    if (r.code !== 0) {
-      const line = [this.#o.exe, ...args].join(" ");
-      throw new FirewallError(`Error ${r.code} from cmd:'${line}': ${r.stderr.trim()}`, line);
-    }
-    return r.stdout;
+  #pfctl(args: string[], input?: string): Promise<string> {
+    return mustRun(this.#run, [this.#o.exe, ...args], input);
   }
 
   /** Refuses to start when the anchor is not hooked into the main ruleset. */
@@ -73,14 +71,7 @@ export class Pf implements FirewallBackend {
 
   /** Adds the grant's rules (and drops the grant it extends) in one anchor write. */
   async open(g: Grant, replaces?: Grant): Promise<string[]> {
-    if (g.nat !== undefined) {
-      throw new FirewallError(
-        g.nat.kind === "local"
-          ? "Local NAT requests are not currently supported."
-          : "Forwarding/NAT requests are not currently supported.",
-        "pf",
-      );
-    }
+    refuseNat(g, "pf");
     const keep = (await this.#lines()).filter((l) => replaces === undefined || !owns(replaces, l));
     await this.#write([...keep, ...g.ports.map((p) => cmd.ruleText(g, p))]);
     return g.ports.map(() =>
