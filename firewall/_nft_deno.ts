@@ -6,7 +6,7 @@
  * @module
  */
 import type { ExecResult } from "./exec.ts";
-import type { NftRunner, NftRunOptions } from "./nft_run.ts";
+import { LIBNFTABLES, type NftRunner, type NftRunOptions } from "./nft_run.ts";
 
 // deno-lint-ignore no-explicit-any
 const D: any = (globalThis as any).Deno;
@@ -50,7 +50,7 @@ export class LibNftables implements NftRunner {
    * @throws {Error} when the library is missing.
    */
   static open(): LibNftables {
-    const lib = D.dlopen("libnftables.so.1", SYMBOLS).symbols;
+    const lib = D.dlopen(LIBNFTABLES, SYMBOLS).symbols;
     const ctx = lib.nft_ctx_new(0);
     if (ctx === null) throw new Error("nft_ctx_new failed");
     lib.nft_ctx_buffer_output(ctx);

@@ -35,6 +35,25 @@ export function nftBinary(exe: string, run: Runner): NftRunner {
   };
 }
 
+/** The library the FFI runner loads. */
+export const LIBNFTABLES = "libnftables.so.1";
+
+/**
+ * Whether nft scripts will go through libnftables over FFI: Deno, FFI
+ * allowed, and the library present. Then no `nft` program is run (the
+ * permission check asks for `--allow-run=nft` only otherwise).
+ */
+export function nftOverFfi(): boolean {
+  if (!isDeno || lacksPermission({ name: "ffi" })) return false;
+  try {
+    // deno-lint-ignore no-explicit-any
+    (globalThis as any).Deno.dlopen(LIBNFTABLES, {}).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The fastest runner this process may use.
  *
@@ -43,13 +62,10 @@ export function nftBinary(exe: string, run: Runner): NftRunner {
  * @returns The runner; libnftables when it loads.
  */
 export async function nftRunner(exe: string, run: Runner): Promise<NftRunner> {
-  if (isDeno && !lacksPermission({ name: "ffi" })) {
-    try {
-      const { LibNftables } = await import("./_nft_deno.ts");
-      return LibNftables.open();
-    } catch {
-      // libnftables1 missing: the binary still works.
-    }
+  if (nftOverFfi()) {
+    const { LibNftables } = await import("./_nft_deno.ts");
+    return LibNftables.open();
   }
+  // No FFI, or libnftables1 missing: the binary still works.
   return nftBinary(exe, run);
 }

@@ -5,8 +5,9 @@
  * @module
  */
 import type { ServerConfig } from "../config/server_conf.ts";
-import { isDeno, lacksPermission } from "../runtime.ts";
+import { isDeno } from "../runtime.ts";
 import { firewallPrograms } from "./firewall_config.ts";
+import { nftOverFfi } from "../../firewall/nft_run.ts";
 import { fleetOptions } from "../fleet/options.ts";
 
 /** The one variable the Redis client reads (fleet mode). */
@@ -99,8 +100,8 @@ export function missingPermissions(c: ServerConfig, test: boolean, gpgInUse: boo
     ],
   ];
   // nftables goes through libnftables when FFI is allowed: then no program is run.
-  const nftOverFfi = c.get("FIREWALL_TYPE") === "nftables" && !lacksPermission({ name: "ffi" });
-  if (!test && !nftOverFfi) {
+  const viaFfi = c.get("FIREWALL_TYPE") === "nftables" && nftOverFfi();
+  if (!test && !viaFfi) {
     for (const exe of firewallPrograms(c)) {
       const alt = c.get("FIREWALL_TYPE") === "nftables" ? " or --allow-ffi (libnftables)" : "";
       need.push([{ name: "run", command: exe }, `--allow-run=${exe}${alt} (firewall)`]);
