@@ -131,9 +131,11 @@ export function checkNatAllowed(c: StanzaContext): PolicyEvent | undefined {
     (t === MessageType.NAT_ACCESS || t === MessageType.CLIENT_TIMEOUT_NAT_ACCESS) &&
     !c.opts.natForwarding
   ) {
-    return stanzaEvent(c, "nat-disabled");
+    return stanzaEvent(c, "nat-disabled", c.pkt.src.text);
   }
-  if (isLocalNat(t) && !c.opts.natLocal) return stanzaEvent(c, "local-nat-disabled");
+  if (isLocalNat(t) && !c.opts.natLocal) {
+    return stanzaEvent(c, "local-nat-disabled", c.pkt.src.text);
+  }
   return undefined;
 }
 

@@ -140,7 +140,7 @@ Deno.test("policy: refusals, each with its reason and no action", async () => {
     [
       "nat",
       run(wire({ messageType: MessageType.NAT_ACCESS, natAccess: "10.1.1.1,22" })),
-      /requested NAT access, but is not enabled\/supported/,
+      /\(stanza #1\) SPA packet from \d+\.\d+\.\d+\.\d+ requested NAT access, but is not enabled\/supported/,
       true,
     ],
     [

@@ -114,7 +114,7 @@ export const EVENT_TEXT: Readonly<Record<EventCode, Wording>> = {
     "info",
     (a) => `Username in SPA data (${a[0]}) does not match required username: ${a[1]}`,
   ),
-  // fwknopd's line for both (the packet source is put in by `describe`).
+  // fwknopd's line for both; a[0] is the packet's source.
   "nat-disabled": w(
     "info",
     (a) => `SPA packet from ${a[0]} requested NAT access, but is not enabled/supported`,
@@ -139,6 +139,13 @@ export const EVENT_TEXT: Readonly<Record<EventCode, Wording>> = {
   "test-firewall": w("info", () => "--test mode enabled, skipping firewall manipulation."),
 };
 
+/** Lines fwknopd tags with the stanza only (their text names the source). */
+const STANZA_TAG_ONLY: ReadonlySet<EventCode> = new Set([
+  "source-match",
+  "nat-disabled",
+  "local-nat-disabled",
+]);
+
 /** Codes that say the packet passed a step rather than why it stopped. */
 const PROGRESS: ReadonlySet<EventCode> = new Set(["source-match", "gpg-signed"]);
 
@@ -152,11 +159,7 @@ export function describe(e: PolicyEvent): { level: EventLevel; msg: string; even
   const t = EVENT_TEXT[e.code];
   const body = t.text(e.args);
   const line = (msg: string) => ({ level: t.level, msg, event: e });
-  if (e.code === "source-match") return line(`(stanza #${e.stanza}) ${body}`);
-  if (e.code === "nat-disabled" || e.code === "local-nat-disabled") {
-    // fwknopd tags these with the stanza only, and names the source in the text.
-    return line(`(stanza #${e.stanza}) ${t.text([e.src])}`);
-  }
+  if (STANZA_TAG_ONLY.has(e.code)) return line(`(stanza #${e.stanza}) ${body}`);
   if (e.stanza === undefined) return line(t.level === "debug" ? `[${e.src}] ${body}` : body);
   return line(`[${e.src}] (stanza #${e.stanza}) ${body}`);
 }
