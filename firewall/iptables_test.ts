@@ -1,7 +1,6 @@
 import { assert, assertEquals } from "../tests/assert.ts";
+import { testGrant } from "../tests/scripted_runner.ts";
 import { run } from "./exec.ts";
-import { parseAddr } from "../lib/net/addr.ts";
-import type { Grant, NatPlan } from "./grant.ts";
 import {
   type Chains,
   grantRules,
@@ -21,32 +20,7 @@ const chains: Chains = {
 };
 const line = (r: { argv: string[] }) => ["iptables", ...r.argv].join(" ");
 
-function grant(src: string, ports: string[], expiresAt: number, nat?: Partial<NatPlan>): Grant {
-  const g: Grant = {
-    src: parseAddr(src)!,
-    ports: ports.map((p) => {
-      const [proto, port] = p.split("/") as ["tcp" | "udp", string];
-      return { proto, port: Number(port) };
-    }),
-    expiresAt,
-    origin: { stanza: 1, pktSrc: parseAddr(src)!, via: "spa" },
-  };
-  if (nat !== undefined) {
-    const first = g.ports[0]!;
-    g.nat = {
-      kind: "forward",
-      ip: "0.0.0.0",
-      port: 0,
-      proto: first.proto,
-      reqPort: first.port,
-      dnat: true,
-      forwardAll: false,
-      masquerade: false,
-      ...nat,
-    };
-  }
-  return g;
-}
+const grant = testGrant;
 
 // Expected lines are the commands SPEC §13.13 recorded from the stock fwknopd.
 Deno.test("grantRules: plain access matches fwknopd's commands", () => {

@@ -1,4 +1,5 @@
 import { assertEquals } from "../tests/assert.ts";
+import { testGrant } from "../tests/scripted_runner.ts";
 import { parseAddr } from "../lib/net/addr.ts";
 import type { Grant, NatPlan } from "./grant.ts";
 import {
@@ -12,30 +13,15 @@ import {
 
 const OPTS: NftOptions = { ...NFT_DEFAULTS };
 
+/** A grant expiring at 1_800_000_030, NAT'd to 198.51.100.9:22 unless `nat` says otherwise. */
 function grant(src: string, ports: string[], nat?: Partial<NatPlan>, dst?: string): Grant {
-  const g: Grant = {
-    src: parseAddr(src)!,
-    ports: ports.map((p) => {
-      const [proto, port] = p.split("/") as ["tcp" | "udp", string];
-      return { proto, port: Number(port) };
-    }),
-    expiresAt: 1_800_000_030,
-    origin: { stanza: 1, pktSrc: parseAddr(src)!, via: "spa" },
-  };
+  const g = testGrant(
+    src,
+    ports,
+    1_800_000_030,
+    nat === undefined ? undefined : { ip: "198.51.100.9", port: 22, proto: "tcp", ...nat },
+  );
   if (dst !== undefined) g.dst = parseAddr(dst)!;
-  if (nat !== undefined) {
-    g.nat = {
-      kind: "forward",
-      ip: "198.51.100.9",
-      port: 22,
-      proto: "tcp",
-      reqPort: g.ports[0]!.port,
-      dnat: true,
-      forwardAll: false,
-      masquerade: false,
-      ...nat,
-    };
-  }
   return g;
 }
 

@@ -57,8 +57,8 @@ export function testGrant(
   if (nat !== undefined) {
     g.nat = {
       kind: "forward",
-      ip: "192.0.2.50",
-      port: 22,
+      ip: "0.0.0.0",
+      port: 0,
       proto: g.ports[0]!.proto,
       reqPort: g.ports[0]!.port,
       dnat: true,
