@@ -7,10 +7,10 @@
  * ruleset, a client's SPA packet opens the port, and the process's
  * effective capabilities are exactly those two.
  */
-import { assert, assertMatch } from "./assert.ts";
+import { assertMatch } from "./assert.ts";
 import { haveCommand, isRoot, report, skip } from "./env.ts";
-import { poll } from "./netns.ts";
-import { C4, DEBIAN_RULESET, loadRuleset, nftUnavailable, ourClient, pair, S4 } from "./nft_env.ts";
+import { DEBIAN_RULESET, loadRuleset, nftUnavailable, pair } from "./nft_env.ts";
+import { capsFiles, procStatus, spaOpens } from "./caps_env.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const NOBODY = "65534";
@@ -48,16 +48,7 @@ Deno.test({
       await new Deno.Command("chmod", { args: ["-R", "a+rX", `${dir}/deno`, src] }).output();
       await loadRuleset(p.server, DEBIAN_RULESET);
       await Deno.mkdir(`${dir}/run`);
-      await Deno.writeTextFile(
-        `${dir}/fwknopd.conf`,
-        `FWKNOP_RUN_DIR ${dir}/run;\nPCAP_INTF ${p.intf};\nPCAP_FILTER udp port 62201;\nFIREWALL_TYPE nftables;\n`,
-        { mode: 0o600 },
-      );
-      await Deno.writeTextFile(
-        `${dir}/access.conf`,
-        "SOURCE ANY\nKEY user-key\nHMAC_KEY user-hmac\nFW_ACCESS_TIMEOUT 30\n",
-        { mode: 0o600 },
-      );
+      const files = await capsFiles(dir, `${dir}/run`, p.intf, "FIREWALL_TYPE nftables;\n");
       for (const f of ["run", "fwknopd.conf", "access.conf"]) {
         await Deno.chown(`${dir}/${f}`, Number(NOBODY), Number(NOBODY));
       }
@@ -81,38 +72,14 @@ Deno.test({
         "--allow-ffi",
         `${src}/server.ts`,
         "-f",
-        "-c",
-        `${dir}/fwknopd.conf`,
-        "-a",
-        `${dir}/access.conf`,
+        ...files,
       ]);
       try {
         await d.waitFor(/Starting fwknopd main event loop/, 30_000);
-        const status = await p.server.sh([
-          "bash",
-          "-c",
-          `grep -E '^(Uid|CapEff):' /proc/$(pgrep -f 'fwknopd-nonroot-.*fwknopd.conf' | head -1)/status`,
-        ]);
-        assertMatch(status.out, new RegExp(`Uid:\\s+${NOBODY}\\s+${NOBODY}`));
-        assertMatch(status.out, /CapEff:\s+0000000000003000/);
-        assert(!(await p.client.tcpOpen(S4, 10511)), "closed before SPA");
-        const sent = await ourClient(p.client, [
-          "-A",
-          "tcp/10511",
-          "-a",
-          C4,
-          "-D",
-          S4,
-          "--key-rijndael",
-          "user-key",
-          "--key-hmac",
-          "user-hmac",
-        ]);
-        assert(sent.code === 0, sent.out);
-        assert(
-          await poll(() => p.client.tcpOpen(S4, 10511), true, 5000),
-          d.output.slice(-1500),
-        );
+        const status = await procStatus(p.server, "fwknopd-nonroot-.*fwknopd.conf");
+        assertMatch(status, new RegExp(`Uid:\\s+${NOBODY}\\s+${NOBODY}`));
+        assertMatch(status, /CapEff:\s+0000000000003000/);
+        await spaOpens(p.client, 10511, d);
         assertMatch(d.output, /Added element 192\.0\.2\.1 \. tcp \. 10511/);
         report("non-root: uid 65534, CapEff = CAP_NET_ADMIN|CAP_NET_RAW, port opened by nftables");
       } finally {

@@ -8,8 +8,9 @@
  */
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { haveCommand, report, skip } from "./env.ts";
-import { netnsUnavailable, poll } from "./netns.ts";
-import { C4, ourClient, pair, S4 } from "./nft_env.ts";
+import { netnsUnavailable } from "./netns.ts";
+import { pair } from "./nft_env.ts";
+import { capsFiles, procStatus, spaOpens } from "./caps_env.ts";
 import { defaultDrop } from "./stock_server.ts";
 
 const DIST = new URL("../dist/systemd/", import.meta.url).pathname;
@@ -88,16 +89,7 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "fwknopd-caps-" });
     try {
       await defaultDrop(p.server);
-      await Deno.writeTextFile(
-        `${dir}/fwknopd.conf`,
-        `FWKNOP_RUN_DIR ${dir};\nPCAP_INTF ${p.intf};\nPCAP_FILTER udp port 62201;\n`,
-        { mode: 0o600 },
-      );
-      await Deno.writeTextFile(
-        `${dir}/access.conf`,
-        "SOURCE ANY\nKEY caps-key\nHMAC_KEY caps-hmac\nFW_ACCESS_TIMEOUT 30\n",
-        { mode: 0o600 },
-      );
+      const files = await capsFiles(dir, dir, p.intf);
       const d = p.server.spawn([
         "setpriv",
         "--bounding-set=-all,+net_admin,+net_raw",
@@ -107,33 +99,12 @@ Deno.test({
         "-A",
         SERVER,
         "-f",
-        "-c",
-        `${dir}/fwknopd.conf`,
-        "-a",
-        `${dir}/access.conf`,
+        ...files,
       ]);
       try {
         await d.waitFor(/Starting fwknopd main event loop/, 30_000);
-        const caps = await p.server.sh([
-          "bash",
-          "-c",
-          "grep CapEff /proc/$(pgrep -f fwknopd-caps- | head -1)/status",
-        ]);
-        assertMatch(caps.out, /CapEff:\s+0000000000003000/);
-        const sent = await ourClient(p.client, [
-          "-A",
-          "tcp/10501",
-          "-a",
-          C4,
-          "-D",
-          S4,
-          "--key-rijndael",
-          "caps-key",
-          "--key-hmac",
-          "caps-hmac",
-        ]);
-        assert(sent.code === 0, sent.out);
-        assert(await poll(() => p.client.tcpOpen(S4, 10501), true, 5000), d.output.slice(-1500));
+        assertMatch(await procStatus(p.server, "fwknopd-caps-"), /CapEff:\s+0000000000003000/);
+        await spaOpens(p.client, 10501, d);
         report("systemd: granted with CapEff = CAP_NET_ADMIN|CAP_NET_RAW only");
       } finally {
         await d.stop();
