@@ -5,11 +5,10 @@
  * it stops with fwknopd's "Fatal error" line and a non-zero status.
  */
 import { assert, assertMatch } from "./assert.ts";
-import { report, skip } from "./env.ts";
-import { must, Netns, netnsUnavailable, poll } from "./netns.ts";
+import { haveCommand, report, skip } from "./env.ts";
+import { link, Netns, netnsUnavailable, poll } from "./netns.ts";
 import { type OurServer, startOurs } from "./ours.ts";
 import { defaultDrop } from "./stock_server.ts";
-import { haveCommand } from "./env.ts";
 
 const LISTEN = new URL("./tools/listen.ts", import.meta.url).pathname;
 const C = "192.0.2.1";
@@ -17,15 +16,6 @@ const S = "192.0.2.2";
 const ACCESS = "SOURCE ANY\nKEY intf-key\nHMAC_KEY intf-hmac\nFW_ACCESS_TIMEOUT 30\n";
 
 /** A veth pair with fixed names, so it can be made again after it is deleted. */
-async function wire(client: Netns, server: Netns, cIf: string, sIf: string): Promise<void> {
-  await must(["ip", "link", "add", cIf, "type", "veth", "peer", "name", sIf]);
-  await must(["ip", "link", "set", cIf, "netns", client.name]);
-  await must(["ip", "link", "set", sIf, "netns", server.name]);
-  await client.must(["ip", "addr", "add", `${C}/24`, "dev", cIf]);
-  await server.must(["ip", "addr", "add", `${S}/24`, "dev", sIf]);
-  await client.must(["ip", "link", "set", cIf, "up"]);
-  await server.must(["ip", "link", "set", sIf, "up"]);
-}
 
 function knock(client: Netns, port: number) {
   return client.sh([
@@ -62,7 +52,7 @@ Deno.test({
     const svc = server.spawn(["deno", "run", "--allow-net", LISTEN, "0.0.0.0", "10401", "10402"]);
     try {
       await svc.waitFor(/listening/);
-      await wire(client, server, cIf, sIf);
+      await link(client, `${C}/24`, server, `${S}/24`, { aIf: cIf, bIf: sIf });
       await defaultDrop(server);
       ours = await startOurs(
         server,
@@ -76,7 +66,7 @@ Deno.test({
       await server.must(["ip", "link", "del", sIf]);
       await d.waitFor(/Error from pcap_dispatch: .*EXIT_AT_INTF_DOWN N/, 10_000);
       await new Promise((r) => setTimeout(r, 1500));
-      await wire(client, server, cIf, sIf);
+      await link(client, `${C}/24`, server, `${S}/24`, { aIf: cIf, bIf: sIf });
       await d.waitFor(/Capture resumed\./, 10_000);
       // The grant made before is still in place, and a new packet is granted.
       assert(await poll(() => client.tcpOpen(S, 10401), true, 5000), "earlier grant lost");

@@ -139,10 +139,11 @@ export async function link(
   aAddr: string,
   b: Netns,
   bAddr: string,
+  names?: { aIf: string; bIf: string },
 ): Promise<{ aIf: string; bIf: string }> {
   const id = `${Deno.pid % 10000}${counter++}`;
-  const aIf = `va${id}`;
-  const bIf = `vb${id}`;
+  // Fixed names when a test takes an interface away and makes it again.
+  const { aIf, bIf } = names ?? { aIf: `va${id}`, bIf: `vb${id}` };
   await must(["ip", "link", "add", aIf, "type", "veth", "peer", "name", bIf]);
   await must(["ip", "link", "set", aIf, "netns", a.name]);
   await must(["ip", "link", "set", bIf, "netns", b.name]);
