@@ -10,7 +10,8 @@
  */
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { haveCommand, report, skip } from "./env.ts";
-import { Background } from "./netns.ts";
+import type { Background } from "./netns.ts";
+import { startUdp, type UdpRig, udpRig } from "./udp_rig.ts";
 import { runOurs, runStock } from "./client_run.ts";
 
 const SERVER = new URL("../server.ts", import.meta.url).pathname;
@@ -19,53 +20,23 @@ const KEY = "SPZNjfHtX8Fq2ND5vf+oPG0nVTKBwbB0xjrERN7HRGQ=";
 const HMAC =
   "vqjdIWAQ3PSQHs3hqyd9BdcTuq5GotSnPdEqEzV6z7XoaCbiFgpjrSTWdYf3x2cSP7Fr7Frn12WJVcrkWm6nWQ==";
 
-interface Rig {
-  dir: string;
-  port: number;
+interface Rig extends UdpRig {
+  /** The fake tool's state file, in the environment of every call. */
   env: string[];
-  conf: string;
-  access: string;
 }
 
 async function rig(type: "ipfw" | "pf", conf: string): Promise<Rig> {
-  const dir = await Deno.makeTempDir({ prefix: `fwknopd-${type}-` });
-  const port = 40000 + Math.floor(Math.random() * 20000);
   const exe = `${TOOLS}fake_${type === "ipfw" ? "ipfw" : "pfctl"}.py`;
-  await Deno.writeTextFile(
-    `${dir}/fwknopd.conf`,
-    `FWKNOP_RUN_DIR ${dir};\nENABLE_UDP_SERVER Y;\nUDPSERV_PORT ${port};\nFIREWALL_TYPE ${type};\n` +
-      `FIREWALL_EXE ${exe};\n${conf}`,
-    { mode: 0o600 },
-  );
-  await Deno.writeTextFile(
-    `${dir}/access.conf`,
+  const r = await udpRig(
+    `fwknopd-${type}-`,
+    `FIREWALL_TYPE ${type};\nFIREWALL_EXE ${exe};\n${conf}`,
     `SOURCE ANY\nKEY_BASE64 ${KEY}\nHMAC_KEY_BASE64 ${HMAC}\nFW_ACCESS_TIMEOUT 3\n`,
-    { mode: 0o600 },
   );
-  return {
-    dir,
-    port,
-    env: [`FAKE_FW_STATE=${dir}/fw.json`],
-    conf: `${dir}/fwknopd.conf`,
-    access: `${dir}/access.conf`,
-  };
+  return { ...r, env: [`FAKE_FW_STATE=${r.dir}/fw.json`] };
 }
 
 function daemon(r: Rig, extraEnv: string[] = []): Background {
-  return new Background([
-    "env",
-    ...r.env,
-    ...extraEnv,
-    "deno",
-    "run",
-    "-A",
-    SERVER,
-    "-f",
-    "-c",
-    r.conf,
-    "-a",
-    r.access,
-  ]);
+  return startUdp(r, [...r.env, ...extraEnv]);
 }
 
 async function fwList(r: Rig, extraEnv: string[] = []): Promise<string> {
@@ -78,10 +49,7 @@ async function fwList(r: Rig, extraEnv: string[] = []): Promise<string> {
       "-A",
       SERVER,
       "--fw-list",
-      "-c",
-      r.conf,
-      "-a",
-      r.access,
+      ...r.files,
     ],
   }).output();
   return new TextDecoder().decode(o.stdout);
@@ -198,7 +166,9 @@ Deno.test({
             /Added Rule 10001 for 198\.51\.100\.10, tcp\/22 expires at (\d+)/,
           );
           await d.stop("SIGKILL");
-          await Deno.writeTextFile(r.conf, "FLUSH_IPFW_AT_INIT N;\n", { append: true });
+          await Deno.writeTextFile(`${r.dir}/fwknopd.conf`, "FLUSH_IPFW_AT_INIT N;\n", {
+            append: true,
+          });
           d = daemon(r);
           await d.waitFor(/Starting fwknopd main event loop/, 30_000);
           assert(!/Added check-state rule/.test(d.output), "check-state is already there");

@@ -11,52 +11,31 @@
  */
 import { assert, assertMatch } from "./assert.ts";
 import { report } from "./env.ts";
-import { Background } from "./netns.ts";
+import type { Background } from "./netns.ts";
+import { startUdp, udpRig } from "./udp_rig.ts";
 import { encodeSpa } from "../lib/spa/packet.ts";
 import { MessageType } from "../lib/spa/message.ts";
 import { createSocket } from "node:dgram";
 
-const SERVER = new URL("../server.ts", import.meta.url).pathname;
 const enc = new TextEncoder();
 
 async function daemon(
   faults: string,
   extra = "",
 ): Promise<{ d: Background; port: number; dir: string }> {
-  const dir = await Deno.makeTempDir({ prefix: "fwknopd-faults-" });
-  const port = 40000 + Math.floor(Math.random() * 20000);
+  const rig = await udpRig(
+    "fwknopd-faults-",
+    (dir) => `FIREWALL_EXE ${dir}/iptables;\nENABLE_IPV6 N;\n${extra}`,
+    "SOURCE ANY\nKEY fault-key\nHMAC_KEY fault-hmac\n",
+  );
+  const { dir, port } = rig;
   // A firewall program that always works: "no such rule" for -C, success otherwise.
   await Deno.writeTextFile(
     `${dir}/iptables`,
     '#!/bin/sh\ncase " $* " in *" -C "*) exit 1;; esac\nexit 0\n',
   );
   await Deno.chmod(`${dir}/iptables`, 0o755);
-  await Deno.writeTextFile(
-    `${dir}/fwknopd.conf`,
-    `FWKNOP_RUN_DIR ${dir};\nENABLE_UDP_SERVER Y;\nUDPSERV_PORT ${port};\nFIREWALL_EXE ${dir}/iptables;\n` +
-      `ENABLE_IPV6 N;\n${extra}`,
-    { mode: 0o600 },
-  );
-  await Deno.writeTextFile(
-    `${dir}/access.conf`,
-    "SOURCE ANY\nKEY fault-key\nHMAC_KEY fault-hmac\n",
-    {
-      mode: 0o600,
-    },
-  );
-  const d = new Background([
-    "env",
-    `FWKNOP_TS_FAULTS=${faults}`,
-    "deno",
-    "run",
-    "-A",
-    SERVER,
-    "-f",
-    "-c",
-    `${dir}/fwknopd.conf`,
-    "-a",
-    `${dir}/access.conf`,
-  ]);
+  const d = startUdp(rig, [`FWKNOP_TS_FAULTS=${faults}`]);
   await d.waitFor(/Starting fwknopd main event loop/, 30_000);
   return { d, port, dir };
 }
