@@ -4,9 +4,10 @@
  * .fwknoprc files for `fwknop -T`, each run through the stock tool and ours
  * by tests/config_corpus_test.ts, which wants the same decision file by file.
  *
- * Every access.conf and fwknopd.conf variable of fwknop 2.6 and every rc
- * variable gets its usual value, its edges and a bad value, and the
- * cross-variable rules get both sides. Run after changing a case list:
+ * Every access.conf, fwknopd.conf and rc variable that the stock Linux
+ * fwknopd and fwknop read gets its usual value, its edges and a bad value,
+ * and the cross-variable rules get both sides (variables Debian's iptables
+ * build ignores, and fwknopd-ts's own, are left to unit tests). Run after changing a case list:
  * `deno run --allow-write=tests/testdata/config_corpus scripts/make_config_corpus.ts`.
  *
  * @module
@@ -239,6 +240,10 @@ const CONF_VALUES: Record<string, string[]> = {
   CMD_EXEC_TIMEOUT: ["10", "0"],
   UDPSERV_SELECT_TIMEOUT: ["500000", "0"],
   FIREWALL_EXE: ["/usr/sbin/iptables", "/nonexistent/iptables"],
+  PCAP_FILE: ["/nonexistent/fwknop-corpus.pcap"],
+  ENABLE_PCAP_ANY_DIRECTION: ["Y", "N"],
+  FWKNOP_PID_FILE: ["$FWKNOP_RUN_DIR/other.pid"],
+  VERBOSE: ["0", "1"],
 };
 
 /** fwknopd.conf as a whole (structure, `$VAR` expansion). */
