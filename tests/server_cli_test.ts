@@ -173,6 +173,26 @@ Deno.test("server: FIREWALL_TYPE and --fw-type choose the backend; -D and -V nam
   );
 });
 
+Deno.test("server: a bad chain specification names file, line and variable, used or not", async () => {
+  await Deno.writeTextFile(
+    `${dir}/chain.conf`,
+    `FWKNOP_RUN_DIR ${dir};\nPCAP_INTF lo;\nIPT_SNAT_ACCESS SNAT, nat;\n`,
+    { mode: 0o600 },
+  );
+  const r = await run([
+    "-c",
+    `${dir}/chain.conf`,
+    "-a",
+    `${dir}/access.conf`,
+    "--exit-parse-config",
+  ]);
+  assertEquals(r.code, 1);
+  assertMatch(
+    r.err,
+    /chain\.conf:3: IPT_SNAT_ACCESS: Invalid IPT_SNAT_ACCESS specification "SNAT, nat": six comma-separated fields/,
+  );
+});
+
 Deno.test("server: bad ipfw, pf and Docker variables name file, line and variable", async () => {
   const cases: [string, RegExp][] = [
     [
