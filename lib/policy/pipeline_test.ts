@@ -318,25 +318,3 @@ Deno.test("policy: verdicts carry closed codes, the grant plan and NAT computed 
     "/tmp/x",
   ]);
 });
-
-Deno.test("CMD_CYCLE substitution matches fwknopd's (prefix names in its order, a stray $ dropped)", async () => {
-  const { substitute } = await import("./plan.ts");
-  const v = {
-    IP: "10.0.0.1",
-    SRC: "10.0.0.1",
-    PKT_SRC: "192.0.2.9",
-    DST: "192.0.2.2",
-    PORT: "22",
-    PROTO: "6",
-    TIMEOUT: "1800000030",
-    CLIENT_TIMEOUT: "0",
-  };
-  const cases: [string, string][] = [
-    ["set $IP_x $IPv4", "set 10.0.0.1_x 10.0.0.1v4"],
-    ["$PKT_SRC:$PORT/$PROTO", "192.0.2.9:22/6"],
-    ["until $TIMEOUT ($CLIENT_TIMEOUT)", "until 1800000030 (0)"],
-    ["$HOME and $$IP", "HOME and 10.0.0.1"],
-    ["$SRC->$DST", "10.0.0.1->192.0.2.2"],
-  ];
-  for (const [cmd, want] of cases) assertEquals(substitute(cmd, v), want, cmd);
-});

@@ -2,7 +2,7 @@ import { assertEquals } from "../../tests/assert.ts";
 import { newStanza } from "../config/access_conf.ts";
 import { parseAddr } from "../net/addr.ts";
 import { POLICY_DEFAULTS } from "./options.ts";
-import { commandPlan, cyclePlan } from "./plan.ts";
+import { commandPlan, cyclePlan, substitute } from "./plan.ts";
 
 const stanza = (extra: Partial<ReturnType<typeof newStanza>>) => ({
   ...newStanza(3, { file: "access.conf", line: 1 }),
@@ -10,7 +10,7 @@ const stanza = (extra: Partial<ReturnType<typeof newStanza>>) => ({
 });
 const addr = (t: string) => parseAddr(t)!;
 
-Deno.test("plan: command messages as argv, through sudo and setpriv as configured", () => {
+Deno.test("plan: command messages as argv, through sudo as configured, no setpriv for root", () => {
   const plain = commandPlan(stanza({}), "touch /tmp/x 'a b'", POLICY_DEFAULTS);
   // Split on blanks into argv: no shell, so no quoting either.
   assertEquals(plain, {
@@ -25,19 +25,6 @@ Deno.test("plan: command messages as argv, through sudo and setpriv as configure
     { ...POLICY_DEFAULTS, sudoExe: "/usr/local/bin/sudo" },
   );
   assertEquals(sudo.argv, ["/usr/local/bin/sudo", "-u", "backup", "-g", "wheel", "id"]);
-  const user = commandPlan(stanza({ cmdExecUser: "nobody" }), "id -u", POLICY_DEFAULTS);
-  assertEquals(user.argv, [
-    "setpriv",
-    "--reuid",
-    "nobody",
-    "--regid",
-    "nobody",
-    "--clear-groups",
-    "--",
-    "id",
-    "-u",
-  ]);
-  assertEquals(user.asUser, true);
   const root = commandPlan(
     stanza({ cmdExecUser: "root", cmdExecGroup: "adm" }),
     "id",
@@ -82,4 +69,25 @@ Deno.test("plan: CMD_CYCLE substitutions with fwknopd's values; CLOSE NONE runs 
   });
   assertEquals(withClient.timeout, 90, "the client's timeout wins");
   assertEquals(withClient.close, undefined);
+});
+
+Deno.test("plan: CMD_CYCLE substitution matches fwknopd's (prefix names in its order, a stray $ dropped)", () => {
+  const v = {
+    IP: "10.0.0.1",
+    SRC: "10.0.0.1",
+    PKT_SRC: "192.0.2.9",
+    DST: "192.0.2.2",
+    PORT: "22",
+    PROTO: "6",
+    TIMEOUT: "1800000030",
+    CLIENT_TIMEOUT: "0",
+  };
+  const cases: [string, string][] = [
+    ["set $IP_x $IPv4", "set 10.0.0.1_x 10.0.0.1v4"],
+    ["$PKT_SRC:$PORT/$PROTO", "192.0.2.9:22/6"],
+    ["until $TIMEOUT ($CLIENT_TIMEOUT)", "until 1800000030 (0)"],
+    ["$HOME and $$IP", "HOME and 10.0.0.1"],
+    ["$SRC->$DST", "10.0.0.1->192.0.2.2"],
+  ];
+  for (const [cmd, want] of cases) assertEquals(substitute(cmd, v), want, cmd);
 });
