@@ -170,6 +170,7 @@ export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec
   ["FLEET_REDIS_URL", { kind: "string" }],
   ["FLEET_REDIS_PASSWORD_FILE", { kind: "string" }],
   ["FLEET_REDIS_CA_FILE", { kind: "string" }],
+  ["FLEET_KEY_FILE", { kind: "string" }],
   ["FLEET_REDIS_TIMEOUT", { def: "1000", kind: I(10, 60000) }],
   ["FLEET_NAME", { def: "fwknop", kind: "string" }],
   ["FLEET_GATEWAY", { kind: "string" }],

@@ -9,6 +9,7 @@ import { hostname } from "node:os";
 import { FLEET_GROUP_NAME } from "../config/access_conf.ts";
 import { ConfigError } from "../config/lexer.ts";
 import type { ServerConfig } from "../config/server_conf.ts";
+import { readFleetKey } from "./key.ts";
 
 /** What to do with SPA packets while Redis cannot be reached. */
 export type OnRedisDown = "closed" | "local";
@@ -49,6 +50,10 @@ export interface FleetOptions {
   onDown: OnRedisDown;
   /** FLEET_STREAM_MAXLEN: grant messages kept per group (approximate trim). */
   maxLen: number;
+  /** FLEET_CLOCK_SKEW, seconds (60 when not given). */
+  clockSkew?: number;
+  /** The fleet key from FLEET_KEY_FILE: grants and revocations are signed and checked with it. */
+  key?: Uint8Array;
 }
 
 function fail(c: ServerConfig, name: string, msg: string): never {
@@ -59,10 +64,28 @@ function fail(c: ServerConfig, name: string, msg: string): never {
  * Reads fleet mode's settings.
  *
  * @param c fwknopd.conf.
+ * @param stanzas The access stanzas, when known: a FLEET_GROUP stanza needs FLEET_KEY_FILE.
  * @returns The settings, or `undefined` without FLEET_REDIS_URL (no fleet).
  * @throws {ConfigError} naming the variable, file and line of a bad value.
  */
-export function fleetOptions(c: ServerConfig): FleetOptions | undefined {
+export function fleetOptions(
+  c: ServerConfig,
+  stanzas: readonly { fleetGroup?: string; origin: { file: string; line: number } }[] = [],
+): FleetOptions | undefined {
+  const o = connection(c);
+  const grouped = stanzas.find((s) => s.fleetGroup !== undefined);
+  if (o !== undefined && o.key === undefined && grouped !== undefined) {
+    fail(
+      c,
+      "FLEET_KEY_FILE",
+      `not set, and the FLEET_GROUP stanza at ${grouped.origin.file}:${grouped.origin.line} ` +
+        "needs it: grants and revocations are signed with the fleet key (docs/fleet.md)",
+    );
+  }
+  return o;
+}
+
+function connection(c: ServerConfig): FleetOptions | undefined {
   const raw = c.get("FLEET_REDIS_URL");
   if (raw === undefined) return undefined;
   if (/^rediss?-sentinel:/.test(raw)) return finish(c, sentinelUrl(c, raw));
@@ -158,7 +181,14 @@ function finish(c: ServerConfig, w: Where): FleetOptions {
     gateway,
     onDown: c.get("FLEET_ON_REDIS_DOWN") === "local" ? "local" : "closed",
     maxLen: c.int("FLEET_STREAM_MAXLEN"),
+    clockSkew: c.int("FLEET_CLOCK_SKEW"),
   };
+  const keyFile = c.get("FLEET_KEY_FILE");
+  if (keyFile !== undefined) {
+    const key = readFleetKey(keyFile);
+    if (typeof key === "string") fail(c, "FLEET_KEY_FILE", key);
+    o.key = key;
+  }
   const pwFile = c.get("FLEET_REDIS_PASSWORD_FILE");
   if (pwFile !== undefined) o.password = readSecret(c, "FLEET_REDIS_PASSWORD_FILE", pwFile);
   const caFile = c.get("FLEET_REDIS_CA_FILE");

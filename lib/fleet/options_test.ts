@@ -88,3 +88,38 @@ Deno.test("fleet options: redis-sentinel:// URLs", () => {
     );
   }
 });
+
+Deno.test("fleet options: FLEET_KEY_FILE is checked, and a FLEET_GROUP stanza needs it", () => {
+  Deno.writeTextFileSync(`${dir}/access.conf`, "SOURCE ANY\nKEY k\nFLEET_GROUP ops\n");
+  const stanzas = loadAccess([`${dir}/access.conf`]).stanzas;
+  const base = "FLEET_REDIS_URL redis://h;\nFLEET_GATEWAY g;\n";
+  assertThrows(
+    () => fleetOptions(conf(base), stanzas),
+    ConfigError,
+    "fwknopd.conf: FLEET_KEY_FILE: not set, and the FLEET_GROUP stanza at",
+  );
+  assertEquals(fleetOptions(conf(base))?.key, undefined, "no groups: a replay cache only");
+  const key = `${dir}/fleet.key`;
+  const write = (text: string, mode: number) => {
+    Deno.writeTextFileSync(key, text, { mode });
+    Deno.chmodSync(key, mode);
+  };
+  const withKey = `${base}FLEET_KEY_FILE ${key};\n`;
+  write(btoa("k".repeat(32)) + "\n", 0o600);
+  assertEquals(fleetOptions(conf(withKey), stanzas)?.key?.length, 32);
+  const cases: [string, number, string][] = [
+    [
+      btoa("k".repeat(32)),
+      0o640,
+      `:3: FLEET_KEY_FILE: ${key}: readable by group or others (mode 0640)`,
+    ],
+    [btoa("k".repeat(31)), 0o600, "the key is 31 bytes; at least 32 are needed"],
+    ["not base64 at all!", 0o600, `${key}: not base64`],
+  ];
+  for (const [text, mode, msg] of cases) {
+    write(text, mode);
+    assertThrows(() => fleetOptions(conf(withKey), stanzas), ConfigError, msg);
+  }
+  Deno.removeSync(key);
+  assertThrows(() => fleetOptions(conf(withKey)), ConfigError, "no such file");
+});

@@ -1,85 +1,28 @@
 /**
  * Grant propagation: a grant made by a stanza with `FLEET_GROUP name` is
- * published to the group's Redis Stream; every gateway of the group reads
- * the stream and applies each grant through its own grant table and
- * firewall, with the same absolute expiry. A gateway keeps its position in
- * Redis (after applying), so after a restart or an outage it catches up
- * from where it stopped; applying twice is harmless (a grant already live
- * until then is not opened again), so nothing is lost or doubled. Grants
- * whose expiry has passed are skipped. Revocations travel on one
- * fleet-wide stream and close a source's grants on every gateway.
+ * signed with the fleet key and published to the group's Redis Stream;
+ * every gateway of the group reads the stream, checks each message (see
+ * receive.ts) and applies what its own access.conf allows, with the same
+ * absolute expiry. A gateway keeps its position in Redis (after applying);
+ * a position that is not a usable stream id is reported once and replaced
+ * by the stream's oldest live entry, so grants keep flowing. Revocations
+ * travel on one fleet-wide stream and close a source's grants on every
+ * gateway.
  *
  * @module
  */
+import type { Grant } from "../../firewall/grant.ts";
 import type { GrantTable } from "../../firewall/grants.ts";
-import { type Grant, portsText, type ProtoPort } from "../../firewall/grant.ts";
-import { parseAddr } from "../net/addr.ts";
+import type { AccessStanza } from "../config/access_conf.ts";
 import type { LinkLog, RedisLink, StreamMessage } from "./link.ts";
+import { FleetMemory } from "./memory.ts";
+import { FLEET_MAX_PORTS, grantMessage, logSafe, newMessageId, revokeMessage } from "./message.ts";
 import type { FleetOptions } from "./options.ts";
+import { FleetReceiver, REVOKE_HOLD_SEC } from "./receive.ts";
+import { compareIds, groupStream, idMs, isStreamId, positionKey, revokeStream } from "./streams.ts";
+import { parseAddr } from "../net/addr.ts";
 
-/** The stream of a group's grants. */
-export function groupStream(fleet: string, group: string): string {
-  return `fwknop:${fleet}:grants:${group}`;
-}
-
-/** The fleet-wide stream of revocations. */
-export function revokeStream(fleet: string): string {
-  return `fwknop:${fleet}:revoke`;
-}
-
-/** Where a gateway keeps its position in a stream. */
-export function positionKey(fleet: string, gateway: string, stream: string): string {
-  return `fwknop:${fleet}:pos:${gateway}:${stream}`;
-}
-
-/** A grant as stream fields (no NAT: a translation belongs to the gateway that made it). */
-export function grantFields(g: Grant, gateway: string): Record<string, string> {
-  return {
-    kind: "grant",
-    gw: gateway,
-    src: g.src.text,
-    dst: g.dst?.text ?? "",
-    ports: portsText(g.ports),
-    exp: String(g.expiresAt),
-    stanza: String(g.origin.stanza),
-  };
-}
-
-/** Reads stream fields back into a grant; `undefined` for anything malformed. */
-export function fieldsGrant(f: Record<string, string>): Grant | undefined {
-  const src = parseAddr(f.src ?? "");
-  const exp = Number(f.exp);
-  const stanza = Number(f.stanza ?? 0);
-  if (src === undefined || !Number.isSafeInteger(exp) || f.gw === undefined) return undefined;
-  const ports: ProtoPort[] = [];
-  for (const p of (f.ports ?? "").split(",")) {
-    const m = /^(tcp|udp)\/(\d{1,5})$/.exec(p);
-    if (m === null || Number(m[2]) > 65535) return undefined;
-    ports.push({ proto: m[1] as "tcp" | "udp", port: Number(m[2]) });
-  }
-  const g: Grant = {
-    src,
-    ports,
-    expiresAt: exp,
-    origin: {
-      stanza: Number.isSafeInteger(stanza) ? stanza : 0,
-      pktSrc: src,
-      via: "fleet",
-      gateway: f.gw,
-    },
-  };
-  if (f.dst) {
-    const dst = parseAddr(f.dst);
-    if (dst === undefined) return undefined;
-    g.dst = dst;
-  }
-  return g;
-}
-
-/** Milliseconds of a stream id (`1700000000000-0`). */
-function idMs(id: string): number {
-  return Number(id.split("-")[0]);
-}
+export { groupStream, positionKey, revokeStream } from "./streams.ts";
 
 /** What `-S` shows of the fleet. */
 export interface FleetStatus {
@@ -97,43 +40,65 @@ export interface FleetStatus {
 
 /** Most grants held back while Redis is down (the oldest are dropped past it). */
 const MAX_PENDING = 10000;
+/** Where a reader starts in a stream whose stored position is unusable: the oldest entry. */
+const OLDEST = "0-0";
+
+/** The groups named by the stanzas. */
+function groupsOf(stanzas: readonly AccessStanza[]): string[] {
+  return [...new Set(stanzas.flatMap((s) => (s.fleetGroup === undefined ? [] : [s.fleetGroup])))];
+}
 
 /** A gateway's side of grant propagation. */
 export class FleetGrants {
   readonly #link: RedisLink;
-  readonly #grants: GrantTable | undefined;
-  readonly #o: FleetOptions;
+  readonly #o: FleetOptions & { key: Uint8Array };
   readonly #log: LinkLog;
   readonly #nowMs: () => number;
+  readonly #rx: FleetReceiver;
+  readonly #memory: FleetMemory;
   #streams: string[];
   readonly #pos = new Map<string, string>();
-  /** When each source was last revoked (ms): older grant messages for it are skipped. */
-  readonly #revokedAt = new Map<string, number>();
   readonly #pending: { stream: string; fields: Record<string, string> }[] = [];
+  /** The last read failure reported (each different one is a warning once). */
+  #lastError = "";
   #running: Promise<void> | undefined;
   #closed = false;
-  readonly stats = { applied: 0, published: 0, skipped: 0 };
+  readonly stats = { published: 0 };
 
   /**
    * @param link The Redis connection.
    * @param grants This gateway's grant table (`undefined` in `-t` mode: nothing applied).
-   * @param o The fleet settings.
-   * @param groups The groups this gateway belongs to (its stanzas' FLEET_GROUP).
+   * @param o The fleet settings, with the fleet key.
+   * @param stanzas This gateway's SPA stanzas (their FLEET_GROUPs are the streams read).
+   * @param log Where decisions go.
+   * @param nowMs The clock.
+   * @param memory Seen ids and held revocations (default: in memory only).
    */
   constructor(
     link: RedisLink,
     grants: GrantTable | undefined,
-    o: FleetOptions,
-    groups: readonly string[],
+    o: FleetOptions & { key: Uint8Array },
+    stanzas: readonly AccessStanza[],
     log: LinkLog,
     nowMs: () => number = Date.now,
+    memory: FleetMemory = new FleetMemory(),
   ) {
     this.#link = link;
-    this.#grants = grants;
     this.#o = o;
     this.#log = log;
     this.#nowMs = nowMs;
-    this.#streams = this.#streamsFor(groups);
+    this.#memory = memory;
+    this.#rx = new FleetReceiver({
+      fleet: o.name,
+      gateway: o.gateway,
+      key: o.key,
+      skew: o.clockSkew ?? 60,
+      grants,
+      memory,
+      log,
+      nowMs,
+    }, stanzas);
+    this.#streams = this.#streamsFor(groupsOf(stanzas));
     link.onUp(() => void this.#flushPending());
   }
 
@@ -144,9 +109,15 @@ export class FleetGrants {
     ];
   }
 
-  /** The groups changed (SIGHUP): read the streams of the new set. */
-  setGroups(groups: readonly string[]): void {
-    this.#streams = this.#streamsFor(groups);
+  /** The stanzas changed (SIGHUP): new groups, new local policy. */
+  setStanzas(stanzas: readonly AccessStanza[]): void {
+    this.#rx.setStanzas(stanzas);
+    this.#streams = this.#streamsFor(groupsOf(stanzas));
+  }
+
+  /** Counters: applied, skipped, refused (received) and published. */
+  get counts(): { applied: number; skipped: number; refused: number; published: number } {
+    return { ...this.#rx.stats, published: this.stats.published };
   }
 
   /** Starts reading the streams (in the background until `close`). */
@@ -155,18 +126,36 @@ export class FleetGrants {
   }
 
   /**
-   * Publishes a grant this gateway made to its group. While Redis is down
-   * it is held (up to 10,000) and sent on reconnect; receivers skip it if
-   * it has expired by then.
+   * Publishes a grant this gateway made to its group, signed. While Redis
+   * is down it is held (up to 10,000) and sent on reconnect; receivers
+   * skip it if it has expired by then.
    */
   async publish(group: string, g: Grant): Promise<void> {
     if (g.nat !== undefined) {
       this.#log("debug", `Grant for ${g.src.text} uses NAT: not published to the fleet`);
       return;
     }
+    if (g.ports.length > FLEET_MAX_PORTS) {
+      this.#log(
+        "warning",
+        `Grant for ${g.src.text} opens ${g.ports.length} ports (more than ${FLEET_MAX_PORTS}): ` +
+          "not published to the fleet",
+      );
+      return;
+    }
+    const stream = groupStream(this.#o.name, group);
     const item = {
-      stream: groupStream(this.#o.name, group),
-      fields: grantFields(g, this.#o.gateway),
+      stream,
+      fields: grantMessage(this.#o.key, stream, {
+        id: newMessageId(),
+        gw: this.#o.gateway,
+        at: this.#nowMs(),
+        src: g.src,
+        ...(g.dst === undefined ? {} : { dst: g.dst }),
+        ports: [...g.ports],
+        exp: g.expiresAt,
+        stanza: g.origin.stanza,
+      }),
     };
     if (!(await this.#send(item))) {
       if (this.#pending.length >= MAX_PENDING) this.#pending.shift();
@@ -205,24 +194,57 @@ export class FleetGrants {
           await this.#loadPositions();
           loaded = true;
         }
-        const from = this.#streams.map((key) => ({ key, id: this.#pos.get(key) ?? "0" }));
+        const from = this.#streams.map((key) => ({ key, id: this.#pos.get(key) ?? OLDEST }));
         const msgs = await this.#link.xRead(from);
         if (this.#closed) break;
         await this.#applyAll(msgs);
+        this.#lastError = "";
       } catch (e) {
         if (this.#closed) break;
-        this.#log("debug", `Fleet stream read failed: ${(e as Error).message}`);
+        this.#readFailed((e as Error).message);
         loaded = false;
         await sleep(500);
       }
     }
   }
 
+  /** A read failure: a warning the first time, debug while it repeats. */
+  #readFailed(why: string): void {
+    const repeat = why === this.#lastError;
+    this.#lastError = why;
+    this.#log(repeat ? "debug" : "warning", `Fleet stream read failed: ${logSafe(why)}`);
+    if (/invalid stream id/i.test(why)) {
+      // Belt and braces: #loadPositions checks each one, so this is not expected.
+      for (const s of this.#streams) this.#pos.set(s, OLDEST);
+    }
+  }
+
+  /**
+   * Reads the stored positions. One that is not a stream id, or lies past
+   * the stream's newest entry (the stream would look silent for ever), is
+   * reported once and replaced by the oldest live entry: every message the
+   * stream still holds is read again, and the ids already taken do nothing.
+   */
   async #loadPositions(): Promise<void> {
     for (const s of this.#streams) {
       if (this.#pos.has(s)) continue;
       const p = await this.#link.get(positionKey(this.#o.name, this.#o.gateway, s));
-      if (p !== null) this.#pos.set(s, p);
+      if (p === null) continue;
+      const last = isStreamId(p) ? await this.#link.lastId(s) : undefined;
+      if (last !== undefined && compareIds(p, last) <= 0) {
+        this.#pos.set(s, p);
+        continue;
+      }
+      if (last === undefined && isStreamId(p) && idMs(p) <= this.#nowMs()) {
+        this.#pos.set(s, p); // an empty (or trimmed) stream: nothing is skipped
+        continue;
+      }
+      this.#log(
+        "warning",
+        `The stored fleet position "${logSafe(p)}" for ${s} is not a usable stream id; ` +
+          "reading that stream from its oldest entry",
+      );
+      this.#pos.set(s, OLDEST);
     }
   }
 
@@ -235,50 +257,14 @@ export class FleetGrants {
     ];
     const moved = new Set<string>();
     for (const m of ordered) {
-      if (m.stream === rev) await this.#revoke(m);
-      else await this.#apply(m);
+      await this.#rx.handle(m);
       this.#pos.set(m.stream, m.id);
       moved.add(m.stream);
     }
+    if (moved.size > 0) this.#memory.save(Math.floor(this.#nowMs() / 1000));
     for (const s of moved) {
       await this.#link.set(positionKey(this.#o.name, this.#o.gateway, s), this.#pos.get(s)!);
     }
-  }
-
-  async #revoke(m: StreamMessage): Promise<void> {
-    const src = parseAddr(m.fields.src ?? "");
-    if (src === undefined) return;
-    this.#revokedAt.set(src.text, idMs(m.id));
-    if (this.#grants === undefined) return;
-    const by = m.fields.by ?? "?";
-    const n = await this.#grants.revoke(src, `fleet revocation from ${by}`);
-    this.#log("info", `Fleet revocation of ${src.text} from ${by}: ${n} grant(s) closed here`);
-  }
-
-  async #apply(m: StreamMessage): Promise<void> {
-    const f = m.fields;
-    if (f.gw === this.#o.gateway) return; // made (and applied) here
-    const g = fieldsGrant(f);
-    if (g === undefined) {
-      this.#log("warning", `Ignoring a malformed fleet message ${m.id} in ${m.stream}`);
-      return;
-    }
-    const what = `${g.src.text} ${portsText(g.ports)} from gateway ${f.gw}`;
-    const now = Math.floor(this.#nowMs() / 1000);
-    if (g.expiresAt <= now) {
-      this.stats.skipped++;
-      this.#log("info", `Fleet grant for ${what} expired at ${g.expiresAt}: not applied`);
-      return;
-    }
-    if ((this.#revokedAt.get(g.src.text) ?? -1) >= idMs(m.id)) {
-      this.stats.skipped++;
-      this.#log("info", `Fleet grant for ${what} was revoked: not applied`);
-      return;
-    }
-    if (this.#grants === undefined) return;
-    this.#log("info", `Fleet grant for ${what}, expires at ${g.expiresAt}`);
-    const r = await this.#grants.open(g);
-    if (r === "opened" || r === "extended") this.stats.applied++;
   }
 
   /** The state `-S` shows (lag is measured against each stream's newest message). */
@@ -303,7 +289,7 @@ export class FleetGrants {
       since: st.since,
       ...(st.error === undefined ? {} : { error: st.error }),
       lagMs,
-      applied: this.stats.applied,
+      applied: this.#rx.stats.applied,
       published: this.stats.published,
       pendingPublish: this.#pending.length,
     };
@@ -317,16 +303,37 @@ export class FleetGrants {
 }
 
 /**
- * Publishes a revocation for a source to the whole fleet (`--fleet-revoke`).
+ * Publishes a signed revocation for a source to the whole fleet
+ * (`--fleet-revoke`). It asks to be held for a day; every gateway holds it
+ * at least until the grants it can have closed have expired.
  *
- * @returns The message id.
+ * @param link The Redis connection.
+ * @param o The fleet settings.
+ * @param src The address.
+ * @param nowMs The clock.
+ * @returns The stream id of the message.
+ * @throws {TypeError} when the settings have no fleet key or `src` is not an address.
  */
 export async function publishRevoke(
   link: RedisLink,
   o: FleetOptions,
   src: string,
+  nowMs: number = Date.now(),
 ): Promise<string> {
-  return await link.xAdd(revokeStream(o.name), { kind: "revoke", src, by: o.gateway }, o.maxLen);
+  const addr = parseAddr(src);
+  if (o.key === undefined) throw new TypeError("Cannot publish a revocation: no fleet key");
+  if (addr === undefined) {
+    throw new TypeError(`Cannot publish a revocation: "${src}" is no address`);
+  }
+  const stream = revokeStream(o.name);
+  const fields = revokeMessage(o.key, stream, {
+    id: newMessageId(),
+    by: o.gateway,
+    at: nowMs,
+    src: addr,
+    exp: Math.floor(nowMs / 1000) + REVOKE_HOLD_SEC,
+  });
+  return await link.xAdd(stream, fields, o.maxLen);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -12,7 +12,8 @@ import type { AccessStanza } from "../config/access_conf.ts";
 import type { ServerConfig } from "../config/server_conf.ts";
 import { RedisLink } from "../fleet/link.ts";
 import { type FleetOptions, fleetOptions } from "../fleet/options.ts";
-import { FleetGrants } from "../fleet/propagate.ts";
+import { FleetMemory } from "../fleet/memory.ts";
+import { FleetGrants, type FleetStatus } from "../fleet/propagate.ts";
 import { statusPath, writeStatus } from "../fleet/status.ts";
 import type { PolicyOptions } from "../policy/options.ts";
 import type { ReplayCache } from "../replay/cache.ts";
@@ -30,6 +31,7 @@ export class DaemonFleet {
   #grants: FleetGrants | undefined;
   #ticker: ReturnType<typeof setInterval> | undefined;
   readonly #statusFile: string;
+  readonly #memoryFile: string;
 
   readonly #o: FleetOptions;
 
@@ -38,11 +40,13 @@ export class DaemonFleet {
     link: RedisLink,
     replay: FleetReplayCache,
     statusFile: string,
+    memoryFile: string,
   ) {
     this.#o = o;
     this.link = link;
     this.replay = replay;
     this.#statusFile = statusFile;
+    this.#memoryFile = memoryFile;
   }
 
   /**
@@ -79,27 +83,60 @@ export class DaemonFleet {
       ttlSec: replayTtl(policy),
     });
     if (link.up) await replay.sync();
-    return new DaemonFleet(o, link, replay, statusPath(c.get("FWKNOP_RUN_DIR")!));
+    const runDir = c.get("FWKNOP_RUN_DIR")!;
+    return new DaemonFleet(o, link, replay, statusPath(runDir), `${runDir}/fleet.memory`);
   }
 
   /**
    * Starts propagation: publishes this gateway's grants of FLEET_GROUP
-   * stanzas and applies the groups' grants through `grants`.
+   * stanzas and applies the groups' grants through `grants`, as far as
+   * this gateway's own stanzas allow. Without FLEET_KEY_FILE (which a
+   * FLEET_GROUP stanza requires) the fleet is a replay cache only.
    */
   start(grants: GrantTable | undefined, stanzas: readonly AccessStanza[], log: DaemonLogger): void {
     const o = this.#o;
     const say = (level: "error" | "warning" | "info" | "debug", msg: string) => log.log(level, msg);
-    this.#grants = new FleetGrants(this.link, grants, o, groupsOf(stanzas), say);
-    this.#grants.start();
+    const key = o.key;
+    if (key === undefined) {
+      log.log("info", "No FLEET_KEY_FILE: grants and revocations are not shared by this gateway");
+    } else {
+      this.#grants = new FleetGrants(
+        this.link,
+        grants,
+        { ...o, key },
+        stanzas,
+        say,
+        Date.now,
+        new FleetMemory(this.#memoryFile),
+      );
+      this.#grants.start();
+    }
     const write = async () => {
       try {
-        writeStatus(this.#statusFile, await this.#grants!.status());
+        writeStatus(this.#statusFile, await this.#status());
       } catch (e) {
         log.log("debug", `Cannot write ${this.#statusFile}: ${(e as Error).message}`);
       }
     };
     void write();
     this.#ticker = setInterval(() => void write(), STATUS_EVERY_MS);
+  }
+
+  /** The state `-S` shows (without a fleet key: the connection only). */
+  async #status(): Promise<FleetStatus> {
+    if (this.#grants !== undefined) return await this.#grants.status();
+    const st = this.link.state;
+    return {
+      gateway: this.#o.gateway,
+      redis: this.link.where,
+      up: st.up,
+      since: st.since,
+      ...(st.error === undefined ? {} : { error: st.error }),
+      lagMs: {},
+      applied: 0,
+      published: 0,
+      pendingPublish: 0,
+    };
   }
 
   /** The engine's publish hook. */
@@ -109,7 +146,7 @@ export class DaemonFleet {
 
   /** SIGHUP: the stanzas (and so the groups) may have changed. */
   reload(stanzas: readonly AccessStanza[]): void {
-    this.#grants?.setGroups(groupsOf(stanzas));
+    this.#grants?.setStanzas(stanzas);
   }
 
   /** Stops reading, closes the connection (the local cache is closed by its owner). */

@@ -100,7 +100,7 @@ export function load(f: ServerFlags): Loaded {
     knocks.push(...r.stanzas);
     warnings.push(...r.warnings);
   }
-  fleetOptions(config); // FLEET_* errors name their file and line at load (-T too)
+  fleetOptions(config, access.stanzas); // FLEET_* errors name their file and line at load (-T too)
   checkNatStanzas(config, access.stanzas);
   checkChains(config); // a bad IPT_*_ACCESS names its line at load, as fwknopd refuses it there
   const settings: EngineSettings = {

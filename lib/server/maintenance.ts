@@ -94,6 +94,11 @@ async function fleetRevoke(src: string, c: ServerConfig, io: ServerIo): Promise<
   if (o === undefined) {
     throw new UsageError("--fleet-revoke needs fleet mode: FLEET_REDIS_URL is not set");
   }
+  if (o.key === undefined) {
+    throw new UsageError(
+      "--fleet-revoke needs FLEET_KEY_FILE: revocations are signed with the fleet key",
+    );
+  }
   const link = await RedisLink.open(o, () => {}, o.timeoutMs);
   try {
     if (!link.up) {

@@ -17,7 +17,7 @@ import { EncryptionMode } from "../../lib/spa/rijndael.ts";
 import { parseLogLine } from "../../knock/log_line.ts";
 import { parseKnockdConf } from "../../knock/knockd_conf.ts";
 import { decryptSequence } from "../../knock/sequence.ts";
-import { fieldsGrant } from "../../lib/fleet/propagate.ts";
+import { grantMessage, readMessage, revokeMessage } from "../../lib/fleet/message.ts";
 import { parseFleetEntry } from "../../lib/replay/redis.ts";
 import {
   parseDynamicRuleNumbers,
@@ -39,6 +39,25 @@ export interface FuzzTarget {
 
 const enc = new TextEncoder();
 const KEY = enc.encode("fuzzkey");
+const FLEET_KEY = enc.encode("fuzz fleet key, 32 bytes or more");
+const OTHER_KEY = enc.encode("a key the attacker would not have");
+const FLEET_STREAMS = ["fwknop:f:grants:ops", "fwknop:f:revoke"];
+
+/**
+ * A field map never verifies under a key it was not signed with; one that
+ * verifies (a seed, signed with FLEET_KEY) has exactly one encoding.
+ */
+function fleetMessage(stream: string, f: Record<string, string>): void {
+  if (readMessage(OTHER_KEY, stream, f).ok) throw new Error("Verified without the fleet key");
+  const r = readMessage(FLEET_KEY, stream, f);
+  if (!r.ok) return;
+  const m = r.msg;
+  const again = m.kind === "grant"
+    ? grantMessage(FLEET_KEY, stream, m)
+    : revokeMessage(FLEET_KEY, stream, m);
+  const sorted = (x: Record<string, string>) => JSON.stringify(Object.entries(x).sort());
+  if (sorted(again) !== sorted(f)) throw new Error("A verified fleet message has two encodings");
+}
 const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
 const config = (e: unknown) => e instanceof ConfigError;
 let scratch: string | undefined;
@@ -95,7 +114,7 @@ export const TARGETS: readonly FuzzTarget[] = [
         const i = part.indexOf("=");
         if (i > 0) f[part.slice(0, i)] = part.slice(i + 1);
       }
-      void fieldsGrant(f);
+      for (const stream of FLEET_STREAMS) fleetMessage(stream, f);
       void parseFleetEntry(s);
     },
   },
