@@ -8,6 +8,10 @@
  *   closes everywhere at the same expiry; a gateway restarted during a
  *   grant catches up; a grant that expired while it was down is skipped;
  *   `--fleet-revoke` closes a source everywhere; `-S` shows the state;
+ * - a Redis writer (redis-cli on the hub): a forged grant for 2000 ports,
+ *   a forged revocation with a newline in `by`, and a bogus stored stream
+ *   position: nothing opens, no forged log line, one warning and grants
+ *   keep flowing;
  * - faults: Redis killed: `closed` grants nothing and says why, `local`
  *   grants and refuses replays locally; Redis back (empty): the daemons
  *   reconnect by themselves and the outage's records are replays fleet-wide.
@@ -171,11 +175,19 @@ async function restartCatchUp(net: FleetNet, gws: OurServer[]): Promise<void> {
   await send(net, [spa(CLIENT, "fleet", 20), spa("10.77.0.99", "fleet", 2)], [0], 50);
   assert(await poll(() => net.open(2), true, 5000), "gw3 did not open");
   await new Promise((r) => setTimeout(r, 3000));
+  // A Redis writer spoils gw2's stored position: one warning, and gw2 still catches up.
+  await net.redisCli("SET", "fwknop:test:pos:gw2:fwknop:test:grants:ops", "bogus-id");
   gws[1] = await net.start(1, ACCESS, "FLEET_ON_REDIS_DOWN local;", dir);
   assert(await poll(() => net.open(1), true, 5000), "gw2 did not catch up after its restart");
   await gws[1]!.daemon.waitFor(/Fleet grant for 10\.77\.0\.99 tcp\/2222 from gateway gw1 expired/);
   const set = await net.gateways[1]!.ns.sh(["nft", "list", "table", "inet", "filter"]);
   assert(!set.out.includes("10.77.0.99"), "an expired grant was applied");
+  await new Promise((r) => setTimeout(r, 1500));
+  assertEquals(
+    count(gws[1]!.daemon.output, /stored fleet position "bogus-id"/),
+    1,
+    gws[1]!.daemon.output.slice(-3000),
+  );
   // Revocation: closes the live grant on all three.
   const rv = await net.gateways[2]!.ns.sh([
     "deno",
@@ -196,6 +208,31 @@ async function restartCatchUp(net: FleetNet, gws: OurServer[]): Promise<void> {
   report(
     "fleet restart: gw2 caught up on the live grant, skipped the expired one; revoke closed all",
   );
+}
+
+async function forged(net: FleetNet, gws: OurServer[]): Promise<void> {
+  for (const i of [0, 1, 2]) assert(!(await net.open(i)), `gw${i + 1} open before the attack`);
+  const ports = Array.from({ length: 2000 }, (_, i) => `tcp/${i + 1}`).join(",");
+  const exp = String(Math.floor(Date.now() / 1000) + 60);
+  await net.redisCli(
+    ...["XADD", "fwknop:test:grants:ops", "*", "kind", "grant", "gw", "evil", "src", CLIENT],
+    ...["dst", "", "ports", ports, "exp", exp, "stanza", "99"],
+  );
+  await net.redisCli(
+    ...["XADD", "fwknop:test:revoke", "*", "kind", "revoke", "src", "10.77.0.3"],
+    ...["by", "x\nFORGED: Added element 6.6.6.6"],
+  );
+  for (const g of gws) {
+    await g.daemon.waitFor(/Refused fleet message .*fwknop:test:grants:ops: malformed or unsigned/);
+  }
+  for (const i of [0, 1, 2]) {
+    assert(!(await poll(() => net.open(i), true, 1500)), `gw${i + 1} opened for a forged grant`);
+  }
+  for (const g of gws) {
+    assert(!/^FORGED/m.test(g.daemon.output), "a forged log line");
+    assert(!/Fleet grant for 10\.77\.0\.2 .*from gateway evil/.test(g.daemon.output));
+  }
+  report("fleet forged: a 2000-port grant and a newline in by, written to Redis, did nothing");
 }
 
 async function faults(net: FleetNet, gws: OurServer[]): Promise<void> {
@@ -255,6 +292,7 @@ Deno.test({
       }
       await t.step("a packet is accepted by exactly one gateway (100 races)", () => race(net, gws));
       await t.step("a group grant opens and closes on every gateway", () => propagation(net, gws));
+      await t.step("forged messages written to Redis do nothing", () => forged(net, gws));
       await t.step(
         "restart catch-up, expired grants skipped, revoke",
         () => restartCatchUp(net, gws),

@@ -57,6 +57,8 @@ export class FleetNet {
   readonly client: Netns;
   readonly gateways: { ns: Netns; intf: string; listener: Background }[];
   redis: Background | undefined;
+  /** The fleet key file every gateway names in FLEET_KEY_FILE (mode 0600). */
+  readonly keyFile: string;
 
   private constructor(
     hub: Netns,
@@ -66,6 +68,9 @@ export class FleetNet {
     this.hub = hub;
     this.client = client;
     this.gateways = gateways;
+    this.keyFile = `${Deno.makeTempDirSync({ prefix: "fleet-key-" })}/fleet.key`;
+    const key = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+    Deno.writeTextFileSync(this.keyFile, `${key}\n`, { mode: 0o600 });
   }
 
   /** Builds the hub, the client and `n` gateways, and starts Redis. */
@@ -124,6 +129,7 @@ export class FleetNet {
       `FLEET_REDIS_URL redis://${HUB}:${REDIS_PORT};`,
       "FLEET_NAME test;",
       `FLEET_GATEWAY ${gwName(i)};`,
+      `FLEET_KEY_FILE ${this.keyFile};`,
       "RULES_CHECK_THRESHOLD 0;",
       extra,
     ].join("\n");
@@ -139,8 +145,14 @@ export class FleetNet {
     return this.client.tcpOpen(gwAddr(i), SERVICE, 500);
   }
 
+  /** A command through redis-cli on the hub (what anyone with Redis access can type). */
+  async redisCli(...args: string[]): Promise<string> {
+    return await this.hub.must(["redis-cli", "-h", HUB, "-p", String(REDIS_PORT), ...args]);
+  }
+
   async cleanup(): Promise<void> {
     await this.killRedis();
+    await Deno.remove(this.keyFile.replace(/\/fleet\.key$/, ""), { recursive: true });
     for (const g of this.gateways) {
       await g.listener.stop();
       await g.ns.delete();
