@@ -12,6 +12,7 @@ import { type FirewallBackend, FirewallError } from "./backend.ts";
 import { fault } from "../lib/fault.ts";
 import type { IpAddr } from "../lib/net/addr.ts";
 import { type Grant, grantKey, portsText } from "./grant.ts";
+import { type LongTimeout, longTimeout, systemClock, type TimerClock } from "../lib/timer.ts";
 
 /** What happened to a grant handed to `open`. */
 export type OpenOutcome = "opened" | "extended" | "already-open" | "failed";
@@ -26,6 +27,8 @@ export interface GrantTableOptions {
   log: (level: GrantLogLevel, msg: string) => void;
   /** Arm real timers to close grants at their expiry second (the daemon does; tests tick). */
   timers?: boolean;
+  /** The timer functions for `timers` (the system's by default; tests pass fakes). */
+  schedule?: Pick<TimerClock, "setTimeout" | "clearTimeout">;
 }
 
 /** Live grants and the serialised road to the backend. */
@@ -34,7 +37,7 @@ export class GrantTable {
   readonly #o: GrantTableOptions;
   readonly #live = new Map<string, Grant>();
   #queue: Promise<unknown> = Promise.resolve();
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: LongTimeout | undefined;
   #timerAt = Infinity;
   /** The earliest expiry the last sweep found in the firewall (rules of earlier runs). */
   #sweepNext: number | undefined;
@@ -197,20 +200,34 @@ export class GrantTable {
     return Number.isFinite(next) ? next : undefined;
   }
 
-  /** Arms one timer for the next expiry second (the daemon's mode). */
+  /** Arms one timer for the next expiry second (the daemon's mode), however far it is. */
   #arm(): void {
     if (this.#o.timers !== true || this.#closed) return;
     const next = this.nextExpiry;
     if (next === undefined) return;
     const at = next * 1000;
     if (this.#timer !== undefined && this.#timerAt <= at) return;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer?.cancel();
     this.#timerAt = at;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#timerAt = Infinity;
-      void this.expire();
-    }, Math.max(0, at - this.#o.nowMs()));
+    this.#timer = longTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#timerAt = Infinity;
+        void this.expire();
+      },
+      at - this.#o.nowMs(),
+      this.#clock(),
+    );
+  }
+
+  /** The table's clock with the timer functions of `schedule` (or the system's). */
+  #clock(): TimerClock {
+    const t = this.#o.schedule ?? systemClock;
+    return {
+      nowMs: this.#o.nowMs,
+      setTimeout: (fn, ms) => t.setTimeout(fn, ms),
+      clearTimeout: (h) => t.clearTimeout(h),
+    };
   }
 
   /** Runs `op` on the backend in turn with every other call (maintenance, flush at exit). */
@@ -226,7 +243,7 @@ export class GrantTable {
   /** Stops the timer; live grants stay in the firewall (flushing is the caller's choice). */
   async close(): Promise<void> {
     this.#closed = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer?.cancel();
     this.#timer = undefined;
     await this.idle();
   }

@@ -3,6 +3,8 @@ import { parseAddr } from "../lib/net/addr.ts";
 import { type Grant, grantKey } from "./grant.ts";
 import { GrantTable } from "./grants.ts";
 import { MemoryFirewall } from "./memory.ts";
+import { MAX_TIMEOUT_MS } from "../lib/timer.ts";
+import { FakeClock } from "../lib/timer_fake.ts";
 
 const T0 = 1_800_000_000;
 
@@ -149,5 +151,29 @@ Deno.test("grant table: with timers, a grant closes at its expiry second by itse
   while (fw.rules.length > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
   assertEquals(fw.rules.length, 0, "closed by the timer");
   assert(logs.some((l) => /Removed expired access for 192\.0\.2\.7/.test(l)), logs.join("\n"));
+  await table.close();
+});
+
+Deno.test("grant table: a 30-day grant waits 30 days in timer steps that fit setTimeout", async () => {
+  // Finding 6: one setTimeout past 2^31-1 ms fired every millisecond.
+  const clock = new FakeClock(T0 * 1000);
+  const fw = new MemoryFirewall();
+  const table = new GrantTable(fw, {
+    nowMs: () => clock.now,
+    log: () => {},
+    timers: true,
+    schedule: clock,
+  });
+  await table.init();
+  const days30 = 2_600_000;
+  assertEquals(await table.open(grant("192.0.2.30", 22, T0 + days30)), "opened");
+  clock.advance((days30 - 1) * 1000);
+  await table.idle();
+  assertEquals(fw.rules.length, 1);
+  clock.advance(1000);
+  await table.idle();
+  assertEquals(fw.rules.length, 0);
+  assert(clock.delays.every((d) => d <= MAX_TIMEOUT_MS), `delays ${clock.delays}`);
+  assert(clock.delays.length <= 3, `timer fired ${clock.delays.length} times`);
   await table.close();
 });
