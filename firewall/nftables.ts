@@ -159,14 +159,42 @@ export function grantElements(g: Grant, o: NftOptions): NftElement[] | string {
   return out;
 }
 
-/** `add element inet filter fwknopd_allow4 { KEY [timeout Nms] [: VALUE] }` */
+/** Milliseconds in each unit of an nft duration, largest first. */
+const NFT_UNITS: readonly (readonly [string, number])[] = [
+  ["d", 86_400_000],
+  ["h", 3_600_000],
+  ["m", 60_000],
+  ["s", 1000],
+  ["ms", 1],
+];
+
+/**
+ * A timeout in nft's duration syntax (`30d2h13m20s`): nft refuses a plain
+ * `Nms` of nine digits or more ("value too large"), that is any grant past
+ * 27.7 hours, while the kernel keeps timeouts of years.
+ *
+ * @param ms Milliseconds, above 0.
+ * @returns The duration, e.g. `1d3h46m40s500ms`.
+ */
+export function nftDuration(ms: number): string {
+  let left = Math.max(1, Math.round(ms));
+  let out = "";
+  for (const [unit, size] of NFT_UNITS) {
+    const n = Math.floor(left / size);
+    left -= n * size;
+    if (n > 0) out += `${n}${unit}`;
+  }
+  return out;
+}
+
+/** `add element inet filter fwknopd_allow4 { KEY [timeout DURATION] [: VALUE] }` */
 function elementLine(
   verb: "add" | "create" | "delete",
   e: NftElement,
   timeoutMs?: number,
   mark = "",
 ): string {
-  const timeout = timeoutMs === undefined ? "" : ` timeout ${timeoutMs}ms`;
+  const timeout = timeoutMs === undefined ? "" : ` timeout ${nftDuration(timeoutMs)}`;
   const comment = mark === "" || timeoutMs === undefined ? "" : ` comment "${mark}"`;
   const value = verb !== "delete" && e.value !== undefined ? ` : ${e.value}` : "";
   return `${verb} element ${e.table} ${e.set} { ${e.key}${timeout}${comment}${value} }`;

@@ -106,3 +106,35 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "nftables backend in a namespace: grants of 30 days and of 2^23 s keep their whole timeout",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const why = await netnsUnavailable();
+    if (why !== undefined) return skip(why);
+    const ns = await Netns.create("nftl");
+    const inNs: Runner = (argv, o) => run(ns.wrap([...argv]), o);
+    try {
+      const file = await Deno.makeTempFile();
+      await Deno.writeTextFile(file, ADMIN);
+      await ns.must(["nft", "-f", file]);
+      await Deno.remove(file);
+      const nowMs = Math.floor(Date.now() / 1000) * 1000;
+      const t = nowMs / 1000;
+      const fw = new Nftables(OPTS, nftBinary("nft", inNs), () => nowMs);
+      await fw.init();
+      // nft refuses `timeout 100000000ms` ("value too large"): anything past 27.7 hours.
+      await fw.open(grant("192.0.2.30", 22, t + 2_600_000)); // FW_ACCESS_TIMEOUT 2600000
+      await fw.open(grant("192.0.2.31", 22, t + 8_388_608)); // fwknopd's largest timeout
+      await fw.open(grant("192.0.2.32", 22, t + 100_000)); // just past 27.7 hours
+      const set = await ns.must(["nft", "list", "set", "inet", "filter", "fwknopd_allow4"]);
+      assertMatch(set, /192\.0\.2\.30 \. tcp \. 22 timeout 30d2h13m20s/);
+      assertMatch(set, /192\.0\.2\.31 \. tcp \. 22 timeout 97d2h10m8s/);
+      assertMatch(set, /192\.0\.2\.32 \. tcp \. 22 timeout 1d3h46m40s/);
+    } finally {
+      await ns.delete();
+    }
+  },
+});

@@ -8,6 +8,7 @@ import {
   jumpHandles,
   NFT_DEFAULTS,
   Nftables,
+  nftDuration,
   type NftOptions,
 } from "./nftables.ts";
 
@@ -182,4 +183,13 @@ Deno.test("nft list: the grants of each set with their time left; nothing says s
     run: () => Promise.resolve({ code: 1, stdout: "", stderr: "" }),
   });
   assertEquals(await empty.list(), "No fwknopd-ts grants in nftables.\n");
+});
+
+Deno.test("nftDuration: nft's unit syntax, which takes timeouts nft refuses as plain ms", () => {
+  assertEquals(nftDuration(2_600_000_000), "30d2h13m20s");
+  assertEquals(nftDuration(8_388_608_000), "97d2h10m8s");
+  assertEquals(nftDuration(100_000_500), "1d3h46m40s500ms");
+  assertEquals(nftDuration(30_000), "30s");
+  assertEquals(nftDuration(1), "1ms");
+  assertEquals(nftDuration(0.2), "1ms");
 });
