@@ -6,18 +6,26 @@
  *
  * @module
  */
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import type { FleetStatus } from "./propagate.ts";
+import { replaceOwnFile } from "../sys/nofollow.ts";
 
 /** The status file in a run directory. */
 export function statusPath(runDir: string): string {
   return `${runDir}/fleet.status`;
 }
 
-/** Writes the status (atomically: a reader never sees half a file). */
+/**
+ * Writes the status atomically (a reader never sees half a file), through
+ * `<path>.tmp`, 0600; a link planted at either name is replaced, never
+ * written through.
+ *
+ * @param path The status file.
+ * @param s The status.
+ * @throws {Error} naming the file when it cannot be written.
+ */
 export function writeStatus(path: string, s: FleetStatus): void {
-  writeFileSync(`${path}.tmp`, JSON.stringify(s) + "\n", { mode: 0o600 });
-  renameSync(`${path}.tmp`, path);
+  replaceOwnFile(path, JSON.stringify(s) + "\n");
 }
 
 /**

@@ -7,20 +7,31 @@
  */
 import {
   closeSync,
-  existsSync,
   fdatasyncSync,
-  openSync,
+  fstatSync,
+  lstatSync,
   readFileSync,
   renameSync,
   writeSync,
 } from "node:fs";
 import type { ReplayCache, ReplayEntry } from "./cache.ts";
 import { fault } from "../fault.ts";
+import { isNoSpace, openAppendNoFollow } from "../sys/nofollow.ts";
 
 export { type ReplayCache, replayDigest, type ReplayEntry } from "./cache.ts";
 export { MemoryReplayCache } from "./memory.ts";
 
 const HEADER = "# <digest> <proto> <src_ip> <src_port> <dst_ip> <dst_port> <time>\n";
+
+/** Whether a name exists (a link counts, whatever it points to). */
+function present(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Parses a digest file's text; bad lines are reported, not fatal. */
 export function parseDigestFile(
@@ -53,33 +64,86 @@ export function parseDigestFile(
 /** The file-backed cache in fwknopd's format. */
 export class FileReplayCache implements ReplayCache {
   readonly #entries: Map<string, ReplayEntry>;
-  readonly #fd: number;
+  #fd: number | undefined;
   readonly #path: string;
+  /** What must go before the next record: the header, or a newline after a torn write. */
+  #pending: string;
   /** Line numbers that could not be read at load. */
   readonly badLines: number[];
 
-  private constructor(path: string, entries: Map<string, ReplayEntry>, fd: number, bad: number[]) {
+  private constructor(
+    path: string,
+    entries: Map<string, ReplayEntry>,
+    fd: number | undefined,
+    bad: number[],
+  ) {
     this.#path = path;
     this.#entries = entries;
     this.#fd = fd;
+    this.#pending = fd === undefined || fstatSync(fd).size === 0 ? HEADER : "";
     this.badLines = bad;
   }
 
   /**
-   * Opens (or creates) the digest file.
+   * Opens (or creates, 0600) the digest file, never through a link (see
+   * lib/sys/nofollow.ts). A full disk does not stop the start: the header
+   * (or the file itself) is written with the first record, and until then
+   * each claim fails naming the file, as when the disk fills while running.
    *
    * @param path `DIGEST_FILE`.
    * @param rotate Rename an existing file to `<path>-old` first (`--rotate-digest-cache`).
+   * @throws {Error} naming the file when it is a link, not ours, or cannot be opened or read.
    */
   static open(path: string, rotate = false): FileReplayCache {
-    if (rotate && existsSync(path)) renameSync(path, `${path}-old`);
-    let entries = new Map<string, ReplayEntry>();
-    let bad: number[] = [];
-    const exists = existsSync(path);
-    if (exists) ({ entries, bad } = parseDigestFile(readFileSync(path, "utf8")));
-    const fd = openSync(path, "a", 0o600);
-    if (!exists) writeSync(fd, HEADER);
-    return new FileReplayCache(path, entries, fd, bad);
+    if (rotate && present(path)) renameSync(path, `${path}-old`);
+    let fd: number | undefined;
+    try {
+      fd = openAppendNoFollow(path, "digest cache");
+    } catch (e) {
+      if (!isNoSpace(e)) throw e;
+    }
+    let loaded = { entries: new Map<string, ReplayEntry>(), bad: [] as number[] };
+    if (fd !== undefined) {
+      try {
+        loaded = parseDigestFile(readFileSync(fd, "utf8"));
+      } catch (e) {
+        closeSync(fd);
+        throw new Error(`Cannot read the digest cache "${path}": ${(e as Error).message}`);
+      }
+    }
+    const cache = new FileReplayCache(path, loaded.entries, fd, loaded.bad);
+    cache.#flushPending();
+    return cache;
+  }
+
+  /** Writes the header of a new file now if the disk allows (else with the first record). */
+  #flushPending(): void {
+    if (this.#pending === "" || this.#fd === undefined) return;
+    try {
+      this.#append("");
+    } catch {
+      // a full disk: tried again with the first record
+    }
+  }
+
+  /** Appends `text` after what is pending and flushes it to disk. */
+  #append(text: string): void {
+    this.#fd ??= openAppendNoFollow(this.#path, "digest cache");
+    const fd = this.#fd;
+    const before = fstatSync(fd).size;
+    const bytes = new TextEncoder().encode(this.#pending + text);
+    try {
+      let done = 0;
+      while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+      fdatasyncSync(fd);
+    } catch (e) {
+      // A torn write: end its line, so the next record starts on its own.
+      const size = fstatSync(fd).size;
+      if (size === 0) this.#pending = HEADER;
+      else if (size !== before) this.#pending = "\n";
+      throw e;
+    }
+    this.#pending = "";
   }
 
   get(digest: string): ReplayEntry | undefined {
@@ -95,8 +159,7 @@ export class FileReplayCache implements ReplayCache {
     const line = `${digest} ${e.proto} ${e.srcIp} ${e.srcPort} ${e.dstIp} ${e.dstPort} ${e.time}\n`;
     try {
       if (fault("replay-write")) throw new Error("injected fault: replay-write");
-      writeSync(this.#fd, line);
-      fdatasyncSync(this.#fd);
+      this.#append(line);
     } catch (err) {
       throw new Error(`Cannot write the digest cache ${this.#path}: ${(err as Error).message}`);
     }
@@ -113,6 +176,7 @@ export class FileReplayCache implements ReplayCache {
   }
 
   close(): void {
-    closeSync(this.#fd);
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
   }
 }

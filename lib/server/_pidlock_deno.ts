@@ -6,7 +6,10 @@
  *
  * @module
  */
-import { errnoText, prepareErrno } from "../net/_errno_deno.ts";
+import { errnoText, lastErrno, prepareErrno } from "../net/_errno_deno.ts";
+import { dlopenFirst, libNames } from "../ffi/libs.ts";
+import { refusal } from "../sys/nofollow.ts";
+import { statFd, statPath } from "../sys/_stat_deno.ts";
 
 // deno-lint-ignore no-explicit-any
 const D: any = (globalThis as any).Deno;
@@ -14,6 +17,9 @@ const D: any = (globalThis as any).Deno;
 const O_RDWR = 2;
 const O_CREAT = 0o100;
 const O_CLOEXEC = 0o2000000;
+/** `O_NOFOLLOW`: its value differs between Linux architectures. */
+const O_NOFOLLOW = D?.build?.arch === "aarch64" ? 0o100000 : 0o400000;
+const ELOOP = 40;
 const F_GETLK = 5;
 const F_SETLK = 6;
 const F_WRLCK = 1;
@@ -27,14 +33,14 @@ let libc: any;
 
 function lib() {
   if (libc === undefined) {
-    libc = D.dlopen("libc.so.6", {
+    libc = dlopenFirst(libNames("c"), {
       open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
       fcntl: { parameters: ["i32", "i32", "buffer"], result: "i32" },
       ftruncate: { parameters: ["i32", "i64"], result: "i32" },
       pwrite: { parameters: ["i32", "buffer", "usize", "i64"], result: "isize" },
       fsync: { parameters: ["i32"], result: "i32" },
       close: { parameters: ["i32"], result: "i32" },
-    }).symbols;
+    });
     prepareErrno();
   }
   return libc;
@@ -49,30 +55,66 @@ function wholeFile(type: number): Uint8Array {
 /** The fd holding our lock, kept open for the daemon's life. */
 let held: number | undefined;
 
-/**
- * Takes the lock on the pid file and writes our pid into it.
- *
- * @returns `undefined` when taken, else the pid of the process that holds it.
- * @throws {Error} when the file cannot be opened.
- */
-export function lockPidFile(path: string, pid: number): number | undefined {
+const cstr = (path: string) => new TextEncoder().encode(`${path}\0`);
+
+/** Opens the pid file (creating it 0600), never through a link, and checks it. */
+function openChecked(path: string, uid: number | undefined): number {
   const l = lib();
-  const fd: number = l.open(
-    new TextEncoder().encode(`${path}\0`),
-    O_RDWR | O_CREAT | O_CLOEXEC,
-    0o600,
-  );
-  if (fd < 0) throw new Error(`Cannot open pid file ${path}: ${errnoText()}`);
+  const fd: number = l.open(cstr(path), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600);
+  if (fd < 0) {
+    const e = lastErrno();
+    const why = e === ELOOP ? "it is a symbolic link" : errnoText(e);
+    throw new Error(`Cannot open the pid file "${path}": ${why}`);
+  }
+  let why: string | undefined;
+  try {
+    why = refusal(statFd(fd), statPath(path, false), uid);
+  } catch (e) {
+    why = `cannot check it: ${(e as Error).message}`;
+  }
+  if (why !== undefined) {
+    l.close(fd);
+    throw new Error(`Cannot open the pid file "${path}": ${why}`);
+  }
+  return fd;
+}
+
+/**
+ * Takes the lock on the pid file (opened without following a link, and
+ * checked before anything is written); `writeHeldPid` then writes the pid.
+ *
+ * @param path The pid file.
+ * @param uid Our uid, for the owner check (`undefined`: none).
+ * @returns `undefined` when taken, else the pid of the process that holds it.
+ * @throws {Error} when the file cannot be opened, or is a link or not ours.
+ */
+export function lockPidFile(path: string, uid?: number): number | undefined {
+  const l = lib();
+  const fd = openChecked(path, uid);
   if (l.fcntl(fd, F_SETLK, wholeFile(F_WRLCK)) !== 0) {
     const other = holder(fd);
     l.close(fd);
     return other ?? -1;
   }
-  const text = new TextEncoder().encode(`${pid}\n`);
-  l.ftruncate(fd, 0n);
-  l.pwrite(fd, text, BigInt(text.length), 0n);
-  l.fsync(fd);
   held = fd;
+  return undefined;
+}
+
+/**
+ * Writes our pid into the pid file we hold.
+ *
+ * @param pid Our pid.
+ * @returns `undefined` when written and flushed, else the error (a full disk).
+ */
+export function writeHeldPid(pid: number): string | undefined {
+  if (held === undefined) return "the pid file is not held";
+  const l = lib();
+  const text = new TextEncoder().encode(`${pid}\n`);
+  if (l.ftruncate(held, 0n) !== 0) return errnoText();
+  const n = Number(l.pwrite(held, text, BigInt(text.length), 0n));
+  if (n < 0) return errnoText();
+  if (n !== text.length) return `wrote ${n} of ${text.length} bytes`;
+  if (l.fsync(held) !== 0) return errnoText();
   return undefined;
 }
 
@@ -90,7 +132,7 @@ function holder(fd: number): number | undefined {
  */
 export function lockHolder(path: string): number | undefined {
   const l = lib();
-  const fd: number = l.open(new TextEncoder().encode(`${path}\0`), O_RDWR | O_CLOEXEC, 0);
+  const fd: number = l.open(cstr(path), O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0);
   if (fd < 0) return undefined;
   try {
     return holder(fd);

@@ -7,6 +7,7 @@
  * @module
  */
 import { existsSync, mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import process from "node:process";
 import { run as exec } from "../../firewall/exec.ts";
 import { GrantTable } from "../../firewall/grants.ts";
@@ -29,6 +30,10 @@ import { DaemonFleet } from "./fleet_setup.ts";
 import { Metrics, serveMetrics } from "./metrics.ts";
 import { CaptureHolder, runCapture } from "./capture_loop.ts";
 import { fault } from "../fault.ts";
+import { RuntimeError } from "../cli/errors.ts";
+import { ownUid } from "../sys/nofollow.ts";
+import { checkDir, nearestExisting } from "../sys/safe_dir.ts";
+import { dirView } from "../sys/dir_view.ts";
 import type { Server } from "node:http";
 import { makeBackend } from "./firewall_config.ts";
 import { knockFilter } from "../../knock/filter.ts";
@@ -236,12 +241,37 @@ function logExit(
   log.log("info", `Shutting Down ${ident}.`);
 }
 
-/** The run directory, made with fwknopd's two lines when it is missing. */
-function makeRunDir(dir: string, log: DaemonLogger): void {
-  if (existsSync(dir)) return;
-  log.log("info", `Run directory: ${dir} does not exist. Attempting to create it.`);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  log.log("info", `Successfully created Run directory: ${dir}`);
+/**
+ * The run directory, made with fwknopd's two lines when it is missing; it
+ * and the directories of the files the daemon writes must be safe (owner
+ * and mode, as OpenSSH's StrictModes: lib/sys/safe_dir.ts), else a local
+ * user could plant links there that make root write elsewhere.
+ *
+ * @param dir `FWKNOP_RUN_DIR`.
+ * @param files Other files the daemon writes (pid file, digest file).
+ * @throws {RuntimeError} naming the directory at fault and why.
+ */
+async function makeRunDir(dir: string, files: readonly string[], log: DaemonLogger): Promise<void> {
+  const uid = ownUid() ?? 0;
+  const view = await dirView();
+  const refuse = (what: string, d: string, at: string) => {
+    const r = checkDir(at, uid, view);
+    if (r.unsafe !== undefined) throw new RuntimeError(`Cannot use ${what} "${d}": ${r.unsafe}`);
+    for (const u of r.unchecked) {
+      log.log("warning", `Cannot check the parent ${u} of ${what} "${d}": add --allow-ffi`);
+    }
+  };
+  if (!existsSync(dir)) {
+    refuse("the run directory", dir, nearestExisting(resolve(dir), existsSync));
+    log.log("info", `Run directory: ${dir} does not exist. Attempting to create it.`);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    log.log("info", `Successfully created Run directory: ${dir}`);
+  }
+  refuse("the run directory", dir, dir);
+  for (const f of files) {
+    const d = dirname(resolve(f));
+    if (existsSync(d)) refuse(`the directory of "${f}"`, d, d);
+  }
 }
 
 function summary(eng: Engine, src: PacketSource, test: boolean): string {
@@ -273,10 +303,12 @@ export async function runDaemon(
   const pidFile = c.get("FWKNOP_PID_FILE")!;
   const digestFile = c.get("DIGEST_FILE")!;
   await attachGpgKeys(loaded);
-  makeRunDir(c.get("FWKNOP_RUN_DIR")!, log);
+  const persist = c.bool("ENABLE_DIGEST_PERSISTENCE");
+  await makeRunDir(c.get("FWKNOP_RUN_DIR")!, persist ? [pidFile, digestFile] : [pidFile], log);
   for (const n of loaded.notices) log.log("info", n);
-  await claimPidFile(pidFile, process.pid);
-  const local: ReplayCache = c.bool("ENABLE_DIGEST_PERSISTENCE")
+  const pidWarning = await claimPidFile(pidFile, process.pid);
+  if (pidWarning !== undefined) log.log("warning", pidWarning);
+  const local: ReplayCache = persist
     ? FileReplayCache.open(digestFile, f.rotateDigestCache)
     : new MemoryReplayCache();
   log.log("debug", `Using Digest Cache: '${digestFile}' (entry count = ${local.size})`);

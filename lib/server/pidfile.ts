@@ -7,8 +7,9 @@
  *
  * @module
  */
-import { existsSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, unlinkSync } from "node:fs";
 import { isDeno, lacksPermission } from "../runtime.ts";
+import { ownUid, replaceOwnFile } from "../sys/nofollow.ts";
 
 type Locks = typeof import("./_pidlock_deno.ts");
 let locks: Locks | undefined;
@@ -40,24 +41,38 @@ export async function runningPid(path: string): Promise<number | undefined> {
 }
 
 /**
- * Claims the PID file for this process (and holds its lock until exit).
+ * Claims the PID file for this process (and holds its lock until exit). The
+ * file is never opened through a link: a link, a file with other links or
+ * one owned by another uid is refused (FFI), or replaced (elsewhere).
  *
- * @throws {Error} when another live daemon holds it.
+ * @param path `FWKNOP_PID_FILE`.
+ * @param pid This process's pid.
+ * @returns A warning naming the file when the pid could not be written (a
+ *   full disk): the daemon runs on, and under FFI the lock still guards.
+ * @throws {Error} when another live daemon holds it, or it cannot be opened.
  */
-export async function claimPidFile(path: string, pid: number): Promise<void> {
+export async function claimPidFile(path: string, pid: number): Promise<string | undefined> {
   const seam = await lockSeam();
   if (seam !== undefined) {
-    const other = seam.lockPidFile(path, pid);
+    const other = seam.lockPidFile(path, ownUid());
     if (other !== undefined) {
       throw new Error(`Another fwknopd is already running (pid ${other}, pid file ${path})`);
     }
-    return;
+    const failed = seam.writeHeldPid(pid);
+    return failed === undefined
+      ? undefined
+      : `Cannot write the pid file "${path}": ${failed}; the lock still marks this daemon`;
   }
   const other = procPid(path);
   if (other !== undefined && other !== pid) {
     throw new Error(`Another fwknopd is already running (pid ${other}, pid file ${path})`);
   }
-  writeFileSync(path, `${pid}\n`, { mode: 0o600 });
+  try {
+    replaceOwnFile(path, `${pid}\n`);
+  } catch (e) {
+    return `${(e as Error).message}; -K and -S will not find this daemon`;
+  }
+  return undefined;
 }
 
 /** Removes the PID file if it still names this process, and drops the lock. */
