@@ -7,10 +7,13 @@
  *   daemon stays, the next packet is granted;
  * - firewall: the grant fails and says why, the daemon stays;
  * - capture: the capture fails; with EXIT_AT_INTF_DOWN Y the daemon stops
- *   with fwknopd's line.
+ *   with fwknopd's line;
+ * - disk full at start (root: a tmpfs): the daemon starts, names the pid
+ *   file it could not write, refuses a valid packet naming the digest file,
+ *   and grants the next one once space returns.
  */
 import { assert, assertMatch } from "./assert.ts";
-import { report } from "./env.ts";
+import { isRoot, report, skip } from "./env.ts";
 import type { Background } from "./netns.ts";
 import { startUdp, udpRig } from "./udp_rig.ts";
 import { encodeSpa } from "../lib/spa/packet.ts";
@@ -104,5 +107,69 @@ Deno.test({
       }
     });
     report("faults: replay-write, firewall and capture injected without root");
+  },
+});
+
+/** Mounts a small tmpfs (root only, 0700) at `dir/full` and fills it to the last byte. */
+async function fullDisk(dir: string): Promise<string | undefined> {
+  const mnt = `${dir}/full`;
+  await Deno.mkdir(mnt);
+  const m = await new Deno.Command("mount", {
+    args: ["-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", mnt],
+  }).output();
+  if (!m.success) return undefined;
+  // dd stops with "No space left on device": the file system is then full.
+  await new Deno.Command("dd", {
+    args: ["if=/dev/zero", `of=${mnt}/filler`, "bs=1k"],
+    stderr: "null",
+  }).output();
+  return mnt;
+}
+
+Deno.test({
+  name: "faults: a full disk at start; the daemon starts, refuses naming the file, then recovers",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    if (!isRoot()) return skip("mounting a tmpfs needs root");
+    const rig = await udpRig(
+      "fwknopd-fullstart-",
+      (dir) =>
+        `FIREWALL_EXE ${dir}/iptables;\nENABLE_IPV6 N;\n` +
+        `DIGEST_FILE ${dir}/full/digest.cache;\nFWKNOP_PID_FILE ${dir}/full/fwknopd.pid;\n`,
+      "SOURCE ANY\nKEY fault-key\nHMAC_KEY fault-hmac\n",
+    );
+    const { dir, port } = rig;
+    await Deno.writeTextFile(
+      `${dir}/iptables`,
+      '#!/bin/sh\ncase " $* " in *" -C "*) exit 1;; esac\nexit 0\n',
+    );
+    await Deno.chmod(`${dir}/iptables`, 0o755);
+    const mnt = await fullDisk(dir);
+    if (mnt === undefined) {
+      await Deno.remove(dir, { recursive: true });
+      return skip("cannot mount a tmpfs here");
+    }
+    const d = startUdp(rig);
+    try {
+      await d.waitFor(/Starting fwknopd main event loop|No space left|exited/, 30_000);
+      assertMatch(d.output, /Cannot write the pid file "[^"]+\/full\/fwknopd\.pid": No space left/);
+      await d.waitFor(/Starting fwknopd main event loop/, 10_000);
+      await send(port, "198.51.100.5");
+      await d.waitFor(
+        /Cannot record the SPA digest, so the packet is refused: .*\/full\/digest\.cache.*No space left/,
+        10_000,
+      );
+      await Deno.remove(`${mnt}/filler`);
+      await send(port, "198.51.100.6");
+      await d.waitFor(/Added access rule to FWKNOP_INPUT for 198\.51\.100\.6/, 10_000);
+      assert(!/for 198\.51\.100\.5/.test(d.output), d.output);
+      const text = await Deno.readTextFile(`${mnt}/digest.cache`);
+      assertMatch(text, /^# <digest> <proto>[^\n]*\n\S{43} 17 127\.0\.0\.1 \d+ /);
+    } finally {
+      await d.stop();
+      await new Deno.Command("umount", { args: [mnt] }).output();
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 });

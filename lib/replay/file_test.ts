@@ -81,3 +81,42 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "replay file: opened on a full disk, it starts; the header comes with the first record",
+  async fn() {
+    if (Deno.uid?.() !== 0) return skip("mounting a tmpfs needs root");
+    const dir = await Deno.makeTempDir();
+    const mnt = await new Deno.Command("mount", {
+      args: ["-t", "tmpfs", "-o", "size=16k", "tmpfs", dir],
+    }).output();
+    if (!mnt.success) {
+      await Deno.remove(dir);
+      return skip("cannot mount a tmpfs here");
+    }
+    let c: FileReplayCache | undefined;
+    try {
+      await new Deno.Command("dd", {
+        args: ["if=/dev/zero", `of=${dir}/filler`, "bs=1k"],
+        stderr: "null",
+      }).output();
+      const path = `${dir}/digest.cache`;
+      c = FileReplayCache.open(path);
+      const full = c;
+      assertThrows(
+        () => full.claim(digest(3), ENTRY),
+        Error,
+        `Cannot write the digest cache ${path}`,
+      );
+      await Deno.remove(`${dir}/filler`);
+      assertEquals(c.claim(digest(3), ENTRY), undefined);
+      const text = await Deno.readTextFile(path);
+      assert(text.startsWith("# <digest>"), text);
+      assertEquals(parseDigestFile(text).entries.size, 1);
+    } finally {
+      c?.close();
+      await new Deno.Command("umount", { args: [dir] }).output();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
