@@ -12,7 +12,10 @@
  */
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { isRoot, report, skip } from "./env.ts";
+import { Background } from "./netns.ts";
 import { fingerprint, randomPort, rigFiles, runOrRefuse, startDaemon } from "./spa_rig.ts";
+
+const SERVER = new URL("../server.ts", import.meta.url).pathname;
 
 const NAMES = ["fwknopd.pid", "digest.cache", "fleet.status.tmp"] as const;
 
@@ -106,6 +109,41 @@ async function attack(c: Case): Promise<void> {
   }
 }
 
+/**
+ * With the documented permissions the daemon may not read the run
+ * directory's parents; it looks at them through libc (--allow-ffi).
+ */
+async function parentsThroughFfi(): Promise<void> {
+  const top = await Deno.makeTempDir({ prefix: "fwknopd-rundir-ffi-" });
+  try {
+    const conf = `${top}/conf`;
+    await Deno.mkdir(conf, { mode: 0o700 });
+    await Deno.mkdir(`${top}/parent`);
+    await Deno.chmod(`${top}/parent`, 0o777);
+    const run = `${top}/parent/run`;
+    await Deno.mkdir(run, { mode: 0o700 });
+    const port = randomPort();
+    const files = await rigFiles(conf, port, `FWKNOP_RUN_DIR ${run};\n`);
+    const perms = [`--allow-read=${conf},${run}`, `--allow-write=${run}`, "--allow-run"];
+    const d = new Background([
+      "deno",
+      "run",
+      ...perms,
+      "--allow-ffi",
+      "--allow-net",
+      "--allow-env",
+      "--allow-sys",
+      SERVER,
+      "-f",
+      ...files,
+    ]);
+    assert(!(await runOrRefuse(d, port)), `the daemon started:\n${d.output}`);
+    assertMatch(d.output, /Cannot use the run directory "[^"]+": "[^"]+\/parent" is writable/);
+  } finally {
+    await Deno.remove(top, { recursive: true });
+  }
+}
+
 Deno.test({
   name: "run directory: an unsafe directory or a planted link is refused, never written through",
   sanitizeOps: false,
@@ -113,6 +151,7 @@ Deno.test({
   async fn(t) {
     if (!isRoot()) return skip("the attack needs root-only targets (run as root)");
     for (const c of CASES) await t.step(c.name, () => attack(c));
+    await t.step("parents seen through libc with the documented permissions", parentsThroughFfi);
     report(`run directory: ${CASES.length} planted-link attacks refused, targets unchanged`);
   },
 });

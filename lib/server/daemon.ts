@@ -257,8 +257,12 @@ async function makeRunDir(dir: string, files: readonly string[], log: DaemonLogg
   const refuse = (what: string, d: string, at: string) => {
     const r = checkDir(at, uid, view);
     if (r.unsafe !== undefined) throw new RuntimeError(`Cannot use ${what} "${d}": ${r.unsafe}`);
-    for (const u of r.unchecked) {
-      log.log("warning", `Cannot check the parent ${u} of ${what} "${d}": add --allow-ffi`);
+    if (r.unchecked.length > 0) {
+      const list = r.unchecked.map((u) => `"${u}"`).join(", ");
+      log.log(
+        "warning",
+        `Cannot check the parents of ${what} "${d}" (${list}): add --allow-ffi to check them`,
+      );
     }
   };
   if (!existsSync(dir)) {
@@ -270,7 +274,7 @@ async function makeRunDir(dir: string, files: readonly string[], log: DaemonLogg
   refuse("the run directory", dir, dir);
   for (const f of files) {
     const d = dirname(resolve(f));
-    if (existsSync(d)) refuse(`the directory of "${f}"`, d, d);
+    if (d !== resolve(dir) && existsSync(d)) refuse(`the directory of "${f}"`, d, d);
   }
 }
 

@@ -74,7 +74,7 @@ export interface DirView {
 export interface DirCheck {
   /** Why it is unsafe, naming the path at fault; `undefined` when safe. */
   unsafe?: string;
-  /** Parents that could not be looked at (no permission), each with the reason. */
+  /** Parents that could not be looked at (no permission to read them, no FFI). */
   unchecked: string[];
 }
 
@@ -99,9 +99,9 @@ export function checkDir(dir: string, uid: number, view: DirView): DirCheck {
     try {
       st = view.stat(p);
     } catch (e) {
-      // The directory itself must be seen; a parent may be out of reach.
+      // The directory itself must be seen; a parent may be out of reach (Deno without FFI).
       if (i === 0) return { unsafe: `cannot stat "${p}": ${(e as Error).message}`, unchecked };
-      unchecked.push(`"${p}": ${(e as Error).message}`);
+      unchecked.push(p);
       continue;
     }
     if (!st.isDir) return { unsafe: `"${p}" is not a directory`, unchecked };
