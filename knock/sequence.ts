@@ -10,6 +10,7 @@
  */
 import { EncryptionMode, rijndaelDecrypt, rijndaelEncrypt } from "../lib/spa/rijndael.ts";
 import { ipv4ToInt } from "../lib/net/addr.ts";
+import { checkUsername } from "../lib/spa/fields.ts";
 
 /** Knocks in an encrypted sequence: 16 header bytes and one 16-byte block. */
 export const KNOCKS_PER_SEQUENCE = 32;
@@ -123,42 +124,70 @@ export function sequenceKnocks(
   return cipher.map((b, i) => ({ proto: rotate && i % 2 === 1 ? "udp" : "tcp", port: offset + b }));
 }
 
+/**
+ * Why 32 knock bytes are not a sequence, one code per stage in the order
+ * they are checked (cheapest first). `padding` is the first check on the
+ * decrypted block: a strict PKCS#7 tail leaving 8 to 15 plaintext bytes.
+ */
+export type SequenceRejection =
+  | "length"
+  | "magic"
+  | "padding"
+  | "checksum"
+  | "protocol"
+  | "port"
+  | "username";
+
 /** A decrypted sequence, or why it is not one. */
 export type DecodedSequence =
   | { ok: true; allowIp: string; proto: "tcp" | "udp" | "icmp"; port: number; username: string }
-  | { ok: false; reason: "length" | "decrypt" | "checksum" | "protocol" };
+  | { ok: false; reason: SequenceRejection };
+
+const PROTO_BY_NUMBER: ReadonlyMap<number, "tcp" | "udp" | "icmp"> = new Map([
+  [KNOCK_PROTOS.tcp, "tcp"],
+  [KNOCK_PROTOS.udp, "udp"],
+  [KNOCK_PROTOS.icmp, "icmp"],
+]);
+
+/** Bytes a login name may hold: libfko's username characters (`checkUsername`). */
+function nameByteOk(b: number): boolean {
+  return b < 128 && checkUsername(String.fromCharCode(b)) === undefined;
+}
 
 /**
- * Decrypts 32 knock bytes with a stanza's key. Never throws.
+ * Decrypts 32 knock bytes with a stanza's key and checks every field
+ * strictly. Never throws. The decryption is unauthenticated, so these checks
+ * are the gate: a random window passes the padding with chance ~1/255, the
+ * checksum 1/256, the protocol 3/256 (docs/security.md has the arithmetic;
+ * the address binding is the caller's, in lib/policy/knock.ts).
  *
  * @param bytes The knocked bytes (port minus offset), in order.
  * @param passphrase The stanza's KEY.
- * @returns The request, or the reason it was refused.
+ * @returns The request, or the first check it failed.
  */
 export function decryptSequence(bytes: readonly number[], passphrase: string): DecodedSequence {
   if (bytes.length !== KNOCKS_PER_SEQUENCE || bytes.some((b) => !(b >= 0 && b <= 255))) {
     return { ok: false, reason: "length" };
   }
   const plain = rijndaelDecrypt(Uint8Array.from(bytes), knockKey(passphrase), EncryptionMode.CBC);
-  if (plain === undefined || plain.length < HEADER_BYTES) return { ok: false, reason: "decrypt" };
-  // The decryption is unauthenticated: a wrong key is caught by the checksum and protocol.
+  if (plain === undefined) return { ok: false, reason: "magic" };
+  // rijndaelDecrypt strips only a well-formed PKCS#7 tail; a bad one leaves 16 bytes.
+  if (plain.length < HEADER_BYTES || plain.length > MAX_PLAINTEXT) {
+    return { ok: false, reason: "padding" };
+  }
   const sum = plain.subarray(0, 7).reduce((a, b) => a + b, 0) % 256;
   if (sum !== plain[7]) return { ok: false, reason: "checksum" };
-  const proto = plain[6] === 6
-    ? "tcp"
-    : plain[6] === 17
-    ? "udp"
-    : plain[6] === 1
-    ? "icmp"
-    : undefined;
+  const proto = PROTO_BY_NUMBER.get(plain[6]!);
   if (proto === undefined) return { ok: false, reason: "protocol" };
-  let end = HEADER_BYTES;
-  while (end < plain.length && plain[end] !== 0) end++;
+  const port = (plain[4]! << 8) | plain[5]!;
+  if (proto === "icmp" ? port !== 0 : port === 0) return { ok: false, reason: "port" };
+  const name = plain.subarray(HEADER_BYTES);
+  if (!name.every(nameByteOk)) return { ok: false, reason: "username" };
   return {
     ok: true,
     allowIp: `${plain[0]}.${plain[1]}.${plain[2]}.${plain[3]}`,
     proto,
-    port: (plain[4]! << 8) | plain[5]!,
-    username: new TextDecoder("latin1").decode(plain.subarray(HEADER_BYTES, end)),
+    port,
+    username: String.fromCharCode(...name),
   };
 }

@@ -1,17 +1,20 @@
 /**
- * Watches knocks (TCP SYN, UDP and ICMP hits seen by capture or in kernel
- * LOG lines) per source and per knock stanza, and says when a sequence is
- * complete: an encrypted 1.x sequence of 32 knocks that decrypts with the
- * stanza's key, or a shared sequence matched element by element within its
- * timing rules (SPEC §12.3). Pure: the clock comes with each knock. The
- * state is capped: past `maxSources` the oldest progress is dropped, so a
- * scan across the knock range cannot grow memory without bound.
+ * Collects knocks (TCP SYN, UDP and ICMP hits seen by capture or in kernel
+ * LOG lines) per source and per knock stanza, and reports what they came
+ * to: a full 32-knock window of an encrypted 1.x sequence, a shared
+ * sequence matched element by element within its timing rules (SPEC §12.3),
+ * or a shared sequence that broke. It decides nothing: lib/policy/knock.ts
+ * turns reports into verdicts. Pure: the clock comes with each knock. The
+ * state is capped per stanza (knock/progress.ts), so a scan across the knock
+ * range cannot grow memory without bound nor push out a sequence in
+ * progress with single spoofed knocks.
  *
  * @module
  */
 import type { ProtoPort } from "../firewall/grant.ts";
-import { IpAddr, type IpNet, netsContain, netsContainV4, parseAddr } from "../lib/net/addr.ts";
-import { decryptSequence, KNOCKS_PER_SEQUENCE } from "./sequence.ts";
+import { IpAddr, type IpNet, netsContain, netsContainV4 } from "../lib/net/addr.ts";
+import { KNOCKS_PER_SEQUENCE } from "./sequence.ts";
+import { type Progress, ProgressTable, type SourceKey } from "./progress.ts";
 import type { OneTimeSequence } from "./one_time.ts";
 
 /** One element of a shared sequence: `tcp/N`, `udp/N` or `icmp` (any ICMP). */
@@ -43,6 +46,16 @@ export interface KnockStanza {
   /** Encrypted: allowed login names. */
   requireUsername?: string[];
   requireSourceAddress: boolean;
+  /**
+   * Encrypted: addresses a sequence may ask to open besides its own source
+   * (KNOCK_ALLOW_ADDRESSES); `0.0.0.0` among them lets a sequence say "the
+   * knocking source". Empty by default: the address must be the source's.
+   */
+  allowAddresses?: string[];
+  /** Encrypted: the requested port is opened too (PERMIT_CLIENT_PORTS), within RESTRICT_PORTS. */
+  permitClientPorts?: boolean;
+  /** RESTRICT_PORTS: ports a sequence may never ask for. */
+  restrictPorts?: ProtoPort[];
   /** knockd `one_time_sequences`: the file's current sequence (burned when it opens). */
   oneTime?: OneTimeSequence;
   /** Extra steps the capture filter must pass (every unused one-time sequence). */
@@ -61,52 +74,49 @@ export interface KnockHit {
   timeMs: number;
 }
 
-/** Why a sequence failed (for the log; the source is told nothing). */
-export type KnockFailure =
-  | "wrong-order"
-  | "too-slow"
-  | "too-fast"
-  | "interval"
-  | "decrypt"
-  | "checksum"
-  | "protocol"
-  | "source-required"
-  | "username"
-  | "limit";
+/** Why a shared sequence broke (for the log; the source is told nothing). */
+export type KnockBreak = "wrong-order" | "too-slow" | "too-fast" | "interval";
 
-/** What a knock completed. */
-export type KnockEvent =
-  | {
-    kind: "grant";
-    stanza: number;
+/**
+ * What knocks came to, for the policy (lib/policy/knock.ts) to decide on:
+ * a full window of an encrypted sequence, a complete shared sequence, or a
+ * shared sequence that broke.
+ */
+export type KnockReport =
+  & {
+    stanza: KnockStanza;
+    /** The knocking source. */
     src: IpAddr;
-    /** The address to open. */
-    allow: IpAddr;
-    ports: ProtoPort[];
-    timeout: number;
-    /** Encrypted sequences: the 32 bytes, for the replay cache. */
-    sequence?: number[];
-    username?: string;
+    /** The knock that completed or broke it. */
+    last: { proto: KnockHit["proto"]; dport: number };
   }
-  | { kind: "failed"; stanza: number; src: IpAddr; reason: KnockFailure; detail?: string };
-
-interface Progress {
-  /** Encrypted: bytes so far. Shared: index of the next expected step. */
-  bytes: number[];
-  next: number;
-  started: number;
-  last: number;
-  /** Encrypted: a full window failed to decrypt and the window now slides knock by knock. */
-  sliding?: boolean;
-}
+  & (
+    | {
+      kind: "window";
+      /** The 32 knocked bytes (port minus PORT_OFFSET), in order. */
+      bytes: readonly number[];
+      /** The first window of this progress (later ones slid past stray knocks). */
+      first: boolean;
+    }
+    | { kind: "sequence" }
+    | { kind: "broken"; reason: KnockBreak }
+  );
 
 /** Default cap on sources with a sequence in progress, per stanza. */
 export const DEFAULT_MAX_SOURCES = 10_000;
 
-/** No events: returned without allocating. */
-const NONE: readonly KnockEvent[] = Object.freeze([]);
+/**
+ * Windows of an encrypted sequence handed on per source and stanza within
+ * one KNOCK_INTERVAL: the first, and as many more while the window slides
+ * past stray knocks. Past it the source's knocks wait for the progress to
+ * expire, which bounds the tries one address gets.
+ */
+export const MAX_WINDOWS = 64;
 
-/** The fast path's knock: one object reused, its address made only if an event needs it. */
+/** No reports: returned without allocating. */
+const NONE: readonly KnockReport[] = Object.freeze([]);
+
+/** The fast path's knock: one object reused, its address made only if a report needs it. */
 class RawHit implements KnockHit {
   v4 = 0;
   proto: KnockHit["proto"] = "tcp";
@@ -131,33 +141,48 @@ class RawHit implements KnockHit {
 export class KnockWatcher {
   #stanzas: KnockStanza[];
   readonly #max: number;
-  /** Progress per stanza; IPv4 sources keyed by `v4 | 0` (a small integer for V8), IPv6 by text. */
-  readonly #progress = new Map<number, Map<string | number, Progress>>();
-  readonly #grants = new Map<string, number>();
+  /** Progress per stanza number. */
+  readonly #progress = new Map<number, ProgressTable>();
   readonly #raw = new RawHit();
-  /** Progress dropped because the cap was reached. */
-  evicted = 0;
+  /** Progress pushed out at the cap, over all stanzas (tables made anew keep counting). */
+  #evictedBefore = 0;
 
   constructor(stanzas: KnockStanza[], maxSources = DEFAULT_MAX_SOURCES) {
     this.#stanzas = stanzas;
     this.#max = maxSources;
   }
 
-  /** Swaps the stanzas (SIGHUP); progress of stanzas that changed is dropped. */
+  /** Swaps the stanzas (SIGHUP); progress is dropped. */
   reload(stanzas: KnockStanza[]): void {
     this.#stanzas = stanzas;
-    this.#progress.clear();
+    this.#dropAll();
   }
 
   /** Drops the progress of one stanza (its sequence changed). */
   resetStanza(index: number): void {
+    this.#evictedBefore += this.#progress.get(index)?.evicted ?? 0;
     this.#progress.delete(index);
+  }
+
+  /**
+   * Says a report was accepted: a window's progress is dropped, so its
+   * knocks cannot count again.
+   */
+  settle(r: KnockReport): void {
+    if (r.kind === "window") this.#progress.get(r.stanza.index)?.delete(keyOf(r.src));
   }
 
   /** Source/stanza pairs with a sequence in progress. */
   get tracked(): number {
     let n = 0;
     for (const m of this.#progress.values()) n += m.size;
+    return n;
+  }
+
+  /** Progress pushed out at the cap since start. */
+  get evicted(): number {
+    let n = this.#evictedBefore;
+    for (const m of this.#progress.values()) n += m.evicted;
     return n;
   }
 
@@ -175,115 +200,88 @@ export class KnockWatcher {
    *
    * @returns What it completed or broke (nothing for most knocks).
    */
-  hit(h: KnockHit): KnockEvent[] {
-    const out: KnockEvent[] = [];
+  hit(h: KnockHit): KnockReport[] {
+    const out: KnockReport[] = [];
     for (const s of this.#stanzas) {
       if (!netsContain(s.source, h.src)) continue;
-      const key = h.src.family === 4 ? h.src.v4 | 0 : h.src.text;
-      const e = s.mode === "encrypted" ? this.#encrypted(s, h, key) : this.#shared(s, h, key);
-      if (e !== undefined) out.push(e);
+      const r = this.#one(s, h, keyOf(h.src));
+      if (r !== undefined) out.push(r);
     }
     return out;
   }
 
   /**
    * `hit` for an IPv4 knock seen on raw bytes: no object is made unless a
-   * sequence completes or breaks (what a scan costs is what this costs).
+   * report is (what a scan costs is what this costs).
    *
-   * @returns The events (usually the shared empty list).
+   * @returns The reports (usually the shared empty list).
    */
   hitV4(
     v4: number,
     proto: KnockHit["proto"],
     dport: number,
     timeMs: number,
-  ): readonly KnockEvent[] {
-    let out: KnockEvent[] | undefined;
+  ): readonly KnockReport[] {
+    let out: KnockReport[] | undefined;
     const h = this.#raw.set(v4, proto, dport, timeMs);
     for (const s of this.#stanzas) {
       if (!netsContainV4(s.source, v4)) continue;
-      const e = s.mode === "encrypted" ? this.#encrypted(s, h, v4 | 0) : this.#shared(s, h, v4 | 0);
-      if (e !== undefined) (out ??= []).push(e);
+      const r = this.#one(s, h, v4 | 0);
+      if (r !== undefined) (out ??= []).push(r);
     }
     return out ?? NONE;
   }
 
-  /** The stanza's progress map. */
-  #map(s: KnockStanza): Map<string | number, Progress> {
+  #one(s: KnockStanza, h: KnockHit, key: SourceKey): KnockReport | undefined {
+    return s.mode === "encrypted" ? this.#encrypted(s, h, key) : this.#shared(s, h, key);
+  }
+
+  #dropAll(): void {
+    this.#evictedBefore = this.evicted;
+    this.#progress.clear();
+  }
+
+  /** The stanza's progress table. */
+  #table(s: KnockStanza): ProgressTable {
     let m = this.#progress.get(s.index);
     if (m === undefined) {
-      m = new Map();
+      m = new ProgressTable(this.#max);
       this.#progress.set(s.index, m);
     }
     return m;
   }
 
-  /** Adds progress; past the cap the stanza's oldest sequence goes. */
-  #put(m: Map<string | number, Progress>, key: string | number, p: Progress): void {
-    m.set(key, p);
-    if (m.size > this.#max) {
-      m.delete(m.keys().next().value!);
-      this.evicted++;
-    }
-  }
-
-  #encrypted(s: KnockStanza, h: KnockHit, key: string | number): KnockEvent | undefined {
+  #encrypted(s: KnockStanza, h: KnockHit, key: SourceKey): KnockReport | undefined {
     if (h.proto === "icmp" || h.dport < s.offset || h.dport >= s.offset + 256) return undefined;
-    const m = this.#map(s);
+    const m = this.#table(s);
     let p = m.get(key);
     if (p !== undefined && h.timeMs - p.started > s.knockInterval * 1000) {
       m.delete(key);
       p = undefined;
     }
     if (p === undefined) {
-      p = { bytes: [], next: 0, started: h.timeMs, last: h.timeMs };
-      this.#put(m, key, p);
+      m.add(key, fresh(h.timeMs, [h.dport - s.offset], 0));
+      return undefined;
     }
+    // Past the budget the source's knocks are ignored until the progress expires.
+    if (p.windows > MAX_WINDOWS) return undefined;
+    const before = m.levelOf(p);
     p.bytes.push(h.dport - s.offset);
     p.last = h.timeMs;
-    if (p.bytes.length < KNOCKS_PER_SEQUENCE) return undefined;
-    const d = decryptSequence(p.bytes, s.key ?? "");
-    const fail = (reason: KnockFailure, detail?: string): KnockEvent =>
-      detail === undefined
-        ? { kind: "failed", stanza: s.index, src: h.src, reason }
-        : { kind: "failed", stanza: s.index, src: h.src, reason, detail };
-    if (!d.ok) {
-      // Stray knocks before a real sequence (another stanza's shared sequence,
-      // a scan, a retry) would hide it: the window slides by one knock and the
-      // next knock completes a new window. Only the first failure is reported.
-      const first = p.sliding !== true;
-      p.bytes.shift();
-      p.sliding = true;
-      return first ? fail(d.reason === "length" ? "decrypt" : d.reason) : undefined;
-    }
-    m.delete(key);
-    let allow = parseAddr(d.allowIp)!;
-    if (d.allowIp === "0.0.0.0") {
-      if (s.requireSourceAddress) return fail("source-required");
-      allow = h.src;
-    }
-    if (s.requireUsername !== undefined && !s.requireUsername.includes(d.username)) {
-      return fail("username", d.username);
-    }
-    if (!this.#withinLimit(s, h.src)) return fail("limit");
-    const requested: ProtoPort[] = d.proto === "icmp" || d.port === 0
-      ? []
-      : [{ proto: d.proto, port: d.port }];
-    const ports = uniquePorts([...s.openPorts, ...requested]);
-    return {
-      kind: "grant",
-      stanza: s.index,
-      src: h.src,
-      allow,
-      ports,
-      timeout: s.fwAccessTimeout,
-      sequence: p.bytes,
-      username: d.username,
-    };
+    if (p.bytes.length < KNOCKS_PER_SEQUENCE) return m.touch(key, before), undefined;
+    const bytes = p.bytes.slice();
+    const first = p.windows === 0;
+    // Stray knocks before a real sequence (another stanza's shared sequence, a
+    // scan, a retry) would hide it: the window slides by one knock, and the
+    // next knock completes a new window, unless the policy accepts this one.
+    p.bytes.shift();
+    p.windows++;
+    m.touch(key, before);
+    return { kind: "window", stanza: s, src: h.src, last: lastOf(h), bytes, first };
   }
 
-  #shared(s: KnockStanza, h: KnockHit, key: string | number): KnockEvent | undefined {
-    const m = this.#map(s);
+  #shared(s: KnockStanza, h: KnockHit, key: SourceKey): KnockReport | undefined {
+    const m = this.#table(s);
     const p = m.get(key);
     const matches = (i: number) => {
       const step = s.sequence[i];
@@ -292,63 +290,48 @@ export class KnockWatcher {
     };
     if (p === undefined) {
       if (!matches(0)) return undefined;
-      this.#put(m, key, { bytes: [], next: 1, started: h.timeMs, last: h.timeMs });
+      m.add(key, fresh(h.timeMs, [], 1));
       return this.#sharedDone(s, h, m, key);
     }
-    const fail = (reason: KnockFailure): KnockEvent => {
+    const broken = (reason: KnockBreak): KnockReport => {
       m.delete(key);
       // A knock that breaks a sequence may start a new one.
-      if (matches(0)) this.#put(m, key, { bytes: [], next: 1, started: h.timeMs, last: h.timeMs });
-      return { kind: "failed", stanza: s.index, src: h.src, reason };
+      if (matches(0)) m.add(key, fresh(h.timeMs, [], 1));
+      return { kind: "broken", stanza: s, src: h.src, last: lastOf(h), reason };
     };
-    if (!matches(p.next)) return fail("wrong-order");
+    if (!matches(p.next)) return broken("wrong-order");
     const gap = Math.floor((h.timeMs - p.last) / 1000);
-    if (s.minTimeDiff !== undefined && !(gap > s.minTimeDiff)) return fail("too-fast");
-    if (s.maxTimeDiff !== undefined && !(gap < s.maxTimeDiff)) return fail("too-slow");
-    if (h.timeMs - p.started > s.knockInterval * 1000) return fail("interval");
+    if (s.minTimeDiff !== undefined && !(gap > s.minTimeDiff)) return broken("too-fast");
+    if (s.maxTimeDiff !== undefined && !(gap < s.maxTimeDiff)) return broken("too-slow");
+    if (h.timeMs - p.started > s.knockInterval * 1000) return broken("interval");
+    const before = m.levelOf(p);
     p.next++;
     p.last = h.timeMs;
+    m.touch(key, before);
     return this.#sharedDone(s, h, m, key);
   }
 
   #sharedDone(
     s: KnockStanza,
     h: KnockHit,
-    m: Map<string | number, Progress>,
-    key: string | number,
-  ): KnockEvent | undefined {
-    const p = m.get(key)!;
-    if (p.next < s.sequence.length) return undefined;
+    m: ProgressTable,
+    key: SourceKey,
+  ): KnockReport | undefined {
+    const p = m.get(key);
+    if (p === undefined || p.next < s.sequence.length) return undefined;
     m.delete(key);
-    if (!this.#withinLimit(s, h.src)) {
-      return { kind: "failed", stanza: s.index, src: h.src, reason: "limit" };
-    }
-    return {
-      kind: "grant",
-      stanza: s.index,
-      src: h.src,
-      allow: h.src,
-      ports: s.openPorts,
-      timeout: s.fwAccessTimeout,
-    };
-  }
-
-  #withinLimit(s: KnockStanza, src: IpAddr): boolean {
-    if (s.knockLimit === undefined) return true;
-    const key = `${s.index}|${src.text}`;
-    const n = (this.#grants.get(key) ?? 0) + 1;
-    if (n > s.knockLimit) return false;
-    this.#grants.set(key, n);
-    return true;
+    return { kind: "sequence", stanza: s, src: h.src, last: lastOf(h) };
   }
 }
 
-function uniquePorts(ports: ProtoPort[]): ProtoPort[] {
-  const seen = new Set<string>();
-  return ports.filter((p) => {
-    const k = `${p.proto}/${p.port}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
+function fresh(timeMs: number, bytes: number[], next: number): Progress {
+  return { bytes, next, started: timeMs, last: timeMs, windows: 0 };
+}
+
+function keyOf(src: IpAddr): SourceKey {
+  return src.family === 4 ? src.v4 | 0 : src.text;
+}
+
+function lastOf(h: KnockHit): KnockReport["last"] {
+  return { proto: h.proto, dport: h.dport };
 }

@@ -1,7 +1,13 @@
 import { assert, assertEquals } from "../tests/assert.ts";
 import { IpAddr, parseAddr, parseNet } from "../lib/net/addr.ts";
 import { encryptSequence, sequenceKnocks } from "./sequence.ts";
-import { type KnockEvent, type KnockHit, type KnockStanza, KnockWatcher } from "./watcher.ts";
+import {
+  type KnockHit,
+  type KnockReport,
+  type KnockStanza,
+  KnockWatcher,
+  MAX_WINDOWS,
+} from "./watcher.ts";
 
 const T0 = 1_800_000_000_000;
 const SRC = parseAddr("192.0.2.1")!;
@@ -28,121 +34,116 @@ const SHARED = stanza({
   }],
 });
 
-function feed(w: KnockWatcher, hits: [string, number, number][], src = SRC): KnockEvent[] {
+function feed(w: KnockWatcher, hits: [string, number, number][], src = SRC): KnockReport[] {
   return hits.flatMap(([proto, dport, t]) =>
     w.hit({ src, proto: proto as KnockHit["proto"], dport, timeMs: T0 + t })
   );
 }
 
-Deno.test("knock watcher: a shared sequence in order grants OPEN_PORTS to its source", () => {
+const kinds = (rs: KnockReport[]) => rs.map((r) => r.kind === "broken" ? r.reason : r.kind);
+
+Deno.test("knock watcher: a shared sequence in order is reported complete for its source", () => {
   const w = new KnockWatcher([SHARED]);
-  const ev = feed(w, [["udp", 55000, 0], ["tcp", 32000, 500], ["icmp", 0, 900]]);
-  assertEquals(ev.length, 1);
-  const g = ev[0]!;
-  assert(g.kind === "grant");
-  assertEquals([g.allow.text, g.ports, g.timeout], ["192.0.2.1", [{
-    proto: "tcp",
-    port: 22,
-  }], 30]);
+  const rs = feed(w, [["udp", 55000, 0], ["tcp", 32000, 500], ["icmp", 0, 900]]);
+  assertEquals(kinds(rs), ["sequence"]);
+  assertEquals([rs[0]!.src.text, rs[0]!.stanza.index, rs[0]!.last], ["192.0.2.1", 1, {
+    proto: "icmp",
+    dport: 0,
+  }]);
   assertEquals(w.tracked, 0);
 });
 
-Deno.test("knock watcher: wrong order, timing rules and KNOCK_INTERVAL refuse", () => {
+Deno.test("knock watcher: wrong order, timing rules and KNOCK_INTERVAL break a shared sequence", () => {
   const w = new KnockWatcher([SHARED]);
-  const wrong = feed(w, [["udp", 55000, 0], ["tcp", 32001, 100]]);
-  assertEquals(wrong.map((e) => e.kind === "failed" && e.reason), ["wrong-order"]);
+  assertEquals(kinds(feed(w, [["udp", 55000, 0], ["tcp", 32001, 100]])), ["wrong-order"]);
   const timed = new KnockWatcher([{ ...SHARED, minTimeDiff: 0, maxTimeDiff: 3 }]);
-  assertEquals(
-    feed(timed, [["udp", 55000, 0], ["tcp", 32000, 200]]).map((e) =>
-      e.kind === "failed" && e.reason
-    ),
-    ["too-fast"],
-  );
-  assertEquals(
-    feed(timed, [["udp", 55000, 10_000], ["tcp", 32000, 15_000]]).map((e) =>
-      e.kind === "failed" && e.reason
-    ),
-    ["too-slow"],
-  );
+  assertEquals(kinds(feed(timed, [["udp", 55000, 0], ["tcp", 32000, 200]])), ["too-fast"]);
+  assertEquals(kinds(feed(timed, [["udp", 55000, 10_000], ["tcp", 32000, 15_000]])), [
+    "too-slow",
+  ]);
   const slow = new KnockWatcher([{ ...SHARED, knockInterval: 5 }]);
-  const ev = feed(slow, [["udp", 55000, 0], ["tcp", 32000, 3000], ["icmp", 0, 6000]]);
-  assertEquals(ev.map((e) => e.kind === "failed" && e.reason), ["interval"]);
+  const rs = feed(slow, [["udp", 55000, 0], ["tcp", 32000, 3000], ["icmp", 0, 6000]]);
+  assertEquals(kinds(rs), ["interval"]);
   // Another source's knocks never mix with this one's.
   const mixed = new KnockWatcher([SHARED]);
   feed(mixed, [["udp", 55000, 0]]);
   feed(mixed, [["tcp", 32000, 10]], parseAddr("192.0.2.99")!);
-  assertEquals(feed(mixed, [["tcp", 32000, 20], ["icmp", 0, 30]])[0]?.kind, "grant");
+  assertEquals(kinds(feed(mixed, [["tcp", 32000, 20], ["icmp", 0, 30]])), ["sequence"]);
 });
 
-Deno.test("knock watcher: an encrypted 1.x sequence opens OPEN_PORTS plus the requested port", () => {
-  const s = stanza({
-    mode: "encrypted",
-    key: "fwknoptest",
-    openPorts: [{ proto: "tcp", port: 2222 }],
-  });
-  const w = new KnockWatcher([s]);
-  const { cipher } = encryptSequence({
-    allowIp: "0.0.0.0",
-    proto: "tcp",
-    port: 22,
-    username: "root",
-  }, "fwknoptest");
-  const ev = sequenceKnocks(cipher, 61000, false).flatMap((k, i) =>
-    w.hit({ src: SRC, proto: k.proto, dport: k.port, timeMs: T0 + i * 10 })
+const ENC = stanza({ mode: "encrypted", key: "fwknoptest" });
+
+function cipherOf(allowIp = "192.0.2.1"): number[] {
+  return encryptSequence({ allowIp, proto: "tcp", port: 22, username: "root" }, "fwknoptest")
+    .cipher;
+}
+
+function knockAll(w: KnockWatcher, cipher: number[], t0 = 0, src = SRC): KnockReport[] {
+  return sequenceKnocks(cipher, 61000, false).flatMap((k, i) =>
+    w.hit({ src, proto: k.proto, dport: k.port, timeMs: T0 + t0 + i * 10 })
   );
-  assertEquals(ev.length, 1);
-  const g = ev[0]!;
-  assert(g.kind === "grant");
-  assertEquals(g.allow.text, "192.0.2.1", "0.0.0.0 opens the knocking source");
-  assertEquals(g.ports, [{ proto: "tcp", port: 2222 }, { proto: "tcp", port: 22 }]);
-  assertEquals(g.sequence, cipher);
-  // A wrong key, or REQUIRE_SOURCE_ADDRESS with 0.0.0.0, refuses.
-  for (
-    const [st, reason] of [
-      [{ ...s, key: "otherkey1" }, undefined],
-      [{ ...s, requireSourceAddress: true }, "source-required"],
-      [{ ...s, requireUsername: ["alice"] }, "username"],
-    ] as [KnockStanza, string | undefined][]
-  ) {
-    const w2 = new KnockWatcher([st]);
-    const e2 = sequenceKnocks(cipher, 61000, false).flatMap((k, i) =>
-      w2.hit({ src: SRC, proto: k.proto, dport: k.port, timeMs: T0 + i })
-    );
-    assertEquals(e2.length, 1);
-    const f = e2[0]!;
-    assert(f.kind === "failed");
-    if (reason !== undefined) assertEquals(f.reason, reason);
-  }
+}
+
+Deno.test("knock watcher: 32 encrypted knocks make one window of exactly those bytes", () => {
+  const w = new KnockWatcher([ENC]);
+  const cipher = cipherOf();
+  const rs = knockAll(w, cipher);
+  assertEquals(rs.length, 1);
+  const r = rs[0]!;
+  assert(r.kind === "window");
+  assertEquals([r.bytes, r.first, r.src.text], [cipher, true, "192.0.2.1"]);
+  // Accepted by the policy: the progress goes, so no knock counts twice.
+  w.settle(r);
+  assertEquals(w.tracked, 0);
 });
 
 Deno.test("knock watcher: a scan across the knock range from many sources stays within the cap", () => {
-  const s = stanza({ mode: "encrypted", key: "fwknoptest" });
-  const w = new KnockWatcher([s], 1000);
-  let events = 0;
+  const w = new KnockWatcher([ENC], 1000);
+  let reports = 0;
   for (let src = 0; src < 5000; src++) {
     const a = parseAddr(`10.${src >> 8}.${src & 255}.1`)!;
     for (let p = 0; p < 3; p++) {
-      events += w.hit({ src: a, proto: "tcp", dport: 61000 + p, timeMs: T0 }).length;
+      reports += w.hit({ src: a, proto: "tcp", dport: 61000 + p, timeMs: T0 }).length;
     }
   }
-  assertEquals(events, 0);
+  assertEquals(reports, 0);
   assertEquals(w.tracked, 1000);
   assertEquals(w.evicted, 4000);
 });
 
-Deno.test("knock watcher: the raw IPv4 path gives the same events as the object path", () => {
-  const enc = stanza({
-    mode: "encrypted",
-    key: "fwknoptest",
-    openPorts: [{ proto: "tcp", port: 22 }],
-  });
-  const st = [enc, { ...SHARED, index: 2 }];
+Deno.test("knock watcher: a flood of spoofed single knocks cannot push out a sequence in progress", () => {
+  for (const st of [ENC, SHARED]) {
+    const w = new KnockWatcher([st], 1000);
+    const cipher = cipherOf();
+    const steps: [string, number][] = st.mode === "encrypted"
+      ? sequenceKnocks(cipher, 61000, false).map((k) => [k.proto, k.port])
+      : [["udp", 55000], ["tcp", 32000], ["icmp", 0]];
+    const first = steps[0]!;
+    // The real user's first two knocks.
+    feed(w, steps.slice(0, 2).map(([p, d], i) => [p, d, i] as [string, number, number]));
+    // 20 times the cap of spoofed sources, one knock each, all a valid first knock.
+    for (let i = 0; i < 20_000; i++) {
+      w.hit({
+        src: IpAddr.fromV4(0x0a000000 + i),
+        proto: first[0] as "tcp",
+        dport: first[1],
+        timeMs: T0 + 5,
+      });
+    }
+    assertEquals(w.tracked, 1000);
+    const rest = feed(
+      w,
+      steps.slice(2).map(([p, d], i) => [p, d, 10 + i] as [string, number, number]),
+    );
+    assertEquals(kinds(rest), [st.mode === "encrypted" ? "window" : "sequence"], st.mode);
+  }
+});
+
+Deno.test("knock watcher: the raw IPv4 path gives the same reports as the object path", () => {
+  const st = [ENC, { ...SHARED, index: 2 }];
   const a = new KnockWatcher(st);
   const b = new KnockWatcher(st);
-  const { cipher } = encryptSequence(
-    { allowIp: "0.0.0.0", proto: "tcp", port: 22, username: "r" },
-    "fwknoptest",
-  );
+  const cipher = cipherOf();
   const stream: { v4: number; proto: "tcp" | "udp" | "icmp"; dport: number }[] = [];
   for (const [i, k] of sequenceKnocks(cipher, 61000, false).entries()) {
     stream.push({ v4: 0xc0000201, proto: k.proto, dport: k.port });
@@ -153,52 +154,38 @@ Deno.test("knock watcher: the raw IPv4 path gives the same events as the object 
     v4: 0xc0000299,
     proto: "tcp",
     dport: 32000,
-  }, {
-    v4: 0xc0000299,
-    proto: "icmp",
-    dport: 0,
-  });
-  const show = (e: KnockEvent) =>
-    `${e.kind}:${e.stanza}:${e.src.text}:${e.kind === "grant" ? e.allow.text : e.reason}`;
+  }, { v4: 0xc0000299, proto: "icmp", dport: 0 });
+  const show = (r: KnockReport) =>
+    `${r.kind}:${r.stanza.index}:${r.src.text}:${r.kind === "window" ? r.bytes.join(".") : ""}`;
   const viaObjects = stream.flatMap((k, i) =>
     a.hit({ src: IpAddr.fromV4(k.v4), proto: k.proto, dport: k.dport, timeMs: T0 + i }).map(show)
   );
   const viaRaw = stream.flatMap((k, i) => b.hitV4(k.v4, k.proto, k.dport, T0 + i).map(show));
   assertEquals(viaRaw, viaObjects);
-  assertEquals(viaRaw.filter((e) => e.startsWith("grant")), [
-    "grant:1:192.0.2.1:192.0.2.1",
-    "grant:2:192.0.2.153:192.0.2.153",
-  ]);
+  assertEquals(viaRaw, [`window:1:192.0.2.1:${cipher.join(".")}`, "sequence:2:192.0.2.153:"]);
   assertEquals(b.tracked, a.tracked);
 });
 
 Deno.test("knock watcher: stray knocks before an encrypted sequence do not hide it (sliding window)", () => {
-  const s = stanza({ mode: "encrypted", key: "fwknoptest", openPorts: [] });
-  const w = new KnockWatcher([s]);
-  const { cipher } = encryptSequence({
-    allowIp: "0.0.0.0",
-    proto: "tcp",
-    port: 22,
-    username: "root",
-  }, "fwknoptest");
+  const w = new KnockWatcher([ENC]);
+  const cipher = cipherOf();
   // Three knocks of another stanza's shared sequence inside the 256-port range first.
-  const stray = feed(w, [["tcp", 61010, 0], ["udp", 61020, 5], ["tcp", 61030, 10]]);
-  assertEquals(stray, []);
-  const ev = sequenceKnocks(cipher, 61000, false).flatMap((k, i) =>
-    w.hit({ src: SRC, proto: k.proto, dport: k.port, timeMs: T0 + 100 + i * 10 })
+  assertEquals(feed(w, [["tcp", 61010, 0], ["udp", 61020, 5], ["tcp", 61030, 10]]), []);
+  const rs = knockAll(w, cipher, 100);
+  assertEquals(rs.map((r) => r.kind === "window" && r.first), [true, false, false, false]);
+  const last = rs[3]!;
+  assert(last.kind === "window");
+  assertEquals(last.bytes, cipher);
+});
+
+Deno.test("knock watcher: one source gets at most MAX_WINDOWS + 1 windows per KNOCK_INTERVAL", () => {
+  const w = new KnockWatcher([ENC]);
+  const scan = Array.from(
+    { length: 2000 },
+    (_, i) => ["tcp", 61000 + (i % 256), i] as [string, number, number],
   );
-  // One failure for the first (mixed) window, reported once; then the sequence itself opens.
-  assertEquals(ev.map((e) => e.kind), ["failed", "grant"]);
-  const g = ev[1]!;
-  assert(g.kind === "grant");
-  assertEquals(g.sequence, cipher);
-  assertEquals(w.tracked, 0, "no state left once it opened");
-  // A scanner from one address sliding over the whole range gets one log line, not 225.
-  const scan = Array.from({ length: 256 }, (_, i) =>
-    ["tcp", 61000 + i, 1000 + i] as [
-      string,
-      number,
-      number,
-    ]);
-  assertEquals(feed(w, scan, parseAddr("198.51.100.7")!).length, 1);
+  assertEquals(feed(w, scan).length, MAX_WINDOWS + 1);
+  // Once its progress has expired (KNOCK_INTERVAL 60 s), the source gets a fresh window.
+  const cipher = cipherOf();
+  assertEquals(kinds(knockAll(w, cipher, 61_000)), ["window"]);
 });

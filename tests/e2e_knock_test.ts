@@ -27,7 +27,7 @@ async function unavailable(): Promise<string | undefined> {
 
 const ACCESS = [
   "SOURCE ANY\nKEY spa-key-k\nHMAC_KEY spa-hmac-k\nFW_ACCESS_TIMEOUT 3\n",
-  "SOURCE ANY\nENCRYPT_SEQUENCE Y\nKEY fwknoptest\nOPEN_PORTS tcp/10501\nFW_ACCESS_TIMEOUT 3\n",
+  "SOURCE ANY\nENCRYPT_SEQUENCE Y\nKEY fwknoptest\nOPEN_PORTS tcp/10501\nPERMIT_CLIENT_PORTS Y\nFW_ACCESS_TIMEOUT 3\n",
   "SOURCE ANY\nSHARED_SEQUENCE tcp/7001, udp/7002, tcp/7003\nOPEN_PORTS tcp/10502\nMAX_TIME_DIFF 3\nFW_ACCESS_TIMEOUT 3\n",
 ].join("\n");
 const LEGACY =
@@ -146,7 +146,7 @@ Deno.test({
           {
             ports: [10506],
             open: false,
-            logs: /\(stanza #2\) Knock sequence refused: (checksum|protocol|decrypt)/,
+            logs: /\(stanza #2\) Knock sequence refused: (padding|checksum|protocol|port|username)/,
           },
           () => ourClient(p.client, [...knockArgs, "-A", "tcp/10506", "-a", C4]),
           out,

@@ -10,7 +10,8 @@ import { MAX_HMAC_KEY_LEN } from "../spa/packet.ts";
 import { b64Decode, isBase64Charset } from "../spa/base64.ts";
 import { type DigestType, DigestType as D, parseDigestName } from "../spa/digest.ts";
 import { EncryptionMode, legacyKey, parseModeName } from "../spa/rijndael.ts";
-import { type IpNet, parseNet } from "../net/addr.ts";
+import { type IpNet, parseAddr, parseNet } from "../net/addr.ts";
+import { checkIPv4 } from "../spa/fields.ts";
 import {
   ConfigError,
   type ConfLine,
@@ -58,6 +59,10 @@ export interface KnockSettings {
   maxTimeDiff?: number;
   /** REQUIRE_USERNAME as a comma list (1.x allows several names). */
   usernames?: string[];
+  /** Encrypted: PERMIT_CLIENT_PORTS, the requested port is opened too. */
+  permitClientPorts?: boolean;
+  /** Encrypted: KNOCK_ALLOW_ADDRESSES, addresses a sequence may ask for besides its source. */
+  allowAddresses?: string[];
 }
 
 /** A fleet group (and gateway) name: safe in Redis keys and firewall comments. */
@@ -458,6 +463,31 @@ function setVar(s: AccessStanza, l: ConfLine): string | undefined {
     case "FORCE_MASQUERADE":
       s.forceMasquerade = yes(v);
       break;
+    case "DISABLE_DNAT":
+      s.disableDnat = yes(v);
+      break;
+    case "FORWARD_ALL":
+      s.forwardAll = yes(v);
+      break;
+    default:
+      if (setKnockVar(s, l)) break;
+      if (l.name.startsWith("GPG_")) {
+        s.gpg[l.name] = v;
+        break;
+      }
+      return `${l.file}:${l.line}: ignoring unknown access.conf variable ${l.name}`;
+  }
+  return undefined;
+}
+
+/**
+ * Applies one fwknop 1.x knock variable to a stanza.
+ *
+ * @returns `false` when the name is not a knock variable.
+ */
+function setKnockVar(s: AccessStanza, l: ConfLine): boolean {
+  const v = l.value;
+  switch (l.name) {
     case "ENCRYPT_SEQUENCE":
       if (yes(v)) knockOf(s).mode = "encrypted";
       break;
@@ -485,20 +515,32 @@ function setVar(s: AccessStanza, l: ConfLine): string | undefined {
     case "MAX_TIME_DIFF":
       knockOf(s).maxTimeDiff = int(l, 1, MAX_TIMEOUT);
       break;
-    case "DISABLE_DNAT":
-      s.disableDnat = yes(v);
+    case "PERMIT_CLIENT_PORTS":
+      knockOf(s).permitClientPorts = yes(v);
       break;
-    case "FORWARD_ALL":
-      s.forwardAll = yes(v);
+    case "KNOCK_ALLOW_ADDRESSES":
+      knockOf(s).allowAddresses = knockAddresses(l);
       break;
     default:
-      if (l.name.startsWith("GPG_")) {
-        s.gpg[l.name] = v;
-        break;
-      }
-      return `${l.file}:${l.line}: ignoring unknown access.conf variable ${l.name}`;
+      return false;
   }
-  return undefined;
+  return true;
+}
+
+/** KNOCK_ALLOW_ADDRESSES: IPv4 unicast addresses, or `0.0.0.0` for "the knocking source". */
+function knockAddresses(l: ConfLine): string[] {
+  const out = l.value.split(",").map((a) => a.trim()).filter((a) => a !== "");
+  for (const a of out) {
+    const bad = checkIPv4(a);
+    const ip = parseAddr(a);
+    if (bad !== undefined || ip === undefined) throw new ConfigError(l, l.name, bad ?? a);
+    // Multicast, reserved and broadcast (224/3 up) or 0/8: no host can knock from them.
+    if (a !== "0.0.0.0" && ((ip.v4 >>> 28) >= 14 || (ip.v4 >>> 24) === 0)) {
+      throw new ConfigError(l, l.name, `"${a}" is not a unicast address`);
+    }
+  }
+  if (out.length === 0) throw new ConfigError(l, l.name, "lists no address");
+  return out;
 }
 
 /** Checks a knock stanza; it needs no SPA key. */
@@ -521,6 +563,13 @@ function validateKnock(s: AccessStanza, k: KnockSettings): void {
   }
   if (k.mode === "shared" && s.openPorts === undefined) {
     throw new ConfigError(where, "OPEN_PORTS", `${tag}: a shared knock sequence needs OPEN_PORTS`);
+  }
+  if (k.mode === "encrypted" && s.openPorts === undefined && k.permitClientPorts !== true) {
+    throw new ConfigError(
+      where,
+      "OPEN_PORTS",
+      `${tag}: an encrypted knock sequence needs OPEN_PORTS or PERMIT_CLIENT_PORTS Y`,
+    );
   }
   if (k.minTimeDiff !== undefined && k.maxTimeDiff !== undefined && k.maxTimeDiff < k.minTimeDiff) {
     throw new ConfigError(where, "MAX_TIME_DIFF", `${tag}: MAX_TIME_DIFF is below MIN_TIME_DIFF`);

@@ -44,11 +44,14 @@ function created(seconds: number): string {
 /**
  * The replay event for a packet whose digest is already recorded.
  *
- * @param pkt The packet.
+ * @param pkt The packet (or where a knock sequence came from).
  * @param seen The recorded entry.
  * @returns The `replay` event with fwknopd's facts.
  */
-export function replayEvent(pkt: CapturedPacket, seen: ReplayEntry): PolicyEvent {
+export function replayEvent(
+  pkt: Pick<CapturedPacket, "src" | "proto" | "dport">,
+  seen: ReplayEntry,
+): PolicyEvent {
   return {
     code: "replay",
     src: pkt.src.text,

@@ -48,7 +48,17 @@ export type EventCode =
   | "command-disabled"
   | "test-command"
   | "ports-denied"
-  | "test-firewall";
+  | "test-firewall"
+  // Knocks (lib/policy/knock.ts), per knock stanza.
+  | "knock-broken"
+  | "knock-undecryptable"
+  | "knock-address"
+  | "knock-source-required"
+  | "knock-username"
+  | "knock-ports-denied"
+  | "knock-limit"
+  | "knock-accepted"
+  | "knock-accepted-command";
 
 /** One step's outcome: a code, the packet source, the stanza and the variable facts. */
 export interface PolicyEvent {
@@ -137,6 +147,20 @@ export const EVENT_TEXT: Readonly<Record<EventCode, Wording>> = {
     () => "One or more requested protocol/ports was denied per access.conf.",
   ),
   "test-firewall": w("info", () => "--test mode enabled, skipping firewall manipulation."),
+  // a[0] is the watcher's reason: wrong-order, too-fast, too-slow, interval.
+  "knock-broken": w("info", (a) => `Knock sequence refused: ${a[0]}`),
+  // a[0] is the first check the window failed (knock/sequence.ts).
+  "knock-undecryptable": w("info", (a) => `Knock sequence refused: ${a[0]}`),
+  "knock-address": w(
+    "info",
+    (a) => `Knock sequence refused: address (${a[0]} is not the knocking source)`,
+  ),
+  "knock-source-required": w("info", () => "Knock sequence refused: source-required"),
+  "knock-username": w("info", (a) => `Knock sequence refused: username (${a[0]})`),
+  "knock-ports-denied": w("info", (a) => `Knock sequence refused: ports (${a[0]})`),
+  "knock-limit": w("info", () => "Knock sequence refused: limit"),
+  "knock-accepted": w("info", (a) => `Knock sequence accepted: opening ${a[0]} for ${a[1]}`),
+  "knock-accepted-command": w("info", (a) => `Knock sequence accepted for ${a[0]}`),
 };
 
 /** Lines fwknopd tags with the stanza only (their text names the source). */
@@ -147,7 +171,12 @@ const STANZA_TAG_ONLY: ReadonlySet<EventCode> = new Set([
 ]);
 
 /** Codes that say the packet passed a step rather than why it stopped. */
-const PROGRESS: ReadonlySet<EventCode> = new Set(["source-match", "gpg-signed"]);
+const PROGRESS: ReadonlySet<EventCode> = new Set([
+  "source-match",
+  "gpg-signed",
+  "knock-accepted",
+  "knock-accepted-command",
+]);
 
 /**
  * Turns an event into its log line.
@@ -204,6 +233,10 @@ export interface Verdict {
   events: PolicyEvent[];
   /** The replay digest to claim before acting (an authentic packet is burned). */
   replayKey?: string;
+  /** Seconds the replay record must last (0: for ever); the server's default when absent. */
+  replayTtl?: number;
+  /** knockd `one_time_sequences`: the stanza whose current sequence is burned before acting. */
+  burnOneTime?: number;
   /** Stanzas that accepted the packet in `-t` mode. */
   testAccepted: number[];
 }

@@ -1,8 +1,9 @@
 /**
- * The daemon's engine: runs each packet through the pipeline, claims the
- * replay digest, then carries out the plan (a grant through the grant
- * table, a command, or a CMD_CYCLE pair). Configuration can be swapped
- * (SIGHUP) while live grants stay in place.
+ * The daemon's engine: gets a `Verdict` for each SPA packet (the pipeline)
+ * and for each completed knock window or sequence (lib/policy/knock.ts),
+ * then does one job for both: claim the replay digest, then carry out the
+ * plan (a grant through the grant table, a command, or a CMD_CYCLE pair).
+ * Configuration can be swapped (SIGHUP) while live grants stay in place.
  *
  * @module
  */
@@ -27,14 +28,16 @@ import {
   type PolicyEvent,
   type Verdict,
 } from "../policy/verdict.ts";
-import { type ReplayCache, replayDigest } from "../replay/cache.ts";
+import type { ReplayCache } from "../replay/cache.ts";
 import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
-import { type KnockEvent, type KnockStanza, KnockWatcher } from "../../knock/watcher.ts";
+import { type KnockReport, type KnockStanza, KnockWatcher } from "../../knock/watcher.ts";
 import { burn, readOneTime } from "../../knock/one_time.ts";
 import { steps } from "../../knock/knockd_conf.ts";
 import { PROTO } from "../capture/decode.ts";
-import { ANY_V4, IpAddr } from "../net/addr.ts";
+import { IpAddr } from "../net/addr.ts";
+import { KnockPolicy } from "../policy/knock.ts";
+import { type LongTimeout, longTimeout } from "../timer.ts";
 
 /** How long a type-0 command may run as root. */
 const CMD_TIMEOUT_MS = 5000;
@@ -81,6 +84,20 @@ export function replayTtl(p: PolicyOptions): number {
   return p.aging ? 2 * p.maxAge + (p.clockSkew ?? 0) : 0;
 }
 
+/**
+ * Where a verdict's request arrived from: the facts its replay record and
+ * replay log line keep. A knock's destination address is not known on the
+ * raw capture path; it is recorded as `0.0.0.0` then.
+ */
+export interface Arrival {
+  src: IpAddr;
+  dst?: IpAddr;
+  /** IP protocol number. */
+  proto: number;
+  sport: number;
+  dport: number;
+}
+
 /** Counters for logs, tests and benchmarks. */
 export interface EngineStats {
   packets: number;
@@ -115,7 +132,8 @@ export class Engine {
   #s: EngineSettings;
   readonly #d: EngineDeps;
   #knocks: KnockWatcher | undefined;
-  readonly #cycles = new Set<{ timer?: ReturnType<typeof setTimeout>; close: string[] }>();
+  readonly #knockPolicy = new KnockPolicy();
+  readonly #cycles = new Set<{ timer?: LongTimeout; close: string[] }>();
   readonly stats: EngineStats = {
     packets: 0,
     granted: 0,
@@ -167,17 +185,13 @@ export class Engine {
   }
 
   #knockRaw(srcV4: number, proto: number, name: "tcp" | "udp" | "icmp", dport: number): void {
-    const w = this.#knocks!;
-    // Counted by capture as a packet its prefilter took; no object unless a sequence ends.
-    const events = w.hitV4(srcV4, name, dport, this.#d.nowMs());
-    if (events.length > 0) {
-      const src = IpAddr.fromV4(srcV4);
-      const pkt: CapturedPacket = { payload: "", src, dst: ANY_V4, proto, sport: 0, dport };
-      const p = this.#knockEvents(pkt, [...events], true).catch((e) =>
-        this.#d.log.log("error", `Knock handling failed: ${(e as Error).message}`)
-      ).finally(() => this.#busy.delete(p));
-      this.#busy.add(p);
-    }
+    // Counted by capture as a packet its prefilter took; no object unless a report is made.
+    const reports = this.#knocks!.hitV4(srcV4, name, dport, this.#d.nowMs());
+    if (reports.length === 0) return;
+    const p = this.#knockReports(reports, { src: IpAddr.fromV4(srcV4), proto, sport: 0, dport })
+      .catch((e) => this.#d.log.log("error", `Knock handling failed: ${(e as Error).stack}`))
+      .finally(() => this.#busy.delete(p));
+    this.#busy.add(p);
   }
 
   /** Waits for knock work started by the prefilter (at shutdown). */
@@ -211,8 +225,8 @@ export class Engine {
     this.stats.packets++;
     const fromLog = via === "log";
     if (this.#knocks !== undefined && fromLog === (this.#s.knockSource === "log")) {
-      const events = this.#knock(pkt);
-      if (events.length > 0) return this.#knockEvents(pkt, events);
+      const reports = this.#knock(pkt);
+      if (reports.length > 0) return this.#knockReports(reports, pkt);
     }
     // A LOG line is a knock or nothing; it is never SPA.
     if (fromLog) {
@@ -233,90 +247,25 @@ export class Engine {
   }
 
   /** A knock as a packet object (the -v path, IPv6, LOG lines). */
-  #knock(pkt: CapturedPacket): KnockEvent[] {
+  #knock(pkt: CapturedPacket): KnockReport[] {
     const proto = knockProto(pkt.proto, pkt.tcpFlags ?? 0);
     if (proto === undefined) return [];
     return this.#knocks!.hit({ src: pkt.src, proto, dport: pkt.dport, timeMs: this.#d.nowMs() });
   }
 
   /**
-   * Carries out what knocks completed or broke.
-   *
-   * @param counted The knock was counted already (capture's prefilter took it).
+   * Knock reports through the policy, then the same path as SPA verdicts.
+   * All are decided before any is carried out, so a window the policy
+   * accepts leaves the watcher at once.
    */
-  async #knockEvents(pkt: CapturedPacket, events: KnockEvent[], counted = false): Promise<void> {
-    const log = this.#d.log;
-    for (const e of events) {
-      const tag = `[${e.src.text}] (stanza #${e.stanza})`;
-      if (e.kind === "failed") {
-        if (!counted) this.stats.refused++;
-        log.log(
-          "info",
-          `${tag} Knock sequence refused: ${e.reason}${
-            e.detail === undefined ? "" : ` (${e.detail})`
-          }`,
-        );
-        continue;
-      }
-      const now = this.#now();
-      if (e.sequence !== undefined && this.#s.policy.replay && !this.#s.policy.test) {
-        // An encrypted sequence is burned like an SPA packet: sent again, it is a replay.
-        const digest = replayDigest(`knock:${e.sequence.join(",")}`);
-        const v: Verdict = { events: [], testAccepted: [], replayKey: digest };
-        // A sequence carries no time stamp: its record never expires.
-        if (!(await this.#claimReplay(pkt, v, now, 0))) {
-          this.stats.refused++;
-          continue;
-        }
-      }
-      const stanza = this.#s.knocks?.find((k) => k.index === e.stanza);
-      // knockd's one_time_sequences: burned before anything opens (fail closed).
-      if (
-        stanza?.oneTime !== undefined && !this.#s.policy.test && !this.#burnOneTime(stanza, tag)
-      ) {
-        this.stats.failed++;
-        continue;
-      }
-      const cmds = stanza?.commands;
-      if (cmds !== undefined) {
-        // knockd's way: its commands, as argv with %IP% replaced (never a shell).
-        log.log("info", `${tag} Knock sequence accepted for ${e.allow.text}`);
-        if (this.#s.policy.test) {
-          this.stats.testAccepted++;
-          continue;
-        }
-        const ip = (argv: string[]) => argv.map((a) => a.replaceAll("%IP%", e.allow.text));
-        const plan: CyclePlan = {
-          kind: "cycle",
-          stanza: e.stanza,
-          open: ip(cmds.start),
-          timeout: cmds.timeout,
-          ...(cmds.stop === undefined ? {} : { close: ip(cmds.stop) }),
-        };
-        if (await this.#cycle(tag, plan)) this.stats.granted++;
-        else this.stats.failed++;
-        continue;
-      }
-      log.log(
-        "info",
-        `${tag} Knock sequence accepted: opening ${
-          e.ports.map((p) => `${p.proto}/${p.port}`).join(",")
-        } for ${e.allow.text}`,
-      );
-      if (this.#s.policy.test || this.#d.grants === undefined) {
-        this.stats.testAccepted++;
-        continue;
-      }
-      const r = await this.#d.grants.open({
-        src: e.allow,
-        ports: e.ports,
-        expiresAt: now + e.timeout,
-        origin: { stanza: e.stanza, pktSrc: e.src, via: "knock" },
-      });
-      if (r === "opened" || r === "extended") this.stats.granted++;
-      else if (r === "already-open") this.stats.alreadyOpen++;
-      else this.stats.failed++;
-    }
+  async #knockReports(reports: readonly KnockReport[], a: Arrival): Promise<void> {
+    const now = this.#now();
+    const verdicts = reports.map((r) => {
+      const v = this.#knockPolicy.decide(r, this.#s.policy, now, this.#d.replay);
+      if (v.plan !== undefined || v.testAccepted.length > 0) this.#knocks?.settle(r);
+      return v;
+    });
+    for (const v of verdicts) await this.#carryOut(v, a);
   }
 
   /**
@@ -325,9 +274,17 @@ export class Engine {
    *
    * @returns `false` when it could not be marked: nothing may open.
    */
-  #burnOneTime(s: KnockStanza, tag: string): boolean {
+  #burnOneTime(index: number, tag: string): boolean {
     const log = this.#d.log;
-    const used = s.oneTime!;
+    const s = this.#s.knocks?.find((k) => k.index === index);
+    const used = s?.oneTime;
+    if (s === undefined || used === undefined) {
+      log.log(
+        "error",
+        `${tag} The one-time sequence changed meanwhile; the sequence opens nothing`,
+      );
+      return false;
+    }
     try {
       burn(used);
     } catch (e) {
@@ -369,23 +326,41 @@ export class Engine {
   }
 
   async #process(pkt: CapturedPacket, screened: Screened, t0: number): Promise<void> {
-    const m = this.#d.metrics;
-    const now = this.#now();
     const v = await processPacket(
       pkt,
       this.#s.stanzas,
       this.#s.policy,
-      now,
+      this.#now(),
       this.#d.replay,
       screened,
     );
+    await this.#carryOut(v, pkt, t0);
+  }
+
+  /**
+   * The one job for SPA and knocks alike: log the verdict's events, claim
+   * its replay digest (record, then act), burn a one-time sequence, then
+   * carry out the plan.
+   *
+   * @param t0 When the packet was taken (`performance.now()`), for the grant-latency metric.
+   */
+  async #carryOut(v: Verdict, a: Arrival, t0?: number): Promise<void> {
+    // A sliding knock window that came to nothing: no event, nothing to count.
+    if (v.events.length === 0 && v.plan === undefined) return;
+    const m = this.#d.metrics;
     this.#logEvents(v.events);
-    // Record, then act: the one place where the order is decided.
-    if (!(await this.#claimReplay(pkt, v, now))) {
+    if (!(await this.#claimReplay(a, v, this.#now()))) {
       this.stats.refused++;
       return;
     }
     const plan = v.plan;
+    const tag = `[${a.src.text}] (stanza #${
+      plan?.kind === "grant" ? plan.grant.origin.stanza : plan?.stanza
+    })`;
+    if (v.burnOneTime !== undefined && !this.#burnOneTime(v.burnOneTime, tag)) {
+      this.stats.failed++;
+      return;
+    }
     if (plan === undefined) {
       if (v.testAccepted.length === 0) this.stats.refused++;
       else this.stats.testAccepted++;
@@ -393,21 +368,7 @@ export class Engine {
       return;
     }
     m?.verdict("accepted");
-    if (plan.kind === "grant") {
-      if (this.#d.grants === undefined) return;
-      const r = await this.#d.grants.open(plan.grant);
-      if (r === "opened" || r === "extended") {
-        this.stats.granted++;
-        m?.granted(plan.grant.origin.stanza, (performance.now() - t0) / 1000);
-        await this.#publish(plan.grant);
-      } else if (r === "already-open") this.stats.alreadyOpen++;
-      else {
-        this.stats.failed++;
-        m?.firewallFailed();
-      }
-      return;
-    }
-    const tag = `[${pkt.src.text}] (stanza #${plan.stanza})`;
+    if (plan.kind === "grant") return this.#grant(plan.grant, t0);
     const ok = plan.kind === "command"
       ? await this.#command(tag, plan)
       : await this.#cycle(tag, plan);
@@ -415,8 +376,24 @@ export class Engine {
     else this.stats.failed++;
   }
 
+  async #grant(g: Grant, t0: number | undefined): Promise<void> {
+    if (this.#d.grants === undefined) return;
+    const m = this.#d.metrics;
+    const r = await this.#d.grants.open(g);
+    if (r === "opened" || r === "extended") {
+      this.stats.granted++;
+      if (t0 !== undefined) m?.granted(g.origin.stanza, (performance.now() - t0) / 1000);
+      await this.#publish(g);
+    } else if (r === "already-open") this.stats.alreadyOpen++;
+    else {
+      this.stats.failed++;
+      m?.firewallFailed();
+    }
+  }
+
   /** Fleet mode: a grant of a stanza with FLEET_GROUP goes to the group. */
   async #publish(g: Grant): Promise<void> {
+    if (g.origin.via !== "spa") return;
     const group = this.#s.stanzas.find((s) => s.index === g.origin.stanza)?.fleetGroup;
     if (group === undefined || this.#d.publish === undefined) return;
     await this.#d.publish(group, g);
@@ -427,30 +404,25 @@ export class Engine {
    * was claimed meanwhile, or when it cannot be recorded: without a durable
    * record the packet could be replayed after a restart, so no access.
    */
-  async #claimReplay(
-    pkt: CapturedPacket,
-    v: Verdict,
-    now: number,
-    ttlSec = replayTtl(this.#s.policy),
-  ): Promise<boolean> {
+  async #claimReplay(a: Arrival, v: Verdict, now: number): Promise<boolean> {
     if (v.replayKey === undefined) return true;
     try {
       const seen = await this.#d.replay.claim(v.replayKey, {
-        proto: pkt.proto,
-        srcIp: pkt.src.text,
-        srcPort: pkt.sport,
-        dstIp: pkt.dst.text,
-        dstPort: pkt.dport,
+        proto: a.proto,
+        srcIp: a.src.text,
+        srcPort: a.sport,
+        dstIp: a.dst?.text ?? "0.0.0.0",
+        dstPort: a.dport,
         time: now,
-      }, ttlSec);
+      }, v.replayTtl ?? replayTtl(this.#s.policy));
       if (seen === undefined) return true;
       this.#d.metrics?.verdict("replay");
-      this.#logEvents([replayEvent(pkt, seen)]);
+      this.#logEvents([replayEvent(a, seen)]);
     } catch (e) {
       this.#d.metrics?.verdict("replay-store-error");
       this.#d.log.log(
         "error",
-        `[${pkt.src.text}] Cannot record the SPA digest, so the packet is refused: ${
+        `[${a.src.text}] Cannot record the SPA digest, so the packet is refused: ${
           (e as Error).message
         }`,
       );
@@ -476,8 +448,9 @@ export class Engine {
       return false;
     }
     if (p.close === undefined) return true;
-    const entry: { timer?: ReturnType<typeof setTimeout>; close: string[] } = { close: p.close };
-    entry.timer = setTimeout(() => {
+    const entry: { timer?: LongTimeout; close: string[] } = { close: p.close };
+    // CMD_CYCLE_TIMER may pass setTimeout's 24.8-day limit: longTimeout waits in steps.
+    entry.timer = longTimeout(() => {
       this.#cycles.delete(entry);
       log.log("info", `${tag} Running CMD_CYCLE_CLOSE: ${entry.close.join(" ")}`);
       void this.#d.run(entry.close, { timeoutMs: CMD_TIMEOUT_MS });
@@ -489,7 +462,7 @@ export class Engine {
   /** Runs pending CMD_CYCLE_CLOSE commands now (at exit): access is closed, not left open. */
   async closeCycles(): Promise<void> {
     for (const c of this.#cycles) {
-      clearTimeout(c.timer);
+      c.timer?.cancel();
       this.#d.log.log("info", `Running CMD_CYCLE_CLOSE at exit: ${c.close.join(" ")}`);
       await this.#d.run(c.close, { timeoutMs: CMD_TIMEOUT_MS });
     }

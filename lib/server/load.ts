@@ -216,6 +216,9 @@ export function knockStanza(s: AccessStanza): KnockStanza {
   if (k.minTimeDiff !== undefined) out.minTimeDiff = k.minTimeDiff;
   if (k.maxTimeDiff !== undefined) out.maxTimeDiff = k.maxTimeDiff;
   if (k.usernames !== undefined) out.requireUsername = k.usernames;
+  if (k.allowAddresses !== undefined) out.allowAddresses = k.allowAddresses;
+  if (k.permitClientPorts === true) out.permitClientPorts = true;
+  if (s.restrictPorts !== undefined) out.restrictPorts = s.restrictPorts;
   return out;
 }
 
