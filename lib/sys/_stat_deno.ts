@@ -4,7 +4,8 @@
  * descriptor that came from libc (the pid file, whose POSIX lock needs a
  * libc descriptor), and the owner and mode of the parents of the run
  * directory, which the daemon has no `--allow-read` for (`--allow-ffi`
- * reaches them, as it reaches any libc call).
+ * reaches them, as it reaches any libc call); and the daemon's uid, which
+ * the user unit runs without `--allow-sys` to ask Deno for.
  *
  * @module
  */
@@ -54,6 +55,7 @@ function lib() {
     libc = dlopenFirst(libNames("c"), {
       statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
       realpath: { parameters: ["buffer", "buffer"], result: "pointer" },
+      getuid: { parameters: [], result: "u32" },
     });
     prepareErrno();
   }
@@ -112,6 +114,11 @@ export function realPath(path: string): string {
     throw new Error(`Cannot resolve "${path}": ${errnoText()}`);
   }
   return new TextDecoder().decode(out.subarray(0, out.indexOf(0)));
+}
+
+/** This process's uid (getuid(2)), which Deno tells only with `--allow-sys`. */
+export function getuid(): number {
+  return lib().getuid();
 }
 
 /** Whether this runtime can use these calls (Deno on Linux with FFI). */

@@ -24,7 +24,8 @@ import {
   unlinkSync,
   writeSync,
 } from "node:fs";
-import { uid as runtimeUid } from "../runtime.ts";
+import { isDeno, lacksPermission, uid as runtimeUid } from "../runtime.ts";
+import { available, getuid } from "./_stat_deno.ts";
 
 /** What decides whether an opened file may be written. */
 export interface FileFacts {
@@ -89,13 +90,20 @@ export function isNoSpace(e: unknown): boolean {
   return false;
 }
 
-/** The daemon's uid, when the runtime may tell it. */
+/**
+ * The daemon's uid: from the runtime, else (Deno without `--allow-sys`)
+ * from libc over FFI.
+ *
+ * @returns The uid, or `undefined` when neither may tell it.
+ */
 export function ownUid(): number | undefined {
   try {
     return runtimeUid();
   } catch {
-    return undefined;
+    // no --allow-sys
   }
+  if (isDeno && !lacksPermission({ name: "ffi" }) && available()) return getuid();
+  return undefined;
 }
 
 /**
