@@ -32,8 +32,7 @@ import type { ReplayCache } from "../replay/cache.ts";
 import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import { type KnockReport, type KnockStanza, KnockWatcher } from "../../knock/watcher.ts";
-import { burn, readOneTime } from "../../knock/one_time.ts";
-import { steps } from "../../knock/knockd_conf.ts";
+import { burnOneTime } from "./one_time_burn.ts";
 import { PROTO } from "../capture/decode.ts";
 import { IpAddr } from "../net/addr.ts";
 import { KnockPolicy } from "../policy/knock.ts";
@@ -268,52 +267,12 @@ export class Engine {
     for (const v of verdicts) await this.#carryOut(v, a);
   }
 
-  /**
-   * Marks a one-time sequence used and moves the stanza to the file's next
-   * one (or disables it when none is left).
-   *
-   * @returns `false` when it could not be marked: nothing may open.
-   */
+  /** Burns the stanza's one-time sequence; `false` when it could not be marked. */
   #burnOneTime(index: number, tag: string): boolean {
-    const log = this.#d.log;
     const s = this.#s.knocks?.find((k) => k.index === index);
-    const used = s?.oneTime;
-    if (s === undefined || used === undefined) {
-      log.log(
-        "error",
-        `${tag} The one-time sequence changed meanwhile; the sequence opens nothing`,
-      );
-      return false;
-    }
-    try {
-      burn(used);
-    } catch (e) {
-      log.log("error", `${tag} ${(e as Error).message}; the sequence opens nothing`);
-      return false;
-    }
-    let next;
-    try {
-      next = readOneTime(used.file);
-    } catch (e) {
-      log.log("error", `${tag} Cannot read ${used.file}: ${(e as Error).message}`);
-    }
-    if (next === undefined) {
-      s.sequence = [];
-      delete s.oneTime;
-      log.log(
-        "warning",
-        `${tag} No more sequences left in the one time sequences file ${used.file}`,
-      );
-    } else {
-      s.sequence = steps(next.text, used.file, next.line);
-      s.oneTime = next;
-      log.log(
-        "info",
-        `${tag} One-time sequence of ${used.file} line ${used.line} used; next is line ${next.line}`,
-      );
-    }
-    this.#knocks?.resetStanza(s.index);
-    return true;
+    const ok = s !== undefined && burnOneTime(s, tag, this.#d.log);
+    if (s !== undefined) this.#knocks?.resetStanza(s.index);
+    return ok;
   }
 
   #logEvents(events: readonly PolicyEvent[]): void {
