@@ -8,6 +8,7 @@
  * docs/security.md has the arithmetic.
  */
 import { assert, assertEquals } from "./assert.ts";
+import { report } from "./env.ts";
 import { encryptSequence } from "../knock/sequence.ts";
 import type { KnockReport, KnockStanza } from "../knock/watcher.ts";
 import { IpAddr, parseNet } from "../lib/net/addr.ts";
@@ -82,7 +83,7 @@ Deno.test("knock window attack: 10 million hostile windows, each stage at its ex
   const passedPadding = WINDOWS - at("padding");
   const passedChecksum = passedPadding - at("checksum");
   const passedProtocol = passedChecksum - at("protocol");
-  console.log(
+  report(
     `knock windows: ${WINDOWS} tried; passed padding ${passedPadding}, checksum ${passedChecksum}, ` +
       `protocol ${passedProtocol}; refused at port ${at("port")}, username ${at("username")}, ` +
       `address ${at("knock-address")}; accepted ${accepted}`,
