@@ -7,6 +7,7 @@
  */
 import process from "node:process";
 import { writeErr } from "../runtime.ts";
+import { escapeLog } from "./log_escape.ts";
 import { type LineSink, spawnLineSink } from "../../firewall/exec.ts";
 
 /** Log levels. */
@@ -88,8 +89,9 @@ export class DaemonLogger implements Logger {
     return level !== "debug" || this.verbose >= 1;
   }
 
-  log(level: Level, msg: string): void {
+  log(level: Level, raw: string): void {
     if (level === "debug" && this.verbose < 1) return;
+    const msg = escapeLog(raw);
     if (this.#stderr) this.#out(this.#line(level, msg));
     this.#toSyslog(level, msg);
   }
@@ -101,7 +103,7 @@ export class DaemonLogger implements Logger {
       o.event = e.code;
       o.src = e.src;
       if (e.stanza !== undefined) o.stanza = e.stanza;
-      if (e.args !== undefined && e.args.length > 0) o.args = e.args;
+      if (e.args !== undefined && e.args.length > 0) o.args = e.args.map(escapeLog);
     }
     return JSON.stringify(o) + "\n";
   }
@@ -140,8 +142,9 @@ export class DaemonLogger implements Logger {
 
   logAll(lines: readonly { level: Level; msg: string; event?: StructuredEvent }[]): void {
     let text = "";
-    for (const { level, msg, event } of lines) {
+    for (const { level, msg: raw, event } of lines) {
       if (level === "debug" && this.verbose < 1) continue;
+      const msg = escapeLog(raw);
       text += this.#line(level, msg, event);
       this.#toSyslog(level, msg);
     }
