@@ -8,6 +8,7 @@
  */
 
 /** C0 and C1 controls, DEL, and the Unicode line and paragraph separators. */
+// deno-lint-ignore no-control-regex -- matching control characters is the point
 const CONTROL = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/g;
 
 /**
