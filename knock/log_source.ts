@@ -1,140 +1,161 @@
 /**
- * Where kernel LOG lines come from: the kernel's own log (`/dev/kmsg`, one
- * record per read, starting at its end) or a syslog file (`IPT_SYSLOG_FILE`)
- * followed from its end, reopened when it is rotated (a new inode) or
- * truncated (it shrank). Lines that are knocks come out as packets.
+ * Where kernel LOG lines come from: the kernel's own log (`/dev/kmsg`, the
+ * kernel's records only, from the moment it is opened) or a syslog file
+ * (`IPT_SYSLOG_FILE`, which any local user can write lines into with
+ * `logger`) followed from its end, reopened when it is rotated (a new
+ * inode) or truncated (it shrank). Lines that are knocks come out as
+ * packets. The file access is in `lib/sys/follow.ts`, so this runs under
+ * Deno and Node alike.
  *
  * @module
  */
 import type { CapturedPacket } from "../lib/capture/packet.ts";
-import { parseLogLine } from "./log_line.ts";
+import { fileIdentity, openRecordDevice, readRange } from "../lib/sys/follow.ts";
+import { kernelMessage, KMSG_RECORD_MAX } from "./kmsg_record.ts";
+import { MAX_LOG_LINE, parseLogLine } from "./log_line.ts";
 
-/** How often a syslog file is looked at for new lines. */
-const FILE_POLL_MS = 200;
-/** Longest kmsg record. */
-const KMSG_RECORD = 8192;
+/** How often a syslog file or an idle /dev/kmsg is looked at. */
+const POLL_MS = 200;
+/** Most bytes of a syslog file read in one step. */
+const FILE_CHUNK = 1 << 20;
 
 /** A stream of knock packets read from kernel LOG lines. */
 export interface LogSource {
   /** Packets in the order their lines were read; ends when closed. */
   packets(): AsyncIterable<CapturedPacket>;
+  /** Lines refused for their length or shape that looked like LOG lines (`IN=`). */
+  readonly refused: number;
+  /** Stops reading; idempotent. */
   close(): void;
 }
 
-/** /dev/kmsg records: `prio,seq,usec,flags;message`. */
-export function kmsgSource(path = "/dev/kmsg"): LogSource {
-  let file: Deno.FsFile | undefined;
-  let closed = false;
+/** A sleep that `close()` can cut short. */
+function napper(): { nap(ms: number): Promise<void>; wake(): void } {
+  let wake: (() => void) | undefined;
   return {
+    nap: (ms) =>
+      new Promise<void>((r) => {
+        const t = setTimeout(r, ms);
+        wake = () => {
+          clearTimeout(t);
+          r();
+        };
+      }),
+    wake: () => wake?.(),
+  };
+}
+
+/**
+ * /dev/kmsg records: `prio,seq,usec,flags;message`. Only records of the
+ * kernel's facility (0) are read (kmsg_record.ts); what user space writes
+ * there carries LOG_USER or another facility and is skipped. The backlog
+ * present at open is skipped: those are old knocks.
+ *
+ * @param path The device (tests may pass another).
+ * @param pollMs How long to wait when no record is there.
+ * @returns The source.
+ */
+export function kmsgSource(path = "/dev/kmsg", pollMs = POLL_MS): LogSource {
+  let closed = false;
+  let refused = 0;
+  const sleep = napper();
+  return {
+    get refused() {
+      return refused;
+    },
     async *packets() {
-      file = await Deno.open(path, { read: true });
-      // Only what is logged from now on: the backlog is old knocks.
-      await file.seek(0, Deno.SeekMode.End);
-      const buf = new Uint8Array(KMSG_RECORD);
+      const dev = await openRecordDevice(path);
+      const buf = new Uint8Array(KMSG_RECORD_MAX);
       const dec = new TextDecoder();
+      let backlog = true;
       try {
         while (!closed) {
-          let n: number | null;
-          try {
-            n = await file.read(buf);
-          } catch (e) {
-            // EPIPE: records were overwritten before we read them; go on with the next.
-            if (e instanceof Deno.errors.BrokenPipe) continue;
-            if (closed) break;
-            throw e;
-          }
+          const n = await dev.read(buf);
           if (n === null) break;
-          const rec = dec.decode(buf.subarray(0, n));
-          const pkt = parseLogLine(rec.slice(rec.indexOf(";") + 1));
+          if (n === "again") {
+            backlog = false;
+            await sleep.nap(pollMs);
+            continue;
+          }
+          if (n === "lost" || backlog) continue;
+          const msg = kernelMessage(dec.decode(buf.subarray(0, n)));
+          if (msg === undefined) continue;
+          const pkt = parseLogLine(msg);
           if (pkt !== undefined) yield pkt;
+          else if (msg.includes("IN=")) refused++;
         }
       } finally {
-        try {
-          file.close();
-        } catch {
-          // already closed by close()
-        }
+        await dev.close();
       }
     },
     close() {
       closed = true;
-      try {
-        file?.close();
-      } catch {
-        // not open, or closed already
-      }
+      sleep.wake();
     },
   };
 }
 
 /**
- * A syslog file, followed like `tail -F` from its current end.
+ * A syslog file, followed like `tail -F` from its current end. Anyone who
+ * can write to the system log can write lines here: this source is only
+ * opened behind `KNOCK_SYSLOG_FORGEABLE Y`.
  *
  * @param path IPT_SYSLOG_FILE.
  * @param pollMs How often to look (tests pass less).
+ * @returns The source.
  */
-export function fileSource(path: string, pollMs = FILE_POLL_MS): LogSource {
+export function fileSource(path: string, pollMs = POLL_MS): LogSource {
   let closed = false;
-  let wake: (() => void) | undefined;
+  let refused = 0;
+  const sleep = napper();
   return {
+    get refused() {
+      return refused;
+    },
     async *packets() {
-      let ino: number | null | undefined;
-      let pos = 0;
-      try {
-        const st = await Deno.stat(path);
-        ino = st.ino;
-        pos = st.size;
-      } catch {
-        // Not there yet: it will be read from its start once it appears.
-      }
+      const first = await fileIdentity(path);
+      // Not there yet: it will be read from its start once it appears.
+      let ino = first?.ino;
+      let pos = first?.size ?? 0;
       let rest = "";
+      let skipping = false;
       const dec = new TextDecoder();
       while (!closed) {
-        let st: Deno.FileInfo | undefined;
-        try {
-          st = await Deno.stat(path);
-        } catch {
-          st = undefined;
+        const st = await fileIdentity(path);
+        if (st !== undefined && (st.ino !== ino || st.size < pos)) {
+          // Rotated or truncated: the new file is read from its start.
+          ino = st.ino;
+          pos = 0;
+          rest = "";
+          skipping = false;
         }
-        if (st !== undefined) {
-          if (st.ino !== ino || st.size < pos) {
-            // Rotated or truncated: the new file is read from its start.
-            ino = st.ino;
-            pos = 0;
-            rest = "";
-          }
-          if (st.size > pos) {
-            const f = await Deno.open(path, { read: true });
-            try {
-              await f.seek(pos, Deno.SeekMode.Start);
-              const buf = new Uint8Array(st.size - pos);
-              let off = 0;
-              while (off < buf.length) {
-                const n = await f.read(buf.subarray(off));
-                if (n === null) break;
-                off += n;
-              }
-              pos += off;
-              const lines = (rest + dec.decode(buf.subarray(0, off))).split("\n");
-              rest = lines.pop() ?? "";
-              for (const line of lines) {
-                const pkt = parseLogLine(line);
-                if (pkt !== undefined) yield pkt;
-              }
-            } finally {
-              f.close();
+        if (st !== undefined && st.size > pos) {
+          const bytes = await readRange(path, pos, Math.min(st.size, pos + FILE_CHUNK));
+          pos += bytes.length;
+          const lines = (rest + dec.decode(bytes, { stream: true })).split("\n");
+          rest = lines.pop() ?? "";
+          for (const line of lines) {
+            if (skipping) {
+              skipping = false; // the end of an overlong line
+              continue;
             }
+            const pkt = parseLogLine(line);
+            if (pkt !== undefined) yield pkt;
+            else if (line.includes("IN=")) refused++;
           }
+          if (rest.length > MAX_LOG_LINE) {
+            refused++;
+            rest = "";
+            skipping = true;
+          }
+          if (bytes.length === FILE_CHUNK) continue;
         }
-        await new Promise<void>((r) => {
-          wake = r;
-          setTimeout(r, pollMs);
-        });
+        await sleep.nap(pollMs);
       }
     },
     close() {
       closed = true;
-      wake?.();
+      sleep.wake();
     },
   };
 }

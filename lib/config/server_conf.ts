@@ -140,8 +140,12 @@ export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec
   ["KNOCK_ACCESS_FILE", { kind: "string" }],
   // knockd's configuration file: its sequences are watched too.
   ["KNOCKD_CONF", { kind: "string" }],
-  // Where knocks are seen: libpcap (pcap), the kernel log (kmsg) or a syslog file (syslog).
+  // Where knocks are seen: libpcap (pcap), the kernel's records in /dev/kmsg (kmsg) or in the
+  // systemd journal (journal), or a syslog file (syslog: forgeable, so only with
+  // KNOCK_SYSLOG_FORGEABLE Y; docs/knock.md).
   ["KNOCK_SOURCE", { def: "pcap", kind: "string" }],
+  ["KNOCK_SYSLOG_FORGEABLE", { def: "N", kind: "bool" }],
+  ["KNOCK_JOURNAL_DIR", { kind: "string" }],
   ["IPT_SYSLOG_FILE", { def: "/var/log/messages", kind: "string" }],
   ["FWKNOP_PID_FILE", { def: "$FWKNOP_RUN_DIR/fwknopd.pid", kind: "string" }],
   ["DIGEST_FILE", { def: "$FWKNOP_RUN_DIR/digest.cache", kind: "string" }],
@@ -188,6 +192,27 @@ export const FIREWALL_TYPES: readonly string[] = [
   "ipfw",
   "pf",
 ];
+
+/** Where knocks may be read from (KNOCK_SOURCE). */
+export const KNOCK_SOURCES: readonly string[] = ["pcap", "kmsg", "journal", "syslog"];
+
+/**
+ * Refuses `KNOCK_SOURCE syslog` unless `KNOCK_SYSLOG_FORGEABLE Y` says the
+ * admin knows that any local user can write knock lines into a syslog file
+ * (`logger`); the kernel-only sources need no such setting.
+ *
+ * @param c The loaded configuration.
+ * @throws {ConfigError} at KNOCK_SOURCE's line, naming the setting and the safe sources.
+ */
+export function checkKnockSource(c: ServerConfig): void {
+  if (c.get("KNOCK_SOURCE") !== "syslog" || c.bool("KNOCK_SYSLOG_FORGEABLE")) return;
+  throw new ConfigError(
+    c.origin("KNOCK_SOURCE"),
+    "KNOCK_SOURCE",
+    "syslog lets any local user forge knocks (logger writes the same lines): " +
+      "use kmsg, journal or pcap, or set KNOCK_SYSLOG_FORGEABLE Y to accept that",
+  );
+}
 
 /** The firewall-mode switches that exist as ENABLE_IPT_* and ENABLE_FIREWD_*. */
 export type FwSwitch = "FORWARDING" | "LOCAL_NAT" | "SNAT" | "OUTPUT";
@@ -310,8 +335,8 @@ export class ServerConfig {
       if (l.name === "FLEET_ON_REDIS_DOWN" && !["closed", "local"].includes(l.value)) {
         throw new ConfigError(l, l.name, `"${l.value}" is not closed or local`);
       }
-      if (l.name === "KNOCK_SOURCE" && !["pcap", "kmsg", "syslog"].includes(l.value)) {
-        throw new ConfigError(l, l.name, `"${l.value}" is not pcap, kmsg or syslog`);
+      if (l.name === "KNOCK_SOURCE" && !KNOCK_SOURCES.includes(l.value)) {
+        throw new ConfigError(l, l.name, `"${l.value}" is not ${KNOCK_SOURCES.join(", ")}`);
       }
       if (l.name === "FIREWALL_TYPE" && !FIREWALL_TYPES.includes(l.value)) {
         throw new ConfigError(
@@ -366,5 +391,6 @@ export function loadServerConfig(path: string, overrides: string[] = []): Server
   for (const o of overrides) c.apply(lexConf(readConf(o), o, bare));
   c.set("CONFIG_FILE", path);
   if (overrides.length > 0) c.set("OVERRIDE_CONFIG", overrides.join(","));
+  checkKnockSource(c);
   return c;
 }

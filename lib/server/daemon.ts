@@ -38,6 +38,7 @@ import type { Server } from "node:http";
 import { makeBackend } from "./firewall_config.ts";
 import { knockFilter } from "../../knock/filter.ts";
 import { fileSource, kmsgSource, type LogSource } from "../../knock/log_source.ts";
+import { JOURNALCTL, journalSource } from "../../knock/journal_source.ts";
 import type { KnockStanza } from "../../knock/watcher.ts";
 
 /** Variables whose change needs a restart (SIGHUP keeps the running firewall and capture). */
@@ -113,20 +114,41 @@ async function startFirewall(c: ServerConfig, log: DaemonLogger): Promise<GrantT
   return grants;
 }
 
+/** The log source KNOCK_SOURCE names, and the line that says where knocks are read from. */
+function openLogSource(c: ServerConfig, log: DaemonLogger): LogSource {
+  const kind = c.get("KNOCK_SOURCE");
+  if (kind === "kmsg") {
+    log.log("info", "Reading knocks from /dev/kmsg (kernel records only)");
+    return kmsgSource();
+  }
+  if (kind === "journal") {
+    const dir = c.get("KNOCK_JOURNAL_DIR");
+    log.log(
+      "info",
+      `Reading knocks from the journal${
+        dir === undefined ? "" : ` in ${dir}`
+      } (kernel records only)`,
+    );
+    return journalSource(JOURNALCTL, dir);
+  }
+  // KNOCK_SOURCE syslog: load refused it unless KNOCK_SYSLOG_FORGEABLE Y.
+  log.log("info", `Reading knocks from ${c.get("IPT_SYSLOG_FILE")}`);
+  log.log(
+    "warning",
+    `KNOCK_SOURCE syslog: any local user can forge knocks through ${
+      c.get("IPT_SYSLOG_FILE")
+    } (logger writes the same lines); use kmsg, journal or pcap instead`,
+  );
+  return fileSource(c.get("IPT_SYSLOG_FILE")!);
+}
+
 /**
- * Knocks from kernel LOG lines (KNOCK_SOURCE kmsg or syslog), fed to the
- * engine beside the capture. A source that fails is logged; SPA goes on.
+ * Knocks from kernel LOG lines (KNOCK_SOURCE kmsg, journal or syslog), fed
+ * to the engine beside the capture. A source that fails is logged; SPA goes on.
  */
 function startLogSource(c: ServerConfig, eng: Engine, log: DaemonLogger): LogSource | undefined {
-  const kind = c.get("KNOCK_SOURCE");
-  if (kind === "pcap") return undefined;
-  const src = kind === "kmsg" ? kmsgSource() : fileSource(c.get("IPT_SYSLOG_FILE")!);
-  log.log(
-    "info",
-    kind === "kmsg"
-      ? "Reading knocks from /dev/kmsg"
-      : `Reading knocks from ${c.get("IPT_SYSLOG_FILE")}`,
-  );
+  if (c.get("KNOCK_SOURCE") === "pcap") return undefined;
+  const src = openLogSource(c, log);
   void (async () => {
     try {
       for await (const pkt of src.packets()) {

@@ -9,6 +9,7 @@ import { isDeno } from "../runtime.ts";
 import { firewallPrograms } from "./firewall_config.ts";
 import { nftOverFfi } from "../../firewall/nft_run.ts";
 import { fleetOptions } from "../fleet/options.ts";
+import { JOURNALCTL } from "../../knock/journal_source.ts";
 
 /** The one variable the Redis client reads (fleet mode). */
 const FLEET_ENV = "REDIS_DEBUG_MAINTENANCE";
@@ -54,9 +55,17 @@ export function childPermissionFlags(c: ServerConfig, paths: readonly string[]):
       p,
     ) => [p, { name: "read", path: p }]),
     write: [[runDir, { name: "write", path: runDir }]],
-    run: [...firewallPrograms(c), c.get("GPG_EXE")!, c.get("SUDO_EXE")!, "setpriv", "logger"].map((
-      p,
-    ) => [p, { name: "run", command: p }]),
+    run: [
+      ...firewallPrograms(c),
+      c.get("GPG_EXE")!,
+      c.get("SUDO_EXE")!,
+      "setpriv",
+      "logger",
+      JOURNALCTL,
+    ]
+      .map((
+        p,
+      ) => [p, { name: "run", command: p }]),
     net: [
       ...(fleet?.hosts ?? []),
       ...(c.bool("ENABLE_METRICS") ? [c.get("METRICS_ADDRESS")!] : []),
@@ -121,6 +130,12 @@ export function missingPermissions(c: ServerConfig, test: boolean, gpgInUse: boo
     need.push([
       { name: "read", path: knockLog },
       `--allow-read=${knockLog} (knocks from LOG lines)`,
+    ]);
+  }
+  if (c.get("KNOCK_SOURCE") === "journal") {
+    need.push([
+      { name: "run", command: JOURNALCTL },
+      `--allow-run=${JOURNALCTL} (knocks from the journal)`,
     ]);
   }
   if (c.bool("ENABLE_METRICS")) {
