@@ -175,19 +175,48 @@ async function knockMode(s: ClientSettings, io: ClientIo): Promise<number> {
   }
   const { buildKnocks, sendKnocks } = await import("./lib/client/knock.ts");
   const key = s.serverMode === "knock" ? new TextDecoder("latin1").decode(encryptionKey(s)) : "";
+  let ip: string | undefined;
+  if (!s.test) {
+    if (lacksPermission({ name: "net" })) {
+      throw new RuntimeError("fwknop-ts needs the Deno permission --allow-net to send knocks");
+    }
+    const { resolveHost } = await import("./lib/net/ip.ts");
+    ip = await resolveHost(s.destination!, s.ipv6 ? 6 : 4);
+    if (s.serverMode === "knock") await knockAllowIp(s, ip, io);
+  }
   const knocks = buildKnocks(s, key, pickUsername(s, env, userName(s)), { out: io.out });
-  if (s.test) {
+  if (ip === undefined) {
     io.out("test mode enabled, knocks not actually sent.\n");
     return 0;
   }
-  if (lacksPermission({ name: "net" })) {
-    throw new RuntimeError("fwknop-ts needs the Deno permission --allow-net to send knocks");
-  }
-  const { resolveHost } = await import("./lib/net/ip.ts");
-  const ip = await resolveHost(s.destination!, s.ipv6 ? 6 : 4);
   await sendKnocks(ip, knocks, s.timeDelay);
   if (s.verbose > 0) io.out(`[+] Sent ${knocks.length} knocks to ${ip}\n`);
   return 0;
+}
+
+/**
+ * The address an encrypted sequence names when -a and -s are not given: the
+ * external address with -R, else the local address that routes to the
+ * server. fwknopd-ts opens only the knocking source's own address unless a
+ * stanza lists others, so `0.0.0.0` is sent only with -s.
+ */
+async function knockAllowIp(s: ClientSettings, server: string, io: ClientIo): Promise<void> {
+  // A sequence carries an IPv4 address: over IPv6 only -s (0.0.0.0) or -a can say which.
+  if (s.sourceIp || s.allowIp !== undefined || server.includes(":")) return;
+  if (s.resolveIp) {
+    const url = s.resolveUrl ?? DEFAULT_RESOLVE_URL;
+    const { resolveExternalIp } = await import("./lib/net/external_ip.ts");
+    const ua = s.userAgent ?? `Fwknop/${CLIENT_VERSION}`;
+    s.allowIp = await resolveExternalIp(
+      url,
+      s.useWgetUserAgent ? undefined : ua,
+      s.resolveHttpOnly,
+    );
+  } else {
+    const { localAddressToward } = await import("./lib/net/local.ts");
+    s.allowIp = await localAddressToward(server, s.knockOffset);
+  }
+  if (s.verbose > 0) io.out(`[+] Knocking for ${s.allowIp} (-a, -R or -s choose another)\n`);
 }
 
 /** Builds a GnuPG-mode packet with keys from the GnuPG home (or armored key files). */

@@ -5,6 +5,7 @@
  * @module
  */
 import { RuntimeError } from "../cli/errors.ts";
+import { parseRoutes, routeInterface } from "./route.ts";
 
 /**
  * Asks the kernel which local IPv4 address routes to `dst`.
@@ -25,7 +26,31 @@ export async function localAddressToward(dst: string, port: number): Promise<str
     sock.connect(port === 0 ? 9 : port, dst, () => {
       const a = sock.address().address;
       sock.close();
-      resolve(a);
+      // Deno's node:dgram answers 0.0.0.0 for a connected socket: ask the routing table.
+      if (a !== "0.0.0.0") resolve(a);
+      else routedSource(dst).then(resolve, reject);
     });
   });
+}
+
+/**
+ * The source address of the route to `dst`, from `/proc/net/route` and the
+ * interface's first IPv4 address.
+ *
+ * @throws {RuntimeError} when the table or the interface cannot be read.
+ */
+async function routedSource(dst: string): Promise<string> {
+  if (dst.startsWith("127.")) return dst;
+  const { readFileSync } = await import("node:fs");
+  const { networkInterfaces } = await import("node:os");
+  try {
+    const iface = routeInterface(parseRoutes(readFileSync("/proc/net/route", "utf8")), dst);
+    const a = iface === undefined
+      ? undefined
+      : networkInterfaces()[iface]?.find((n) => n.family === "IPv4");
+    if (a !== undefined) return a.address;
+    throw new Error(iface === undefined ? "no route" : `no IPv4 address on ${iface}`);
+  } catch (e) {
+    throw new RuntimeError(`Cannot find the local address toward ${dst}: ${(e as Error).message}`);
+  }
 }
