@@ -89,6 +89,16 @@ const corpus: Record<string, string[]> = {
         .cipher,
     ),
   ],
+  "knock-window": [
+    // Source 192.0.2.1, then a sequence under another key, then the review's stream.
+    "\xc0\x00\x02\x01" + String.fromCharCode(
+      ...encryptSequence(
+        { allowIp: "192.0.2.1", proto: "tcp", port: 22, username: "fuzz" },
+        "not the target's key",
+      ).cipher,
+    ),
+    "\xcb\x00\x71\x63" + "Salted__\x01\x02\x03\x04\x05\x06\x07\x08".repeat(8),
+  ],
   "access-conf": [
     "SOURCE ANY\nKEY abcdefgh\nHMAC_KEY hmacsecret\nOPEN_PORTS tcp/22, udp/53\nFW_ACCESS_TIMEOUT 30\n",
     "SOURCE 192.0.2.0/24, 2001:db8::/32\nKEY_BASE64 YWJjZGVmZ2g=\nENCRYPTION_MODE CTR\nREQUIRE_USERNAME alice\nACCESS_EXPIRE 12/31/2030\n",

@@ -17,6 +17,10 @@ import { EncryptionMode } from "../../lib/spa/rijndael.ts";
 import { parseLogLine } from "../../knock/log_line.ts";
 import { parseKnockdConf } from "../../knock/knockd_conf.ts";
 import { decryptSequence } from "../../knock/sequence.ts";
+import { type KnockStanza, KnockWatcher } from "../../knock/watcher.ts";
+import { IpAddr, parseNet } from "../../lib/net/addr.ts";
+import { KnockPolicy } from "../../lib/policy/knock.ts";
+import type { PolicyOptions } from "../../lib/policy/options.ts";
 import { grantMessage, readMessage, revokeMessage } from "../../lib/fleet/message.ts";
 import { parseFleetEntry } from "../../lib/replay/redis.ts";
 import {
@@ -25,6 +29,23 @@ import {
   parseStaticRules,
 } from "../../firewall/ipfw_cmd.ts";
 import { anchorListed, parseAnchorRules } from "../../firewall/pf_cmd.ts";
+
+/** The knock-window target's stanza: encrypted, a key the fuzzer does not know. */
+const KNOCK_STANZA: KnockStanza = {
+  index: 1,
+  source: [parseNet("ANY") as never],
+  mode: "encrypted",
+  offset: 61000,
+  key: crypto.randomUUID(),
+  sequence: [],
+  openPorts: [{ proto: "tcp", port: 22 }],
+  knockInterval: 60,
+  fwAccessTimeout: 30,
+  requireSourceAddress: false,
+  allowAddresses: ["0.0.0.0"],
+  permitClientPorts: true,
+};
+const KNOCK_OPTS = { replay: false, test: false } as PolicyOptions;
 
 /** One target. */
 export interface FuzzTarget {
@@ -85,6 +106,28 @@ export const TARGETS: readonly FuzzTarget[] = [
     name: "knock-sequence",
     binary: true,
     run: (s) => void decryptSequence([...bytes(s)], "fuzzkey1"),
+  },
+  {
+    // A knock stream through the watcher and the policy, as the daemon runs it: the
+    // first 4 bytes are the source, each later byte one knock to PORT_OFFSET + byte.
+    // Without the key nothing may ever be accepted (docs/security.md: 2^-54 a window).
+    name: "knock-window",
+    binary: true,
+    run: (s) => {
+      const b = bytes(s);
+      if (b.length < 4) return;
+      const src = IpAddr.fromV4(((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0);
+      const w = new KnockWatcher([KNOCK_STANZA]);
+      const policy = new KnockPolicy();
+      for (let i = 4; i < b.length; i++) {
+        const proto = b[i]! & 1 ? "udp" : "tcp";
+        for (const r of w.hit({ src, proto, dport: 61000 + b[i]!, timeMs: 1e12 + i })) {
+          if (policy.decide(r, KNOCK_OPTS, 1e9).plan !== undefined) {
+            throw new Error("a knock window was accepted without the key");
+          }
+        }
+      }
+    },
   },
   {
     name: "access-conf",
