@@ -7,7 +7,7 @@
  * from /dev/kmsg and from a journald started by the test open it, while
  * forged records (root writes to /dev/kmsg, crash reports of files named
  * like LOG lines, syslog and journal entries) do not; KNOCK_SOURCE syslog
- * without KNOCK_SYSLOG_FORGEABLE refuses to start. Then fwknop-ts
+ * without KNOCK_SYSLOG_FORGEABLE refuses to start. Then fwknop-ts's
  * shared sequence opens a real knockd.
  */
 import { assert, assertEquals, assertMatch } from "./assert.ts";
