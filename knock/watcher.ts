@@ -106,12 +106,16 @@ export type KnockReport =
 export const DEFAULT_MAX_SOURCES = 10_000;
 
 /**
- * Windows of an encrypted sequence handed on per source and stanza within
- * one KNOCK_INTERVAL: the first, and as many more while the window slides
- * past stray knocks. Past it the source's knocks wait for the progress to
- * expire, which bounds the tries one address gets.
+ * Windows of an encrypted sequence handed on per source and stanza before
+ * the source must pause: the first, and this many more while the window
+ * slides past stray knocks. Past it the source's knocks are ignored until
+ * it has been quiet for `QUIET_RESET_MS` (or its progress expires), which
+ * bounds the tries one address gets.
  */
 export const MAX_WINDOWS = 64;
+
+/** Quiet that resets a source past its window budget. */
+export const QUIET_RESET_MS = 2000;
 
 /** No reports: returned without allocating. */
 const NONE: readonly KnockReport[] = Object.freeze([]);
@@ -263,8 +267,15 @@ export class KnockWatcher {
       m.add(key, fresh(h.timeMs, [h.dport - s.offset], 0));
       return undefined;
     }
-    // Past the budget the source's knocks are ignored until the progress expires.
-    if (p.windows > MAX_WINDOWS) return undefined;
+    if (p.windows > MAX_WINDOWS) {
+      // Past the budget the source's knocks are ignored while they keep coming; after
+      // QUIET_RESET_MS of quiet it starts afresh, so spoofing a user's address blocks
+      // the user only while the spoofing goes on.
+      const quiet = h.timeMs - p.last >= QUIET_RESET_MS;
+      p.last = h.timeMs;
+      if (quiet) m.add(key, fresh(h.timeMs, [h.dport - s.offset], 0));
+      return undefined;
+    }
     const before = m.levelOf(p);
     p.bytes.push(h.dport - s.offset);
     p.last = h.timeMs;

@@ -7,6 +7,7 @@ import {
   type KnockStanza,
   KnockWatcher,
   MAX_WINDOWS,
+  QUIET_RESET_MS,
 } from "./watcher.ts";
 
 const T0 = 1_800_000_000_000;
@@ -178,14 +179,19 @@ Deno.test("knock watcher: stray knocks before an encrypted sequence do not hide 
   assertEquals(last.bytes, cipher);
 });
 
-Deno.test("knock watcher: one source gets at most MAX_WINDOWS + 1 windows per KNOCK_INTERVAL", () => {
+Deno.test("knock watcher: past MAX_WINDOWS + 1 windows a source is ignored until it pauses", () => {
   const w = new KnockWatcher([ENC]);
-  const scan = Array.from(
-    { length: 2000 },
-    (_, i) => ["tcp", 61000 + (i % 256), i] as [string, number, number],
-  );
-  assertEquals(feed(w, scan).length, MAX_WINDOWS + 1);
-  // Once its progress has expired (KNOCK_INTERVAL 60 s), the source gets a fresh window.
+  const scan = (from: number, n: number) =>
+    Array.from({ length: n }, (_, i) =>
+      ["tcp", 61000 + (i % 256), from + i * 10] as [
+        string,
+        number,
+        number,
+      ]);
+  assertEquals(feed(w, scan(0, 2000)).length, MAX_WINDOWS + 1);
+  // Still knocking (a spoofer keeping the address busy): nothing, not even the real sequence.
   const cipher = cipherOf();
-  assertEquals(kinds(knockAll(w, cipher, 61_000)), ["window"]);
+  assertEquals(knockAll(w, cipher, 20_000), []);
+  // After QUIET_RESET_MS of quiet the source starts afresh and its sequence is a window again.
+  assertEquals(kinds(knockAll(w, cipher, 20_310 + QUIET_RESET_MS)), ["window"]);
 });
