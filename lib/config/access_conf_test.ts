@@ -193,7 +193,7 @@ Deno.test("knock stanzas: fwknop 1.x settings, and each mistake named", () => {
     "SOURCE ANY\nSHARED_SEQUENCE tcp/1001, udp/1002, icmp\nOPEN_PORTS tcp/22\nKNOCK_INTERVAL 10\n" +
       "KNOCK_LIMIT 3\nMIN_TIME_DIFF 1\nMAX_TIME_DIFF 5\nREQUIRE_USERNAME alice, bob\n\n" +
       "SOURCE 10.0.0.0/8\nENCRYPT_SEQUENCE\nKEY knockknock\nPORT_OFFSET 61000\nDATA_COLLECT_MODE PCAP\n" +
-      "FLEET_GROUP edge-1\n",
+      "FLEET_GROUP edge-1\nPERMIT_CLIENT_PORTS Y\nKNOCK_ALLOW_ADDRESSES 0.0.0.0, 198.51.100.7\n",
   );
   const { stanzas } = loadAccess([`${dir}/knock.conf`]);
   const [shared, enc] = stanzas as [typeof stanzas[0], typeof stanzas[0]];
@@ -213,6 +213,10 @@ Deno.test("knock stanzas: fwknop 1.x settings, and each mistake named", () => {
     61000,
     "edge-1",
   ]);
+  assertEquals([enc.knock!.permitClientPorts, enc.knock!.allowAddresses], [true, [
+    "0.0.0.0",
+    "198.51.100.7",
+  ]]);
   const bad: [string, string][] = [
     ["SOURCE ANY\nSHARED_SEQUENCE tcp/1001\nOPEN_PORTS tcp/22\n", "needs at least two knocks"],
     [
@@ -225,6 +229,18 @@ Deno.test("knock stanzas: fwknop 1.x settings, and each mistake named", () => {
       "knock settings without ENCRYPT_SEQUENCE",
     ],
     ["SOURCE ANY\nENCRYPT_SEQUENCE Y\nKEY short\n", "needs a KEY of at least 8 characters"],
+    [
+      "SOURCE ANY\nENCRYPT_SEQUENCE Y\nKEY knockknock\n",
+      "an encrypted knock sequence needs OPEN_PORTS or PERMIT_CLIENT_PORTS Y",
+    ],
+    [
+      "SOURCE ANY\nENCRYPT_SEQUENCE Y\nKEY knockknock\nOPEN_PORTS tcp/22\nKNOCK_ALLOW_ADDRESSES 224.0.0.1\n",
+      "is not a unicast address",
+    ],
+    [
+      "SOURCE ANY\nENCRYPT_SEQUENCE Y\nKEY knockknock\nOPEN_PORTS tcp/22\nKNOCK_ALLOW_ADDRESSES 010.1.2.3\n",
+      "has an octet with a leading zero",
+    ],
     [
       "SOURCE ANY\nSHARED_SEQUENCE tcp/1, tcp/2\nOPEN_PORTS tcp/22\nMIN_TIME_DIFF 5\nMAX_TIME_DIFF 2\n",
       "MAX_TIME_DIFF is below MIN_TIME_DIFF",

@@ -261,7 +261,9 @@ export class Engine {
     const now = this.#now();
     const verdicts = reports.map((r) => {
       const v = this.#knockPolicy.decide(r, this.#s.policy, now, this.#d.replay);
-      if (v.plan !== undefined || v.testAccepted.length > 0) this.#knocks?.settle(r);
+      // A window that decoded (accepted, a replay, or refused for what it asked) was a
+      // sequence: its knocks leave. Only a window that did not decode slides on.
+      if (!v.events.every((e) => e.code === "knock-undecryptable")) this.#knocks?.settle(r);
       return v;
     });
     for (const v of verdicts) await this.#carryOut(v, a);
