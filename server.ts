@@ -18,6 +18,7 @@ import { RuntimeError } from "./lib/cli/errors.ts";
 import { args as processArgs, setExitCode, writeErr, writeOut } from "./lib/runtime.ts";
 import { control, daemonize, type ServerIo } from "./lib/server/control.ts";
 import { runDaemon } from "./lib/server/daemon.ts";
+import { VERSION } from "./lib/version.ts";
 import { dumpConfig } from "./lib/server/dump.ts";
 import { type ServerFlags, serverFlags } from "./lib/server/flags.ts";
 import { stderrIsJournal } from "./lib/server/journal.ts";
@@ -29,8 +30,8 @@ import { childPermissionFlags, missingPermissions } from "./lib/server/permissio
 
 export type { ServerIo } from "./lib/server/control.ts";
 
-/** The program's version. */
-export const FWKNOPD_TS_VERSION = "0.1.0";
+/** The program's version (from `lib/version.ts`). */
+export const FWKNOPD_TS_VERSION: string = VERSION;
 
 const defaultIo: ServerIo = { out: writeOut, err: writeErr };
 const PROGRAM = "fwknopd-ts";

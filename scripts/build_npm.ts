@@ -12,6 +12,7 @@
  * @module
  */
 import ts from "npm:typescript@5.9.3";
+import { VERSION } from "../lib/version.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const OUT = Deno.args[0] ?? `${ROOT}/npm`;
@@ -105,7 +106,7 @@ async function build(): Promise<void> {
   const redis = String(config.imports["@redis/client"]).replace(/^npm:@redis\/client@/, "");
   const pkg = {
     name: "fwknop-ts",
-    version: config.version,
+    version: VERSION,
     description:
       "Single Packet Authorization (SPA) wire-compatible with fwknop 2.6: client, daemon and library",
     type: "module",

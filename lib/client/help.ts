@@ -5,9 +5,10 @@
  */
 import { CLIENT_OPTIONS } from "./options.ts";
 import { CLIENT_VERSION } from "./settings.ts";
+import { VERSION } from "../version.ts";
 
-/** The program's own version. */
-export const FWKNOP_TS_VERSION = "0.1.0";
+/** The program's own version (from `lib/version.ts`). */
+export const FWKNOP_TS_VERSION: string = VERSION;
 
 /** The `-V` line. */
 export function versionLine(): string {
