@@ -15,7 +15,13 @@ import { getopt } from "./lib/cli/getopt.ts";
 import { ConfigError } from "./lib/config/lexer.ts";
 import { FIREWALL_TYPES } from "./lib/config/server_conf.ts";
 import { RuntimeError } from "./lib/cli/errors.ts";
-import { args as processArgs, setExitCode, writeErr, writeOut } from "./lib/runtime.ts";
+import {
+  args as processArgs,
+  isPermissionError,
+  setExitCode,
+  writeErr,
+  writeOut,
+} from "./lib/runtime.ts";
 import { control, daemonize, type ServerIo } from "./lib/server/control.ts";
 import { runDaemon } from "./lib/server/daemon.ts";
 import { VERSION } from "./lib/version.ts";
@@ -151,11 +157,13 @@ export async function main(args: string[], io: ServerIo = defaultIo): Promise<nu
       io.err(`Configuration error: ${e.message}\n`);
       return 1;
     }
-    if (e instanceof RuntimeError || e instanceof Error) {
+    if (e instanceof RuntimeError || isPermissionError(e)) {
       io.err(`${e.message}\n`);
       return 1;
     }
-    throw e;
+    // A bug: its stack goes to the operator (and into the bug report).
+    io.err(`${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    return 1;
   }
 }
 

@@ -10,6 +10,7 @@ import { errnoText, lastErrno, prepareErrno } from "../net/_errno_deno.ts";
 import { dlopenFirst, libNames } from "../ffi/libs.ts";
 import { refusal } from "../sys/nofollow.ts";
 import { statFd, statPath } from "../sys/_stat_deno.ts";
+import { RuntimeError } from "../cli/errors.ts";
 
 // deno-lint-ignore no-explicit-any
 const D: any = (globalThis as any).Deno;
@@ -64,7 +65,7 @@ function openChecked(path: string, uid: number | undefined): number {
   if (fd < 0) {
     const e = lastErrno();
     const why = e === ELOOP ? "it is a symbolic link" : errnoText(e);
-    throw new Error(`Cannot open the pid file "${path}": ${why}`);
+    throw new RuntimeError(`Cannot open the pid file "${path}": ${why}`);
   }
   let why: string | undefined;
   try {
@@ -74,7 +75,7 @@ function openChecked(path: string, uid: number | undefined): number {
   }
   if (why !== undefined) {
     l.close(fd);
-    throw new Error(`Cannot open the pid file "${path}": ${why}`);
+    throw new RuntimeError(`Cannot open the pid file "${path}": ${why}`);
   }
   return fd;
 }
@@ -86,7 +87,7 @@ function openChecked(path: string, uid: number | undefined): number {
  * @param path The pid file.
  * @param uid Our uid, for the owner check (`undefined`: none).
  * @returns `undefined` when taken, else the pid of the process that holds it.
- * @throws {Error} when the file cannot be opened, or is a link or not ours.
+ * @throws {RuntimeError} when the file cannot be opened, or is a link or not ours.
  */
 export function lockPidFile(path: string, uid?: number): number | undefined {
   const l = lib();

@@ -10,6 +10,7 @@
 import { existsSync, readFileSync, unlinkSync } from "node:fs";
 import { isDeno, lacksPermission } from "../runtime.ts";
 import { ownUid, replaceOwnFile } from "../sys/nofollow.ts";
+import { RuntimeError } from "../cli/errors.ts";
 
 type Locks = typeof import("./_pidlock_deno.ts");
 let locks: Locks | undefined;
@@ -49,14 +50,14 @@ export async function runningPid(path: string): Promise<number | undefined> {
  * @param pid This process's pid.
  * @returns A warning naming the file when the pid could not be written (a
  *   full disk): the daemon runs on, and under FFI the lock still guards.
- * @throws {Error} when another live daemon holds it, or it cannot be opened.
+ * @throws {RuntimeError} when another live daemon holds it, or it cannot be opened.
  */
 export async function claimPidFile(path: string, pid: number): Promise<string | undefined> {
   const seam = await lockSeam();
   if (seam !== undefined) {
     const other = seam.lockPidFile(path, ownUid());
     if (other !== undefined) {
-      throw new Error(`Another fwknopd is already running (pid ${other}, pid file ${path})`);
+      throw new RuntimeError(`Another fwknopd is already running (pid ${other}, pid file ${path})`);
     }
     const failed = seam.writeHeldPid(pid);
     return failed === undefined
@@ -65,7 +66,7 @@ export async function claimPidFile(path: string, pid: number): Promise<string | 
   }
   const other = procPid(path);
   if (other !== undefined && other !== pid) {
-    throw new Error(`Another fwknopd is already running (pid ${other}, pid file ${path})`);
+    throw new RuntimeError(`Another fwknopd is already running (pid ${other}, pid file ${path})`);
   }
   try {
     replaceOwnFile(path, `${pid}\n`);
