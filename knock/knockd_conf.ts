@@ -81,7 +81,27 @@ export function parseKnockdConf(
   file: string,
   firstIndex: number,
 ): { sections: KnockdSection[]; warnings: string[] } {
-  const raw: { name: string; line: number; vars: Map<string, [string, number]> }[] = [];
+  const sections: KnockdSection[] = [];
+  const warnings: string[] = [];
+  for (const r of rawSections(text, file)) {
+    if (r.name.toLowerCase() === "options") continue;
+    const found = sectionSequence(r, file, warnings);
+    if (found === undefined) continue;
+    sections.push(buildSection(r, file, firstIndex + sections.length, found, warnings));
+  }
+  return { sections, warnings };
+}
+
+/** One `[section]` as written: its name, line and `key = value` settings with their lines. */
+interface RawSection {
+  name: string;
+  line: number;
+  vars: Map<string, [string, number]>;
+}
+
+/** Step 1: splits the text into sections of settings (comments and blank lines dropped). */
+function rawSections(text: string, file: string): RawSection[] {
+  const raw: RawSection[] = [];
   for (const [i, l] of text.split("\n").entries()) {
     const t = l.replace(/#.*$/, "").trim();
     if (t === "") continue;
@@ -95,84 +115,102 @@ export function parseKnockdConf(
     const key = (eq < 0 ? t : t.slice(0, eq)).trim().toLowerCase();
     raw.at(-1)!.vars.set(key, [eq < 0 ? "" : t.slice(eq + 1).trim(), i + 1]);
   }
-  const sections: KnockdSection[] = [];
-  const warnings: string[] = [];
-  for (const r of raw) {
-    if (r.name.toLowerCase() === "options") continue;
-    const get = (k: string) => r.vars.get(k);
-    let seq = get("sequence");
-    const oneTimeFile = get("one_time_sequences");
-    let oneTime: OneTimeSequence | undefined;
-    if (seq === undefined && oneTimeFile !== undefined) {
-      try {
-        oneTime = readOneTime(oneTimeFile[0]);
-      } catch (e) {
-        throw confError(file, oneTimeFile[1], `one_time_sequences: ${(e as Error).message}`);
-      }
-      if (oneTime === undefined) {
-        warnings.push(
-          `${file}:${
-            oneTimeFile[1]
-          }: [${r.name}] no more sequences left in the one time sequences file ${
-            oneTimeFile[0]
-          }; skipped`,
-        );
-        continue;
-      }
-      seq = [oneTime.text, oneTimeFile[1]];
+  return raw;
+}
+
+/**
+ * Step 2: a section's sequence (written, or the next of its one-time file);
+ * undefined, with a warning, when it has none.
+ */
+function sectionSequence(
+  r: RawSection,
+  file: string,
+  warnings: string[],
+): { seq: [string, number]; oneTime?: OneTimeSequence } | undefined {
+  let seq = r.vars.get("sequence");
+  const oneTimeFile = r.vars.get("one_time_sequences");
+  let oneTime: OneTimeSequence | undefined;
+  if (seq === undefined && oneTimeFile !== undefined) {
+    try {
+      oneTime = readOneTime(oneTimeFile[0]);
+    } catch (e) {
+      throw confError(file, oneTimeFile[1], `one_time_sequences: ${(e as Error).message}`);
     }
-    if (seq === undefined) {
-      warnings.push(`${file}:${r.line}: [${r.name}] has no sequence; skipped`);
-      continue;
-    }
-    const num = (k: string, def: number) => {
-      const v = get(k);
-      if (v === undefined) return def;
-      if (!/^\d{1,7}$/.test(v[0])) {
-        throw confError(file, v[1], `${k}: "${v[0]}" is not a number`);
-      }
-      return Number(v[0]);
-    };
-    const flags = get("tcpflags")?.[0].toLowerCase().split(",").map((f) => f.trim()) ?? ["syn"];
-    if (flags.some((f) => f !== "syn")) {
+    if (oneTime === undefined) {
       warnings.push(
-        `${file}:${r.line}: [${r.name}] tcpflags ${flags.join(",")}: only syn knocks are seen`,
+        `${file}:${
+          oneTimeFile[1]
+        }: [${r.name}] no more sequences left in the one time sequences file ${
+          oneTimeFile[0]
+        }; skipped`,
       );
+      return undefined;
     }
-    const timeout = num("cmd_timeout", KNOCKD_DEFAULT_TIMEOUT);
-    const start = get("start_command")?.[0] ?? get("command")?.[0];
-    if (start === undefined) throw confError(file, r.line, `[${r.name}] has no command`);
-    const stop = get("stop_command")?.[0];
-    const accept = acceptPort(start);
-    const stanza: KnockStanza = {
-      index: firstIndex + sections.length,
-      source: [ANY_NET],
-      mode: "shared",
-      offset: 0,
-      sequence: steps(seq[0], file, seq[1]),
-      openPorts: accept === undefined ? [] : [accept],
-      knockInterval: num("seq_timeout", KNOCKD_SEQ_TIMEOUT),
-      fwAccessTimeout: timeout,
-      requireSourceAddress: false,
-    };
-    if (oneTime !== undefined) {
-      stanza.oneTime = oneTime;
-      // The capture must let every sequence of the file through, not only the current one.
-      stanza.filterSteps = oneTime.unused.flatMap((u) => steps(u.text, oneTime!.file, u.line));
-    }
-    const section: KnockdSection = { name: r.name, stanza };
-    // A plain accept (with its matching delete, or none) is a grant; anything else runs as is.
-    const stopIsDelete = stop === undefined ||
-      stop.replace(/\s-D\s/, " -A ") === start.replace(/\s-I\s/, " -A ");
-    if (accept === undefined || !stopIsDelete) {
-      stanza.commands = {
-        start: start.split(/\s+/),
-        ...(stop === undefined ? {} : { stop: stop.split(/\s+/) }),
-        timeout,
-      };
-      stanza.openPorts = [];
-    }
-    sections.push(section);
+    seq = [oneTime.text, oneTimeFile[1]];
   }
-  return { sections, warnings };
+  if (seq === undefined) {
+    warnings.push(`${file}:${r.line}: [${r.name}] has no sequence; skipped`);
+    return undefined;
+  }
+  return oneTime === undefined ? { seq } : { seq, oneTime };
+}
+
+/** Step 3: the stanza of one section: a grant for a plain accept, else its commands. */
+function buildSection(
+  r: RawSection,
+  file: string,
+  index: number,
+  found: { seq: [string, number]; oneTime?: OneTimeSequence },
+  warnings: string[],
+): KnockdSection {
+  const { seq, oneTime } = found;
+  const get = (k: string) => r.vars.get(k);
+  const num = (k: string, def: number) => {
+    const v = get(k);
+    if (v === undefined) return def;
+    if (!/^\d{1,7}$/.test(v[0])) {
+      throw confError(file, v[1], `${k}: "${v[0]}" is not a number`);
+    }
+    return Number(v[0]);
+  };
+  const flags = get("tcpflags")?.[0].toLowerCase().split(",").map((f) => f.trim()) ?? ["syn"];
+  if (flags.some((f) => f !== "syn")) {
+    warnings.push(
+      `${file}:${r.line}: [${r.name}] tcpflags ${flags.join(",")}: only syn knocks are seen`,
+    );
+  }
+  const timeout = num("cmd_timeout", KNOCKD_DEFAULT_TIMEOUT);
+  const start = get("start_command")?.[0] ?? get("command")?.[0];
+  if (start === undefined) throw confError(file, r.line, `[${r.name}] has no command`);
+  const stop = get("stop_command")?.[0];
+  const accept = acceptPort(start);
+  const stanza: KnockStanza = {
+    index,
+    source: [ANY_NET],
+    mode: "shared",
+    offset: 0,
+    sequence: steps(seq[0], file, seq[1]),
+    openPorts: accept === undefined ? [] : [accept],
+    knockInterval: num("seq_timeout", KNOCKD_SEQ_TIMEOUT),
+    fwAccessTimeout: timeout,
+    requireSourceAddress: false,
+  };
+  if (oneTime !== undefined) {
+    stanza.oneTime = oneTime;
+    // The capture must let every sequence of the file through, not only the current one.
+    stanza.filterSteps = oneTime.unused.flatMap((u) => steps(u.text, oneTime.file, u.line));
+  }
+  const section: KnockdSection = { name: r.name, stanza };
+  // A plain accept (with its matching delete, or none) is a grant; anything else runs as is.
+  const stopIsDelete = stop === undefined ||
+    stop.replace(/\s-D\s/, " -A ") === start.replace(/\s-I\s/, " -A ");
+  if (accept === undefined || !stopIsDelete) {
+    stanza.commands = {
+      start: start.split(/\s+/),
+      ...(stop === undefined ? {} : { stop: stop.split(/\s+/) }),
+      timeout,
+    };
+    stanza.openPorts = [];
+  }
+  return section;
 }

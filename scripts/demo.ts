@@ -38,80 +38,110 @@ const clientKeys = [
   "--no-save-args",
 ];
 
+type Stops = (() => Promise<void>)[];
+
+/**
+ * Step 1: the server's DROP firewall, its TCP service and fwknopd-ts sniffing
+ * `bIf`; returns a reader of the daemon's output so far.
+ */
+async function startServer(
+  server: Netns,
+  bIf: string,
+  dir: string,
+  stops: Stops,
+): Promise<() => string> {
+  say("==> Server firewall: INPUT policy DROP, only established traffic allowed");
+  for (
+    const rule of [
+      ["-P", "INPUT", "DROP"],
+      ["-A", "INPUT", "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT"],
+    ]
+  ) await server.must(["iptables", ...rule]);
+  const svc = server.spawn(["deno", "run", "--allow-net", LISTEN, "192.0.2.2", "22"]);
+  stops.push(() => svc.stop());
+  await svc.waitFor(/listening/);
+  say("==> A TCP service listens on 192.0.2.2:22");
+  await Deno.writeTextFile(`${dir}/fwknopd.conf`, `PCAP_INTF ${bIf};\nFWKNOP_RUN_DIR ${dir};\n`, {
+    mode: 0o600,
+  });
+  await Deno.writeTextFile(`${dir}/access.conf`, access, { mode: 0o600 });
+  const daemon = server.spawn([
+    "deno",
+    "run",
+    "-A",
+    SERVER,
+    "-f",
+    "-c",
+    `${dir}/fwknopd.conf`,
+    "-a",
+    `${dir}/access.conf`,
+  ]);
+  stops.push(() => daemon.stop());
+  await daemon.waitFor(/main event loop/, 20_000);
+  say(
+    `==> fwknopd-ts is sniffing ${bIf} in the server namespace (fresh keys, rules last ${TIMEOUT} s)`,
+  );
+  return () => daemon.output;
+}
+
+/** Prints the daemon's "Added access rule" lines. */
+function showAdded(output: string): void {
+  for (const l of output.split("\n").filter((l) => /Added access rule/.test(l))) {
+    say(`    fwknopd-ts: ${l}`);
+  }
+}
+
+/** Step 2: the client knocks; port 22 opens, then closes when the rule expires. */
+async function knockAndWatch(
+  client: Netns,
+  server: Netns,
+  daemonOutput: () => string,
+): Promise<void> {
+  say(
+    `    port 22 from the client: ${
+      (await client.tcpOpen("192.0.2.2", 22, 1000)) ? "OPEN (unexpected)" : "closed"
+    }`,
+  );
+  say("==> Client: fwknop-ts -A tcp/22 -a 192.0.2.1 -D 192.0.2.2 (one UDP packet to port 62201)");
+  const sent = await client.sh([
+    "deno",
+    "run",
+    "-A",
+    CLIENT,
+    "-A",
+    "tcp/22",
+    "-a",
+    "192.0.2.1",
+    "-D",
+    "192.0.2.2",
+    ...clientKeys,
+  ]);
+  if (sent.code !== 0) throw new Error(`client failed: ${sent.out}`);
+  const open = await poll(() => client.tcpOpen("192.0.2.2", 22, 1000), true, 5000);
+  say(`    port 22 from the client: ${open ? "OPEN" : "still closed (unexpected)"}`);
+  showAdded(daemonOutput());
+  const list = await server.sh(["iptables", "-S", "FWKNOP_INPUT"]);
+  for (const l of list.out.trim().split("\n")) say(`    iptables: ${l}`);
+  say(`==> Waiting for the rule to expire (${TIMEOUT} s)...`);
+  const closed = await poll(
+    async () => !(await client.tcpOpen("192.0.2.2", 22, 1000)),
+    true,
+    (TIMEOUT + 8) * 1000,
+  );
+  say(`    port 22 from the client: ${closed ? "closed again" : "STILL OPEN (unexpected)"}`);
+  if (!open || !closed) throw new Error("the demo did not behave as expected");
+}
+
 async function rootDemo(): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "fwknop-ts-demo-" });
   const client = await Netns.create("democli");
   const server = await Netns.create("demosrv");
-  const stops: (() => Promise<void>)[] = [];
+  const stops: Stops = [];
   try {
     say("==> Two network namespaces: client 192.0.2.1, server 192.0.2.2 (veth pair)");
     const { bIf } = await link(client, "192.0.2.1/24", server, "192.0.2.2/24");
-    say("==> Server firewall: INPUT policy DROP, only established traffic allowed");
-    for (
-      const rule of [
-        ["-P", "INPUT", "DROP"],
-        ["-A", "INPUT", "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT"],
-      ]
-    ) await server.must(["iptables", ...rule]);
-    const svc = server.spawn(["deno", "run", "--allow-net", LISTEN, "192.0.2.2", "22"]);
-    stops.push(() => svc.stop());
-    await svc.waitFor(/listening/);
-    say("==> A TCP service listens on 192.0.2.2:22");
-    await Deno.writeTextFile(`${dir}/fwknopd.conf`, `PCAP_INTF ${bIf};\nFWKNOP_RUN_DIR ${dir};\n`, {
-      mode: 0o600,
-    });
-    await Deno.writeTextFile(`${dir}/access.conf`, access, { mode: 0o600 });
-    const daemon = server.spawn([
-      "deno",
-      "run",
-      "-A",
-      SERVER,
-      "-f",
-      "-c",
-      `${dir}/fwknopd.conf`,
-      "-a",
-      `${dir}/access.conf`,
-    ]);
-    stops.push(() => daemon.stop());
-    await daemon.waitFor(/main event loop/, 20_000);
-    say(
-      `==> fwknopd-ts is sniffing ${bIf} in the server namespace (fresh keys, rules last ${TIMEOUT} s)`,
-    );
-    say(
-      `    port 22 from the client: ${
-        (await client.tcpOpen("192.0.2.2", 22, 1000)) ? "OPEN (unexpected)" : "closed"
-      }`,
-    );
-    say("==> Client: fwknop-ts -A tcp/22 -a 192.0.2.1 -D 192.0.2.2 (one UDP packet to port 62201)");
-    const sent = await client.sh([
-      "deno",
-      "run",
-      "-A",
-      CLIENT,
-      "-A",
-      "tcp/22",
-      "-a",
-      "192.0.2.1",
-      "-D",
-      "192.0.2.2",
-      ...clientKeys,
-    ]);
-    if (sent.code !== 0) throw new Error(`client failed: ${sent.out}`);
-    const open = await poll(() => client.tcpOpen("192.0.2.2", 22, 1000), true, 5000);
-    say(`    port 22 from the client: ${open ? "OPEN" : "still closed (unexpected)"}`);
-    for (const l of daemon.output.split("\n").filter((l) => /Added access rule/.test(l))) {
-      say(`    fwknopd-ts: ${l}`);
-    }
-    const list = await server.sh(["iptables", "-S", "FWKNOP_INPUT"]);
-    for (const l of list.out.trim().split("\n")) say(`    iptables: ${l}`);
-    say(`==> Waiting for the rule to expire (${TIMEOUT} s)...`);
-    const closed = await poll(
-      async () => !(await client.tcpOpen("192.0.2.2", 22, 1000)),
-      true,
-      (TIMEOUT + 8) * 1000,
-    );
-    say(`    port 22 from the client: ${closed ? "closed again" : "STILL OPEN (unexpected)"}`);
-    if (!open || !closed) throw new Error("the demo did not behave as expected");
+    const daemonOutput = await startServer(server, bIf, dir, stops);
+    await knockAndWatch(client, server, daemonOutput);
     say("==> Done: cleaning up the namespaces");
   } finally {
     for (const s of stops.reverse()) await s();
