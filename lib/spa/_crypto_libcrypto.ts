@@ -106,21 +106,22 @@ function load(): Lib | undefined {
 
 const cString = (text: string) => new TextEncoder().encode(`${text}\0`);
 
-/**
- * Opens libcrypto and checks it against known answers.
- *
- * @returns The backend, or `undefined` when libcrypto cannot be loaded or
- *   lacks a primitive (the caller then falls back to `node:crypto`).
- */
-export function openLibcrypto(): CryptoBackend | undefined {
-  let s: Lib | undefined;
-  try {
-    s = load();
-  } catch {
-    return undefined;
+type Digest = CryptoBackend["digest"];
+
+const fail = (what: string): never => {
+  throw new Error(`libcrypto: ${what} failed`);
+};
+
+/** Step 1: the digests, ciphers and context, fetched once; undefined when one is missing. */
+function resolve(
+  lib: Lib,
+):
+  | {
+    md: Record<HashName, Deno.PointerValue>;
+    cipher: Record<AesMode, Deno.PointerValue>;
+    ctx: Deno.PointerValue;
   }
-  if (s === undefined) return undefined;
-  const lib = s;
+  | undefined {
   const fetchMd = (name: HashName, legacy: () => Deno.PointerValue) =>
     lib.EVP_MD_fetch?.(null, cString(MD_NAMES[name]), null) ?? legacy();
   const fetchCipher = (mode: AesMode, legacy: () => Deno.PointerValue) =>
@@ -145,128 +146,170 @@ export function openLibcrypto(): CryptoBackend | undefined {
   if (Object.values(md).includes(null) || Object.values(cipher).includes(null) || ctx === null) {
     return undefined;
   }
-  const outLen = new Int32Array(1);
-  /** The mode `ctx` was last set up for (its padding already off). */
-  let lastCipher: AesMode | undefined;
-  const md5 = lib.MD5;
-  const fail = (what: string): never => {
-    throw new Error(`libcrypto: ${what} failed`);
-  };
-  // Scratch for HMAC and key derivation, wiped after each use.
-  const inner = new Uint8Array(MAX_HASH);
-  const keyHash = new Uint8Array(MAX_HASH);
-  const outer = new Uint8Array(MAX_BLOCK + MAX_HASH);
-  let pad = new Uint8Array(MAX_BLOCK + 2048);
-  const kdf = new Uint8Array(MAX_HASH + 32 + 8);
+  return { md, cipher, ctx };
+}
 
-  const digest = (alg: HashName, data: Uint8Array, out: Uint8Array): number => {
+/** The one-shot digest over fetched `md`. */
+function makeDigest(lib: Lib, md: Record<HashName, Deno.PointerValue>): Digest {
+  return (alg: HashName, data: Uint8Array, out: Uint8Array): number => {
     if (out.length < HASH_BYTES[alg]) throw new RangeError("digest: output buffer too small");
     if (lib.EVP_Digest(data, BigInt(data.length), out, null, md[alg], null) !== 1) {
       fail(`EVP_Digest(${alg})`);
     }
     return HASH_BYTES[alg];
   };
+}
 
-  const backend: CryptoBackend = {
-    name: "libcrypto",
-    digest,
-    // RFC 2104 over the digest: H((K ^ opad) || H((K ^ ipad) || data)).
-    // OpenSSL 3's one-shot HMAC() fetches its MAC on every call and costs
-    // twice as much as these two digests.
-    hmac(alg: HashName, key: Uint8Array, data: Uint8Array, out: Uint8Array): number {
-      const b = BLOCK_BYTES[alg];
-      const l = HASH_BYTES[alg];
-      if (out.length < l) throw new RangeError("hmac: output buffer too small");
-      let k = key;
-      if (key.length > b) {
-        digest(alg, key, keyHash);
-        k = keyHash.subarray(0, l);
+/**
+ * RFC 2104 over the digest: H((K ^ opad) || H((K ^ ipad) || data)).
+ * OpenSSL 3's one-shot HMAC() fetches its MAC on every call and costs
+ * twice as much as these two digests.
+ */
+function makeHmac(digest: Digest): CryptoBackend["hmac"] {
+  // Scratch, wiped after each use.
+  const inner = new Uint8Array(MAX_HASH);
+  const keyHash = new Uint8Array(MAX_HASH);
+  const outer = new Uint8Array(MAX_BLOCK + MAX_HASH);
+  let pad = new Uint8Array(MAX_BLOCK + 2048);
+  return (alg: HashName, key: Uint8Array, data: Uint8Array, out: Uint8Array): number => {
+    const b = BLOCK_BYTES[alg];
+    const l = HASH_BYTES[alg];
+    if (out.length < l) throw new RangeError("hmac: output buffer too small");
+    let k = key;
+    if (key.length > b) {
+      digest(alg, key, keyHash);
+      k = keyHash.subarray(0, l);
+    }
+    if (pad.length < b + data.length) pad = new Uint8Array(b + data.length);
+    try {
+      for (let i = 0; i < b; i++) {
+        const v = i < k.length ? k[i]! : 0;
+        pad[i] = v ^ 0x36;
+        outer[i] = v ^ 0x5c;
       }
-      if (pad.length < b + data.length) pad = new Uint8Array(b + data.length);
-      try {
-        for (let i = 0; i < b; i++) {
-          const v = i < k.length ? k[i]! : 0;
-          pad[i] = v ^ 0x36;
-          outer[i] = v ^ 0x5c;
-        }
-        pad.set(data, b);
-        digest(alg, pad.subarray(0, b + data.length), inner);
-        outer.set(inner.subarray(0, l), b);
-        return digest(alg, outer.subarray(0, b + l), out);
-      } finally {
-        pad.fill(0, 0, b);
-        outer.fill(0);
-        inner.fill(0);
-        keyHash.fill(0);
-      }
-    },
-    // EVP_BytesToKey(MD5, 1 round): D_i = MD5(D_{i-1} || pass || salt).
-    bytesToKey(pass: Uint8Array, salt: Uint8Array, out: Uint8Array): void {
-      if (salt.length !== 8 || out.length < 48 || pass.length > 32) {
-        throw new RangeError("bytesToKey: needs an 8-byte salt, 48 bytes of output, pass <= 32");
-      }
-      try {
-        let prev = 0;
-        for (let off = 0; off < 48; off += 16) {
-          kdf.set(out.subarray(off - prev, off), 0);
-          kdf.set(pass, prev);
-          kdf.set(salt, prev + pass.length);
-          const input = kdf.subarray(0, prev + pass.length + 8);
-          const block = out.subarray(off, off + 16);
-          if (md5 === null) digest("md5", input, block);
-          else md5(input, BigInt(input.length), block);
-          prev = 16;
-        }
-      } finally {
-        kdf.fill(0);
-      }
-    },
-    aes(
-      mode: AesMode,
-      key: Uint8Array,
-      iv: Uint8Array,
-      decrypt: boolean,
-      data: Uint8Array,
-      out: Uint8Array,
-    ): number {
-      if (key.length !== 32 || (mode !== "ecb" && iv.length !== 16)) {
-        throw new RangeError("aes: the key must be 32 bytes and the IV 16");
-      }
-      if (out.length < data.length + 16) throw new RangeError("aes: output buffer too small");
-      if ((mode === "ecb" || mode === "cbc") && data.length % 16 !== 0) {
-        throw new RangeError("aes: ECB and CBC take whole blocks");
-      }
-      // With padding off and whole blocks, Update writes everything and Final
-      // would add nothing; a context that keeps its cipher keeps its padding
-      // setting too, so a re-init with a new key and IV needs no other call.
-      if (lastCipher === mode) {
-        if (lib.EVP_CipherInit_ex(ctx, null, null, key, iv, decrypt ? 0 : 1) !== 1) {
-          fail("EVP_CipherInit_ex");
-        }
-      } else {
-        lastCipher = undefined;
-        if (lib.EVP_CipherInit_ex(ctx, cipher[mode], null, key, iv, decrypt ? 0 : 1) !== 1) {
-          fail("EVP_CipherInit_ex");
-        }
-        if (lib.EVP_CIPHER_CTX_set_padding(ctx, 0) !== 1) fail("EVP_CIPHER_CTX_set_padding");
-        lastCipher = mode;
-      }
-      if (lib.EVP_CipherUpdate(ctx, out, outLen, data, data.length) !== 1) {
-        fail("EVP_CipherUpdate");
-      }
-      return outLen[0]!;
-    },
+      pad.set(data, b);
+      digest(alg, pad.subarray(0, b + data.length), inner);
+      outer.set(inner.subarray(0, l), b);
+      return digest(alg, outer.subarray(0, b + l), out);
+    } finally {
+      pad.fill(0, 0, b);
+      outer.fill(0);
+      inner.fill(0);
+      keyHash.fill(0);
+    }
   };
-  // Known answer: refuse a library that gives anything else.
+}
+
+/** EVP_BytesToKey(MD5, 1 round): D_i = MD5(D_{i-1} || pass || salt). */
+function makeBytesToKey(lib: Lib, digest: Digest): CryptoBackend["bytesToKey"] {
+  const md5 = lib.MD5;
+  // Scratch, wiped after each use.
+  const kdf = new Uint8Array(MAX_HASH + 32 + 8);
+  return (pass: Uint8Array, salt: Uint8Array, out: Uint8Array): void => {
+    if (salt.length !== 8 || out.length < 48 || pass.length > 32) {
+      throw new RangeError("bytesToKey: needs an 8-byte salt, 48 bytes of output, pass <= 32");
+    }
+    try {
+      let prev = 0;
+      for (let off = 0; off < 48; off += 16) {
+        kdf.set(out.subarray(off - prev, off), 0);
+        kdf.set(pass, prev);
+        kdf.set(salt, prev + pass.length);
+        const input = kdf.subarray(0, prev + pass.length + 8);
+        const block = out.subarray(off, off + 16);
+        if (md5 === null) digest("md5", input, block);
+        else md5(input, BigInt(input.length), block);
+        prev = 16;
+      }
+    } finally {
+      kdf.fill(0);
+    }
+  };
+}
+
+/** AES-256 in one reused context, padding off. */
+function makeAes(
+  lib: Lib,
+  cipher: Record<AesMode, Deno.PointerValue>,
+  ctx: Deno.PointerValue,
+): CryptoBackend["aes"] {
+  const outLen = new Int32Array(1);
+  /** The mode `ctx` was last set up for (its padding already off). */
+  let lastCipher: AesMode | undefined;
+  return (
+    mode: AesMode,
+    key: Uint8Array,
+    iv: Uint8Array,
+    decrypt: boolean,
+    data: Uint8Array,
+    out: Uint8Array,
+  ): number => {
+    if (key.length !== 32 || (mode !== "ecb" && iv.length !== 16)) {
+      throw new RangeError("aes: the key must be 32 bytes and the IV 16");
+    }
+    if (out.length < data.length + 16) throw new RangeError("aes: output buffer too small");
+    if ((mode === "ecb" || mode === "cbc") && data.length % 16 !== 0) {
+      throw new RangeError("aes: ECB and CBC take whole blocks");
+    }
+    // With padding off and whole blocks, Update writes everything and Final
+    // would add nothing; a context that keeps its cipher keeps its padding
+    // setting too, so a re-init with a new key and IV needs no other call.
+    if (lastCipher === mode) {
+      if (lib.EVP_CipherInit_ex(ctx, null, null, key, iv, decrypt ? 0 : 1) !== 1) {
+        fail("EVP_CipherInit_ex");
+      }
+    } else {
+      lastCipher = undefined;
+      if (lib.EVP_CipherInit_ex(ctx, cipher[mode], null, key, iv, decrypt ? 0 : 1) !== 1) {
+        fail("EVP_CipherInit_ex");
+      }
+      if (lib.EVP_CIPHER_CTX_set_padding(ctx, 0) !== 1) fail("EVP_CIPHER_CTX_set_padding");
+      lastCipher = mode;
+    }
+    if (lib.EVP_CipherUpdate(ctx, out, outLen, data, data.length) !== 1) {
+      fail("EVP_CipherUpdate");
+    }
+    return outLen[0]!;
+  };
+}
+
+/** Known answer: SHA-256("abc"); a library that gives anything else is refused. */
+function knownAnswer(backend: CryptoBackend): boolean {
   const abc = new Uint8Array([0x61, 0x62, 0x63]);
   const want = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
   try {
     const out = new Uint8Array(32);
     backend.digest("sha256", abc, out);
     const got = Array.from(out, (b) => b.toString(16).padStart(2, "0"));
-    if (got.join("") !== want) return undefined;
+    return got.join("") === want;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Opens libcrypto and checks it against known answers.
+ *
+ * @returns The backend, or `undefined` when libcrypto cannot be loaded or
+ *   lacks a primitive (the caller then falls back to `node:crypto`).
+ */
+export function openLibcrypto(): CryptoBackend | undefined {
+  let lib: Lib | undefined;
+  try {
+    lib = load();
   } catch {
     return undefined;
   }
-  return backend;
+  if (lib === undefined) return undefined;
+  const found = resolve(lib);
+  if (found === undefined) return undefined;
+  const digest = makeDigest(lib, found.md);
+  const backend: CryptoBackend = {
+    name: "libcrypto",
+    digest,
+    hmac: makeHmac(digest),
+    bytesToKey: makeBytesToKey(lib, digest),
+    aes: makeAes(lib, found.cipher, found.ctx),
+  };
+  return knownAnswer(backend) ? backend : undefined;
 }
