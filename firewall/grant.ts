@@ -6,18 +6,10 @@
  * @module
  */
 import type { IpAddr } from "../lib/net/addr.ts";
+import type { Proto, ProtoPort } from "../lib/net/proto_port.ts";
 
-/** A transport protocol a grant opens. */
-export type Proto = "tcp" | "udp";
-
-/** One `proto/port`. */
-export interface ProtoPort {
-  proto: Proto;
-  port: number;
-}
-
-/** IP protocol numbers, as iptables rules and nft sets write them. */
-export const PROTO_NUMBER: Readonly<Record<Proto, number>> = { tcp: 6, udp: 17 };
+export type { Proto, ProtoPort } from "../lib/net/proto_port.ts";
+export { portsText, PROTO_NUMBER } from "../lib/net/proto_port.ts";
 
 /**
  * How a NAT grant forwards. `forward` (message types 2/4 and FORCE_NAT):
@@ -84,11 +76,6 @@ export function grantKey(g: Grant): string {
       n.snat ?? ""
     }:${n.masquerade}`;
   return `${g.src.text}|${g.dst?.text ?? "*"}|${ports}${nat}`;
-}
-
-/** `tcp/22,udp/53` */
-export function portsText(ports: readonly ProtoPort[]): string {
-  return ports.map((p) => `${p.proto}/${p.port}`).join(",");
 }
 
 /**

@@ -5,7 +5,8 @@
  * @module
  */
 import { UsageError } from "../cli/errors.ts";
-import { checkMessageIp, checkProtoPort } from "../spa/fields.ts";
+import { checkMessageIp } from "../net/ip_text.ts";
+import { parseProtoPort } from "../net/proto_port.ts";
 import { MessageType } from "../spa/message.ts";
 import type { SpaRequest } from "../spa/packet.ts";
 import type { ClientSettings } from "./settings.ts";
@@ -38,14 +39,13 @@ export function randomPort(): number {
 export function parseAccess(access: string): { proto: string; port: number }[] {
   const specs = access.split(",").map((p) => p.trim());
   return specs.map((spec) => {
-    const problem = checkProtoPort(spec);
-    if (problem !== undefined) {
+    const p = parseProtoPort(spec);
+    if (typeof p === "string") {
       throw new UsageError(
-        `Invalid access list '${access}': ${problem} (write tcp/PORT or udp/PORT, e.g. -A tcp/22)`,
+        `Invalid access list '${access}': ${p} (write tcp/PORT or udp/PORT, e.g. -A tcp/22)`,
       );
     }
-    const [proto, port] = spec.split("/") as [string, string];
-    return { proto, port: Number(port) };
+    return p;
   });
 }
 

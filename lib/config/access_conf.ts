@@ -11,7 +11,8 @@ import { b64Decode, isBase64Charset } from "../spa/base64.ts";
 import { type DigestType, DigestType as D, parseDigestName } from "../spa/digest.ts";
 import { EncryptionMode, legacyKey, parseModeName } from "../spa/rijndael.ts";
 import { type IpNet, parseAddr, parseNet } from "../net/addr.ts";
-import { checkIPv4 } from "../spa/fields.ts";
+import { checkIPv4 } from "../net/ip_text.ts";
+import { type ProtoPort, readProtoPortLoose } from "../net/proto_port.ts";
 import {
   ConfigError,
   type ConfLine,
@@ -25,10 +26,7 @@ import {
 import { lookupName } from "./users.ts";
 
 /** A `proto/port` entry of OPEN_PORTS / RESTRICT_PORTS. */
-export interface ProtoPort {
-  proto: "tcp" | "udp";
-  port: number;
-}
+export type { ProtoPort } from "../net/proto_port.ts";
 
 /** A stanza's GnuPG settings (keys are loaded later, see lib/gpg_keys.ts). */
 export interface GpgPolicy {
@@ -169,17 +167,14 @@ function nets(l: ConfLine): IpNet[] {
 function ports(l: ConfLine): { ports: ProtoPort[]; warning?: string } {
   let warning: string | undefined;
   const list = l.value.split(",").map((e) => {
-    const m = /^\s*(tcp|udp)\/(\d*)(.*?)\s*$/i.exec(e);
-    const port = m === null ? NaN : Number(m[2] === "" ? "0" : m[2]);
-    if (m === null || port > 65535 || e.trim().length >= 33) {
-      throw new ConfigError(l, l.name, `"${e.trim()}" is not tcp/PORT or udp/PORT`);
-    }
-    const proto = m[1]!.toLowerCase() as "tcp" | "udp";
-    if (m[2] === "" || m[3] !== "") {
+    const r = readProtoPortLoose(e);
+    if (typeof r === "string") throw new ConfigError(l, l.name, r);
+    if (!r.exact) {
+      const { proto, port } = r.value;
       warning =
         `${l.file}:${l.line}: ${l.name}: "${e.trim()}" is read as ${proto}/${port}, as fwknopd reads it`;
     }
-    return { proto, port };
+    return r.value;
   });
   return warning === undefined ? { ports: list } : { ports: list, warning };
 }
@@ -321,6 +316,21 @@ function setVar(s: AccessStanza, l: ConfLine): string | undefined {
     throw new ConfigError(l, l.name, "still holds the placeholder __CHANGEME__; set a real key");
   }
   s.raw.set(l.name, v);
+  for (const set of [setCryptoVar, setTimeVar, setCmdVar, setNatVar]) {
+    const r = set(s, l);
+    if (r !== false) return r;
+  }
+  if (setKnockVar(s, l)) return undefined;
+  if (l.name.startsWith("GPG_")) {
+    s.gpg[l.name] = v;
+    return undefined;
+  }
+  return `${l.file}:${l.line}: ignoring unknown access.conf variable ${l.name}`;
+}
+
+/** Applies a destination, port or key variable. Returns its warning, or `false` when the name is not one of them. */
+function setCryptoVar(s: AccessStanza, l: ConfLine): string | undefined | false {
+  const v = l.value;
   switch (l.name) {
     case "DESTINATION":
       s.destination = nets(l);
@@ -373,6 +383,16 @@ function setVar(s: AccessStanza, l: ConfLine): string | undefined {
       s.mode = m;
       break;
     }
+    default:
+      return false;
+  }
+  return undefined;
+}
+
+/** Applies a timeout, expiry, requirement or GnuPG directory variable. Returns its warning, or `false` when the name is not one of them. */
+function setTimeVar(s: AccessStanza, l: ConfLine): string | undefined | false {
+  const v = l.value;
+  switch (l.name) {
     case "FW_ACCESS_TIMEOUT": {
       const t = cInt(l, 0, MAX_TIMEOUT);
       s.fwAccessTimeout = t.n || 30;
@@ -409,6 +429,16 @@ function setVar(s: AccessStanza, l: ConfLine): string | undefined {
     case "REQUIRE_SOURCE":
       s.requireSourceAddress = yes(v);
       break;
+    default:
+      return false;
+  }
+  return undefined;
+}
+
+/** Applies a command-execution variable. Returns its warning, or `false` when the name is not one of them. */
+function setCmdVar(s: AccessStanza, l: ConfLine): string | undefined | false {
+  const v = l.value;
+  switch (l.name) {
     case "ENABLE_CMD_EXEC":
       s.enableCmdExec = yes(v);
       break;
@@ -436,6 +466,16 @@ function setVar(s: AccessStanza, l: ConfLine): string | undefined {
     case "CMD_CYCLE_TIMER":
       s.cmdCycleTimer = int(l, 1, MAX_TIMEOUT);
       break;
+    default:
+      return false;
+  }
+  return undefined;
+}
+
+/** Applies a fleet or NAT variable. Returns its warning, or `false` when the name is not one of them. */
+function setNatVar(s: AccessStanza, l: ConfLine): string | undefined | false {
+  const v = l.value;
+  switch (l.name) {
     case "FLEET_GROUP":
       if (!FLEET_GROUP_NAME.test(v)) {
         throw new ConfigError(
@@ -470,12 +510,7 @@ function setVar(s: AccessStanza, l: ConfLine): string | undefined {
       s.forwardAll = yes(v);
       break;
     default:
-      if (setKnockVar(s, l)) break;
-      if (l.name.startsWith("GPG_")) {
-        s.gpg[l.name] = v;
-        break;
-      }
-      return `${l.file}:${l.line}: ignoring unknown access.conf variable ${l.name}`;
+      return false;
   }
   return undefined;
 }

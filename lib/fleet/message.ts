@@ -16,7 +16,8 @@
  *
  * @module
  */
-import type { Proto, ProtoPort } from "../../firewall/grant.ts";
+import type { ProtoPort } from "../../firewall/grant.ts";
+import { parseProtoPort, portsText } from "../net/proto_port.ts";
 import { FLEET_GROUP_NAME } from "../config/access_conf.ts";
 import { type IpAddr, parseAddr } from "../net/addr.ts";
 import { backend } from "../spa/crypto.ts";
@@ -132,11 +133,6 @@ export function signFields(
   return { ...f, mac: macOf(key, stream, f) };
 }
 
-/** `tcp/22,udp/53` */
-function portsText(ports: readonly ProtoPort[]): string {
-  return ports.map((p) => `${p.proto}/${p.port}`).join(",");
-}
-
 /**
  * The signed fields of a grant message.
  *
@@ -205,9 +201,9 @@ export function parsePorts(text: string): ProtoPort[] | undefined {
   if (parts.length > FLEET_MAX_PORTS) return undefined;
   const out: ProtoPort[] = [];
   for (const p of parts) {
-    const m = /^(tcp|udp)\/([1-9]\d{0,4})$/.exec(p);
-    if (m === null || Number(m[2]) > 65535) return undefined;
-    out.push({ proto: m[1] as Proto, port: Number(m[2]) });
+    const pp = parseProtoPort(p);
+    if (typeof pp === "string" || portsText([pp]) !== p) return undefined;
+    out.push(pp);
   }
   return out;
 }

@@ -5,8 +5,8 @@
  * @module
  */
 import { RuntimeError } from "../cli/errors.ts";
-import { checkMessageIp } from "../spa/fields.ts";
 import { parseAddr } from "./addr.ts";
+import { checkMessageIp } from "./ip_text.ts";
 
 const RESOLVE_TIMEOUT_MS = 10_000;
 

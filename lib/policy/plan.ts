@@ -9,16 +9,15 @@ import { type Grant, type NatPlan, PROTO_NUMBER, type ProtoPort } from "../../fi
 import type { CapturedPacket } from "../capture/packet.ts";
 import type { AccessStanza } from "../config/access_conf.ts";
 import type { IpAddr } from "../net/addr.ts";
+import { parseProtoPortList } from "../net/proto_port.ts";
 import { MessageType } from "../spa/message.ts";
 import type { PolicyOptions } from "./options.ts";
 import type { CommandPlan, CyclePlan } from "./verdict.ts";
 
 /** The `proto/port` list of an access message (checked by the decoder already). */
 export function portsOf(message: string): ProtoPort[] {
-  return message.split(",").slice(1).map((spec) => {
-    const [proto, port] = spec.split("/") as ["tcp" | "udp", string];
-    return { proto, port: Number(port) };
-  });
+  const ports = parseProtoPortList(message.slice(message.indexOf(",") + 1));
+  return typeof ports === "string" ? [] : ports;
 }
 
 /** Splits a command on whitespace into argv (no shell, as fwknopd does). */

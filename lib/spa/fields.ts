@@ -5,7 +5,10 @@
  *
  * @module
  */
-import { parseAddr } from "../net/addr.ts";
+import { checkIPv4, checkMessageIp } from "../net/ip_text.ts";
+import { parsePort, parseProtoPort } from "../net/proto_port.ts";
+
+export { checkIPv4, checkMessageIp };
 
 /** Length of the random value field. */
 export const RAND_VAL_LEN = 16;
@@ -63,71 +66,6 @@ export function checkUsername(name: string, maxLen: number = MAX_USERNAME_LEN): 
 }
 
 /**
- * Checks a dotted-quad IPv4 address as libfko does (7..15 characters, digits
- * and exactly three dots, each octet 0..255). Octets with a leading zero are
- * refused: `inet_aton` reads them as octal while iptables reads them as
- * decimal, so they could open a different address than the one logged.
- *
- * @param ip The address text.
- * @returns `undefined` when good, else the reason.
- */
-export function checkIPv4(ip: string): string | undefined {
-  const bad = `"${ip}" is not a dotted-quad IPv4 address`;
-  if (ip.length < 7 || ip.length > 15) return bad;
-  // A hand-written scan (this runs for every packet): four runs of 1 to 3
-  // digits, each at most 255, split by exactly three dots.
-  let dots = 0;
-  for (let i = 0; i < ip.length; i++) if (ip.charCodeAt(i) === 0x2e) dots++;
-  if (dots !== 3) return bad;
-  let start = 0;
-  for (let part = 0; part < 4; part++) {
-    let end = ip.indexOf(".", start);
-    if (end < 0) end = ip.length;
-    const len = end - start;
-    if (len < 1 || len > 3) return bad;
-    let value = 0;
-    for (let i = start; i < end; i++) {
-      const d = ip.charCodeAt(i) - 0x30;
-      if (d < 0 || d > 9) return bad;
-      value = value * 10 + d;
-    }
-    if (value > 255) return bad;
-    if (len > 1 && ip.charCodeAt(start) === 0x30) return `"${ip}" has an octet with a leading zero`;
-    start = end + 1;
-  }
-  return undefined;
-}
-
-/** Longest IPv6 address text without an embedded dotted quad. */
-const MAX_IPV6_TEXT = 39;
-
-/**
- * Checks the address at the start of a message: a dotted quad as libfko
- * wants it, or (an extension of fwknop-ts; stock fwknopd refuses these)
- * an IPv6 address in hex groups.
- *
- * @param ip The address text.
- * @returns `undefined` when good, else the reason.
- */
-export function checkMessageIp(ip: string): string | undefined {
-  if (!ip.includes(":")) return checkIPv4(ip);
-  const a = ip.length <= MAX_IPV6_TEXT && !ip.includes(".") ? parseAddr(ip) : undefined;
-  return a === undefined ? `"${ip}" is not a dotted-quad IPv4 or an IPv6 address` : undefined;
-}
-
-function checkPort(text: string): string | undefined {
-  if (text.length < 1 || text.length > 5) return `port "${text}" is not a number`;
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const d = text.charCodeAt(i) - 0x30;
-    if (d < 0 || d > 9) return `port "${text}" is not a number`;
-    n = n * 10 + d;
-  }
-  if (n < 1 || n > 65535) return `port ${n} is outside 1..65535`;
-  return undefined;
-}
-
-/**
  * Checks one `proto/port` request: only `tcp/N` and `udp/N` with N in
  * 1..65535 are valid in fwknop 2.6.
  *
@@ -135,14 +73,9 @@ function checkPort(text: string): string | undefined {
  * @returns `undefined` when good, else the reason.
  */
 export function checkProtoPort(spec: string): string | undefined {
-  if (!(spec.startsWith("tcp/") || spec.startsWith("udp/")) || LINE_BREAK.test(spec)) {
-    return `"${spec}" is not tcp/PORT or udp/PORT`;
-  }
-  return checkPort(spec.slice(4));
+  const p = parseProtoPort(spec);
+  return typeof p === "string" ? p : undefined;
 }
-
-/** What `.` in a regular expression does not match: a line break ends a proto/port spec. */
-const LINE_BREAK = /[\n\r\u2028\u2029]/;
 
 /**
  * Checks an access message `IP,proto/port[,proto/port...]`.
@@ -199,7 +132,8 @@ export function checkNatAccess(nat: string): string | undefined {
   if (FORBIDDEN_NAT_HOST_CHARS.test(host) || /[^\x21-\x7e]/.test(host)) {
     return `host "${host}" holds a forbidden character`;
   }
-  return checkPort(port);
+  const p = parsePort(port);
+  return typeof p === "string" ? p : undefined;
 }
 
 /**

@@ -1,0 +1,40 @@
+import { assertEquals } from "../../tests/assert.ts";
+import {
+  parsePort,
+  parseProtoPort,
+  parseProtoPortList,
+  portsText,
+  readProtoPortLoose,
+} from "./proto_port.ts";
+
+Deno.test("parseProtoPort reads tcp/N and udp/N with N in 1..65535 only", () => {
+  assertEquals(parseProtoPort("tcp/22"), { proto: "tcp", port: 22 });
+  assertEquals(parseProtoPort("udp/65535"), { proto: "udp", port: 65535 });
+  for (
+    const bad of ["TCP/22", "tcp/0", "tcp/65536", "tcp/", "tcp/2a", "icmp/1", "tcp/22\n", " tcp/22"]
+  ) {
+    assertEquals(typeof parseProtoPort(bad), "string", bad);
+  }
+});
+
+Deno.test("parsePort refuses more than five digits", () => {
+  assertEquals(parsePort("000022"), 'port "000022" is not a number');
+  assertEquals(parsePort("00022"), 22);
+});
+
+Deno.test("parseProtoPortList stops at the first bad entry", () => {
+  assertEquals(parseProtoPortList("tcp/22,udp/53"), [
+    { proto: "tcp", port: 22 },
+    { proto: "udp", port: 53 },
+  ]);
+  assertEquals(parseProtoPortList("tcp/22,udp/x"), 'port "x" is not a number');
+  assertEquals(portsText([{ proto: "udp", port: 53 }]), "udp/53");
+});
+
+Deno.test("readProtoPortLoose reads access.conf entries as fwknopd does", () => {
+  assertEquals(readProtoPortLoose(" TCP/22 "), { value: { proto: "tcp", port: 22 }, exact: true });
+  assertEquals(readProtoPortLoose("tcp/22x"), { value: { proto: "tcp", port: 22 }, exact: false });
+  assertEquals(readProtoPortLoose("udp/"), { value: { proto: "udp", port: 0 }, exact: false });
+  assertEquals(readProtoPortLoose("tcp/65536"), '"tcp/65536" is not tcp/PORT or udp/PORT');
+  assertEquals(typeof readProtoPortLoose(`tcp/22${"x".repeat(30)}`), "string");
+});
