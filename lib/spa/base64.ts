@@ -37,6 +37,12 @@ export function b64Encode(bytes: Uint8Array): string {
  *
  * @param bytes The bytes to encode.
  * @returns The padded base64 text.
+ *
+ * @example Padded, as `--key-gen` prints keys
+ * ```ts
+ * import { b64EncodePadded } from "./base64.ts";
+ * if (b64EncodePadded(new TextEncoder().encode("ro")) !== "cm8=") throw new Error();
+ * ```
  */
 export function b64EncodePadded(bytes: Uint8Array): string {
   return bytesToLatin1(encodeChars(bytes, true));
@@ -200,6 +206,13 @@ export function base64CharsInto(text: string, out: Uint8Array, at: number): numb
  *
  * @param text The candidate text.
  * @returns `true` when the text only holds base64 characters.
+ *
+ * @example The screening pass over a payload
+ * ```ts
+ * import { isBase64Charset } from "./base64.ts";
+ * if (!isBase64Charset("8aB+/09")) throw new Error("base64 refused");
+ * if (isBase64Charset("GET / HTTP/1.1")) throw new Error("spaces accepted");
+ * ```
  */
 export function isBase64Charset(text: string): boolean {
   for (let i = 0; i < text.length; i++) {

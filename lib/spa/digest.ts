@@ -25,7 +25,16 @@ function charsOf(md: Uint8Array): string {
   return bytesToLatin1(CHARS.subarray(0, b64EncodeInto(md, CHARS)));
 }
 
-/** fwknop's digest codes (shared by `digest_type` and `hmac_type`). */
+/**
+ * fwknop's digest codes (shared by `digest_type` and `hmac_type`).
+ *
+ * @example Choose the HMAC type of a packet
+ * ```ts
+ * import { DigestType } from "./digest.ts";
+ * const hmacType: DigestType = DigestType.SHA512;
+ * if (hmacType !== 5) throw new Error();
+ * ```
+ */
 export const DigestType = {
   MD5: 1,
   SHA1: 2,
@@ -38,7 +47,16 @@ export const DigestType = {
 /** One of the digest codes 1..7. */
 export type DigestType = typeof DigestType[keyof typeof DigestType];
 
-/** Facts about one digest type. */
+/**
+ * Facts about one digest type.
+ *
+ * @example Read a digest's lengths
+ * ```ts
+ * import { type DigestInfo, digestInfo, DigestType } from "./digest.ts";
+ * const d: DigestInfo = digestInfo(DigestType.SHA256);
+ * if (d.bytes !== 32 || d.b64Length !== 43 || d.label !== "SHA256") throw new Error();
+ * ```
+ */
 export interface DigestInfo {
   /** fwknop's code. */
   readonly code: DigestType;
@@ -70,7 +88,16 @@ function info(
   };
 }
 
-/** Every digest type, indexed by code. */
+/**
+ * Every digest type, indexed by code.
+ *
+ * @example List the names fwknop accepts
+ * ```ts
+ * import { DIGESTS } from "./digest.ts";
+ * const names = [...DIGESTS.values()].map((d) => d.name);
+ * if (names.join(" ") !== "md5 sha1 sha256 sha384 sha512 sha3_256 sha3_512") throw new Error();
+ * ```
+ */
 export const DIGESTS: ReadonlyMap<DigestType, DigestInfo> = new Map([
   [DigestType.MD5, info(DigestType.MD5, "md5", "md5", 16)],
   [DigestType.SHA1, info(DigestType.SHA1, "sha1", "sha1", 20)],
@@ -87,6 +114,18 @@ export const DIGESTS: ReadonlyMap<DigestType, DigestInfo> = new Map([
  * @param code A digest code.
  * @returns The table entry.
  * @throws {RangeError} when the code is not 1..7.
+ *
+ * @example A code from the wire, checked
+ * ```ts
+ * import { digestInfo } from "./digest.ts";
+ * if (digestInfo(1).name !== "md5") throw new Error();
+ * try {
+ *   digestInfo(9);
+ *   throw new Error("accepted code 9");
+ * } catch (e) {
+ *   if (!(e instanceof RangeError)) throw e;
+ * }
+ * ```
  */
 export function digestInfo(code: number): DigestInfo {
   const d = DIGESTS.get(code as DigestType);
@@ -99,6 +138,13 @@ export function digestInfo(code: number): DigestInfo {
  *
  * @param name The name from a command line or config file.
  * @returns The digest code, or `undefined` when the name is unknown.
+ *
+ * @example Parse `-m`/`HMAC_DIGEST_TYPE` values
+ * ```ts
+ * import { DigestType, parseDigestName } from "./digest.ts";
+ * if (parseDigestName("SHA3_256") !== DigestType.SHA3_256) throw new Error();
+ * if (parseDigestName("sha224") !== undefined) throw new Error();
+ * ```
  */
 export function parseDigestName(name: string): DigestType | undefined {
   const wanted = name.trim().toLowerCase();
@@ -126,6 +172,13 @@ export function digestBytes(code: DigestType, data: Uint8Array | string): Uint8A
  * @param code The digest code.
  * @param data The bytes or ASCII text to hash.
  * @returns The digest as unpadded base64.
+ *
+ * @example fwknop's SPA data digest
+ * ```ts
+ * import { digestB64, DigestType } from "./digest.ts";
+ * const d = digestB64(DigestType.SHA256, "");
+ * if (d !== "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU") throw new Error(d);
+ * ```
  */
 export function digestB64(code: DigestType, data: Uint8Array | string): string {
   const len = backend.digest(digestInfo(code).algorithm, bytesOf(data), MD);
@@ -139,6 +192,14 @@ export function digestB64(code: DigestType, data: Uint8Array | string): string {
  * @param key The HMAC key bytes.
  * @param data The bytes or ASCII text to authenticate.
  * @returns The HMAC as unpadded base64.
+ *
+ * @example The HMAC appended to a packet
+ * ```ts
+ * import { DigestType, hmacB64 } from "./digest.ts";
+ * const key = new TextEncoder().encode("fwknophmactest");
+ * const mac = hmacB64(DigestType.SHA256, key, "8Abc");
+ * if (mac.length !== 43 || mac !== hmacB64(DigestType.SHA256, key, "8Abc")) throw new Error();
+ * ```
  */
 export function hmacB64(code: DigestType, key: Uint8Array, data: Uint8Array | string): string {
   const len = backend.hmac(digestInfo(code).algorithm, key, bytesOf(data), MD);
@@ -155,6 +216,12 @@ export function hmacB64(code: DigestType, key: Uint8Array, data: Uint8Array | st
  * @param a One string.
  * @param b The other string.
  * @returns `true` when both are equal.
+ *
+ * @example Compare a received HMAC
+ * ```ts
+ * import { constantTimeEqual } from "./digest.ts";
+ * if (!constantTimeEqual("abc", "abc") || constantTimeEqual("abc", "abd")) throw new Error();
+ * ```
  */
 export function constantTimeEqual(a: string, b: string): boolean {
   if (a.length !== b.length) return false;

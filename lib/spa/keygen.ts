@@ -12,6 +12,13 @@ import { MAX_KEY_LEN } from "./rijndael.ts";
  * Default HMAC key length per HMAC type. fwknop fails for the SHA3 types
  * unless a length is given; we choose lengths that fit in one block of the
  * hash (so the key is never pre-hashed) and are at least the output size.
+ *
+ * @example The HMAC key length `--key-gen` picks
+ * ```ts
+ * import { DEFAULT_HMAC_KEY_LEN } from "./keygen.ts";
+ * import { DigestType } from "./digest.ts";
+ * if (DEFAULT_HMAC_KEY_LEN.get(DigestType.SHA256) !== 64) throw new Error();
+ * ```
  */
 export const DEFAULT_HMAC_KEY_LEN: ReadonlyMap<DigestType, number> = new Map([
   [DigestType.MD5, 16],
@@ -23,7 +30,18 @@ export const DEFAULT_HMAC_KEY_LEN: ReadonlyMap<DigestType, number> = new Map([
   [DigestType.SHA3_512, 64],
 ]);
 
-/** Options for `generateKeys`. */
+/**
+ * Options for `generateKeys`.
+ *
+ * @example Keys for SHA-512 HMACs
+ * ```ts
+ * import { generateKeys, type KeyGenOptions } from "./keygen.ts";
+ * import { DigestType } from "./digest.ts";
+ * const opts: KeyGenOptions = { keyLen: 16, hmacType: DigestType.SHA512 };
+ * const k = generateKeys(opts);
+ * if (k.key.length !== 16 || k.hmacKey.length !== 128) throw new Error();
+ * ```
+ */
 export interface KeyGenOptions {
   /** Rijndael key length in bytes (1..32); default 32. */
   keyLen?: number;
@@ -33,7 +51,19 @@ export interface KeyGenOptions {
   hmacType?: DigestType;
 }
 
-/** A generated key pair. */
+/**
+ * A generated key pair.
+ *
+ * @example Use generated keys for a packet
+ * ```ts
+ * import { type GeneratedKeys, generateKeys } from "./keygen.ts";
+ * import { decodeSpa, encodeSpa } from "./packet.ts";
+ * import { MessageType } from "./message.ts";
+ * const keys: GeneratedKeys = generateKeys();
+ * const spa = encodeSpa({ ...keys, message: "198.51.100.7,tcp/22", messageType: MessageType.ACCESS, username: "alice" });
+ * if (!decodeSpa(spa.wire, keys).ok) throw new Error();
+ * ```
+ */
 export interface GeneratedKeys {
   /** Rijndael key bytes. */
   key: Uint8Array;
@@ -80,6 +110,13 @@ export function generateKeys(opts: KeyGenOptions = {}): GeneratedKeys {
  *
  * @param keys The keys.
  * @returns `KEY_BASE64: ...\nHMAC_KEY_BASE64: ...\n`.
+ *
+ * @example Print keys as `fwknop --key-gen` does
+ * ```ts
+ * import { formatKeys, generateKeys } from "./keygen.ts";
+ * const text = formatKeys(generateKeys());
+ * if (!/^KEY_BASE64: \S+\nHMAC_KEY_BASE64: \S+/.test(text)) throw new Error(text);
+ * ```
  */
 export function formatKeys(keys: GeneratedKeys): string {
   return `KEY_BASE64: ${b64EncodePadded(keys.key)}\nHMAC_KEY_BASE64: ${

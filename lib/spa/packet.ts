@@ -25,9 +25,29 @@ import {
   rijndaelEncrypt,
 } from "./rijndael.ts";
 
-/** `b64("Salted__")` without its last, partial character: stripped from every Rijndael wire. */
+/**
+ * `b64("Salted__")` without its last, partial character: stripped from every Rijndael wire.
+ *
+ * @example Every Rijndael packet drops this prefix on the wire
+ * ```ts
+ * import { encodeSpa, RIJNDAEL_PREFIX } from "./packet.ts";
+ * import { MessageType } from "./message.ts";
+ * const key = new TextEncoder().encode("fwknoptest");
+ * const spa = encodeSpa({ key, message: "198.51.100.7,tcp/22", messageType: MessageType.ACCESS, username: "alice" });
+ * if (spa.wire.startsWith(RIJNDAEL_PREFIX)) throw new Error("prefix left on");
+ * ```
+ */
 export const RIJNDAEL_PREFIX = "U2FsdGVkX1";
-/** Packets this long or longer are classified as GnuPG by fwknop, so Rijndael ones must be shorter. */
+/**
+ * Packets this long or longer are classified as GnuPG by fwknop, so Rijndael ones must be shorter.
+ *
+ * @example Shorter payloads can only be Rijndael
+ * ```ts
+ * import { GPG_MIN_LEN } from "./packet.ts";
+ * const payload = "8" + "A".repeat(199);
+ * if (!(payload.length < GPG_MIN_LEN)) throw new Error();
+ * ```
+ */
 export const GPG_MIN_LEN = 400;
 /** Shortest encrypted string libfko accepts. */
 export const MIN_WIRE_LEN = 36;
@@ -36,7 +56,23 @@ export const MAX_WIRE_LEN = 1500;
 /** Longest HMAC key the client accepts. */
 export const MAX_HMAC_KEY_LEN = 128;
 
-/** The keys and algorithms both ends must agree on (SPEC §3). */
+/**
+ * The keys and algorithms both ends must agree on (SPEC §3).
+ *
+ * @example One stanza's keys
+ * ```ts
+ * import { decodeSpa, type SpaKeys } from "./packet.ts";
+ * import { DigestType } from "./digest.ts";
+ * import { EncryptionMode } from "./rijndael.ts";
+ * const keys: SpaKeys = {
+ *   key: new TextEncoder().encode("fwknoptest"),
+ *   hmacKey: new TextEncoder().encode("fwknophmactest"),
+ *   hmacType: DigestType.SHA256,
+ *   mode: EncryptionMode.CBC,
+ * };
+ * if (decodeSpa("garbage", keys).ok) throw new Error();
+ * ```
+ */
 export interface SpaKeys {
   /** Rijndael passphrase bytes (1..32). */
   key: Uint8Array;
@@ -48,7 +84,23 @@ export interface SpaKeys {
   mode?: EncryptionMode;
 }
 
-/** What the encoder needs beyond the keys. */
+/**
+ * What the encoder needs beyond the keys.
+ *
+ * @example A timed access request (type promoted to 3)
+ * ```ts
+ * import { encodeSpa, type SpaRequest } from "./packet.ts";
+ * import { MessageType } from "./message.ts";
+ * const req: SpaRequest = {
+ *   key: new TextEncoder().encode("fwknoptest"),
+ *   message: "198.51.100.7,tcp/22",
+ *   messageType: MessageType.ACCESS,
+ *   username: "alice",
+ *   clientTimeout: 60,
+ * };
+ * if (encodeSpa(req).fields.messageType !== MessageType.CLIENT_TIMEOUT_ACCESS) throw new Error();
+ * ```
+ */
 export interface SpaRequest extends SpaKeys {
   /** The access or command message, such as `1.2.3.4,tcp/22`. */
   message: string;
@@ -72,7 +124,23 @@ export interface SpaRequest extends SpaKeys {
   salt?: Uint8Array;
 }
 
-/** Everything the encoder produced, as fwknop's `-T -v` dump names it. */
+/**
+ * Everything the encoder produced, as fwknop's `-T -v` dump names it.
+ *
+ * @example The `-T -v` values of a packet
+ * ```ts
+ * import { type EncodedSpa, encodeSpa } from "./packet.ts";
+ * import { MessageType } from "./message.ts";
+ * const spa: EncodedSpa = encodeSpa({
+ *   key: new TextEncoder().encode("fwknoptest"),
+ *   hmacKey: new TextEncoder().encode("fwknophmactest"),
+ *   message: "198.51.100.7,tcp/22",
+ *   messageType: MessageType.ACCESS,
+ *   username: "alice",
+ * });
+ * if (spa.hmac === undefined || !spa.wire.endsWith(spa.hmac)) throw new Error();
+ * ```
+ */
 export interface EncodedSpa {
   /** The fields after type normalisation. */
   fields: SpaMessage;
@@ -86,7 +154,18 @@ export interface EncodedSpa {
   wire: string;
 }
 
-/** Why a packet was refused; hostile input always ends in one of these. */
+/**
+ * Why a packet was refused; hostile input always ends in one of these.
+ *
+ * @example Hostile input ends in a reason
+ * ```ts
+ * import { type DecodeFailure, decodeSpa } from "./packet.ts";
+ * const r = decodeSpa("not a packet", { key: new TextEncoder().encode("k") });
+ * if (r.ok) throw new Error();
+ * const why: DecodeFailure = r;
+ * if (why.reason !== "bad-length") throw new Error(why.reason);
+ * ```
+ */
 export type DecodeFailure =
   | { reason: "bad-length"; detail: string }
   | { reason: "not-base64"; detail: string }
@@ -96,7 +175,21 @@ export type DecodeFailure =
   | { reason: "digest-mismatch"; detail: string }
   | { reason: "bad-field"; field: string; detail: string };
 
-/** A successfully decoded packet. */
+/**
+ * A successfully decoded packet.
+ *
+ * @example Read the fields of an accepted packet
+ * ```ts
+ * import { type DecodedSpa, decodeSpa, encodeSpa } from "./packet.ts";
+ * import { MessageType } from "./message.ts";
+ * const key = new TextEncoder().encode("fwknoptest");
+ * const wire = encodeSpa({ key, message: "198.51.100.7,tcp/22", messageType: MessageType.ACCESS, username: "alice" }).wire;
+ * const r = decodeSpa(wire, { key });
+ * if (!r.ok) throw new Error(r.reason);
+ * const d: DecodedSpa = r;
+ * if (d.fields.message !== "198.51.100.7,tcp/22") throw new Error();
+ * ```
+ */
 export interface DecodedSpa {
   /** The parsed fields. */
   fields: SpaMessage;
@@ -108,10 +201,35 @@ export interface DecodedSpa {
   hmac?: string;
 }
 
-/** The result of `decodeSpa`: never an exception. */
+/**
+ * The result of `decodeSpa`: never an exception.
+ *
+ * @example Branch on `ok`
+ * ```ts
+ * import { type DecodeResult, decodeSpa } from "./packet.ts";
+ * const r: DecodeResult = decodeSpa("8".repeat(200), { key: new TextEncoder().encode("k") });
+ * const line = r.ok ? `from ${r.fields.username}` : `refused: ${r.reason}`;
+ * if (!line.startsWith("refused")) throw new Error(line);
+ * ```
+ */
 export type DecodeResult = ({ ok: true } & DecodedSpa) | ({ ok: false } & DecodeFailure);
 
-/** Thrown by `encodeSpa` for keys or options no fwknop peer would accept. */
+/**
+ * Thrown by `encodeSpa` for keys or options no fwknop peer would accept.
+ *
+ * @example An HMAC key equal to the encryption key is refused
+ * ```ts
+ * import { encodeSpa, SpaKeyError } from "./packet.ts";
+ * import { MessageType } from "./message.ts";
+ * const key = new TextEncoder().encode("samekey");
+ * try {
+ *   encodeSpa({ key, hmacKey: key, message: "198.51.100.7,tcp/22", messageType: MessageType.ACCESS, username: "alice" });
+ *   throw new Error("accepted");
+ * } catch (e) {
+ *   if (!(e instanceof SpaKeyError)) throw e;
+ * }
+ * ```
+ */
 export class SpaKeyError extends RangeError {
   /**
    * @param message What is wrong, stated for a person.
@@ -181,7 +299,15 @@ export function buildMessage(req: MessageRequest): EncodedMessage & { normalised
   return { ...m, normalised };
 }
 
-/** Makes fwknop's 16-digit random value from the platform CSPRNG. */
+/**
+ * Makes fwknop's 16-digit random value from the platform CSPRNG.
+ *
+ * @example 16 decimal digits
+ * ```ts
+ * import { randomValue } from "./packet.ts";
+ * if (!/^\d{16}$/.test(randomValue())) throw new Error();
+ * ```
+ */
 export function randomValue(): string {
   const digits = crypto.getRandomValues(new Uint8Array(32));
   let out = "";

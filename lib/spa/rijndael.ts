@@ -7,7 +7,19 @@
  */
 import { type AesMode, backend } from "./crypto.ts";
 
-/** fwknop's encryption mode codes (`-M`, `ENCRYPTION_MODE`). */
+/**
+ * fwknop's encryption mode codes (`-M`, `ENCRYPTION_MODE`).
+ *
+ * @example Encrypt in CTR mode (`-M ctr`)
+ * ```ts
+ * import { EncryptionMode } from "./rijndael.ts";
+ * import { decodeSpa, encodeSpa } from "./packet.ts";
+ * import { MessageType } from "./message.ts";
+ * const keys = { key: new TextEncoder().encode("fwknoptest"), mode: EncryptionMode.CTR };
+ * const spa = encodeSpa({ ...keys, message: "198.51.100.7,tcp/22", messageType: MessageType.ACCESS, username: "alice" });
+ * if (!decodeSpa(spa.wire, keys).ok) throw new Error();
+ * ```
+ */
 export const EncryptionMode = {
   ECB: 1,
   CBC: 2,
@@ -20,7 +32,15 @@ export const EncryptionMode = {
 /** One of fwknop's encryption mode codes. */
 export type EncryptionMode = typeof EncryptionMode[keyof typeof EncryptionMode];
 
-/** The names fwknop prints for each mode in `-T -v` dumps. */
+/**
+ * The names fwknop prints for each mode in `-T -v` dumps.
+ *
+ * @example Print a mode as `-T -v` does
+ * ```ts
+ * import { EncryptionMode, MODE_LABELS } from "./rijndael.ts";
+ * if (MODE_LABELS.get(EncryptionMode.CBC) !== "CBC") throw new Error();
+ * ```
+ */
 export const MODE_LABELS: ReadonlyMap<EncryptionMode, string> = new Map([
   [EncryptionMode.ECB, "ECB"],
   [EncryptionMode.CBC, "CBC"],
@@ -37,6 +57,13 @@ export const MODE_LABELS: ReadonlyMap<EncryptionMode, string> = new Map([
  *
  * @param name The name from a command line or config file.
  * @returns The mode code, or `undefined` when the name is unknown.
+ *
+ * @example Parse `ENCRYPTION_MODE`
+ * ```ts
+ * import { EncryptionMode, parseModeName } from "./rijndael.ts";
+ * if (parseModeName("cbc") !== EncryptionMode.CBC) throw new Error();
+ * if (parseModeName("PCBC") !== undefined) throw new Error("PCBC accepted");
+ * ```
  */
 export function parseModeName(name: string): EncryptionMode | undefined {
   const wanted = name.trim().toLowerCase();
