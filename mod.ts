@@ -46,6 +46,72 @@ export {
   generateKeys,
   type KeyGenOptions,
 } from "./lib/spa/keygen.ts";
+/**
+ * The SPA message layer (lib/spa/message.ts): fields, message types, the
+ * plaintext libfko encrypts, and its strict parser. The examples live here
+ * while that file is being reworked.
+ *
+ * @example Encode a message and parse it back (`EncodedMessage`, `ParseResult`, `SpaMessage`)
+ * ```ts
+ * import {
+ *   DigestType,
+ *   type EncodedMessage,
+ *   encodeMessage,
+ *   MessageType,
+ *   parseMessage,
+ *   type ParseResult,
+ *   type SpaMessage,
+ * } from "./mod.ts";
+ *
+ * const m: SpaMessage = {
+ *   randomValue: "1234567890123456",
+ *   username: "alice",
+ *   timestamp: 1_800_000_000,
+ *   version: "3.0.0",
+ *   messageType: MessageType.ACCESS,
+ *   message: "198.51.100.7,tcp/22",
+ *   clientTimeout: 0,
+ *   digestType: DigestType.SHA256,
+ * };
+ * const enc: EncodedMessage = encodeMessage(m);
+ * const back: ParseResult = parseMessage(enc.plaintext);
+ * if (!back.ok || back.message.username !== "alice") throw new Error("round trip failed");
+ * // One changed character breaks the digest.
+ * const bad = parseMessage(enc.plaintext.replace("1234567890123456", "1234567890123457"));
+ * if (bad.ok || bad.reason !== "digest-mismatch") throw new Error("tampering accepted");
+ * ```
+ *
+ * @example Message types: codes, labels and the client-timeout variants (`normalizeType`)
+ * ```ts
+ * import { MESSAGE_TYPE_LABELS, MessageType, normalizeType } from "./mod.ts";
+ *
+ * if (MESSAGE_TYPE_LABELS[MessageType.NAT_ACCESS] !== "NAT access msg") throw new Error();
+ * // A timeout promotes ACCESS (1) to CLIENT_TIMEOUT_ACCESS (3); 0 demotes it back.
+ * if (normalizeType(MessageType.ACCESS, 60) !== MessageType.CLIENT_TIMEOUT_ACCESS) throw new Error();
+ * if (normalizeType(MessageType.CLIENT_TIMEOUT_ACCESS, 0) !== MessageType.ACCESS) throw new Error();
+ * ```
+ *
+ * @example A field no server would accept throws `SpaFieldError`
+ * ```ts
+ * import { DigestType, encodeMessage, MessageType, SpaFieldError } from "./mod.ts";
+ *
+ * try {
+ *   encodeMessage({
+ *     randomValue: "1234567890123456",
+ *     username: "alice",
+ *     timestamp: 1_800_000_000,
+ *     version: "3.0.0",
+ *     messageType: MessageType.ACCESS,
+ *     message: "not-an-address,tcp/22",
+ *     clientTimeout: 0,
+ *     digestType: DigestType.SHA256,
+ *   });
+ *   throw new Error("accepted");
+ * } catch (e) {
+ *   if (!(e instanceof SpaFieldError)) throw e;
+ * }
+ * ```
+ */
 export {
   type EncodedMessage,
   encodeMessage,
