@@ -310,22 +310,25 @@ function summary(eng: Engine, src: PacketSource, test: boolean): string {
   }, ${st.refused + src.screened} refused${failed}${lost}.`;
 }
 
-/**
- * Runs the daemon until a signal or the end of the packets.
- *
- * @param f The command line.
- * @param loaded The configuration.
- * @param log The logger.
- * @returns The exit code.
- */
-export async function runDaemon(
-  f: ServerFlags,
-  loaded: Loaded,
-  log: DaemonLogger,
-): Promise<number> {
+/** What the daemon holds while it runs, released in order by {@linkcode shutdown}. */
+interface Running {
+  pidFile: string;
+  replay: ReplayCache;
+  fleet: DaemonFleet | undefined;
+  source?: PacketSource;
+  grants?: GrantTable;
+  engine?: Engine;
+  tcpServer?: DummyTcpServer;
+  ticker?: ReturnType<typeof setInterval>;
+  logSource?: LogSource;
+  metricsServer?: Server;
+  holder?: CaptureHolder;
+  signals: [Deno.Signal, () => void][];
+}
+
+/** Step 1: GnuPG keys, the run directory, the pid file, the replay cache and the fleet link. */
+async function prepare(f: ServerFlags, loaded: Loaded, log: DaemonLogger): Promise<Running> {
   const c = loaded.config;
-  // fwknopd's name in its own lines ("Starting fwknopd"), as log watchers match it.
-  const ident = c.get("SYSLOG_IDENTITY")!;
   const pidFile = c.get("FWKNOP_PID_FILE")!;
   const digestFile = c.get("DIGEST_FILE")!;
   await attachGpgKeys(loaded);
@@ -346,78 +349,131 @@ export async function runDaemon(
     releasePidFile(pidFile, process.pid);
     throw e;
   }
-  const replay: ReplayCache = fleet?.replay ?? local;
   log.log("debug", `Crypto: ${cryptoBackend.name}`);
-  let source: PacketSource | undefined;
-  let grants: GrantTable | undefined;
-  let engine: Engine | undefined;
-  let tcpServer: DummyTcpServer | undefined;
-  let ticker: ReturnType<typeof setInterval> | undefined;
-  let logSource: LogSource | undefined;
-  let metricsServer: Server | undefined;
-  let holderRef: CaptureHolder | undefined;
+  return { pidFile, replay: fleet?.replay ?? local, fleet, signals: [] };
+}
+
+/** Step 2: the firewall, the engine, the packet and log sources and the TCP server. */
+async function startServices(
+  f: ServerFlags,
+  loaded: Loaded,
+  log: DaemonLogger,
+  r: Running,
+  metrics: Metrics,
+): Promise<Engine> {
+  const c = loaded.config;
+  const fleet = r.fleet;
+  if (!f.test) r.grants = await startFirewall(c, log);
+  const engine = new Engine(loaded.settings, {
+    replay: r.replay,
+    grants: r.grants,
+    log,
+    run: exec,
+    nowMs: Date.now,
+    ...(c.bool("ENABLE_METRICS") ? { metrics } : {}),
+    ...(fleet === undefined ? {} : { publish: fleet.publish }),
+  });
+  r.engine = engine;
+  fleet?.start(r.grants, loaded.settings.stanzas, log);
+  r.source = await openSource(c, log, loaded.settings.knocks ?? []);
+  const nk = loaded.settings.knocks?.length ?? 0;
+  if (nk > 0) {
+    log.log(
+      "info",
+      `Watching ${nk} knock stanza${nk === 1 ? "" : "s"} (${c.get("KNOCK_SOURCE")}).`,
+    );
+    r.logSource = startLogSource(c, engine, log);
+  }
+  if (c.bool("ENABLE_TCP_SERVER")) {
+    r.tcpServer = await startDummyTcpServer(serverPort(c, "TCPSERV_PORT"));
+    log.log("info", `Kicking off TCP server to listen on port ${c.int("TCPSERV_PORT")}.`);
+  }
+  return engine;
+}
+
+/** Step 3 (with ENABLE_METRICS): the gauges and the metrics server. */
+async function startMetrics(
+  c: Loaded["config"],
+  metrics: Metrics,
+  r: Running,
+  holder: CaptureHolder,
+  eng: Engine,
+  log: DaemonLogger,
+): Promise<void> {
+  const { grants, fleet } = r;
+  metrics.gauges = {
+    screened: () => holder.current.screened,
+    captureDropped: () => holder.current.dropped ?? 0,
+    knockSources: () => eng.knocks?.tracked ?? 0,
+    ...(grants === undefined ? {} : { liveGrants: () => grants.size }),
+    ...(fleet === undefined ? {} : { redisUp: () => (fleet.link.up ? 1 : 0) }),
+  };
+  r.metricsServer = await serveMetrics(c.get("METRICS_ADDRESS")!, metrics);
+  log.log("info", `Serving metrics on http://${c.get("METRICS_ADDRESS")}/metrics`);
+}
+
+/** Last step: releases what the daemon holds, in order, whatever happened. */
+async function shutdown(r: Running, c: Loaded["config"], log: DaemonLogger): Promise<void> {
+  for (const [s, h] of r.signals) process.off(s, h);
+  r.source?.close();
+  r.holder?.current.close();
+  r.logSource?.close();
+  r.metricsServer?.close();
+  r.tcpServer?.close();
+  if (r.ticker !== undefined) clearInterval(r.ticker);
+  await r.engine?.idle();
+  await r.engine?.closeCycles();
+  await r.fleet?.close();
+  await r.grants?.close();
+  if (r.grants !== undefined && c.flushAt("EXIT")) await r.grants.run((b) => b.flush());
+  r.replay.close();
+  releasePidFile(r.pidFile, process.pid);
+  log.close();
+}
+
+/**
+ * Runs the daemon until a signal or the end of the packets.
+ *
+ * @param f The command line.
+ * @param loaded The configuration.
+ * @param log The logger.
+ * @returns The exit code.
+ */
+export async function runDaemon(
+  f: ServerFlags,
+  loaded: Loaded,
+  log: DaemonLogger,
+): Promise<number> {
+  const c = loaded.config;
+  // fwknopd's name in its own lines ("Starting fwknopd"), as log watchers match it.
+  const ident = c.get("SYSLOG_IDENTITY")!;
+  const r = await prepare(f, loaded, log);
   const metrics = new Metrics(f.test ? "none" : c.get("FIREWALL_TYPE")!);
   const state = { loaded };
-  const signals: [Deno.Signal, () => void][] = [];
   try {
     log.log("info", `Starting ${ident}`);
-    if (!f.test) grants = await startFirewall(c, log);
-    engine = new Engine(loaded.settings, {
-      replay,
-      grants,
-      log,
-      run: exec,
-      nowMs: Date.now,
-      ...(c.bool("ENABLE_METRICS") ? { metrics } : {}),
-      ...(fleet === undefined ? {} : { publish: fleet.publish }),
-    });
-    fleet?.start(grants, loaded.settings.stanzas, log);
-    source = await openSource(c, log, loaded.settings.knocks ?? []);
-    const nk = loaded.settings.knocks?.length ?? 0;
-    if (nk > 0) {
-      log.log(
-        "info",
-        `Watching ${nk} knock stanza${nk === 1 ? "" : "s"} (${c.get("KNOCK_SOURCE")}).`,
-      );
-      logSource = startLogSource(c, engine, log);
-    }
-    if (c.bool("ENABLE_TCP_SERVER")) {
-      tcpServer = await startDummyTcpServer(serverPort(c, "TCPSERV_PORT"));
-      log.log("info", `Kicking off TCP server to listen on port ${c.int("TCPSERV_PORT")}.`);
-    }
-    const holder = new CaptureHolder(source);
-    holderRef = holder;
-    source = undefined; // the holder owns it from here (it may be reopened)
+    const engine = await startServices(f, loaded, log, r, metrics);
+    const holder = new CaptureHolder(r.source!);
+    r.holder = holder;
+    r.source = undefined; // the holder owns it from here (it may be reopened)
     let caught: string | undefined;
     const stop = (sig: string) => () => {
       caught ??= sig;
       holder.stop();
     };
-    signals.push(["SIGTERM", stop("SIGTERM")], ["SIGINT", stop("SIGINT")], [
+    r.signals.push(["SIGTERM", stop("SIGTERM")], ["SIGINT", stop("SIGINT")], [
       "SIGHUP",
-      reloader(f, state, engine, log, fleet),
+      reloader(f, state, engine, log, r.fleet),
     ]);
-    for (const [s, h] of signals) process.on(s, h);
-    ticker = deepScan(c, grants);
-    if (c.bool("ENABLE_METRICS")) {
-      const eng = engine;
-      metrics.gauges = {
-        screened: () => holder.current.screened,
-        captureDropped: () => holder.current.dropped ?? 0,
-        knockSources: () => eng.knocks?.tracked ?? 0,
-        ...(grants === undefined ? {} : { liveGrants: () => grants!.size }),
-        ...(fleet === undefined ? {} : { redisUp: () => (fleet!.link.up ? 1 : 0) }),
-      };
-      metricsServer = await serveMetrics(c.get("METRICS_ADDRESS")!, metrics);
-      log.log("info", `Serving metrics on http://${c.get("METRICS_ADDRESS")}/metrics`);
-    }
+    for (const [s, h] of r.signals) process.on(s, h);
+    r.ticker = deepScan(c, r.grants);
+    if (c.bool("ENABLE_METRICS")) await startMetrics(c, metrics, r, holder, engine, log);
     log.log("info", `Starting ${ident} main event loop.`);
     const limit = f.packetLimit === undefined ? 0 : Number(f.packetLimit);
-    const eng = engine;
     const knocks = loaded.settings.knocks ?? [];
     await runCapture(
       holder,
-      (s) => packetLoop(s, eng, log, limit),
+      (s) => packetLoop(s, engine, log, limit),
       () => openSource(c, log, knocks),
       log,
       c.bool("EXIT_AT_INTF_DOWN"),
@@ -425,20 +481,6 @@ export async function runDaemon(
     logExit(log, ident, caught, summary(engine, holder.current, f.test), engine);
     return 0;
   } finally {
-    for (const [s, h] of signals) process.off(s, h);
-    source?.close();
-    holderRef?.current.close();
-    logSource?.close();
-    metricsServer?.close();
-    tcpServer?.close();
-    if (ticker !== undefined) clearInterval(ticker);
-    await engine?.idle();
-    await engine?.closeCycles();
-    await fleet?.close();
-    await grants?.close();
-    if (grants !== undefined && c.flushAt("EXIT")) await grants.run((b) => b.flush());
-    replay.close();
-    releasePidFile(pidFile, process.pid);
-    log.close();
+    await shutdown(r, c, log);
   }
 }
