@@ -247,45 +247,43 @@ async function encodeGpg(
   });
 }
 
-async function run(args: string[], io: ClientIo): Promise<number> {
-  const parsed = getopt(args, CLIENT_OPTIONS, PROGRAM);
-  if (parsed.positional.length > 0) {
-    throw new UsageError(
-      `${PROGRAM}: unexpected argument '${parsed.positional[0]}' (options start with - or --)`,
-    );
-  }
-  const cli = defaultSettings();
-  applyCli(cli, parsed.options);
-  if (cli.help) {
-    io.out(helpText());
-    return 0;
-  }
-  if (cli.version) {
-    io.out(versionLine());
-    return 0;
-  }
-  const runFile = argsFile(cli);
-  if (cli.showLast || cli.lastCmd) {
-    if (runFile === undefined) {
-      throw new UsageError("No args file: --no-home-dir needs --save-args-file (-E)");
-    }
-    let saved: string;
-    try {
-      saved = readTextFile(runFile).replace(/\n$/, "");
-    } catch (e) {
-      throw new RuntimeError(`Cannot read args file '${runFile}': ${(e as Error).message}`);
-    }
-    if (cli.showLast) {
-      io.out(`Last fwknop client command line: ${saved}\n`);
-      return 0;
-    }
-    const savedArgs = saved.split(/\s+/).filter((a) => a !== "").slice(1);
-    const rest = args.filter((a) => a !== "-l" && a !== "--last-cmd");
-    return await run([...savedArgs, ...rest, "--no-save-args"], io);
-  }
+type Spa = Awaited<ReturnType<typeof encodeGpg>> | ReturnType<typeof encodeSpa>;
+type Dump = Parameters<typeof formatDump>[0];
 
-  // Precedence: defaults < [default] < -n stanza < command line.
-  const s = defaultSettings();
+/** `--show-last` prints the saved command line; `-l` runs it again with the new options. */
+async function lastCommand(
+  cli: ClientSettings,
+  runFile: string | undefined,
+  args: string[],
+  io: ClientIo,
+): Promise<number> {
+  if (runFile === undefined) {
+    throw new UsageError("No args file: --no-home-dir needs --save-args-file (-E)");
+  }
+  let saved: string;
+  try {
+    saved = readTextFile(runFile).replace(/\n$/, "");
+  } catch (e) {
+    throw new RuntimeError(`Cannot read args file '${runFile}': ${(e as Error).message}`);
+  }
+  if (cli.showLast) {
+    io.out(`Last fwknop client command line: ${saved}\n`);
+    return 0;
+  }
+  const savedArgs = saved.split(/\s+/).filter((a) => a !== "").slice(1);
+  const rest = args.filter((a) => a !== "-l" && a !== "--last-cmd");
+  return await run([...savedArgs, ...rest, "--no-save-args"], io);
+}
+
+/**
+ * Applies the rc file's `[default]` and `-n` stanzas to `s`; lists the
+ * stanzas instead (returning 0) with `--stanza-list`.
+ */
+function applyRcFile(
+  cli: ClientSettings,
+  s: ClientSettings,
+  io: ClientIo,
+): { rcFile: string | undefined; rcText: string } | number {
   const rcFile = rcPath(cli);
   let rcText = "";
   if (rcFile !== undefined) {
@@ -316,53 +314,56 @@ async function run(args: string[], io: ClientIo): Promise<number> {
       "No rc file in use (--no-rc-file or --no-home-dir): -n and --stanza-list need one",
     );
   }
-  applyCli(s, parsed.options);
-  const updates = rcUpdates(parsed.options);
-  const stanzaName = s.namedConfig ?? s.destination;
+  return { rcFile, rcText };
+}
 
-  if (s.keyGen) {
-    const keys = generateKeys({
-      ...(s.keyLen === undefined ? {} : { keyLen: s.keyLen }),
-      ...(s.hmacKeyLen === undefined ? {} : { hmacKeyLen: s.hmacKeyLen }),
-      hmacType: s.hmacDigestType,
-    });
-    if (s.saveRcStanza) {
-      if (rcFile === undefined) {
-        throw new UsageError("--save-rc-stanza needs an rc file (drop --no-rc-file)");
-      }
-      if (stanzaName === undefined) {
-        throw new UsageError("--save-rc-stanza needs -n NAME or -D HOST to name the stanza");
-      }
-      updates.set("KEY_BASE64", b64EncodePadded(keys.key));
-      updates.set("HMAC_KEY_BASE64", b64EncodePadded(keys.hmacKey));
-      updates.set("USE_HMAC", "Y");
-      writeRc(rcFile, saveStanza(rcText, rcFile, stanzaName, updates, s.forceStanza));
-      io.out(`[+] Wrote Rijndael and HMAC keys to rc file: ${rcFile}\n`);
-    } else if (s.keyGenFile !== undefined) {
-      writeTextFile(s.keyGenFile, formatKeys(keys), { mode: 0o600 });
-      io.out(`[+] Wrote Rijndael and HMAC keys to: ${s.keyGenFile}\n`);
-    } else {
-      io.out(formatKeys(keys));
-    }
-    if (s.qr) {
-      // Loaded only when asked for: plain runs (and the Node package) need no QR encoder.
-      const { keysQrText, terminalQr } = await import("./lib/qr/keys_qr.ts");
-      io.out(terminalQr(keysQrText(keys.key, keys.hmacKey)));
-    }
-    return 0;
+/** Where `--save-rc-stanza` writes: the rc file and the stanza's name, or a usage error. */
+function rcTarget(rcFile: string | undefined, stanzaName: string | undefined): [string, string] {
+  if (rcFile === undefined) {
+    throw new UsageError("--save-rc-stanza needs an rc file (drop --no-rc-file)");
+  }
+  if (stanzaName === undefined) {
+    throw new UsageError("--save-rc-stanza needs -n NAME or -D HOST to name the stanza");
+  }
+  return [rcFile, stanzaName];
+}
+
+/** `--key-gen`: new keys to the rc file, a file or the screen (and a QR code with `--qr`). */
+async function keyGenMode(
+  s: ClientSettings,
+  rc: { rcFile: string | undefined; rcText: string },
+  stanzaName: string | undefined,
+  updates: Map<string, string>,
+  io: ClientIo,
+): Promise<number> {
+  const keys = generateKeys({
+    ...(s.keyLen === undefined ? {} : { keyLen: s.keyLen }),
+    ...(s.hmacKeyLen === undefined ? {} : { hmacKeyLen: s.hmacKeyLen }),
+    hmacType: s.hmacDigestType,
+  });
+  if (s.saveRcStanza) {
+    const [rcFile, name] = rcTarget(rc.rcFile, stanzaName);
+    updates.set("KEY_BASE64", b64EncodePadded(keys.key));
+    updates.set("HMAC_KEY_BASE64", b64EncodePadded(keys.hmacKey));
+    updates.set("USE_HMAC", "Y");
+    writeRc(rcFile, saveStanza(rc.rcText, rcFile, name, updates, s.forceStanza));
+    io.out(`[+] Wrote Rijndael and HMAC keys to rc file: ${rcFile}\n`);
+  } else if (s.keyGenFile !== undefined) {
+    writeTextFile(s.keyGenFile, formatKeys(keys), { mode: 0o600 });
+    io.out(`[+] Wrote Rijndael and HMAC keys to: ${s.keyGenFile}\n`);
+  } else {
+    io.out(formatKeys(keys));
   }
   if (s.qr) {
-    throw new UsageError("--qr goes with --key-gen (fwknopd-ts --qr N shows a stanza's keys)");
+    // Loaded only when asked for: plain runs (and the Node package) need no QR encoder.
+    const { keysQrText, terminalQr } = await import("./lib/qr/keys_qr.ts");
+    io.out(terminalQr(keysQrText(keys.key, keys.hmacKey)));
   }
-  if (s.serverMode !== undefined) return await knockMode(s, io);
-  if (s.useGpg && s.gpgRecipient === undefined) {
-    throw new UsageError(
-      "GnuPG mode needs --gpg-recipient-key (the server's key ID or an armored key file)",
-    );
-  }
+  return 0;
+}
 
-  if (s.httpProxy !== undefined) s.serverProto = "http";
-  const raw = RAW_PROTOS.includes(s.serverProto);
+/** The option combinations an SPA run refuses. */
+function checkSpaOptions(s: ClientSettings, raw: boolean): void {
   if (s.spoofSource !== undefined && !raw) {
     throw new UsageError("--spoof-source (-Q) needs a raw mode: -P udpraw, -P tcpraw or -P icmp");
   }
@@ -380,19 +381,10 @@ async function run(args: string[], io: ClientIo): Promise<number> {
       "Cannot use HMAC with --encryption-mode legacy: fwknop servers refuse that combination",
     );
   }
-  if (s.saveRcStanza) {
-    if (rcFile === undefined) {
-      throw new UsageError("--save-rc-stanza needs an rc file (drop --no-rc-file)");
-    }
-    if (stanzaName === undefined) {
-      throw new UsageError("--save-rc-stanza needs -n NAME or -D HOST to name the stanza");
-    }
-    writeRc(rcFile, saveStanza(rcText, rcFile, stanzaName, updates, s.forceStanza));
-  }
+}
 
-  const key = s.useGpg ? new Uint8Array() : encryptionKey(s);
-  const mac = hmacKey(s);
-  const ua = s.userAgent ?? `Fwknop/${CLIENT_VERSION}`;
+/** The address to open for: `-a`, 0.0.0.0 with `-s`, or the external one with `-R`. */
+async function allowAddress(s: ClientSettings, ua: string, io: ClientIo): Promise<string> {
   let allowIp = s.allowIp ?? "0.0.0.0";
   if (s.sourceIp) allowIp = "0.0.0.0";
   else if (s.resolveIp && s.allowIp === undefined) {
@@ -401,6 +393,17 @@ async function run(args: string[], io: ClientIo): Promise<number> {
     allowIp = await resolveExternalIp(url, s.useWgetUserAgent ? undefined : ua, s.resolveHttpOnly);
     if (s.verbose > 0) io.out(`[+] Resolved external IP (via '${url}') as: ${allowIp}\n`);
   }
+  return allowIp;
+}
+
+/** Builds the packet and its dump (printed with `-T` or `-v`). */
+async function buildSpa(
+  s: ClientSettings,
+  allowIp: string,
+  key: Uint8Array,
+  mac: Uint8Array | undefined,
+  io: ClientIo,
+): Promise<{ spa: Spa; dump: Dump }> {
   const now = io.now?.() ?? Math.floor(Date.now() / 1000);
   const msg = buildMessage(
     s,
@@ -424,7 +427,17 @@ async function run(args: string[], io: ClientIo): Promise<number> {
     ...(spa.hmac === undefined ? {} : { hmac: spa.hmac }),
   };
   if (s.test || s.verbose > 0) io.out(formatDump(dump) + "\n");
+  return { spa, dump };
+}
 
+/** Writes the packet (`-B`/`-b`) and the args file (for `-l`). */
+function saveRun(
+  s: ClientSettings,
+  spa: Spa,
+  runFile: string | undefined,
+  args: string[],
+  io: ClientIo,
+): void {
   if (s.savePacket !== undefined) {
     try {
       writeTextFile(s.savePacket, `${spa.wire}\n`, { append: s.savePacketAppend, mode: 0o600 });
@@ -439,7 +452,16 @@ async function run(args: string[], io: ClientIo): Promise<number> {
       io.err(`Could not write args file ${runFile}: ${(e as Error).message}\n`);
     }
   }
+}
 
+/** Sends the packet (or says it is not sent with `-T`); returns the bytes sent. */
+async function sendSpa(
+  s: ClientSettings,
+  spa: Spa,
+  raw: boolean,
+  ua: string,
+  io: ClientIo,
+): Promise<number> {
   const port = s.randPort ? randomPort() : s.serverPort;
   const sport = s.sourcePort ?? randomPort();
   const host = s.destination ?? "<not set>";
@@ -450,66 +472,139 @@ async function run(args: string[], io: ClientIo): Promise<number> {
     io.out(formatTransmit(s.serverProto, raw ? String(sport) : "<OS assigned>", port, host));
     if (http !== undefined) io.out(http.request + "\n");
   }
-  let sent = 0;
   if (s.test) {
     io.out(`${http !== undefined ? "Test" : "test"} mode enabled, SPA packet not actually sent.\n`);
-  } else {
-    if (lacksPermission({ name: "net" })) {
-      throw new RuntimeError(
-        "fwknop-ts needs the Deno permission --allow-net to send the SPA packet",
-      );
-    }
-    if (raw && lacksPermission({ name: "ffi" })) {
-      throw new RuntimeError(
-        `fwknop-ts needs the Deno permission --allow-ffi for -P ${s.serverProto}`,
-      );
-    }
-    // Network modules load only when something is sent: -T stays fast.
-    const { resolveHost } = await import("./lib/net/ip.ts");
-    const { sendRawSpa, sendTcp, sendUdp } = await import("./lib/net/send.ts");
-    const ip = await resolveHost(http?.connectHost ?? host, s.ipv6 ? 6 : 4);
-    if (raw && ip.includes(":")) {
-      throw new UsageError(
-        `-P ${s.serverProto} sends IPv4 only; use -P udp, tcp or http over IPv6`,
-      );
-    }
-    if (http !== undefined) sent = await sendTcp(ip, http.connectPort, http.request, "http");
-    else if (s.serverProto === "udp") sent = await sendUdp(ip, port, spa.wire);
-    else if (s.serverProto === "tcp") sent = await sendTcp(ip, port, spa.wire);
-    else {
-      const src = s.spoofSource ?? await localAddressToward(ip, port);
-      sent = await sendRawSpa({
-        proto: s.serverProto as "udpraw" | "tcpraw" | "icmp",
-        src,
-        dst: ip,
-        sport,
-        dport: port,
-        icmpType: s.icmpType,
-        icmpCode: s.icmpCode,
-      }, spa.wire);
-    }
+    return 0;
   }
-  if (s.verbose > 0) io.out(`send_spa_packet: bytes sent: ${sent}\n`);
-  if (s.test && s.verbose > 0 && !s.useGpg) {
-    const back = decodeSpa(spa.wire, {
-      key,
-      mode: s.encryptionMode,
-      ...(mac === undefined ? {} : { hmacKey: mac, hmacType: s.hmacDigestType }),
-    });
-    if (!back.ok) {
-      throw new Error(`Bug: the packet just built does not decode: ${back.reason} ${back.detail}`);
-    }
-    const macLen = mac === undefined ? 0 : DIGESTS.get(s.hmacDigestType)!.b64Length;
-    io.out("\nDump of the Decoded Data\n");
-    io.out(
-      formatDump({
-        ...dump,
-        fields: back.fields,
-        finalData: spa.wire.slice(0, spa.wire.length - macLen),
-      }) + "\n",
+  if (lacksPermission({ name: "net" })) {
+    throw new RuntimeError(
+      "fwknop-ts needs the Deno permission --allow-net to send the SPA packet",
     );
   }
+  if (raw && lacksPermission({ name: "ffi" })) {
+    throw new RuntimeError(
+      `fwknop-ts needs the Deno permission --allow-ffi for -P ${s.serverProto}`,
+    );
+  }
+  // Network modules load only when something is sent: -T stays fast.
+  const { resolveHost } = await import("./lib/net/ip.ts");
+  const { sendRawSpa, sendTcp, sendUdp } = await import("./lib/net/send.ts");
+  const ip = await resolveHost(http?.connectHost ?? host, s.ipv6 ? 6 : 4);
+  if (raw && ip.includes(":")) {
+    throw new UsageError(
+      `-P ${s.serverProto} sends IPv4 only; use -P udp, tcp or http over IPv6`,
+    );
+  }
+  if (http !== undefined) return await sendTcp(ip, http.connectPort, http.request, "http");
+  if (s.serverProto === "udp") return await sendUdp(ip, port, spa.wire);
+  if (s.serverProto === "tcp") return await sendTcp(ip, port, spa.wire);
+  const src = s.spoofSource ?? await localAddressToward(ip, port);
+  return await sendRawSpa({
+    proto: s.serverProto as "udpraw" | "tcpraw" | "icmp",
+    src,
+    dst: ip,
+    sport,
+    dport: port,
+    icmpType: s.icmpType,
+    icmpCode: s.icmpCode,
+  }, spa.wire);
+}
+
+/** `-T -v`: decodes the packet just built and prints it again (a bug if it fails). */
+function dumpDecoded(
+  s: ClientSettings,
+  spa: Spa,
+  dump: Dump,
+  key: Uint8Array,
+  mac: Uint8Array | undefined,
+  io: ClientIo,
+): void {
+  const back = decodeSpa(spa.wire, {
+    key,
+    mode: s.encryptionMode,
+    ...(mac === undefined ? {} : { hmacKey: mac, hmacType: s.hmacDigestType }),
+  });
+  if (!back.ok) {
+    throw new Error(`Bug: the packet just built does not decode: ${back.reason} ${back.detail}`);
+  }
+  const macLen = mac === undefined ? 0 : DIGESTS.get(s.hmacDigestType)!.b64Length;
+  io.out("\nDump of the Decoded Data\n");
+  io.out(
+    formatDump({
+      ...dump,
+      fields: back.fields,
+      finalData: spa.wire.slice(0, spa.wire.length - macLen),
+    }) + "\n",
+  );
+}
+
+/** SPA mode: checks the options, builds, saves and sends the packet. */
+async function spaMode(
+  s: ClientSettings,
+  rc: { rcFile: string | undefined; rcText: string },
+  stanzaName: string | undefined,
+  updates: Map<string, string>,
+  runFile: string | undefined,
+  args: string[],
+  io: ClientIo,
+): Promise<number> {
+  if (s.httpProxy !== undefined) s.serverProto = "http";
+  const raw = RAW_PROTOS.includes(s.serverProto);
+  checkSpaOptions(s, raw);
+  if (s.saveRcStanza) {
+    const [rcFile, name] = rcTarget(rc.rcFile, stanzaName);
+    writeRc(rcFile, saveStanza(rc.rcText, rcFile, name, updates, s.forceStanza));
+  }
+  const key = s.useGpg ? new Uint8Array() : encryptionKey(s);
+  const mac = hmacKey(s);
+  const ua = s.userAgent ?? `Fwknop/${CLIENT_VERSION}`;
+  const allowIp = await allowAddress(s, ua, io);
+  const { spa, dump } = await buildSpa(s, allowIp, key, mac, io);
+  saveRun(s, spa, runFile, args, io);
+  const sent = await sendSpa(s, spa, raw, ua, io);
+  if (s.verbose > 0) io.out(`send_spa_packet: bytes sent: ${sent}\n`);
+  if (s.test && s.verbose > 0 && !s.useGpg) dumpDecoded(s, spa, dump, key, mac, io);
   return 0;
+}
+
+async function run(args: string[], io: ClientIo): Promise<number> {
+  const parsed = getopt(args, CLIENT_OPTIONS, PROGRAM);
+  if (parsed.positional.length > 0) {
+    throw new UsageError(
+      `${PROGRAM}: unexpected argument '${parsed.positional[0]}' (options start with - or --)`,
+    );
+  }
+  const cli = defaultSettings();
+  applyCli(cli, parsed.options);
+  if (cli.help) {
+    io.out(helpText());
+    return 0;
+  }
+  if (cli.version) {
+    io.out(versionLine());
+    return 0;
+  }
+  const runFile = argsFile(cli);
+  if (cli.showLast || cli.lastCmd) return await lastCommand(cli, runFile, args, io);
+
+  // Precedence: defaults < [default] < -n stanza < command line.
+  const s = defaultSettings();
+  const rc = applyRcFile(cli, s, io);
+  if (typeof rc === "number") return rc;
+  applyCli(s, parsed.options);
+  const updates = rcUpdates(parsed.options);
+  const stanzaName = s.namedConfig ?? s.destination;
+  if (s.keyGen) return await keyGenMode(s, rc, stanzaName, updates, io);
+  if (s.qr) {
+    throw new UsageError("--qr goes with --key-gen (fwknopd-ts --qr N shows a stanza's keys)");
+  }
+  if (s.serverMode !== undefined) return await knockMode(s, io);
+  if (s.useGpg && s.gpgRecipient === undefined) {
+    throw new UsageError(
+      "GnuPG mode needs --gpg-recipient-key (the server's key ID or an armored key file)",
+    );
+  }
+  return await spaMode(s, rc, stanzaName, updates, runFile, args, io);
 }
 
 /**
