@@ -34,7 +34,7 @@ import { RuntimeError } from "../cli/errors.ts";
 import { ownUid } from "../sys/nofollow.ts";
 import { checkDir, nearestExisting } from "../sys/safe_dir.ts";
 import { dirView } from "../sys/dir_view.ts";
-import type { Server } from "node:http";
+import type { GuardedListener } from "../sys/listen.ts";
 import { makeBackend } from "./firewall_config.ts";
 import { knockFilter } from "../../knock/filter.ts";
 import { fileSource, kmsgSource, type LogSource } from "../../knock/log_source.ts";
@@ -321,7 +321,7 @@ interface Running {
   tcpServer?: DummyTcpServer;
   ticker?: ReturnType<typeof setInterval>;
   logSource?: LogSource;
-  metricsServer?: Server;
+  metricsServer?: GuardedListener;
   holder?: CaptureHolder;
   signals: [Deno.Signal, () => void][];
 }
@@ -385,7 +385,10 @@ async function startServices(
     r.logSource = startLogSource(c, engine, log);
   }
   if (c.bool("ENABLE_TCP_SERVER")) {
-    r.tcpServer = await startDummyTcpServer(serverPort(c, "TCPSERV_PORT"));
+    r.tcpServer = await startDummyTcpServer(
+      serverPort(c, "TCPSERV_PORT"),
+      (msg) => log.log("warning", msg),
+    );
     log.log("info", `Kicking off TCP server to listen on port ${c.int("TCPSERV_PORT")}.`);
   }
   return engine;
@@ -408,7 +411,11 @@ async function startMetrics(
     ...(grants === undefined ? {} : { liveGrants: () => grants.size }),
     ...(fleet === undefined ? {} : { redisUp: () => (fleet.link.up ? 1 : 0) }),
   };
-  r.metricsServer = await serveMetrics(c.get("METRICS_ADDRESS")!, metrics);
+  r.metricsServer = await serveMetrics(
+    c.get("METRICS_ADDRESS")!,
+    metrics,
+    (msg) => log.log("warning", msg),
+  );
   log.log("info", `Serving metrics on http://${c.get("METRICS_ADDRESS")}/metrics`);
 }
 
@@ -418,7 +425,7 @@ async function shutdown(r: Running, c: Loaded["config"], log: DaemonLogger): Pro
   r.source?.close();
   r.holder?.current.close();
   r.logSource?.close();
-  r.metricsServer?.close();
+  await r.metricsServer?.close();
   r.tcpServer?.close();
   if (r.ticker !== undefined) clearInterval(r.ticker);
   await r.engine?.idle();

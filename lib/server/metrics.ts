@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { createServer, type Server } from "node:http";
+import { type GuardedListener, listenGuarded, type StreamConn } from "../sys/listen.ts";
+import { httpResponse, readRequestHead } from "../sys/http_head.ts";
 
 /** Upper bounds (seconds) of the SPA-to-rule histogram. */
 const BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -117,30 +118,59 @@ export class Metrics {
   }
 }
 
+/** Scrapes served at once; past it a new connection is closed at once (docs/operations.md). */
+export const METRICS_MAX_CONNECTIONS = 8;
+/** A connection's whole life: the request head must arrive and the answer go out within it. */
+export const METRICS_TIMEOUT_MS = 5000;
+/** The longest request head taken (a Prometheus scrape sends about 300 bytes). */
+export const METRICS_MAX_REQUEST = 8192;
+
+const TEXT = "text/plain; charset=utf-8";
+
+/** Answers one connection: `GET /metrics`, or 404, 405, 431 or 400. */
+async function answer(c: StreamConn, m: Metrics): Promise<void> {
+  const head = await readRequestHead(c, METRICS_MAX_REQUEST);
+  let reply: Uint8Array;
+  if (head.kind === "too-large") {
+    reply = httpResponse("431 Request Header Fields Too Large", TEXT, "");
+  } else if (head.kind === "bad") reply = httpResponse("400 Bad Request", TEXT, "");
+  else if (head.method !== "GET") reply = httpResponse("405 Method Not Allowed", TEXT, "");
+  else if (head.target !== "/metrics") reply = httpResponse("404 Not Found", TEXT, "not found\n");
+  else {
+    reply = httpResponse("200 OK", "text/plain; version=0.0.4; charset=utf-8", m.render());
+  }
+  await c.write(reply);
+}
+
 /**
- * Serves `/metrics` over HTTP.
+ * Serves `/metrics` over HTTP/1.1 (one request per connection) with at most
+ * {@link METRICS_MAX_CONNECTIONS} connections open, each closed after
+ * {@link METRICS_TIMEOUT_MS}, a request head of at most
+ * {@link METRICS_MAX_REQUEST} bytes, and an accept loop that outlives running
+ * out of descriptors.
  *
  * @param address `host:port` (METRICS_ADDRESS).
- * @returns The server, listening.
+ * @param m The metrics rendered on each scrape.
+ * @param warn Where rate-limited listener warnings go (the daemon's log).
+ * @returns The listener, listening.
  * @throws {Error} naming the address when it cannot listen.
  */
-export function serveMetrics(address: string, m: Metrics): Promise<Server> {
+export async function serveMetrics(
+  address: string,
+  m: Metrics,
+  warn: (msg: string) => void = () => {},
+): Promise<GuardedListener> {
   const i = address.lastIndexOf(":");
   const host = address.slice(0, i).replace(/^\[(.*)\]$/, "$1");
   const port = Number(address.slice(i + 1));
-  const server = createServer((req, res) => {
-    if (req.url !== "/metrics") {
-      res.writeHead(404).end("not found\n");
-      return;
-    }
-    res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
-    res.end(m.render());
-  });
-  return new Promise((resolve, reject) => {
-    server.once(
-      "error",
-      (e) => reject(new Error(`Cannot serve metrics on ${address}: ${(e as Error).message}`)),
-    );
-    server.listen(port, host, () => resolve(server));
-  });
+  try {
+    return await listenGuarded(host, port, {
+      name: `metrics on ${address}`,
+      maxConnections: METRICS_MAX_CONNECTIONS,
+      lifetimeMs: METRICS_TIMEOUT_MS,
+      warn,
+    }, (c) => answer(c, m));
+  } catch (e) {
+    throw new Error(`Cannot serve metrics on ${address}: ${(e as Error).message}`);
+  }
 }

@@ -31,7 +31,7 @@ Deno.test({
   async fn() {
     const m = new Metrics("iptables");
     const s = await serveMetrics("127.0.0.1:0", m);
-    const port = (s.address() as { port: number }).port;
+    const port = s.port;
     try {
       const r = await fetch(`http://127.0.0.1:${port}/metrics`);
       assertMatch(r.headers.get("content-type") ?? "", /version=0\.0\.4/);
@@ -43,7 +43,7 @@ Deno.test({
       await serveMetrics(`127.0.0.1:${port}`, m).catch((e) => msg = (e as Error).message);
       assertMatch(msg, new RegExp(`Cannot serve metrics on 127\\.0\\.0\\.1:${port}`));
     } finally {
-      s.close();
+      await s.close();
     }
   },
 });
