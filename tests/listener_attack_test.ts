@@ -1,15 +1,30 @@
 /**
  * The listeners under attack (finding 7), scaled to seconds, no root: the
  * daemon in UDP-server mode on loopback with `ENABLE_METRICS` and
- * `ENABLE_TCP_SERVER`, a fake firewall program, and a low descriptor limit
- * (`prlimit --nofile`). More half-sent connections than descriptors go to the
- * metrics port and to the TCP server's port; the daemon must go on granting
- * SPA, close slow connections itself, and accept again once they are gone.
- * A second daemon with room for its caps shows the caps: extra connections
- * are closed at once, and the descriptors never run out.
+ * `ENABLE_TCP_SERVER` and a fake firewall program; its descriptor limit is
+ * lowered while it runs (`prlimit --pid`). 200 half-sent connections go to
+ * the metrics port and 200 to the TCP server's port.
+ *
+ * - Limit a few above what the daemon holds: descriptors run out, the accept
+ *   error is logged (rate-limited), the server closes the slow connections
+ *   itself, and once the flood is gone both listeners accept again and SPA
+ *   is granted.
+ * - Limit with room for both caps: connections past the caps are closed at
+ *   once, descriptors never run out, SPA is granted and a full scrape is
+ *   served while the attackers still hold their sockets.
  */
 import { assert, assertMatch } from "./assert.ts";
-import { haveCommand, report, skip } from "./env.ts";
+import { report, skip } from "./env.ts";
+import {
+  BOUND_MS,
+  closeAll,
+  closedByPeer,
+  flood,
+  limit,
+  noPrlimit,
+  openFds,
+  scrape,
+} from "./listener_flood.ts";
 import { Background, poll } from "./netns.ts";
 import { udpRig } from "./udp_rig.ts";
 import { encodeSpa } from "../lib/spa/packet.ts";
@@ -18,11 +33,8 @@ import { createSocket } from "node:dgram";
 
 const SERVER = new URL("../server.ts", import.meta.url).pathname;
 const enc = new TextEncoder();
-const dec = new TextDecoder();
-/** Connections per attack: more than the daemon's 64 descriptors, less than the listen backlog. */
+/** Connections per flood: more than the daemon's descriptors, less than the listen backlog. */
 const FLOOD = 200;
-/** How long a test waits for anything (a bound, never an assertion about speed). */
-const BOUND_MS = 20_000;
 
 interface Daemon {
   d: Background;
@@ -64,18 +76,6 @@ async function pidOf(dir: string): Promise<number> {
   throw new Error(`Cannot find the daemon's pid file in ${dir}`);
 }
 
-/** Descriptors the daemon has open now. */
-function openFds(pid: number): number {
-  return [...Deno.readDirSync(`/proc/${pid}/fd`)].length;
-}
-
-/** Sets the running daemon's descriptor limit (soft and hard) to `n`. */
-async function limit(pid: number, n: number): Promise<void> {
-  const r = await new Deno.Command("prlimit", { args: [`--pid=${pid}`, `--nofile=${n}:${n}`] })
-    .output();
-  assert(r.success, `prlimit: ${new TextDecoder().decode(r.stderr)}`);
-}
-
 /** Stops the daemon, killing it when SIGTERM does not end it within the bound. */
 async function stop(x: Daemon): Promise<void> {
   const kill = setTimeout(() => {
@@ -107,90 +107,6 @@ async function grant(x: Daemon, allow: string): Promise<void> {
   await x.d.waitFor(re, BOUND_MS);
 }
 
-/** Connects with a bound; undefined when the connection does not complete in time. */
-async function connect(port: number): Promise<Deno.TcpConn | undefined> {
-  const ac = new AbortController();
-  const timer = setTimeout(() => ac.abort(), 2000);
-  try {
-    return await Deno.connect({ hostname: "127.0.0.1", port, signal: ac.signal });
-  } catch {
-    return undefined;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Opens `n` connections to `port` and sends `head` on each without ever finishing it. */
-async function flood(port: number, n: number, head: string): Promise<Deno.TcpConn[]> {
-  const conns: Deno.TcpConn[] = [];
-  for (let i = 0; i < n; i++) {
-    const c = await connect(port);
-    if (c === undefined) break; // the backlog is full: enough
-    conns.push(c);
-    await c.write(enc.encode(head)).catch(() => 0); // the server may have closed it already
-  }
-  return conns;
-}
-
-/** Waits (bounded) until the peer closes `c`; true when it did. */
-async function closedByPeer(c: Deno.Conn, ms = BOUND_MS): Promise<boolean> {
-  const buf = new Uint8Array(4096);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const limit = new Promise<"limit">((r) => timer = setTimeout(() => r("limit"), ms));
-  try {
-    for (;;) {
-      const n = await Promise.race([c.read(buf).catch(() => null), limit]);
-      if (n === "limit") return false;
-      if (n === null) return true;
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function closeAll(conns: Deno.Conn[]): void {
-  for (const c of conns) {
-    try {
-      c.close();
-    } catch {
-      // closed already
-    }
-  }
-}
-
-/** One full scrape with a bound; the body, or undefined when none came. */
-async function scrape(port: number): Promise<string | undefined> {
-  let c: Deno.TcpConn | undefined;
-  try {
-    c = await connect(port);
-    if (c === undefined) return undefined;
-    await c.write(enc.encode("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
-    const chunks: Uint8Array[] = [];
-    const buf = new Uint8Array(65536);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const limit = new Promise<null>((r) => timer = setTimeout(() => r(null), 3000));
-    try {
-      for (;;) {
-        const n = await Promise.race([c.read(buf), limit]);
-        if (n === null) break;
-        chunks.push(buf.slice(0, n));
-      }
-    } finally {
-      clearTimeout(timer);
-    }
-    const text = dec.decode(new Uint8Array(chunks.flatMap((b) => [...b])));
-    return /^HTTP\/1\.[01] 200/.test(text) ? text : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    try {
-      c?.close();
-    } catch {
-      // closed already
-    }
-  }
-}
-
 /** Opens floods on both ports: half-sent HTTP requests to metrics, an unfinished line to the TCP server. */
 async function floodBoth(x: Daemon): Promise<{ held: Deno.TcpConn[]; tcpHeld: Deno.TcpConn[] }> {
   const held = await flood(x.metrics, FLOOD, "GET /metrics HTTP/1.1\r\nHost: a\r\n");
@@ -206,11 +122,6 @@ async function tcpAccepts(x: Daemon): Promise<boolean> {
   const closed = await closedByPeer(late);
   closeAll([late]);
   return closed;
-}
-
-async function noPrlimit(): Promise<string | undefined> {
-  if (Deno.build.os !== "linux") return "the descriptor tests need Linux (/proc, prlimit)";
-  return (await haveCommand("prlimit", ["--version"])) ? undefined : "prlimit is missing";
 }
 
 Deno.test({
