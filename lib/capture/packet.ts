@@ -7,7 +7,13 @@ import type { IpAddr } from "../net/addr.ts";
 
 /** A candidate SPA packet. */
 export interface CapturedPacket {
-  /** The payload as text (bytes mapped 1:1 to char codes). */
+  /**
+   * The payload as text, made by `wireText` (lib/spa/text.ts): ASCII bytes
+   * map to themselves one for one; any other byte becomes non-ASCII
+   * characters (UTF-8 decoding, U+FFFD for invalid sequences), so every
+   * ASCII check downstream refuses it. The length equals the byte count for
+   * ASCII payloads only.
+   */
   payload: string;
   /** IP-header source address, parsed once here and kept in this form. */
   src: IpAddr;

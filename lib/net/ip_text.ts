@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { parseAddr } from "./addr.ts";
+import { type IpAddr, parseAddr } from "./addr.ts";
 
 /**
  * Checks a dotted-quad IPv4 address as libfko does (7..15 characters, digits
@@ -47,15 +47,31 @@ export function checkIPv4(ip: string): string | undefined {
 const MAX_IPV6_TEXT = 39;
 
 /**
- * Checks the address at the start of a message: a dotted quad as libfko
+ * Reads the address at the start of a message: a dotted quad as libfko
  * wants it, or (an extension of fwknop-ts; stock fwknopd refuses these)
  * an IPv6 address in hex groups.
+ *
+ * @param ip The address text.
+ * @returns The address, or the reason it is refused.
+ */
+export function parseMessageIp(ip: string): IpAddr | string {
+  if (!ip.includes(":")) {
+    const problem = checkIPv4(ip);
+    if (problem !== undefined) return problem;
+  } else if (ip.length > MAX_IPV6_TEXT || ip.includes(".")) {
+    return `"${ip}" is not a dotted-quad IPv4 or an IPv6 address`;
+  }
+  return parseAddr(ip) ?? `"${ip}" is not a dotted-quad IPv4 or an IPv6 address`;
+}
+
+/**
+ * Checks the address at the start of a message, as {@link parseMessageIp}
+ * reads it.
  *
  * @param ip The address text.
  * @returns `undefined` when good, else the reason.
  */
 export function checkMessageIp(ip: string): string | undefined {
-  if (!ip.includes(":")) return checkIPv4(ip);
-  const a = ip.length <= MAX_IPV6_TEXT && !ip.includes(".") ? parseAddr(ip) : undefined;
-  return a === undefined ? `"${ip}" is not a dotted-quad IPv4 or an IPv6 address` : undefined;
+  const a = parseMessageIp(ip);
+  return typeof a === "string" ? a : undefined;
 }

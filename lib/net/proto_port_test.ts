@@ -38,3 +38,14 @@ Deno.test("readProtoPortLoose reads access.conf entries as fwknopd does", () => 
   assertEquals(readProtoPortLoose("tcp/65536"), '"tcp/65536" is not tcp/PORT or udp/PORT');
   assertEquals(typeof readProtoPortLoose(`tcp/22${"x".repeat(30)}`), "string");
 });
+
+Deno.test("parseMessageIp returns the address it checked, or the reason", async () => {
+  const { parseMessageIp, checkMessageIp } = await import("./ip_text.ts");
+  const a = parseMessageIp("2001:db8::7");
+  assertEquals(typeof a !== "string" && a.text, "2001:db8::7");
+  assertEquals(parseMessageIp("010.0.0.1"), '"010.0.0.1" has an octet with a leading zero');
+  assertEquals(
+    checkMessageIp("::ffff:1.2.3.4"),
+    '"::ffff:1.2.3.4" is not a dotted-quad IPv4 or an IPv6 address',
+  );
+});

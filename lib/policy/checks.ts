@@ -9,10 +9,9 @@
 import type { ProtoPort } from "../../firewall/grant.ts";
 import type { CapturedPacket } from "../capture/packet.ts";
 import type { AccessStanza } from "../config/access_conf.ts";
-import { type IpAddr, parseAddr } from "../net/addr.ts";
+import type { IpAddr } from "../net/addr.ts";
 import type { GpgSignature } from "../spa/gpg.ts";
-import { MessageType } from "../spa/message.ts";
-import type { SpaMessage } from "../spa/message.ts";
+import { type DecodedMessage, MessageType } from "../spa/message.ts";
 import type { PolicyOptions } from "./options.ts";
 import { isLocalNat } from "./plan.ts";
 import type { EventCode, PolicyEvent } from "./verdict.ts";
@@ -24,7 +23,8 @@ export interface StanzaContext {
   opts: PolicyOptions;
   /** Unix seconds. */
   now: number;
-  fields: SpaMessage & { clientTimeout: number };
+  /** The decoded fields; `fields.request` is what the packet asks for, read once. */
+  fields: DecodedMessage;
   /** GnuPG signatures, for GnuPG packets. */
   signatures?: GpgSignature[];
   /** The X-Forwarded-For address of an HTTP request. */
@@ -39,20 +39,14 @@ export function stanzaEvent(c: StanzaContext, code: EventCode, ...args: string[]
   return { code, src: c.pkt.src.text, stanza: c.s.index, args };
 }
 
-/** The message's address part (before the first comma). */
-function messageIp(c: StanzaContext): string {
-  return c.fields.message.slice(0, c.fields.message.indexOf(","));
-}
-
 /**
  * The address to open: the one in the message, or for `0.0.0.0` (`-s`)
  * the X-Forwarded-For or packet source. `::` means the same for IPv6
- * clients. `undefined` when the message's address was refused.
+ * clients.
  */
-export function allowAddress(c: StanzaContext): IpAddr | undefined {
-  const ip = messageIp(c);
-  if (ip === "0.0.0.0" || ip === "::") return c.xff ?? c.pkt.src;
-  return parseAddr(ip);
+export function allowAddress(c: StanzaContext): IpAddr {
+  const allow = c.fields.request.allow;
+  return allow === "source" ? c.xff ?? c.pkt.src : allow;
 }
 
 /** GnuPG signature policy (step 4.6); passes non-GnuPG packets. */
@@ -87,8 +81,7 @@ export function checkAge(c: StanzaContext): PolicyEvent | undefined {
 
 /** Step 4.10: `0.0.0.0` (`-s`) refused with REQUIRE_SOURCE_ADDRESS. */
 export function checkSourceAddress(c: StanzaContext): PolicyEvent | undefined {
-  const ip = messageIp(c);
-  return (ip === "0.0.0.0" || ip === "::") && c.s.requireSourceAddress
+  return c.fields.request.allow === "source" && c.s.requireSourceAddress
     ? stanzaEvent(c, "source-required")
     : undefined;
 }
@@ -99,14 +92,12 @@ export function checkSourceAddress(c: StanzaContext): PolicyEvent | undefined {
  * such a rule matches no packet's source, so the request is refused.
  */
 export function checkAllowUnicast(c: StanzaContext): PolicyEvent | undefined {
-  const ip = messageIp(c);
-  if (ip === "0.0.0.0" || ip === "::") return undefined;
-  const a = parseAddr(ip);
-  if (a === undefined) return undefined; // the decoder refused malformed ones already
+  const a = c.fields.request.allow;
+  if (a === "source") return undefined;
   const bad = a.family === 4
     ? (a.v4 >>> 28) >= 14 || (a.v4 >>> 24) === 0 // multicast, reserved, broadcast; 0.0.0.0/8
     : a.bytes()[0] === 0xff; // IPv6 multicast
-  return bad ? stanzaEvent(c, "allow-not-unicast", ip) : undefined;
+  return bad ? stanzaEvent(c, "allow-not-unicast", c.fields.request.allowText) : undefined;
 }
 
 /**

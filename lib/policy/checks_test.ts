@@ -7,6 +7,7 @@ import { assert, assertEquals } from "../../tests/assert.ts";
 import { type AccessStanza, newStanza } from "../config/access_conf.ts";
 import { parseAddr } from "../net/addr.ts";
 import { DigestType } from "../spa/digest.ts";
+import { parseAccessMessage } from "../spa/fields.ts";
 import { MessageType } from "../spa/message.ts";
 import type { GpgSignature } from "../spa/gpg.ts";
 import {
@@ -28,12 +29,20 @@ import type { EventCode, PolicyEvent } from "./verdict.ts";
 const NOW = 1_800_000_000;
 const SRC = "192.0.2.1";
 
+/** The typed request the decoder reads from an access message. */
+function requestOf(message: string): StanzaContext["fields"]["request"] {
+  const m = parseAccessMessage(message);
+  if (typeof m === "string") throw new Error(`Test message ${message}: ${m}`);
+  return { ...m, clientTimeout: 0 };
+}
+
 function ctx(
   fields: Partial<StanzaContext["fields"]> = {},
   s: Partial<AccessStanza> = {},
   opts: Partial<PolicyOptions> = {},
   extra: Partial<StanzaContext> = {},
 ): StanzaContext {
+  const message = fields.message ?? "198.51.100.7,tcp/22";
   return {
     pkt: {
       payload: "",
@@ -55,6 +64,7 @@ function ctx(
       message: "198.51.100.7,tcp/22",
       clientTimeout: 0,
       digestType: DigestType.SHA256,
+      request: requestOf(message),
       ...fields,
     } as StanzaContext["fields"],
     ...extra,

@@ -29,7 +29,7 @@ import {
 } from "./checks.ts";
 import { authenticate } from "./authenticate.ts";
 import type { PolicyOptions } from "./options.ts";
-import { commandPlan, cyclePlan, grantFor, natPlan, portsOf } from "./plan.ts";
+import { commandPlan, cyclePlan, grantFor, natPlan } from "./plan.ts";
 import { type Screened, screenPacket } from "./screen.ts";
 import type { PolicyEvent, Verdict } from "./verdict.ts";
 
@@ -142,7 +142,7 @@ async function tryStanza(
     s,
     opts,
     now,
-    fields: { ...r.fields, clientTimeout: r.fields.clientTimeout ?? 0 },
+    fields: r.fields,
   };
   if ("signatures" in r && r.signatures !== undefined) c.signatures = r.signatures;
   if (screened.xff !== undefined) c.xff = screened.xff;
@@ -155,7 +155,7 @@ async function tryStanza(
 /** Steps 4.13 to 4.17: cycle, command, ports, test mode, grant. */
 function decide(v: Verdict, c: StanzaContext): boolean {
   const { pkt, s, opts, fields: f } = c;
-  const allow = allowAddress(c)!;
+  const allow = allowAddress(c);
   const t = f.messageType;
   if (s.cmdCycleOpen !== undefined && t !== MessageType.COMMAND) {
     v.plan = cyclePlan(pkt, s, allow, f);
@@ -168,13 +168,13 @@ function decide(v: Verdict, c: StanzaContext): boolean {
       v.testAccepted.push(s.index);
       return false;
     }
-    v.plan = commandPlan(s, f.message.slice(f.message.indexOf(",") + 1), opts);
+    v.plan = commandPlan(s, f.request.command ?? "", opts);
     return true;
   }
-  const ports = portsOf(f.message);
+  const ports = f.request.ports;
   const denied = checkPorts(c, ports);
   if (denied !== undefined) return v.events.push(denied), false;
-  const nat = natPlan(s, f.natAccess, t, ports[0]!, opts);
+  const nat = natPlan(s, f.request.nat, t, ports[0]!, opts);
   // A host name (ENABLE_NAT_DNS) has no family yet: the firewall resolves it.
   const natFamily = nat === undefined ? undefined : parseAddr(nat.ip)?.family;
   if (natFamily !== undefined && natFamily !== allow.family) {

@@ -9,16 +9,10 @@ import { type Grant, type NatPlan, PROTO_NUMBER, type ProtoPort } from "../../fi
 import type { CapturedPacket } from "../capture/packet.ts";
 import type { AccessStanza } from "../config/access_conf.ts";
 import type { IpAddr } from "../net/addr.ts";
-import { parseProtoPortList } from "../net/proto_port.ts";
+import type { NatTarget } from "../spa/fields.ts";
 import { MessageType } from "../spa/message.ts";
 import type { PolicyOptions } from "./options.ts";
 import type { CommandPlan, CyclePlan } from "./verdict.ts";
-
-/** The `proto/port` list of an access message (checked by the decoder already). */
-export function portsOf(message: string): ProtoPort[] {
-  const ports = parseProtoPortList(message.slice(message.indexOf(",") + 1));
-  return typeof ports === "string" ? [] : ports;
-}
 
 /** Splits a command on whitespace into argv (no shell, as fwknopd does). */
 export function splitCommand(cmd: string): string[] {
@@ -35,7 +29,7 @@ export function isLocalNat(t: number): boolean {
  * stanza's FORCE_NAT; `undefined` for plain access.
  *
  * @param s The stanza.
- * @param natAccess The SPA NAT field (`host,port`), if any.
+ * @param nat The SPA NAT target, if any.
  * @param messageType The SPA message type.
  * @param first The first requested proto/port (the one translated).
  * @param o Server settings (SNAT_TRANSLATE_IP).
@@ -43,19 +37,17 @@ export function isLocalNat(t: number): boolean {
  */
 export function natPlan(
   s: AccessStanza,
-  natAccess: string | undefined,
+  nat: NatTarget | undefined,
   messageType: number,
   first: ProtoPort,
   o: PolicyOptions,
 ): NatPlan | undefined {
   let target: { ip: string; port: number } | undefined;
-  if (natAccess !== undefined) {
-    const [host, port] = natAccess.split(",") as [string, string];
-    target = { ip: host, port: Number(port) };
-  } else if (s.forceNat !== undefined) target = s.forceNat;
+  if (nat !== undefined) target = { ip: nat.host, port: nat.port };
+  else if (s.forceNat !== undefined) target = s.forceNat;
   if (target === undefined) return undefined;
   const plan: NatPlan = {
-    kind: natAccess !== undefined && isLocalNat(messageType) ? "local" : "forward",
+    kind: nat !== undefined && isLocalNat(messageType) ? "local" : "forward",
     ip: target.ip,
     port: target.port,
     proto: first.proto,
@@ -78,7 +70,7 @@ export function grantFor(
   pkt: CapturedPacket,
   s: AccessStanza,
   allow: IpAddr,
-  ports: ProtoPort[],
+  ports: readonly ProtoPort[],
   expiresAt: number,
   nat: NatPlan | undefined,
   o: PolicyOptions,
@@ -149,9 +141,9 @@ export function cyclePlan(
   pkt: CapturedPacket,
   s: AccessStanza,
   allow: IpAddr,
-  f: { message: string; timestamp: number; clientTimeout: number },
+  f: { timestamp: number; clientTimeout: number; request: { ports: readonly ProtoPort[] } },
 ): CyclePlan {
-  const first = portsOf(f.message)[0]!;
+  const first = f.request.ports[0]!;
   const timeout = f.clientTimeout > 0 ? f.clientTimeout : s.cmdCycleTimer ?? 0;
   const vars = {
     IP: allow.text,

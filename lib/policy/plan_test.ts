@@ -48,7 +48,8 @@ Deno.test("plan: CMD_CYCLE substitutions with fwknopd's values; CLOSE NONE runs 
     cmdCycleClose: "ipset del allow $SRC,$PROTO:$PORT",
     cmdCycleTimer: 30,
   });
-  const f = { message: "192.0.2.5,udp/53,tcp/22", timestamp: 1_800_000_000, clientTimeout: 0 };
+  const request = { ports: [{ proto: "udp", port: 53 }, { proto: "tcp", port: 22 }] as const };
+  const f = { request, timestamp: 1_800_000_000, clientTimeout: 0 };
   const p = cyclePlan(pkt, s, addr("192.0.2.5"), f);
   assertEquals(p.open, [
     "ipset",

@@ -5,8 +5,14 @@
  *
  * @module
  */
-import { checkIPv4, checkMessageIp } from "../net/ip_text.ts";
-import { parsePort, parseProtoPort } from "../net/proto_port.ts";
+import type { IpAddr } from "../net/addr.ts";
+import { checkIPv4, checkMessageIp, parseMessageIp } from "../net/ip_text.ts";
+import {
+  parsePort,
+  parseProtoPort,
+  parseProtoPortList,
+  type ProtoPort,
+} from "../net/proto_port.ts";
 
 export { checkIPv4, checkMessageIp };
 
@@ -78,22 +84,90 @@ export function checkProtoPort(spec: string): string | undefined {
 }
 
 /**
+ * The address a message asks to open: an address, or `"source"` for
+ * `0.0.0.0` and `::` (the client's `-s`: open the packet's source).
+ */
+export type AllowAddress = IpAddr | "source";
+
+/** The address part of a message, read once. */
+export interface MessageAddress {
+  /** The address text as the client wrote it (for log lines). */
+  allowText: string;
+  /** What it asks to open. */
+  allow: AllowAddress;
+}
+
+/** An access message `IP,proto/port[,proto/port...]`, read once. */
+export interface AccessMessage extends MessageAddress {
+  /** The requests, in order (at least one). */
+  ports: ProtoPort[];
+}
+
+/** A command message `IP,command`, read once. */
+export interface CommandMessage extends MessageAddress {
+  /** The command text after the first comma. */
+  command: string;
+}
+
+/** A NAT access field `host,port`, read once. */
+export interface NatTarget {
+  /** A host name or address text (resolved by the firewall when a name). */
+  host: string;
+  /** The port, 1..65535. */
+  port: number;
+}
+
+/** Reads the address before the first comma of a message, or returns the reason. */
+function messageAddress(msg: string, comma: number): MessageAddress | string {
+  const allowText = msg.slice(0, comma);
+  const addr = parseMessageIp(allowText);
+  if (typeof addr === "string") return addr;
+  const source = allowText === "0.0.0.0" || allowText === "::";
+  return { allowText, allow: source ? "source" : addr };
+}
+
+/**
+ * Reads an access message `IP,proto/port[,proto/port...]`.
+ *
+ * @param msg The message string.
+ * @returns The address and requests, or the reason they are refused.
+ */
+export function parseAccessMessage(msg: string): AccessMessage | string {
+  if (msg.length >= MAX_MESSAGE_LEN) return `is ${MAX_MESSAGE_LEN} characters or longer`;
+  const comma = msg.indexOf(",");
+  if (comma < 0) return "has no proto/port list after the IP address";
+  const addr = messageAddress(msg, comma);
+  if (typeof addr === "string") return addr;
+  const ports = parseProtoPortList(msg.slice(comma + 1));
+  return typeof ports === "string" ? ports : { ...addr, ports };
+}
+
+/**
  * Checks an access message `IP,proto/port[,proto/port...]`.
  *
  * @param msg The message string.
  * @returns `undefined` when good, else the reason.
  */
 export function checkAccessMessage(msg: string): string | undefined {
+  const m = parseAccessMessage(msg);
+  return typeof m === "string" ? m : undefined;
+}
+
+/**
+ * Reads a command message `IP,command`.
+ *
+ * @param msg The message string.
+ * @returns The address and command, or the reason they are refused.
+ */
+export function parseCommandMessage(msg: string): CommandMessage | string {
   if (msg.length >= MAX_MESSAGE_LEN) return `is ${MAX_MESSAGE_LEN} characters or longer`;
   const comma = msg.indexOf(",");
-  if (comma < 0) return "has no proto/port list after the IP address";
-  const ipProblem = checkMessageIp(msg.slice(0, comma));
-  if (ipProblem !== undefined) return ipProblem;
-  for (const spec of msg.slice(comma + 1).split(",")) {
-    const problem = checkProtoPort(spec);
-    if (problem !== undefined) return problem;
-  }
-  return undefined;
+  if (comma < 0) return "has no command after the IP address";
+  const addr = messageAddress(msg, comma);
+  if (typeof addr === "string") return addr;
+  if (comma + 1 >= msg.length) return "has an empty command";
+  if (msg.includes("\0")) return "holds a NUL byte";
+  return { ...addr, command: msg.slice(comma + 1) };
 }
 
 /**
@@ -103,17 +177,32 @@ export function checkAccessMessage(msg: string): string | undefined {
  * @returns `undefined` when good, else the reason.
  */
 export function checkCommandMessage(msg: string): string | undefined {
-  if (msg.length >= MAX_MESSAGE_LEN) return `is ${MAX_MESSAGE_LEN} characters or longer`;
-  const comma = msg.indexOf(",");
-  if (comma < 0) return "has no command after the IP address";
-  const ipProblem = checkMessageIp(msg.slice(0, comma));
-  if (ipProblem !== undefined) return ipProblem;
-  if (comma + 1 >= msg.length) return "has an empty command";
-  if (msg.includes("\0")) return "holds a NUL byte";
-  return undefined;
+  const m = parseCommandMessage(msg);
+  return typeof m === "string" ? m : undefined;
 }
 
 const FORBIDDEN_NAT_HOST_CHARS = /[ /?"'\\]/;
+
+/**
+ * Reads a NAT access string `host,port`.
+ *
+ * @param nat The NAT access string.
+ * @returns The target, or the reason it is refused.
+ */
+export function parseNatAccess(nat: string): NatTarget | string {
+  if (nat.length >= MAX_NAT_ACCESS_LEN) return `is ${MAX_NAT_ACCESS_LEN} characters or longer`;
+  const parts = nat.split(",");
+  if (parts.length !== 2) return `"${nat}" is not HOST,PORT`;
+  const [host, portText] = parts as [string, string];
+  if (host.length === 0 || host.length > MAX_NAT_HOST_LEN) {
+    return `host must be 1 to ${MAX_NAT_HOST_LEN} characters`;
+  }
+  if (FORBIDDEN_NAT_HOST_CHARS.test(host) || /[^\x21-\x7e]/.test(host)) {
+    return `host "${host}" holds a forbidden character`;
+  }
+  const port = parsePort(portText);
+  return typeof port === "string" ? port : { host, port };
+}
 
 /**
  * Checks a NAT access string `host,port`.
@@ -122,18 +211,8 @@ const FORBIDDEN_NAT_HOST_CHARS = /[ /?"'\\]/;
  * @returns `undefined` when good, else the reason.
  */
 export function checkNatAccess(nat: string): string | undefined {
-  if (nat.length >= MAX_NAT_ACCESS_LEN) return `is ${MAX_NAT_ACCESS_LEN} characters or longer`;
-  const parts = nat.split(",");
-  if (parts.length !== 2) return `"${nat}" is not HOST,PORT`;
-  const [host, port] = parts as [string, string];
-  if (host.length === 0 || host.length > MAX_NAT_HOST_LEN) {
-    return `host must be 1 to ${MAX_NAT_HOST_LEN} characters`;
-  }
-  if (FORBIDDEN_NAT_HOST_CHARS.test(host) || /[^\x21-\x7e]/.test(host)) {
-    return `host "${host}" holds a forbidden character`;
-  }
-  const p = parsePort(port);
-  return typeof p === "string" ? p : undefined;
+  const t = parseNatAccess(nat);
+  return typeof t === "string" ? t : undefined;
 }
 
 /**

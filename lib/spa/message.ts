@@ -7,6 +7,7 @@
 import { b64DecodeLatin1, b64Encode } from "./base64.ts";
 import { digestB64, type DigestInfo, digestMatches, DIGESTS, type DigestType } from "./digest.ts";
 import {
+  type AllowAddress,
   checkAccessMessage,
   checkCommandMessage,
   checkNatAccess,
@@ -18,9 +19,14 @@ import {
   MAX_TIMESTAMP_LEN,
   MAX_USERNAME_B64_LEN,
   MAX_VERSION_LEN,
+  type NatTarget,
+  parseAccessMessage,
+  parseCommandMessage,
+  parseNatAccess,
   PROTOCOL_VERSION,
   RAND_VAL_LEN,
 } from "./fields.ts";
+import type { ProtoPort } from "../net/proto_port.ts";
 
 /** fwknop's message type codes. */
 export const MessageType = {
@@ -98,6 +104,31 @@ export interface SpaMessage {
   clientTimeout: number;
   /** Type of the inner digest. */
   digestType: DigestType;
+}
+
+/**
+ * What a decoded message asks for, read once by the decoder so no later
+ * step parses the message text again.
+ */
+export interface DecodedRequest {
+  /** The address text as the client wrote it (for log lines). */
+  allowText: string;
+  /** The address to open, or `"source"` for `0.0.0.0` / `::`. */
+  allow: AllowAddress;
+  /** The requested ports; empty for a command message. */
+  ports: readonly ProtoPort[];
+  /** The command of a command message. */
+  command?: string;
+  /** The NAT target of NAT message types. */
+  nat?: NatTarget;
+  /** The client timeout in seconds; 0 when absent. */
+  clientTimeout: number;
+}
+
+/** The fields of a decoded message, with what it asks for read once. */
+export interface DecodedMessage extends SpaMessage {
+  /** The typed request. */
+  request: DecodedRequest;
 }
 
 /** A field-level failure: which field and why. */
@@ -214,11 +245,14 @@ export function encodeMessage(m: SpaMessage): EncodedMessage {
 
 /** The outcome of parsing a plaintext. */
 export type ParseResult =
-  | { ok: true; message: SpaMessage; encoded: string; digest: string }
+  | { ok: true; message: DecodedMessage; encoded: string; digest: string }
   | { ok: false; reason: "digest-mismatch" }
   | ({ ok: false; reason: "bad-field" } & FieldFailure);
 
-function bad(field: string, detail: string): ParseResult {
+/** A refusal of one field. */
+type Bad = { ok: false; reason: "bad-field" } & FieldFailure;
+
+function bad(field: string, detail: string): Bad {
   return { ok: false, reason: "bad-field", field, detail };
 }
 
@@ -237,40 +271,18 @@ const DIGESTS_BY_B64_LENGTH: ReadonlyMap<number, readonly DigestInfo[]> = (() =>
 /** How many fields may follow the type field, by type (digest excluded). */
 const MAX_FIELDS_AFTER_TYPE = [2, 2, 3, 3, 4, 3, 4];
 
-/**
- * Parses and checks an SPA plaintext (`encoded:digest`) as libfko does
- * (SPEC §2.5). Never throws.
- *
- * @param plaintext The decrypted text.
- * @returns The fields, or the reason they are refused.
- */
-export function parseMessage(plaintext: string): ParseResult {
-  if (plaintext.length < MIN_ENCODED_LEN || plaintext.length >= MAX_ENCODED_LEN) {
-    return bad("Encoded Data", `length ${plaintext.length} is outside ${MIN_ENCODED_LEN}..1499`);
-  }
-  if (!/^[\x20-\x7e]*$/.test(plaintext)) return bad("Encoded Data", "holds unprintable bytes");
-  const last = plaintext.lastIndexOf(":");
-  const encoded = plaintext.slice(0, last);
-  const digest = plaintext.slice(last + 1);
-  const parts = encoded.split(":");
-  if (parts.length < 6) return bad("Encoded Data", "has fewer than 7 fields");
+/** The fields before the message string, checked. */
+interface Header {
+  rand: string;
+  username: string;
+  timestamp: number;
+  version: string;
+  type: MessageType;
+}
 
-  const candidates = DIGESTS_BY_B64_LENGTH.get(digest.length);
-  if (candidates === undefined) {
-    return bad("SPA Data Digest", `length ${digest.length} fits no digest type`);
-  }
-  const match = candidates.find((d) => digestMatches(d.code, encoded, digest));
-  if (match === undefined) return { ok: false, reason: "digest-mismatch" };
-
-  const [rand, userB64, ts, version, typeText, msgB64, ...rest] = parts as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    ...string[],
-  ];
+/** Steps 1 to 5 of SPEC §2.5 after the digest: random value to message type. */
+function parseHeader(parts: readonly string[]): Header | Bad {
+  const [rand, userB64, ts, version, typeText] = parts as [string, string, string, string, string];
   if (rand.length < RAND_VAL_LEN) return bad("Random Value", "is shorter than 16 characters");
   const username = decodeB64Field(userB64, MAX_USERNAME_B64_LEN);
   if (username === undefined) return bad("Username", "is not base64 of 1 to 64 characters");
@@ -290,54 +302,122 @@ export function parseMessage(plaintext: string): ParseResult {
   if (!/^\d$/.test(typeText) || Number(typeText) > 6) {
     return bad("Message Type", `"${typeText}" is not 0..6`);
   }
-  const type = Number(typeText) as MessageType;
-  if (rest.length + 1 > MAX_FIELDS_AFTER_TYPE[type]!) {
-    return bad("Encoded Data", "has too many fields for its type");
+  return { rand, username, timestamp: Number(ts), version, type: Number(typeText) as MessageType };
+}
+
+/** The message string, read once by its type. */
+function parseBody(type: MessageType, text: string): DecodedRequest | Bad {
+  if (type === MessageType.COMMAND) {
+    const c = parseCommandMessage(text);
+    if (typeof c === "string") return bad("Message String", c);
+    return { ...c, ports: [], clientTimeout: 0 };
   }
-  if (rest.some((f) => f.length === 0)) return bad("Encoded Data", "has an empty field");
+  const a = parseAccessMessage(text);
+  return typeof a === "string" ? bad("Message String", a) : { ...a, clientTimeout: 0 };
+}
 
-  const message = decodeB64Field(msgB64, MAX_FIELD_B64_LEN);
-  if (message === undefined) return bad("Message String", "is not base64 of 1 to 256 characters");
-  const msgProblem = type === MessageType.COMMAND
-    ? checkCommandMessage(message)
-    : checkAccessMessage(message);
-  if (msgProblem !== undefined) return bad("Message String", msgProblem);
+/** The fields after the message string: NAT access, client timeout, server auth. */
+interface Tail {
+  natAccess?: string;
+  nat?: NatTarget;
+  clientTimeout: number;
+  serverAuth?: string;
+}
 
-  let natAccess: string | undefined;
+/** Steps after the message string of SPEC §2.5; `rest` holds the fields after it. */
+function parseTail(type: MessageType, rest: string[]): Tail | Bad {
+  const tail: Tail = { clientTimeout: 0 };
   if (hasNat(type)) {
     const natB64 = rest.shift();
     if (natB64 === undefined) return bad("Nat Access", "is missing");
-    natAccess = decodeB64Field(natB64, MAX_FIELD_B64_LEN);
+    const natAccess = decodeB64Field(natB64, MAX_FIELD_B64_LEN);
     if (natAccess === undefined) return bad("Nat Access", "is not base64 of 1 to 256 characters");
-    const natProblem = checkNatAccess(natAccess);
-    if (natProblem !== undefined) return bad("Nat Access", natProblem);
+    const nat = parseNatAccess(natAccess);
+    if (typeof nat === "string") return bad("Nat Access", nat);
+    tail.natAccess = natAccess;
+    tail.nat = nat;
   }
-  let clientTimeout = 0;
   if (hasTimeout(type)) {
     const t = rest.pop();
     if (t === undefined) return bad("Client Timeout", "is missing");
     const tProblem = checkTimeoutText(t);
     if (tProblem !== undefined) return bad("Client Timeout", tProblem);
-    clientTimeout = Number(t);
+    tail.clientTimeout = Number(t);
   }
-  let serverAuth: string | undefined;
   if (rest.length > 0) {
-    serverAuth = decodeB64Field(rest[0]!, MAX_FIELD_B64_LEN);
+    const serverAuth = decodeB64Field(rest[0]!, MAX_FIELD_B64_LEN);
     if (serverAuth === undefined) return bad("Server Auth", "is not base64 of 1 to 256 characters");
+    tail.serverAuth = serverAuth;
   }
-  const result: SpaMessage = {
-    randomValue: rand.slice(0, RAND_VAL_LEN),
-    username,
-    timestamp: Number(ts),
-    version,
-    messageType: type,
-    message,
-    clientTimeout,
-    digestType: match.code,
+  return tail;
+}
+
+/** Assembles the decoded message from its checked parts. */
+function decodedMessage(
+  h: Header,
+  text: string,
+  body: DecodedRequest,
+  tail: Tail,
+  digestType: DigestType,
+): DecodedMessage {
+  const request: DecodedRequest = { ...body, clientTimeout: tail.clientTimeout };
+  if (tail.nat !== undefined) request.nat = tail.nat;
+  const result: DecodedMessage = {
+    randomValue: h.rand.slice(0, RAND_VAL_LEN),
+    username: h.username,
+    timestamp: h.timestamp,
+    version: h.version,
+    messageType: h.type,
+    message: text,
+    clientTimeout: tail.clientTimeout,
+    digestType,
+    request,
   };
-  if (natAccess !== undefined) result.natAccess = natAccess;
-  if (serverAuth !== undefined) result.serverAuth = serverAuth;
-  return { ok: true, message: result, encoded, digest };
+  if (tail.natAccess !== undefined) result.natAccess = tail.natAccess;
+  if (tail.serverAuth !== undefined) result.serverAuth = tail.serverAuth;
+  return result;
+}
+
+/**
+ * Parses and checks an SPA plaintext (`encoded:digest`) as libfko does
+ * (SPEC §2.5), reading what it asks for once. Never throws.
+ *
+ * @param plaintext The decrypted text.
+ * @returns The fields with the typed request, or the reason they are refused.
+ */
+export function parseMessage(plaintext: string): ParseResult {
+  if (plaintext.length < MIN_ENCODED_LEN || plaintext.length >= MAX_ENCODED_LEN) {
+    return bad("Encoded Data", `length ${plaintext.length} is outside ${MIN_ENCODED_LEN}..1499`);
+  }
+  if (!/^[\x20-\x7e]*$/.test(plaintext)) return bad("Encoded Data", "holds unprintable bytes");
+  const last = plaintext.lastIndexOf(":");
+  const encoded = plaintext.slice(0, last);
+  const digest = plaintext.slice(last + 1);
+  const parts = encoded.split(":");
+  if (parts.length < 6) return bad("Encoded Data", "has fewer than 7 fields");
+
+  const candidates = DIGESTS_BY_B64_LENGTH.get(digest.length);
+  if (candidates === undefined) {
+    return bad("SPA Data Digest", `length ${digest.length} fits no digest type`);
+  }
+  const match = candidates.find((d) => digestMatches(d.code, encoded, digest));
+  if (match === undefined) return { ok: false, reason: "digest-mismatch" };
+
+  const h = parseHeader(parts);
+  if ("ok" in h) return h;
+  const rest = parts.slice(6);
+  if (rest.length + 1 > MAX_FIELDS_AFTER_TYPE[h.type]!) {
+    return bad("Encoded Data", "has too many fields for its type");
+  }
+  if (rest.some((f) => f.length === 0)) return bad("Encoded Data", "has an empty field");
+  const text = decodeB64Field(parts[5]!, MAX_FIELD_B64_LEN);
+  if (text === undefined) return bad("Message String", "is not base64 of 1 to 256 characters");
+  const body = parseBody(h.type, text);
+  if ("ok" in body) return body;
+  const tail = parseTail(h.type, rest);
+  if ("ok" in tail) return tail;
+  const message = decodedMessage(h, text, body, tail, match.code);
+  return { ok: true, message, encoded, digest };
 }
 
 export { PROTOCOL_VERSION };

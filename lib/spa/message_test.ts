@@ -140,3 +140,37 @@ Deno.test("parseMessage refuses a two-digit message type and a username not in c
   const padded = parseMessage(plain(`1234567890123456:cm9vdA==:1795319286:3.0.0:1:${msg}`));
   assert(!padded.ok && padded.reason === "bad-field" && padded.field === "Username");
 });
+
+Deno.test("parseMessage reads the request once: address, ports, NAT target, timeout", () => {
+  const nat = parseMessage(
+    encodeMessage({
+      ...base,
+      messageType: MessageType.NAT_ACCESS,
+      message: "198.51.100.7,tcp/22,udp/53",
+      natAccess: "192.0.2.9,2222",
+      clientTimeout: 45,
+    }).plaintext,
+  );
+  assert(nat.ok);
+  const r = nat.message.request;
+  assertEquals(r.allowText, "198.51.100.7");
+  assertEquals(r.allow !== "source" && r.allow.text, "198.51.100.7");
+  assertEquals(r.ports, [{ proto: "tcp", port: 22 }, { proto: "udp", port: 53 }]);
+  assertEquals(r.nat, { host: "192.0.2.9", port: 2222 });
+  assertEquals(r.clientTimeout, 45);
+  assertEquals(r.command, undefined);
+  // The text stays for log lines and CMD_CYCLE.
+  assertEquals(nat.message.message, "198.51.100.7,tcp/22,udp/53");
+  for (const ip of ["0.0.0.0", "::"]) {
+    const src = parseMessage(encodeMessage({ ...base, message: `${ip},tcp/22` }).plaintext);
+    assert(src.ok);
+    assertEquals(src.message.request.allow, "source", ip);
+  }
+  const cmd = parseMessage(
+    encodeMessage({ ...base, messageType: MessageType.COMMAND, message: "1.2.3.4,touch /tmp/x" })
+      .plaintext,
+  );
+  assert(cmd.ok);
+  assertEquals(cmd.message.request.command, "touch /tmp/x");
+  assertEquals(cmd.message.request.ports, []);
+});

@@ -8,6 +8,7 @@ import { b64DecodeCanonical, b64Encode, base64CharsInto } from "./base64.ts";
 import { asciiInto, wireText } from "./text.ts";
 import { digestInfo, DigestType, hmacB64, hmacMatches } from "./digest.ts";
 import {
+  type DecodedMessage,
   type EncodedMessage,
   encodeMessage,
   hasTimeout,
@@ -191,8 +192,8 @@ export type DecodeFailure =
  * ```
  */
 export interface DecodedSpa {
-  /** The parsed fields. */
-  fields: SpaMessage;
+  /** The parsed fields, with the typed request read once. */
+  fields: DecodedMessage;
   /** "Encoded Data". */
   encoded: string;
   /** "SPA Data Digest". */
