@@ -11,6 +11,7 @@
 import { connect } from "node:net";
 import { createSocket } from "node:dgram";
 import { RuntimeError, UsageError } from "../cli/errors.ts";
+import { parseProtoPort } from "../net/proto_port.ts";
 import { homeDir, readTextFile } from "../runtime.ts";
 import {
   encryptSequence,
@@ -73,11 +74,11 @@ export function sharedSequence(
     const knocks = m[2]!.split(",").map((e) => {
       const t = e.trim().toLowerCase();
       if (t === "icmp") return { proto: "icmp" as const, port: 0 };
-      const k = /^(tcp|udp)\/(\d{1,5})$/.exec(t);
-      if (k === null || Number(k[2]) < 1 || Number(k[2]) > 65535) {
+      const k = parseProtoPort(t);
+      if (typeof k === "string") {
         throw new UsageError(`${file}:${i + 1}: "${e.trim()}" is not tcp/N, udp/N or icmp`);
       }
-      return { proto: k[1] as "tcp" | "udp", port: Number(k[2]) };
+      return k;
     });
     if (knocks.length < 2) throw new UsageError(`${file}:${i + 1}: at least two knocks are needed`);
     return knocks;

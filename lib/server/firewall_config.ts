@@ -6,7 +6,8 @@
  */
 import type { FirewallBackend } from "../../firewall/backend.ts";
 import type { Runner } from "../../firewall/exec.ts";
-import type { Proto, ProtoPort } from "../../firewall/grant.ts";
+import type { ProtoPort } from "../../firewall/grant.ts";
+import { parseProtoPort } from "../net/proto_port.ts";
 import { type Chains, type ChainSpec, Iptables, parseChainSpec } from "../../firewall/iptables.ts";
 import { Nftables, type NftFamily, type NftOptions } from "../../firewall/nftables.ts";
 import { Ipfw, type IpfwOptions } from "../../firewall/ipfw.ts";
@@ -81,11 +82,11 @@ function protectPorts(c: ServerConfig): ProtoPort[] {
   const text = c.get("NFT_PROTECT_PORTS");
   if (text === undefined || text.trim() === "") return [];
   return text.split(",").map((e) => {
-    const m = /^\s*(tcp|udp)\/(\d{1,5})\s*$/i.exec(e);
-    if (m === null || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+    const p = parseProtoPort(e.trim().toLowerCase());
+    if (typeof p === "string") {
       throw configError(c, "NFT_PROTECT_PORTS", `"${e.trim()}" is not tcp/PORT or udp/PORT`);
     }
-    return { proto: m[1]!.toLowerCase() as Proto, port: Number(m[2]) };
+    return p;
   });
 }
 
