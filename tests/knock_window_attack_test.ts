@@ -11,7 +11,8 @@ import { assert, assertEquals } from "./assert.ts";
 import { report } from "./env.ts";
 import { encryptSequence } from "../knock/sequence.ts";
 import type { KnockReport, KnockStanza } from "../knock/watcher.ts";
-import { IpAddr, parseNet } from "../lib/net/addr.ts";
+import { IpAddr } from "../lib/net/addr.ts";
+import { knockStanza } from "./knock_stanza.ts";
 import { KnockPolicy } from "../lib/policy/knock.ts";
 import type { PolicyOptions } from "../lib/policy/options.ts";
 
@@ -19,19 +20,12 @@ const WINDOWS = 10_000_000;
 const KEY = "correct horse battery staple";
 const OPTS = { replay: false, test: false } as PolicyOptions;
 const SALTED = [..."Salted__"].map((c) => c.charCodeAt(0));
-const STANZA: KnockStanza = {
+const STANZA: KnockStanza = knockStanza({
   index: 2,
-  source: [parseNet("ANY") as never],
-  mode: "encrypted",
-  offset: 61000,
   key: KEY,
-  sequence: [],
   openPorts: [{ proto: "tcp", port: 10501 }],
-  knockInterval: 60,
-  fwAccessTimeout: 30,
-  requireSourceAddress: false,
   permitClientPorts: true,
-};
+});
 
 /** Chance that a random block's last bytes are a PKCS#7 tail leaving 8 to 15 bytes. */
 const P_PADDING = [1, 2, 3, 4, 5, 6, 7, 8].reduce((a, k) => a + 256 ** -k, 0);

@@ -1,7 +1,8 @@
 import { assert, assertEquals } from "../../tests/assert.ts";
 import { encryptSequence, type KnockRequest, sequenceKnocks } from "../../knock/sequence.ts";
 import { type KnockReport, type KnockStanza, KnockWatcher } from "../../knock/watcher.ts";
-import { type IpAddr, parseAddr, parseNet } from "../net/addr.ts";
+import { type IpAddr, parseAddr } from "../net/addr.ts";
+import { knockStanza } from "../../tests/knock_stanza.ts";
 import { KnockPolicy, windowReplayKey } from "./knock.ts";
 import type { PolicyOptions } from "./options.ts";
 import { describe, type Verdict } from "./verdict.ts";
@@ -14,19 +15,7 @@ const KEY = "a long knock key";
 const OPTS = { replay: true, test: false } as PolicyOptions;
 
 function stanza(extra: Partial<KnockStanza> = {}): KnockStanza {
-  return {
-    index: 3,
-    source: [parseNet("ANY") as never],
-    mode: "encrypted",
-    offset: 61000,
-    key: KEY,
-    sequence: [],
-    openPorts: [{ proto: "tcp", port: 10501 }],
-    knockInterval: 60,
-    fwAccessTimeout: 30,
-    requireSourceAddress: false,
-    ...extra,
-  };
+  return knockStanza({ index: 3, key: KEY, openPorts: [{ proto: "tcp", port: 10501 }], ...extra });
 }
 
 function request(extra: Partial<KnockRequest> = {}): KnockRequest {

@@ -17,6 +17,7 @@ import { MemoryReplayCache } from "../replay/memory.ts";
 import { MessageType } from "../spa/message.ts";
 import { encodeSpa } from "../spa/packet.ts";
 import { Engine } from "./engine.ts";
+import { knockStanza } from "../../tests/knock_stanza.ts";
 import type { Level, Logger, StructuredEvent } from "./log.ts";
 
 const T0 = 1_800_000_000;
@@ -56,18 +57,13 @@ function setup() {
     hmacKey: enc.encode("engine-hmac"),
     fwAccessTimeout: 5,
   };
-  const knock: KnockStanza = {
+  const knock: KnockStanza = knockStanza({
     index: 2,
-    source: [parseNet("ANY") as never],
-    mode: "encrypted",
-    offset: 61000,
     key: KNOCK_KEY,
-    sequence: [],
     openPorts: [{ proto: "tcp", port: 10501 }],
-    knockInterval: 60,
     fwAccessTimeout: 5,
-    requireSourceAddress: false,
-  };
+  });
+
   const engine = new Engine(
     { stanzas: [spa], knocks: [knock], knockSource: "pcap", policy: { ...POLICY_DEFAULTS } },
     { replay, grants, log, run, nowMs },
