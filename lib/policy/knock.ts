@@ -60,17 +60,18 @@ export class KnockPolicy {
       v.events.push(knockEvent(code, r.src, s.index, args));
     if (r.kind === "broken") return ev("knock-broken", r.reason), v;
     if (r.kind === "sequence") return this.#accept(v, r, opts, now, r.src, s.openPorts);
-    const key = opts.replay && !opts.test ? windowReplayKey(r.bytes) : undefined;
-    const seen = key === undefined ? undefined : replay?.get(key);
-    if (seen !== undefined) {
-      const at = { src: r.src, proto: KNOCK_PROTOS[r.last.proto], dport: r.last.dport };
-      return v.events.push(replayEvent(at, seen)), v;
-    }
     const d = decryptSequence(r.bytes, s.key ?? "");
     if (!d.ok) {
       // Only a progress's first window is logged: sliding windows are mostly noise.
       if (r.first) ev("knock-undecryptable", d.reason);
       return v;
+    }
+    // The replay digest (a SHA-256) only for windows that decode: a scan costs no hash.
+    const key = opts.replay && !opts.test ? windowReplayKey(r.bytes) : undefined;
+    const seen = key === undefined ? undefined : replay?.get(key);
+    if (seen !== undefined) {
+      const at = { src: r.src, proto: KNOCK_PROTOS[r.last.proto], dport: r.last.dport };
+      return v.events.push(replayEvent(at, seen)), v;
     }
     const allow = bindAddress(s, r.src, d);
     if (typeof allow === "string") return ev(allow, d.allowIp), v;
