@@ -214,7 +214,11 @@ async function knockAllowIp(s: ClientSettings, server: string, io: ClientIo): Pr
     );
   } else {
     const { localAddressToward } = await import("./lib/net/local.ts");
-    s.allowIp = await localAddressToward(server, s.knockOffset);
+    try {
+      s.allowIp = await localAddressToward(server, s.knockOffset);
+    } catch (e) {
+      throw new RuntimeError(`${(e as Error).message}; name the address with -a, -R or -s`);
+    }
   }
   if (s.verbose > 0) io.out(`[+] Knocking for ${s.allowIp} (-a, -R or -s choose another)\n`);
 }

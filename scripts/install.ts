@@ -15,7 +15,8 @@ export const INSTALL_PERMISSIONS: Readonly<Record<string, readonly string[]>> = 
     "--allow-write",
     "--allow-env",
     "--allow-net",
-    "--allow-sys=uid",
+    // networkInterfaces: the local address an encrypted knock sequence names without -a.
+    "--allow-sys=uid,networkInterfaces",
     "--allow-ffi",
     "--allow-run=gpg",
   ],

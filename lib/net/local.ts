@@ -5,7 +5,7 @@
  * @module
  */
 import { RuntimeError } from "../cli/errors.ts";
-import { parseRoutes, routeInterface } from "./route.ts";
+import { addressToward } from "./route.ts";
 
 /**
  * Asks the kernel which local IPv4 address routes to `dst`.
@@ -34,23 +34,23 @@ export async function localAddressToward(dst: string, port: number): Promise<str
 }
 
 /**
- * The source address of the route to `dst`, from `/proc/net/route` and the
- * interface's first IPv4 address.
+ * The local address toward `dst` from the host's interface addresses.
  *
- * @throws {RuntimeError} when the table or the interface cannot be read.
+ * @throws {RuntimeError} when they cannot be read or none fits.
  */
 async function routedSource(dst: string): Promise<string> {
-  if (dst.startsWith("127.")) return dst;
-  const { readFileSync } = await import("node:fs");
   const { networkInterfaces } = await import("node:os");
+  let picked: string | undefined;
   try {
-    const iface = routeInterface(parseRoutes(readFileSync("/proc/net/route", "utf8")), dst);
-    const a = iface === undefined
-      ? undefined
-      : networkInterfaces()[iface]?.find((n) => n.family === "IPv4");
-    if (a !== undefined) return a.address;
-    throw new Error(iface === undefined ? "no route" : `no IPv4 address on ${iface}`);
+    picked = addressToward(
+      Object.values(networkInterfaces()).flat().filter((x) => x !== undefined),
+      dst,
+    );
   } catch (e) {
     throw new RuntimeError(`Cannot find the local address toward ${dst}: ${(e as Error).message}`);
   }
+  if (picked !== undefined) return picked;
+  throw new RuntimeError(
+    `Cannot find the local address toward ${dst}: no subnet of this host holds it`,
+  );
 }
