@@ -42,7 +42,7 @@ import {
   writeErr,
   writeOut,
   writeTextFile,
-} from "./lib/runtime.ts";
+} from "./lib/sys/runtime.ts";
 import { b64EncodePadded } from "./lib/spa/base64.ts";
 import { DIGESTS } from "./lib/spa/digest.ts";
 import { formatKeys, generateKeys } from "./lib/spa/keygen.ts";

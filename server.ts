@@ -21,7 +21,7 @@ import {
   setExitCode,
   writeErr,
   writeOut,
-} from "./lib/runtime.ts";
+} from "./lib/sys/runtime.ts";
 import { control, daemonize, type ServerIo } from "./lib/server/control.ts";
 import { runDaemon } from "./lib/server/daemon.ts";
 import { VERSION } from "./lib/version.ts";
@@ -32,7 +32,7 @@ import { load } from "./lib/server/load.ts";
 import { DaemonLogger } from "./lib/server/log.ts";
 import { keyGen, maintenance, stanzaQr } from "./lib/server/maintenance.ts";
 import { SERVER_OPTIONS } from "./lib/server/options.ts";
-import { childPermissionFlags, missingPermissions } from "./lib/server/permissions.ts";
+import { childPermissionFlags, missingPermissions } from "./lib/sys/permissions.ts";
 
 export type { ServerIo } from "./lib/server/control.ts";
 

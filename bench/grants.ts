@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { run as exec } from "../firewall/exec.ts";
+import { run as exec } from "../lib/sys/exec.ts";
 import { GrantTable } from "../firewall/grants.ts";
 import type { Grant } from "../firewall/grant.ts";
 import { Iptables } from "../firewall/iptables.ts";

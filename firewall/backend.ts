@@ -5,7 +5,7 @@
  * @module
  */
 import type { Grant } from "./grant.ts";
-import type { Runner } from "./exec.ts";
+import type { Runner } from "../lib/sys/exec.ts";
 
 /** A firewall command that failed: the grant was not applied. */
 export class FirewallError extends Error {

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { Runner } from "./exec.ts";
+import type { Runner } from "../lib/sys/exec.ts";
 import { type FirewallBackend, FirewallError, type SweepResult } from "./backend.ts";
 import { fleetMark, type Grant, PROTO_NUMBER } from "./grant.ts";
 

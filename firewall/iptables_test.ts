@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "../tests/assert.ts";
 import { testGrant } from "../tests/scripted_runner.ts";
-import { run } from "./exec.ts";
+import { run } from "../lib/sys/exec.ts";
 import {
   type Chains,
   grantRules,

@@ -1,13 +1,14 @@
 /**
  * The nftables seam: scripts go to the kernel through libnftables
- * (`libnftables.so.1`) over Deno's FFI when `--allow-ffi` is granted (no
+ * (`libnftables.so.1`, see lib/sys/libs.ts) over Deno's FFI when `--allow-ffi` is granted (no
  * process per grant), else through the `nft` binary (`nft -f -`, argv, no
  * shell) under Node or without FFI.
  *
  * @module
  */
-import { isDeno, lacksPermission } from "../lib/runtime.ts";
-import type { ExecResult, Runner } from "./exec.ts";
+import { isDeno, lacksPermission } from "../lib/sys/runtime.ts";
+import { canLoad } from "../lib/sys/libs.ts";
+import type { ExecResult, Runner } from "../lib/sys/exec.ts";
 
 /** Options of one nft run. */
 export interface NftRunOptions {
@@ -35,9 +36,6 @@ export function nftBinary(exe: string, run: Runner): NftRunner {
   };
 }
 
-/** The library the FFI runner loads. */
-export const LIBNFTABLES = "libnftables.so.1";
-
 /**
  * Whether nft scripts will go through libnftables over FFI: Deno, FFI
  * allowed, and the library present. Then no `nft` program is run (the
@@ -45,13 +43,7 @@ export const LIBNFTABLES = "libnftables.so.1";
  */
 export function nftOverFfi(): boolean {
   if (!isDeno || lacksPermission({ name: "ffi" })) return false;
-  try {
-    // deno-lint-ignore no-explicit-any
-    (globalThis as any).Deno.dlopen(LIBNFTABLES, {}).close();
-    return true;
-  } catch {
-    return false;
-  }
+  return canLoad("nftables");
 }
 
 /**
@@ -63,7 +55,7 @@ export function nftOverFfi(): boolean {
  */
 export async function nftRunner(exe: string, run: Runner): Promise<NftRunner> {
   if (nftOverFfi()) {
-    const { LibNftables } = await import("./_nft_deno.ts");
+    const { LibNftables } = await import("../lib/sys/_nft_deno.ts");
     return LibNftables.open();
   }
   // No FFI, or libnftables1 missing: the binary still works.

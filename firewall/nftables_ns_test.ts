@@ -7,7 +7,7 @@ import { assert, assertEquals, assertMatch } from "../tests/assert.ts";
 import { skip } from "../tests/env.ts";
 import { Netns, netnsUnavailable } from "../tests/netns.ts";
 import { parseAddr } from "../lib/net/addr.ts";
-import { run, type Runner } from "./exec.ts";
+import { run, type Runner } from "../lib/sys/exec.ts";
 import type { Grant } from "./grant.ts";
 import { NFT_DEFAULTS, Nftables, type NftOptions } from "./nftables.ts";
 import { nftBinary } from "./nft_run.ts";

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { Runner } from "./exec.ts";
+import type { Runner } from "../lib/sys/exec.ts";
 import {
   type FirewallBackend,
   FirewallError,

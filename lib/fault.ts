@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { env } from "./runtime.ts";
+import { env } from "./sys/runtime.ts";
 
 /** The fault names. */
 export type FaultName = "replay-write" | "firewall" | "capture";

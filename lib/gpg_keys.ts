@@ -6,7 +6,7 @@
  * @module
  */
 import { existsSync, readFileSync } from "node:fs";
-import { run } from "../firewall/exec.ts";
+import { run } from "./sys/exec.ts";
 import { openpgp, PGP_CONFIG } from "./spa/gpg.ts";
 
 /** Where keys come from. */

@@ -5,7 +5,7 @@
  * these machines; so TypeScript's own compiler (from npm) emits the same
  * sources as ES modules with declarations, rewriting `.ts` imports to `.js`.
  * Every module but the tests ships, the Deno-only FFI files too: the seams
- * (`lib/runtime.ts`, `lib/spa/crypto.ts`, `lib/capture/pcap.ts`, ...) load
+ * (`lib/sys/runtime.ts`, `lib/spa/crypto.ts`, `lib/capture/pcap.ts`, ...) load
  * them only under Deno and Node's modules otherwise. An optional output
  * directory replaces `npm/` (the Node test builds into a temporary one).
  *

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { ExecResult, Runner } from "../firewall/exec.ts";
+import type { ExecResult, Runner } from "../lib/sys/exec.ts";
 import { parseAddr } from "../lib/net/addr.ts";
 import type { Grant, NatPlan } from "../firewall/grant.ts";
 

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { isDeno } from "../runtime.ts";
+import { isDeno } from "../sys/runtime.ts";
 import type { PacketSource } from "./packet.ts";
-import type { PcapOptions } from "./_pcap_deno.ts";
+import type { PcapOptions } from "../sys/_pcap_deno.ts";
 
 export type { PcapOptions };
 
@@ -17,9 +17,9 @@ export type { PcapOptions };
  */
 export async function openPcap(o: PcapOptions): Promise<PacketSource> {
   if (!isDeno) {
-    const { NodePcapSource } = await import("./_pcap_node.ts");
+    const { NodePcapSource } = await import("../sys/_pcap_node.ts");
     return NodePcapSource.open(o);
   }
-  const { PcapSource } = await import("./_pcap_deno.ts");
+  const { PcapSource } = await import("../sys/_pcap_deno.ts");
   return PcapSource.open(o);
 }

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { isDeno, lacksPermission } from "../runtime.ts";
+import { isDeno, lacksPermission } from "../sys/runtime.ts";
+import { onLinux } from "../sys/process.ts";
 import type { PacketSource } from "./packet.ts";
 
 /** A UDP-server source and the port it is bound to. */
@@ -22,8 +23,8 @@ export type UdpSource = PacketSource & { readonly port: number; readonly kind: s
  * @throws {Error} when the port cannot be bound.
  */
 export async function openUdpServer(port: number, address = "::"): Promise<UdpSource> {
-  if (isDeno && !lacksPermission({ name: "ffi" }) && Deno.build.os === "linux") {
-    const { FfiUdpSource } = await import("./_udp_deno.ts");
+  if (isDeno && !lacksPermission({ name: "ffi" }) && onLinux()) {
+    const { FfiUdpSource } = await import("../sys/_udp_deno.ts");
     return Object.assign(FfiUdpSource.open(port, address), { kind: "recvmmsg" });
   }
   const { UdpServerSource } = await import("./udp_server.ts");

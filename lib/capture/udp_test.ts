@@ -1,6 +1,6 @@
 import { createSocket } from "node:dgram";
 import { assertEquals } from "../../tests/assert.ts";
-import { FfiUdpSource } from "./_udp_deno.ts";
+import { FfiUdpSource } from "../sys/_udp_deno.ts";
 import { openUdpServer } from "./udp.ts";
 import { UdpServerSource } from "./udp_server.ts";
 import type { CapturedPacket, PacketSource } from "./packet.ts";

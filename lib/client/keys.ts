@@ -6,7 +6,7 @@
  * @module
  */
 import { RuntimeError, UsageError } from "../cli/errors.ts";
-import { readFd, readSecret, readTextFile, stdinIsTerminal } from "../runtime.ts";
+import { readFd, readSecret, readTextFile, stdinIsTerminal } from "../sys/runtime.ts";
 import { b64Decode, isBase64Charset } from "../spa/base64.ts";
 import { MAX_HMAC_KEY_LEN } from "../spa/packet.ts";
 import { MAX_KEY_LEN } from "../spa/rijndael.ts";

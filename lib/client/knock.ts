@@ -12,7 +12,7 @@ import { connect } from "node:net";
 import { createSocket } from "node:dgram";
 import { RuntimeError, UsageError } from "../cli/errors.ts";
 import { parseProtoPort } from "../net/proto_port.ts";
-import { homeDir, readTextFile } from "../runtime.ts";
+import { homeDir, readTextFile } from "../sys/runtime.ts";
 import {
   encryptSequence,
   type Knock,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { defaultFirewallType } from "../ffi/libs.ts";
+import { defaultFirewallType } from "../sys/libs.ts";
 import { ConfigError, type ConfLine, lexConf, type Origin, readConf } from "./lexer.ts";
 
 type Kind = "bool" | "string" | { min: number; max: number };

@@ -7,7 +7,7 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import { execFileSync } from "node:child_process";
+import { getent } from "../sys/getent.ts";
 
 /** What the lookup found: yes, no, or that it could not look. */
 export type Lookup = "found" | "missing" | { unknown: string };
@@ -17,18 +17,6 @@ function inFile(path: string, name: string): boolean | { unknown: string } {
     return readFileSync(path, "utf8").split("\n").some((l) => l.split(":")[0] === name);
   } catch (e) {
     return { unknown: `cannot read ${path}: ${(e as Error).message}` };
-  }
-}
-
-/** getent's answer; `unknown` when it could not run (not installed, not permitted). */
-function viaGetent(db: "passwd" | "group", name: string): boolean | { unknown: string } {
-  try {
-    execFileSync("getent", [db, name], { stdio: "ignore", timeout: 5_000 });
-    return true;
-  } catch (e) {
-    // getent exits 2 for "not found"; anything else means it did not answer.
-    if ((e as { status?: unknown }).status === 2) return false;
-    return { unknown: `cannot run getent: ${(e as Error).message}` };
   }
 }
 
@@ -43,7 +31,7 @@ export function lookupName(db: "passwd" | "group", name: string): Lookup {
   if (/^\d+$/.test(name)) return "found";
   const f = inFile(`/etc/${db}`, name);
   if (f === true) return "found";
-  const g = viaGetent(db, name);
+  const g = getent(db, name);
   if (g === true) return "found";
   if (f === false && g === false) return "missing";
   return typeof f === "object" ? f : g as { unknown: string };

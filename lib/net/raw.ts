@@ -5,7 +5,7 @@
  * @module
  */
 import { RuntimeError } from "../cli/errors.ts";
-import { isDeno } from "../runtime.ts";
+import { isDeno } from "../sys/runtime.ts";
 import { ipv4Bytes } from "./packets.ts";
 
 /**
@@ -22,7 +22,7 @@ export async function sendRaw(packet: Uint8Array, dst: string): Promise<number> 
       "Cannot send raw packets under Node (no raw sockets without a native addon): use -P udp, tcp or http, or run under Deno with --allow-ffi",
     );
   }
-  const { sendRawIPv4 } = await import("./_raw_deno.ts");
+  const { sendRawIPv4 } = await import("../sys/_raw_deno.ts");
   try {
     return sendRawIPv4(packet, ipv4Bytes(dst));
   } catch (e) {

@@ -4,10 +4,10 @@
  *
  * @module
  */
-import process from "node:process";
 import { RuntimeError } from "../cli/errors.ts";
-import { isDeno, isPermissionError } from "../runtime.ts";
-import { run as exec } from "../../firewall/exec.ts";
+import { isDeno, isPermissionError } from "../sys/runtime.ts";
+import { run as exec } from "../sys/exec.ts";
+import { kill, spawnDetached } from "../sys/process.ts";
 import { statusLines } from "../fleet/status.ts";
 import type { ServerFlags } from "./flags.ts";
 import { runningPid } from "./pidfile.ts";
@@ -26,7 +26,7 @@ export interface ServerIo {
  */
 async function signal(pid: number, sig: "SIGTERM" | "SIGHUP" | "SIGKILL"): Promise<void> {
   try {
-    process.kill(pid, sig);
+    kill(pid, sig);
     return;
   } catch (e) {
     if (!isPermissionError(e)) throw e;
@@ -102,21 +102,20 @@ export async function daemonize(
   io: ServerIo,
   permissions: readonly string[],
 ): Promise<number> {
-  // deno-lint-ignore no-explicit-any
-  const D: any = (globalThis as any).Deno;
   if (!isDeno) {
     throw new RuntimeError("Cannot detach under Node: run with -f (systemd Type=simple)");
   }
-  // deno-lint-ignore no-explicit-any
-  let child: any;
+  let child: { pid: number };
   try {
-    child = new D.Command(D.execPath(), {
-      // The child holds what this process holds, never more (not -A).
-      args: ["run", ...permissions, script, "--daemon-child", "-f", "--syslog-enable", ...args],
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
+    // The child holds what this process holds, never more (not -A).
+    child = spawnDetached([
+      ...permissions,
+      script,
+      "--daemon-child",
+      "-f",
+      "--syslog-enable",
+      ...args,
+    ]);
   } catch (e) {
     // Starting itself needs --allow-read and --allow-run for the deno program.
     throw new RuntimeError(
@@ -125,7 +124,6 @@ export async function daemonize(
       }; add that permission, or run it with -f (systemd Type=simple)`,
     );
   }
-  child.unref();
   for (let i = 0; i < 100; i++) {
     const pid = await runningPid(pidFile);
     if (pid === child.pid) {

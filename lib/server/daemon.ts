@@ -8,8 +8,8 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import process from "node:process";
-import { run as exec } from "../../firewall/exec.ts";
+import { offSignal, onSignal, pid, type Signal } from "../sys/process.ts";
+import { run as exec } from "../sys/exec.ts";
 import { GrantTable } from "../../firewall/grants.ts";
 import { Iptables } from "../../firewall/iptables.ts";
 import type { FirewallBackend } from "../../firewall/backend.ts";
@@ -323,7 +323,7 @@ interface Running {
   logSource?: LogSource;
   metricsServer?: GuardedListener;
   holder?: CaptureHolder;
-  signals: [Deno.Signal, () => void][];
+  signals: [Signal, () => void][];
 }
 
 /** Step 1: GnuPG keys, the run directory, the pid file, the replay cache and the fleet link. */
@@ -335,7 +335,7 @@ async function prepare(f: ServerFlags, loaded: Loaded, log: DaemonLogger): Promi
   const persist = c.bool("ENABLE_DIGEST_PERSISTENCE");
   await makeRunDir(c.get("FWKNOP_RUN_DIR")!, persist ? [pidFile, digestFile] : [pidFile], log);
   for (const n of loaded.notices) log.log("info", n);
-  const pidWarning = await claimPidFile(pidFile, process.pid);
+  const pidWarning = await claimPidFile(pidFile, pid());
   if (pidWarning !== undefined) log.log("warning", pidWarning);
   const local: ReplayCache = persist
     ? FileReplayCache.open(digestFile, f.rotateDigestCache)
@@ -346,7 +346,7 @@ async function prepare(f: ServerFlags, loaded: Loaded, log: DaemonLogger): Promi
     fleet = await DaemonFleet.open(c, local, loaded.settings.policy, log);
   } catch (e) {
     local.close();
-    releasePidFile(pidFile, process.pid);
+    releasePidFile(pidFile, pid());
     throw e;
   }
   log.log("debug", `Crypto: ${cryptoBackend.name}`);
@@ -421,7 +421,7 @@ async function startMetrics(
 
 /** Last step: releases what the daemon holds, in order, whatever happened. */
 async function shutdown(r: Running, c: Loaded["config"], log: DaemonLogger): Promise<void> {
-  for (const [s, h] of r.signals) process.off(s, h);
+  for (const [s, h] of r.signals) offSignal(s, h);
   r.source?.close();
   r.holder?.current.close();
   r.logSource?.close();
@@ -434,7 +434,7 @@ async function shutdown(r: Running, c: Loaded["config"], log: DaemonLogger): Pro
   await r.grants?.close();
   if (r.grants !== undefined && c.flushAt("EXIT")) await r.grants.run((b) => b.flush());
   r.replay.close();
-  releasePidFile(r.pidFile, process.pid);
+  releasePidFile(r.pidFile, pid());
   log.close();
 }
 
@@ -472,7 +472,7 @@ export async function runDaemon(
       "SIGHUP",
       reloader(f, state, engine, log, r.fleet),
     ]);
-    for (const [s, h] of r.signals) process.on(s, h);
+    for (const [s, h] of r.signals) onSignal(s, h);
     r.ticker = deepScan(c, r.grants);
     if (c.bool("ENABLE_METRICS")) await startMetrics(c, metrics, r, holder, engine, log);
     log.log("info", `Starting ${ident} main event loop.`);

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Runner } from "../../firewall/exec.ts";
+import type { Runner } from "../sys/exec.ts";
 import type { Grant } from "../../firewall/grant.ts";
 import type { GrantTable } from "../../firewall/grants.ts";
 import type { CapturedPacket } from "../capture/packet.ts";

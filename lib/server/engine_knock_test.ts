@@ -5,7 +5,7 @@
 import { assertEquals } from "../../tests/assert.ts";
 import { GrantTable } from "../../firewall/grants.ts";
 import { MemoryFirewall } from "../../firewall/memory.ts";
-import type { ExecResult } from "../../firewall/exec.ts";
+import type { ExecResult } from "../sys/exec.ts";
 import { encryptSequence, sequenceKnocks } from "../../knock/sequence.ts";
 import type { KnockStanza } from "../../knock/watcher.ts";
 import type { CapturedPacket } from "../capture/packet.ts";

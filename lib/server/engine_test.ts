@@ -2,7 +2,7 @@
 import { assert, assertEquals } from "../../tests/assert.ts";
 import { GrantTable } from "../../firewall/grants.ts";
 import { MemoryFirewall } from "../../firewall/memory.ts";
-import type { ExecResult } from "../../firewall/exec.ts";
+import type { ExecResult } from "../sys/exec.ts";
 import { newStanza } from "../config/access_conf.ts";
 import { parseAddr, parseNet } from "../net/addr.ts";
 import { POLICY_DEFAULTS, type PolicyOptions } from "../policy/options.ts";

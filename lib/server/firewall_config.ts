@@ -5,7 +5,7 @@
  * @module
  */
 import type { FirewallBackend } from "../../firewall/backend.ts";
-import type { Runner } from "../../firewall/exec.ts";
+import type { Runner } from "../sys/exec.ts";
 import type { ProtoPort } from "../../firewall/grant.ts";
 import { parseProtoPort } from "../net/proto_port.ts";
 import { type Chains, type ChainSpec, Iptables, parseChainSpec } from "../../firewall/iptables.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 import { fstatSync } from "node:fs";
-import { env, lacksPermission } from "../runtime.ts";
+import { env, lacksPermission } from "../sys/runtime.ts";
 
 /**
  * @param stream The value of `JOURNAL_STREAM`, if any.

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import process from "node:process";
-import { writeErr } from "../runtime.ts";
+import { pid } from "../sys/process.ts";
+import { writeErr } from "../sys/runtime.ts";
 import { escapeLog } from "./log_escape.ts";
-import { type LineSink, spawnLineSink } from "../../firewall/exec.ts";
+import { type LineSink, spawnLineSink } from "../sys/exec.ts";
 
 /** Log levels. */
 export type Level = "error" | "warning" | "info" | "debug";
@@ -157,7 +157,7 @@ export class DaemonLogger implements Logger {
       let sink = this.#sinks.get(prio);
       if (sink === undefined) {
         // One long-lived logger per priority: no process is started per line.
-        sink = spawnLineSink(syslogArgv(this.#ident, prio, process.pid));
+        sink = spawnLineSink(syslogArgv(this.#ident, prio, pid()));
         this.#sinks.set(prio, sink);
       }
       void sink.then((s) => s.write(msg));

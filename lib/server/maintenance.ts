@@ -4,11 +4,11 @@
  *
  * @module
  */
-import { run as exec } from "../../firewall/exec.ts";
+import { run as exec } from "../sys/exec.ts";
 import { UsageError } from "../cli/errors.ts";
 import type { ServerConfig } from "../config/server_conf.ts";
 import { parseDigestFile } from "../replay/file.ts";
-import { readTextFile, writeTextFile } from "../runtime.ts";
+import { readTextFile, writeTextFile } from "../sys/runtime.ts";
 import { parseDigestName } from "../spa/digest.ts";
 import { formatKeys, generateKeys } from "../spa/keygen.ts";
 import type { ServerIo } from "./control.ts";

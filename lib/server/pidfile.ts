@@ -8,17 +8,17 @@
  * @module
  */
 import { existsSync, readFileSync, unlinkSync } from "node:fs";
-import { isDeno, lacksPermission } from "../runtime.ts";
+import { isDeno, lacksPermission } from "../sys/runtime.ts";
 import { ownUid, replaceOwnFile } from "../sys/nofollow.ts";
 import { RuntimeError } from "../cli/errors.ts";
 
-type Locks = typeof import("./_pidlock_deno.ts");
+type Locks = typeof import("../sys/_pidlock_deno.ts");
 let locks: Locks | undefined;
 
 /** The FFI lock seam, when this process may use it. */
 async function lockSeam(): Promise<Locks | undefined> {
   if (!isDeno || lacksPermission({ name: "ffi" })) return undefined;
-  locks ??= await import("./_pidlock_deno.ts");
+  locks ??= await import("../sys/_pidlock_deno.ts");
   return locks;
 }
 

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { isDeno, lacksPermission } from "../runtime.ts";
+import { isDeno, lacksPermission } from "../sys/runtime.ts";
 import { type CryptoBackend, HASH_BYTES, type HashName } from "./crypto_api.ts";
 
 export type { AesMode, CryptoBackend, HashName } from "./crypto_api.ts";
@@ -20,7 +20,7 @@ export { HASH_BYTES } from "./crypto_api.ts";
 
 async function pick(): Promise<CryptoBackend> {
   if (isDeno && !lacksPermission({ name: "ffi" })) {
-    const { openLibcrypto } = await import("./_crypto_libcrypto.ts");
+    const { openLibcrypto } = await import("../sys/_crypto_libcrypto.ts");
     const lib = openLibcrypto();
     if (lib !== undefined) return lib;
   }

@@ -2,7 +2,7 @@ import fc from "npm:fast-check@3.23.2";
 import { assertEquals } from "../../tests/assert.ts";
 import { skip } from "../../tests/env.ts";
 import { nodeBackend } from "./_crypto_node.ts";
-import { openLibcrypto } from "./_crypto_libcrypto.ts";
+import { openLibcrypto } from "../sys/_crypto_libcrypto.ts";
 import { type AesMode, backend, HASH_BYTES, type HashName } from "./crypto.ts";
 
 const lib = openLibcrypto();

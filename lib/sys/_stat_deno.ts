@@ -9,8 +9,8 @@
  *
  * @module
  */
-import { errnoText, prepareErrno } from "../net/_errno_deno.ts";
-import { dlopenFirst, libNames } from "../ffi/libs.ts";
+import { errnoText } from "./_errno_deno.ts";
+import { libc } from "./libc.ts";
 
 // deno-lint-ignore no-explicit-any
 const D: any = (globalThis as any).Deno;
@@ -47,26 +47,11 @@ export interface StatxFacts {
   isLink: boolean;
 }
 
-// deno-lint-ignore no-explicit-any
-let libc: any;
-
-function lib() {
-  if (libc === undefined) {
-    libc = dlopenFirst(libNames("c"), {
-      statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
-      realpath: { parameters: ["buffer", "buffer"], result: "pointer" },
-      getuid: { parameters: [], result: "u32" },
-    });
-    prepareErrno();
-  }
-  return libc;
-}
-
 const cstr = (s: string) => new TextEncoder().encode(`${s}\0`);
 
 function call(dirfd: number, path: string, flags: number): StatxFacts {
   const buf = new Uint8Array(STATX_LEN);
-  if (lib().statx(dirfd, cstr(path), flags, STATX_BASIC_STATS, buf) !== 0) {
+  if (libc().statx(dirfd, cstr(path), flags, STATX_BASIC_STATS, buf) !== 0) {
     throw new Error(`Cannot stat "${path === "" ? `fd ${dirfd}` : path}": ${errnoText()}`);
   }
   const v = new DataView(buf.buffer);
@@ -110,7 +95,7 @@ export function statPath(path: string, follow: boolean): StatxFacts {
  */
 export function realPath(path: string): string {
   const out = new Uint8Array(PATH_MAX);
-  if (lib().realpath(cstr(path), out) === null) {
+  if (libc().realpath(cstr(path), out) === null) {
     throw new Error(`Cannot resolve "${path}": ${errnoText()}`);
   }
   return new TextDecoder().decode(out.subarray(0, out.indexOf(0)));
@@ -118,7 +103,7 @@ export function realPath(path: string): string {
 
 /** This process's uid (getuid(2)), which Deno tells only with `--allow-sys`. */
 export function getuid(): number {
-  return lib().getuid();
+  return libc().getuid();
 }
 
 /** Whether this runtime can use these calls (Deno on Linux with FFI). */

@@ -8,7 +8,7 @@
  * @module
  */
 import { realpathSync, statSync } from "node:fs";
-import { isDeno, lacksPermission } from "../runtime.ts";
+import { isDeno, lacksPermission } from "./runtime.ts";
 import type { DirView } from "./safe_dir.ts";
 
 type StatSeam = typeof import("./_stat_deno.ts");

@@ -2,7 +2,7 @@
  * A long-lived process whose standard output is read line by line, such as
  * `journalctl -f -o json`: argv only (never a shell), on
  * `node:child_process`, which Deno and Node both provide. The run-to-end
- * runner is `firewall/exec.ts`; this is its streaming twin.
+ * runner is `lib/sys/exec.ts`; this is its streaming twin.
  *
  * @module
  */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { isDeno } from "../runtime.ts";
+import { isDeno } from "./runtime.ts";
 import { type Acceptor, type LoopOptions, runAcceptLoop, type StreamConn } from "./accept_loop.ts";
 
 export type { StreamConn } from "./accept_loop.ts";

@@ -24,7 +24,7 @@ import {
   unlinkSync,
   writeSync,
 } from "node:fs";
-import { isDeno, lacksPermission, uid as runtimeUid } from "../runtime.ts";
+import { isDeno, lacksPermission, uid as runtimeUid } from "./runtime.ts";
 import { available, getuid } from "./_stat_deno.ts";
 
 /** What decides whether an opened file may be written. */

@@ -8,7 +8,7 @@
  */
 import { Metrics, serveMetrics } from "../../lib/server/metrics.ts";
 import { startDummyTcpServer } from "../../lib/capture/tcp_server.ts";
-import { isDeno, writeErr, writeOut } from "../../lib/runtime.ts";
+import { isDeno, writeErr, writeOut } from "../../lib/sys/runtime.ts";
 
 const m = new Metrics("none");
 m.verdict("accepted");

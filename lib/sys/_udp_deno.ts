@@ -9,14 +9,15 @@
  */
 import { ANY_V4, ANY_V6, IpAddr, parseAddr } from "../net/addr.ts";
 import { wireText } from "../spa/text.ts";
-import { errnoText, lastErrno, prepareErrno } from "../net/_errno_deno.ts";
+import { errnoText, lastErrno } from "./_errno_deno.ts";
 import { ReadableWait } from "./_poll_deno.ts";
 import {
   type CapturedPacket,
   MAX_UDP_DATAGRAM,
   type PacketSource,
   type Prefilter,
-} from "./packet.ts";
+} from "../capture/packet.ts";
+import { libc } from "./libc.ts";
 
 // deno-lint-ignore no-explicit-any
 const D: any = (globalThis as any).Deno;
@@ -54,26 +55,6 @@ const MSG_FLAGS_OFF = 48;
 const MSG_LEN_OFF = 56;
 const RECV_BUFFER = 8 * 1024 * 1024;
 const READ_TIMEOUT_MS = 200;
-
-const SYMBOLS = {
-  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
-  bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
-  setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
-  getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
-  recvmmsg: { parameters: ["i32", "buffer", "u32", "i32", "pointer"], result: "i32" },
-  close: { parameters: ["i32"], result: "i32" },
-} as const;
-
-// deno-lint-ignore no-explicit-any
-let libc: any;
-
-function lib() {
-  if (libc === undefined) {
-    libc = D.dlopen("libc.so.6", SYMBOLS).symbols;
-    prepareErrno();
-  }
-  return libc;
-}
 
 function sockaddr(address: string, port: number): Uint8Array {
   const a = parseAddr(address);
@@ -135,7 +116,7 @@ export class FfiUdpSource implements PacketSource {
    * @throws {Error} when libc cannot be loaded or the socket cannot be bound.
    */
   static open(port: number, address = "::"): FfiUdpSource {
-    const l = lib();
+    const l = libc();
     const v6 = address.includes(":");
     const fd: number = l.socket(
       v6 ? AF_INET6 : AF_INET,
@@ -174,7 +155,7 @@ export class FfiUdpSource implements PacketSource {
   }
 
   async *batches(keep?: Prefilter): AsyncIterable<CapturedPacket[]> {
-    const l = lib();
+    const l = libc();
     if (this.#closed) return;
     this.#reading = true;
     const readable = new ReadableWait(this.#fd);
@@ -232,6 +213,6 @@ export class FfiUdpSource implements PacketSource {
     this.#closed = true;
     // A running reader closes the socket when it notices (within one poll
     // timeout); otherwise nobody will.
-    if (!this.#reading) lib().close(this.#fd);
+    if (!this.#reading) libc().close(this.#fd);
   }
 }

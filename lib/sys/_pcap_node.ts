@@ -15,9 +15,9 @@
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { decodeFrame, DLT } from "./decode.ts";
-import type { CapturedPacket, PacketSource, Prefilter } from "./packet.ts";
-import { PacketQueue } from "./queue.ts";
+import { decodeFrame, DLT } from "../capture/decode.ts";
+import type { CapturedPacket, PacketSource, Prefilter } from "../capture/packet.ts";
+import { PacketQueue } from "../capture/queue.ts";
 import type { PcapOptions } from "./_pcap_deno.ts";
 
 /** Kernel ring for the capture, as under Deno. */

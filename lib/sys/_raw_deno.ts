@@ -5,38 +5,13 @@
  *
  * @module
  */
-import { errnoText, prepareErrno } from "./_errno_deno.ts";
+import { errnoText } from "./_errno_deno.ts";
+import { libc } from "./libc.ts";
 
 const AF_INET = 2;
 const SOCK_RAW = 3;
 const IPPROTO_RAW = 255;
 const SOCKADDR_IN_LEN = 16;
-
-// deno-lint-ignore no-explicit-any
-const DenoNs: any = (globalThis as any).Deno;
-
-const SYMBOLS = {
-  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
-  sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "isize" },
-  close: { parameters: ["i32"], result: "i32" },
-} as const;
-
-// deno-lint-ignore no-explicit-any
-let libc: any;
-
-function lib() {
-  if (libc === undefined) {
-    try {
-      libc = DenoNs.dlopen("libc.so.6", SYMBOLS).symbols;
-      prepareErrno();
-    } catch (e) {
-      throw new Error(
-        `Cannot load libc through FFI (run Deno with --allow-ffi): ${(e as Error).message}`,
-      );
-    }
-  }
-  return libc;
-}
 
 /**
  * Sends one complete IPv4 packet (header included) to `dst`.
@@ -47,7 +22,7 @@ function lib() {
  * @throws {Error} when the socket cannot be opened (no root or CAP_NET_RAW) or the send fails.
  */
 export function sendRawIPv4(packet: Uint8Array, dst: Uint8Array): number {
-  const l = lib();
+  const l = libc();
   const fd = l.socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
   if (fd < 0) {
     throw new Error(`Cannot open a raw socket (needs root or CAP_NET_RAW): ${errnoText()}`);

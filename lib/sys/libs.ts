@@ -17,10 +17,13 @@ const NAMES: Readonly<Record<string, Readonly<Record<string, readonly string[]>>
   linux: {
     c: ["libc.so.6"],
     pcap: ["libpcap.so.0.8", "libpcap.so.1", "libpcap.so"],
+    nftables: ["libnftables.so.1"],
+    crypto: ["libcrypto.so.3", "libcrypto.so"],
   },
   darwin: {
     c: ["libSystem.B.dylib", "/usr/lib/libSystem.B.dylib"],
     pcap: ["libpcap.A.dylib", "/usr/lib/libpcap.A.dylib", "libpcap.dylib"],
+    crypto: ["libcrypto.3.dylib", "libcrypto.dylib"],
   },
   freebsd: {
     c: ["libc.so.7"],
@@ -31,11 +34,32 @@ const NAMES: Readonly<Record<string, Readonly<Record<string, readonly string[]>>
 /**
  * The file names to try for a library on this platform, in order.
  *
- * @param lib `c` or `pcap`.
+ * @param lib `c`, `pcap`, `nftables` or `crypto`.
  * @param os The platform (default: this one).
  */
-export function libNames(lib: "c" | "pcap", os: string = osName()): readonly string[] {
+export function libNames(lib: NativeLib, os: string = osName()): readonly string[] {
   return NAMES[os]?.[lib] ?? NAMES.linux![lib]!;
+}
+
+/** The native libraries the seams load. */
+export type NativeLib = "c" | "pcap" | "nftables" | "crypto";
+
+/**
+ * Whether one of the library's names loads (Deno FFI allowed and the file
+ * present); the handle is closed again.
+ */
+export function canLoad(lib: NativeLib): boolean {
+  // deno-lint-ignore no-explicit-any
+  const D: any = (globalThis as any).Deno;
+  for (const name of libNames(lib)) {
+    try {
+      D.dlopen(name, {}).close();
+      return true;
+    } catch {
+      // try the next name
+    }
+  }
+  return false;
 }
 
 /**

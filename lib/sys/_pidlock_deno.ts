@@ -6,11 +6,11 @@
  *
  * @module
  */
-import { errnoText, lastErrno, prepareErrno } from "../net/_errno_deno.ts";
-import { dlopenFirst, libNames } from "../ffi/libs.ts";
-import { refusal } from "../sys/nofollow.ts";
-import { statFd, statPath } from "../sys/_stat_deno.ts";
+import { errnoText, lastErrno } from "./_errno_deno.ts";
+import { refusal } from "./nofollow.ts";
+import { statFd, statPath } from "./_stat_deno.ts";
 import { RuntimeError } from "../cli/errors.ts";
+import { libc } from "./libc.ts";
 
 // deno-lint-ignore no-explicit-any
 const D: any = (globalThis as any).Deno;
@@ -29,24 +29,6 @@ const F_UNLCK = 2;
 const FLOCK_LEN = 32;
 const L_PID_OFF = 24;
 
-// deno-lint-ignore no-explicit-any
-let libc: any;
-
-function lib() {
-  if (libc === undefined) {
-    libc = dlopenFirst(libNames("c"), {
-      open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
-      fcntl: { parameters: ["i32", "i32", "buffer"], result: "i32" },
-      ftruncate: { parameters: ["i32", "i64"], result: "i32" },
-      pwrite: { parameters: ["i32", "buffer", "usize", "i64"], result: "isize" },
-      fsync: { parameters: ["i32"], result: "i32" },
-      close: { parameters: ["i32"], result: "i32" },
-    });
-    prepareErrno();
-  }
-  return libc;
-}
-
 function wholeFile(type: number): Uint8Array {
   const fl = new Uint8Array(FLOCK_LEN);
   new DataView(fl.buffer).setInt16(0, type, true); // whence SEEK_SET, start 0, len 0: all of it
@@ -60,7 +42,7 @@ const cstr = (path: string) => new TextEncoder().encode(`${path}\0`);
 
 /** Opens the pid file (creating it 0600), never through a link, and checks it. */
 function openChecked(path: string, uid: number | undefined): number {
-  const l = lib();
+  const l = libc();
   const fd: number = l.open(cstr(path), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600);
   if (fd < 0) {
     const e = lastErrno();
@@ -90,7 +72,7 @@ function openChecked(path: string, uid: number | undefined): number {
  * @throws {RuntimeError} when the file cannot be opened, or is a link or not ours.
  */
 export function lockPidFile(path: string, uid?: number): number | undefined {
-  const l = lib();
+  const l = libc();
   const fd = openChecked(path, uid);
   if (l.fcntl(fd, F_SETLK, wholeFile(F_WRLCK)) !== 0) {
     const other = holder(fd);
@@ -109,7 +91,7 @@ export function lockPidFile(path: string, uid?: number): number | undefined {
  */
 export function writeHeldPid(pid: number): string | undefined {
   if (held === undefined) return "the pid file is not held";
-  const l = lib();
+  const l = libc();
   const text = new TextEncoder().encode(`${pid}\n`);
   if (l.ftruncate(held, 0n) !== 0) return errnoText();
   const n = Number(l.pwrite(held, text, BigInt(text.length), 0n));
@@ -121,7 +103,7 @@ export function writeHeldPid(pid: number): string | undefined {
 
 function holder(fd: number): number | undefined {
   const fl = wholeFile(F_WRLCK);
-  if (lib().fcntl(fd, F_GETLK, fl) !== 0) return undefined;
+  if (libc().fcntl(fd, F_GETLK, fl) !== 0) return undefined;
   const v = new DataView(fl.buffer);
   return v.getInt16(0, true) === F_UNLCK ? undefined : v.getInt32(L_PID_OFF, true);
 }
@@ -132,7 +114,7 @@ function holder(fd: number): number | undefined {
  * @returns The pid, or `undefined` when nobody holds it (or there is no file).
  */
 export function lockHolder(path: string): number | undefined {
-  const l = lib();
+  const l = libc();
   const fd: number = l.open(cstr(path), O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0);
   if (fd < 0) return undefined;
   try {
@@ -144,6 +126,6 @@ export function lockHolder(path: string): number | undefined {
 
 /** Releases our lock (closing the fd releases it). */
 export function unlockPidFile(): void {
-  if (held !== undefined) lib().close(held);
+  if (held !== undefined) libc().close(held);
   held = undefined;
 }

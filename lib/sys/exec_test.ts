@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../tests/assert.ts";
+import { assert, assertEquals } from "../../tests/assert.ts";
 import { run, spawnLineSink } from "./exec.ts";
 
 Deno.test("exec: argv without a shell, standard input, exit codes, a timeout, a missing program", async () => {

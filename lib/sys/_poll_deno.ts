@@ -1,3 +1,4 @@
+import { libc } from "./libc.ts";
 /**
  * Waiting for a descriptor to become readable without blocking the event
  * loop: libc's `poll()` as a non-blocking FFI call (it runs on another
@@ -6,21 +7,9 @@
  * @module
  */
 
-import { dlopenFirst, libNames } from "../ffi/libs.ts";
-
 const POLLIN = 1;
 // struct pollfd { int fd; short events; short revents; }
 const POLLFD_LEN = 8;
-
-// deno-lint-ignore no-explicit-any
-let libc: any;
-
-function lib() {
-  libc ??= dlopenFirst(libNames("c"), {
-    poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
-  });
-  return libc;
-}
 
 /** Longest stretch of reading without letting timers and signals run. */
 const MAX_BUSY_MS = 10;
@@ -55,7 +44,7 @@ export class ReadableWait {
    * @returns poll()'s result: 1 readable, 0 timed out, -1 error.
    */
   wait(timeoutMs: number): Promise<number> {
-    return lib().poll(this.#pfd, 1n, timeoutMs);
+    return libc().poll(this.#pfd, 1n, timeoutMs);
   }
 
   /** Notes that a read returned data. */

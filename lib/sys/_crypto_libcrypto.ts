@@ -5,11 +5,10 @@
  *
  * @module
  */
-import { type AesMode, type CryptoBackend, HASH_BYTES, type HashName } from "./crypto_api.ts";
+import { type AesMode, type CryptoBackend, HASH_BYTES, type HashName } from "../spa/crypto_api.ts";
+import { dlopenFirst, libNames } from "./libs.ts";
 
 /** Where libcrypto is looked for, most specific first. */
-const LIBRARY_NAMES = ["libcrypto.so.3", "libcrypto.so", "libcrypto.3.dylib", "libcrypto.dylib"];
-
 const SYMBOLS = {
   // OpenSSL 3 fetches an implementation on every use of the legacy EVP_*()
   // objects; fetching once up front halves the cost of each call.
@@ -94,14 +93,11 @@ const MAX_HASH = 64;
 type Lib = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 
 function load(): Lib | undefined {
-  for (const name of LIBRARY_NAMES) {
-    try {
-      return Deno.dlopen(name, SYMBOLS).symbols;
-    } catch {
-      // try the next name
-    }
+  try {
+    return dlopenFirst(libNames("crypto"), SYMBOLS);
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
 
 const cString = (text: string) => new TextEncoder().encode(`${text}\0`);

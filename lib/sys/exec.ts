@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { isDeno } from "../lib/runtime.ts";
+import { isDeno } from "./runtime.ts";
 
 /** What a command did. */
 export interface ExecResult {

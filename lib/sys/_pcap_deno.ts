@@ -8,10 +8,10 @@
  *
  * @module
  */
-import { libNames } from "../ffi/libs.ts";
-import { decodeFrame } from "./decode.ts";
+import { dlopenFirst, libNames } from "./libs.ts";
+import { decodeFrame } from "../capture/decode.ts";
 import { ReadableWait } from "./_poll_deno.ts";
-import type { CapturedPacket, PacketSource, Prefilter } from "./packet.ts";
+import type { CapturedPacket, PacketSource, Prefilter } from "../capture/packet.ts";
 
 // deno-lint-ignore no-explicit-any
 const D: any = (globalThis as any).Deno;
@@ -69,19 +69,12 @@ const BATCH = 64;
 let lib: any;
 function pcap() {
   if (lib === undefined) {
-    let last: unknown;
-    for (const name of libNames("pcap")) {
-      try {
-        lib = D.dlopen(name, SYMBOLS).symbols;
-        break;
-      } catch (e) {
-        last = e;
-      }
-    }
-    if (lib === undefined) {
+    try {
+      lib = dlopenFirst(libNames("pcap"), SYMBOLS);
+    } catch (e) {
       throw new Error(
         `Cannot load libpcap (install libpcap0.8; run Deno with --allow-ffi): ${
-          (last as Error).message
+          (e as Error).message
         }`,
       );
     }

@@ -6,7 +6,7 @@
  * @module
  */
 import type { ExecResult } from "./exec.ts";
-import { LIBNFTABLES, type NftRunner, type NftRunOptions } from "./nft_run.ts";
+import { dlopenFirst, libNames } from "./libs.ts";
 
 // deno-lint-ignore no-explicit-any
 const D: any = (globalThis as any).Deno;
@@ -29,8 +29,8 @@ function cString(p: unknown): string {
   return p === null ? "" : new D.UnsafePointerView(p).getCString();
 }
 
-/** libnftables in this process. */
-export class LibNftables implements NftRunner {
+/** libnftables in this process (an `NftRunner`, firewall/nft_run.ts). */
+export class LibNftables {
   readonly kind = "libnftables";
   // deno-lint-ignore no-explicit-any
   readonly #lib: any;
@@ -50,7 +50,7 @@ export class LibNftables implements NftRunner {
    * @throws {Error} when the library is missing.
    */
   static open(): LibNftables {
-    const lib = D.dlopen(LIBNFTABLES, SYMBOLS).symbols;
+    const lib = dlopenFirst(libNames("nftables"), SYMBOLS);
     const ctx = lib.nft_ctx_new(0);
     if (ctx === null) throw new Error("nft_ctx_new failed");
     lib.nft_ctx_buffer_output(ctx);
@@ -58,7 +58,7 @@ export class LibNftables implements NftRunner {
     return new LibNftables(lib, ctx);
   }
 
-  run(script: string, opts: NftRunOptions = {}): Promise<ExecResult> {
+  run(script: string, opts: { handles?: boolean } = {}): Promise<ExecResult> {
     const l = this.#lib;
     l.nft_ctx_output_set_flags(
       this.#ctx,

@@ -5,8 +5,8 @@
  * @module
  */
 import type { ServerConfig } from "../config/server_conf.ts";
-import { isDeno } from "../runtime.ts";
-import { firewallPrograms } from "./firewall_config.ts";
+import { isDeno } from "./runtime.ts";
+import { firewallPrograms } from "../server/firewall_config.ts";
 import { nftOverFfi } from "../../firewall/nft_run.ts";
 import { fleetOptions } from "../fleet/options.ts";
 import { JOURNALCTL } from "../../knock/journal_source.ts";
