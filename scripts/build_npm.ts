@@ -44,7 +44,7 @@ async function* emitted(dir: string, suffix: string): AsyncGenerator<string> {
 function bin(module: string): string {
   return `#!/usr/bin/env node
 import { main } from "../${module}";
-import { args, setExitCode } from "../lib/runtime.js";
+import { args, setExitCode } from "../lib/sys/runtime.js";
 setExitCode(await main(args()));
 `;
 }
