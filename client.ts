@@ -31,6 +31,7 @@ import {
   envDenied,
   fileMode,
   homeDir,
+  Interrupted,
   isPermissionError,
   lacksPermission,
   loginName,
@@ -611,12 +612,15 @@ async function run(args: string[], io: ClientIo): Promise<number> {
   return await spaMode(s, rc, stanzaName, updates, runFile, args, io);
 }
 
+/** The exit status after Ctrl-C at a prompt, as a shell reports a program SIGINT ended. */
+const EXIT_INTERRUPTED = 130;
+
 /**
  * Runs the client.
  *
  * @param args Command-line arguments without the program name.
  * @param io Where to write; defaults to the process's streams.
- * @returns The exit code: 0 ok, 1 runtime error, 2 usage error.
+ * @returns The exit code: 0 ok, 1 runtime error, 2 usage error, 130 Ctrl-C at a prompt.
  */
 export async function main(args: string[], io: ClientIo = defaultIo): Promise<number> {
   try {
@@ -630,6 +634,8 @@ export async function main(args: string[], io: ClientIo = defaultIo): Promise<nu
       io.err(`${e.message}\n`);
       return 1;
     }
+    // Ctrl-C at a prompt: quiet, with the status of a program SIGINT ended (128 + 2).
+    if (e instanceof Interrupted) return EXIT_INTERRUPTED;
     throw e;
   }
 }

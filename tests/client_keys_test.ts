@@ -154,3 +154,28 @@ Deno.test("client: with no key given it asks on the terminal without echo", asyn
   const wire = (await Deno.readTextFile(pkt)).trim();
   assert(decodeSpa(wire, { key: enc.encode("typed secret") }).ok, "the packet uses the typed key");
 });
+
+Deno.test("client: Ctrl-C at the key prompt exits quietly with status 130", async () => {
+  const { haveCommand, skip } = await import("./env.ts");
+  if (!(await haveCommand("script", ["--version"]))) {
+    return skip("script is not installed (Debian package bsdutils)");
+  }
+  const cmd =
+    `deno run -A ${CLIENT} -A tcp/22 -a 1.2.3.4 -D srv.example -T --no-rc-file --no-save-args`;
+  const p = new Deno.Command("script", {
+    args: ["-qec", cmd, "/dev/null"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const w = p.stdin.getWriter();
+  await new Promise((r) => setTimeout(r, 2500)); // let the prompt appear and the terminal go raw
+  await w.write(enc.encode("half a secr\x03"));
+  await w.close();
+  const o = await p.output();
+  const out = new TextDecoder().decode(o.stdout) + new TextDecoder().decode(o.stderr);
+  assertMatch(out, /Enter encryption key: /);
+  assertEquals(o.code, 130, out);
+  assert(!/Uncaught|Error|at /.test(out), `not quiet: ${out}`);
+  assert(!out.includes("half a secr"), "the key was echoed");
+});

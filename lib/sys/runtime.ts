@@ -234,11 +234,20 @@ function readByte(buf: Uint8Array): number | null {
   return isDeno ? DenoNs.stdin.readSync(buf) : node!.fs.readSync(0, buf, 0, 1, null);
 }
 
+/** Ctrl-C typed at a prompt (the terminal was in raw mode, so no SIGINT came). */
+export class Interrupted extends Error {
+  constructor() {
+    super("Interrupted");
+    this.name = "Interrupted";
+  }
+}
+
 /**
  * Asks for a secret on the terminal without echoing it.
  *
  * @param prompt The prompt, written to standard error.
  * @returns The line typed, without its end.
+ * @throws {Interrupted} when Ctrl-C is typed.
  */
 export function readSecret(prompt: string): string {
   writeErr(prompt);
@@ -250,7 +259,7 @@ export function readSecret(prompt: string): string {
       const n = readByte(buf);
       if (n === null || n === 0) break;
       const b = buf[0]!;
-      if (b === 3) throw new Error("Interrupted");
+      if (b === 3) throw new Interrupted();
       if (b === 13 || b === 10 || b === 4) break;
       if (b === 127 || b === 8) bytes.pop();
       else bytes.push(b);
