@@ -32,20 +32,27 @@ export const MAX_CONF_PROTO_PORT_LEN = 32;
 const LINE_BREAK = /[\n\r\u2028\u2029]/;
 
 /**
- * Reads a port number: 1 to 5 decimal digits, 1..65535.
+ * Reads a port number: 1 to 5 decimal digits, 1..65535. The reason names
+ * what is wrong, as fwknopd's "out of range" does: not digits, a value out
+ * of range, or a value in range written with more than five digits.
  *
  * @param text The digits.
  * @returns The port, or the reason it is refused.
  */
 export function parsePort(text: string): number | string {
-  if (text.length < 1 || text.length > MAX_PORT_DIGITS) return `port "${text}" is not a number`;
-  let n = 0;
+  if (text.length < 1) return `port "${text}" is not a number`;
+  let first = -1; // the first significant digit
   for (let i = 0; i < text.length; i++) {
     const d = text.charCodeAt(i) - 0x30;
     if (d < 0 || d > 9) return `port "${text}" is not a number`;
-    n = n * 10 + d;
+    if (first < 0 && d !== 0) first = i;
   }
-  if (n < 1 || n > MAX_PORT) return `port ${n} is outside 1..${MAX_PORT}`;
+  const digits = first < 0 ? "0" : text.slice(first);
+  const n = digits.length > MAX_PORT_DIGITS ? Infinity : Number(digits);
+  if (n < 1 || n > MAX_PORT) return `port ${digits} is out of range 1..${MAX_PORT}`;
+  if (text.length > MAX_PORT_DIGITS) {
+    return `port "${text}" has more than ${MAX_PORT_DIGITS} digits`;
+  }
   return n;
 }
 

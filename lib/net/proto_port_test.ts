@@ -18,8 +18,23 @@ Deno.test("parseProtoPort reads tcp/N and udp/N with N in 1..65535 only", () => 
 });
 
 Deno.test("parsePort refuses more than five digits", () => {
-  assertEquals(parsePort("000022"), 'port "000022" is not a number');
+  assertEquals(parsePort("000022"), 'port "000022" has more than 5 digits');
   assertEquals(parsePort("00022"), 22);
+});
+
+Deno.test("parsePort says a port is out of range, not that it is not a number (-A tcp/222222)", () => {
+  assertEquals(parsePort("222222"), "port 222222 is out of range 1..65535");
+  assertEquals(parsePort("65536"), "port 65536 is out of range 1..65535");
+  assertEquals(parsePort("0"), "port 0 is out of range 1..65535");
+  assertEquals(parsePort("00000"), "port 0 is out of range 1..65535");
+  assertEquals(parsePort("0065536"), "port 65536 is out of range 1..65535");
+  assertEquals(parsePort("9".repeat(400)), `port ${"9".repeat(400)} is out of range 1..65535`);
+  assertEquals(parseProtoPort("tcp/222222"), "port 222222 is out of range 1..65535");
+  assertEquals(parsePort("65535"), 65535);
+  assertEquals(parsePort("1"), 1);
+  for (const bad of ["", "-1", "+22", "2 2", "22x", "0x16", "２２"]) {
+    assertEquals(parsePort(bad), `port "${bad}" is not a number`, bad);
+  }
 });
 
 Deno.test("parseProtoPortList stops at the first bad entry", () => {

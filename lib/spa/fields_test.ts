@@ -75,7 +75,7 @@ Deno.test("checkNatAccess needs exactly HOST,PORT", () => {
   assertEquals(checkNatAccess("internal.example,8080"), ok);
   assertEquals(checkNatAccess("a,b,22"), '"a,b,22" is not HOST,PORT');
   assertEquals(checkNatAccess("a b,22"), 'host "a b" holds a forbidden character');
-  assertEquals(checkNatAccess("host,0"), "port 0 is outside 1..65535");
+  assertEquals(checkNatAccess("host,0"), "port 0 is out of range 1..65535");
   assertEquals(checkNatAccess(",22"), "host must be 1 to 70 characters");
 });
 
@@ -114,9 +114,12 @@ const reference = {
   protoPort(spec: string): string | undefined {
     const m = /^(tcp|udp)\/(.*)$/.exec(spec);
     if (m === null) return `"${spec}" is not tcp/PORT or udp/PORT`;
-    if (!/^\d{1,5}$/.test(m[2]!)) return `port "${m[2]}" is not a number`;
-    const n = Number(m[2]);
-    if (n < 1 || n > 65535) return `port ${n} is outside 1..65535`;
+    if (!/^\d+$/.test(m[2]!)) return `port "${m[2]}" is not a number`;
+    const digits = m[2]!.replace(/^0+(?=\d)/, "");
+    if (digits.length > 5 || Number(digits) < 1 || Number(digits) > 65535) {
+      return `port ${digits} is out of range 1..65535`;
+    }
+    if (m[2]!.length > 5) return `port "${m[2]}" has more than 5 digits`;
     return undefined;
   },
 };
