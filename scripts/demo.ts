@@ -132,22 +132,55 @@ async function knockAndWatch(
   if (!open || !closed) throw new Error("the demo did not behave as expected");
 }
 
+/**
+ * Undoes what the demo made, once, whether it ends, fails or is
+ * interrupted (Ctrl-C, SIGTERM): stops the daemon, deletes the namespaces
+ * and the directory.
+ */
+function cleanupOnce(undo: (() => Promise<void>)[]): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () =>
+    done ??= (async () => {
+      for (const u of undo.reverse()) await u().catch(() => {});
+    })();
+}
+
+/** Runs `cleanup` on Ctrl-C or SIGTERM, then exits as the signal would have. */
+function cleanupOnSignals(cleanup: () => Promise<void>): () => void {
+  const handlers = (["SIGINT", "SIGTERM"] as const).map((sig) => {
+    const h = () => {
+      say(`==> ${sig}: cleaning up the namespaces`);
+      void cleanup().then(() => Deno.exit(sig === "SIGINT" ? 130 : 143));
+    };
+    Deno.addSignalListener(sig, h);
+    return [sig, h] as const;
+  });
+  return () => handlers.forEach(([sig, h]) => Deno.removeSignalListener(sig, h));
+}
+
 async function rootDemo(): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "fwknop-ts-demo-" });
-  const client = await Netns.create("democli");
-  const server = await Netns.create("demosrv");
+  const undo: (() => Promise<void>)[] = [];
+  const cleanup = cleanupOnce(undo);
+  const unlisten = cleanupOnSignals(cleanup);
   const stops: Stops = [];
   try {
+    const dir = await Deno.makeTempDir({ prefix: "fwknop-ts-demo-" });
+    undo.push(() => Deno.remove(dir, { recursive: true }));
+    const client = await Netns.create("democli");
+    undo.push(() => client.delete());
+    const server = await Netns.create("demosrv");
+    undo.push(() => server.delete());
+    undo.push(async () => {
+      for (const s of stops.reverse()) await s();
+    });
     say("==> Two network namespaces: client 192.0.2.1, server 192.0.2.2 (veth pair)");
     const { bIf } = await link(client, "192.0.2.1/24", server, "192.0.2.2/24");
     const daemonOutput = await startServer(server, bIf, dir, stops);
     await knockAndWatch(client, server, daemonOutput);
     say("==> Done: cleaning up the namespaces");
   } finally {
-    for (const s of stops.reverse()) await s();
-    await client.delete();
-    await server.delete();
-    await Deno.remove(dir, { recursive: true });
+    await cleanup();
+    unlisten();
   }
 }
 
