@@ -94,6 +94,8 @@ export interface AccessStanza {
   cmdCycleOpen?: string;
   cmdCycleClose?: string;
   cmdCycleTimer?: number;
+  /** CMD_CYCLE_PER_PORT: run the cycle once per requested port (fwknopd: the first only). */
+  cmdCyclePerPort?: boolean;
   forceNat?: { ip: string; port: number };
   forceSnat?: string;
   forceMasquerade: boolean;
@@ -465,6 +467,9 @@ function setCmdVar(s: AccessStanza, l: ConfLine): string | undefined | false {
       break;
     case "CMD_CYCLE_TIMER":
       s.cmdCycleTimer = int(l, 1, MAX_TIMEOUT);
+      break;
+    case "CMD_CYCLE_PER_PORT":
+      s.cmdCyclePerPort = yes(v);
       break;
     default:
       return false;

@@ -181,6 +181,19 @@ export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec
   ["FLEET_ON_REDIS_DOWN", { def: "closed", kind: "string" }],
   ["FLEET_CLOCK_SKEW", { def: "60", kind: I(0, 86400) }],
   ["FLEET_STREAM_MAXLEN", { def: "10000", kind: I(100, 10000000) }],
+  // fwknop-ts alerts: mail through an SMTP relay and a webhook (lib/alerts, docs/operations.md);
+  // ALERTING_METHODS and EMAIL_ADDRESSES keep fwknop 1.x's names.
+  ["ALERTING_METHODS", { def: "ALL", kind: "string" }],
+  ["EMAIL_ADDRESSES", { kind: "string" }],
+  ["ALERT_SMTP_SERVER", { def: "localhost:25", kind: "string" }],
+  ["ALERT_SMTP_STARTTLS", { def: "N", kind: "bool" }],
+  ["ALERT_FROM", { kind: "string" }],
+  ["ALERT_EMAIL_EVENTS", { def: "grant,replay,fault", kind: "string" }],
+  ["ALERT_WEBHOOK_URL", { kind: "string" }],
+  ["ALERT_WEBHOOK_EVENTS", { def: "all", kind: "string" }],
+  ["ALERT_TIMEOUT", { def: "10", kind: I(1, 300) }],
+  ["ALERT_RETRIES", { def: "3", kind: I(0, 10) }],
+  ["ALERT_QUEUE_SIZE", { def: "100", kind: I(1, 10000) }],
   ["VERBOSE", { def: "0", kind: I(0, 100) }],
 ]);
 

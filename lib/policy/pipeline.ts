@@ -8,7 +8,8 @@
  * Surprises kept from fwknopd on purpose:
  * - an authentic packet is burned (its digest recorded) even when a later
  *   check refuses it, so it cannot be tried again against other stanzas;
- * - CMD_CYCLE_OPEN runs before the port checks, and even with `-t`;
+ * - CMD_CYCLE_OPEN runs before the port checks, and even with `-t` (with
+ *   our CMD_CYCLE_PER_PORT, OPEN_PORTS and RESTRICT_PORTS hold);
  * - in `-t` mode every matching stanza is tried, not only the first.
  *
  * @module
@@ -158,6 +159,9 @@ function decide(v: Verdict, c: StanzaContext): boolean {
   const allow = allowAddress(c);
   const t = f.messageType;
   if (s.cmdCycleOpen !== undefined && t !== MessageType.COMMAND) {
+    // Per port (ours), OPEN_PORTS and RESTRICT_PORTS hold; fwknopd's one-port cycle ignores them.
+    const denied = s.cmdCyclePerPort === true ? checkPorts(c, f.request.ports) : undefined;
+    if (denied !== undefined) return v.events.push(denied), false;
     v.plan = cyclePlan(pkt, s, allow, f);
     return true;
   }

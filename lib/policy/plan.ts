@@ -1,18 +1,24 @@
 /**
  * Pure builders for what an accepted packet asks for: the `Grant` (with its
  * NAT plan computed once), the argv of a type-0 command (sudo, setpriv, no
- * shell) and a CMD_CYCLE pair with fwknopd's substitutions.
+ * shell) and CMD_CYCLE pairs with fwknopd's substitutions (and ours).
  *
  * @module
  */
-import { type Grant, type NatPlan, PROTO_NUMBER, type ProtoPort } from "../../firewall/grant.ts";
+import {
+  type Grant,
+  type NatPlan,
+  PROTO_NUMBER,
+  type ProtoPort,
+  sourceNetwork,
+} from "../../firewall/grant.ts";
 import type { CapturedPacket } from "../capture/packet.ts";
 import type { AccessStanza } from "../config/access_conf.ts";
 import type { IpAddr } from "../net/addr.ts";
 import type { NatTarget } from "../spa/fields.ts";
 import { MessageType } from "../spa/message.ts";
 import type { PolicyOptions } from "./options.ts";
-import type { CommandPlan, CyclePlan } from "./verdict.ts";
+import type { CommandPlan, CyclePlan, CycleStep } from "./verdict.ts";
 
 /** Splits a command on whitespace into argv (no shell, as fwknopd does). */
 export function splitCommand(cmd: string): string[] {
@@ -75,8 +81,10 @@ export function grantFor(
   nat: NatPlan | undefined,
   o: PolicyOptions,
 ): Grant {
+  // GRANT_SOURCE_PREFIX_V4/_V6: the network around the address (mobile and CGNAT clients).
+  const prefix = allow.family === 4 ? s.grantPrefixV4 : s.grantPrefixV6;
   const g: Grant = {
-    src: allow,
+    ...sourceNetwork(allow, prefix),
     ports,
     expiresAt,
     origin: { stanza: s.index, pktSrc: pkt.src, via: "spa" },
@@ -112,13 +120,37 @@ export function commandPlan(s: AccessStanza, command: string, o: PolicyOptions):
   return { kind: "command", stanza: s.index, argv, asUser };
 }
 
-/** fwknopd's CMD_CYCLE variables, in the order it tries them. */
-const CYCLE_VARS = ["IP", "SRC", "PKT_SRC", "DST", "PORT", "PROTO", "TIMEOUT", "CLIENT_TIMEOUT"];
+/**
+ * The CMD_CYCLE variables in the order they are tried: fwknopd's, with ours
+ * (`DST_PORT`, `NAT_IP`, `NAT_PORT`, `USER`) placed so that no name is taken
+ * for a shorter one it starts with (`DST_PORT` before `DST`).
+ */
+const CYCLE_VARS = [
+  "IP",
+  "SRC",
+  "PKT_SRC",
+  "DST_PORT",
+  "DST",
+  "PORT",
+  "PROTO",
+  "TIMEOUT",
+  "CLIENT_TIMEOUT",
+  "NAT_IP",
+  "NAT_PORT",
+  "USER",
+];
+
+/** The variables that only carry times: a repeat request differs from a live cycle in these. */
+const TIME_VARS = ["TIMEOUT", "CLIENT_TIMEOUT"];
 
 /**
  * fwknopd's substitution: at each `$`, the first variable name the text
  * starts with is replaced (so `$IP_x` is the address then `_x`); a `$`
  * before anything else is dropped, as fwknopd drops it.
+ *
+ * @param cmd The text (one argument of a command).
+ * @param v The variables' values by name.
+ * @returns The text with the variables replaced.
  */
 export function substitute(cmd: string, v: Record<string, string>): string {
   let out = "";
@@ -136,35 +168,109 @@ export function substitute(cmd: string, v: Record<string, string>): string {
   return out;
 }
 
-/** CMD_CYCLE_OPEN/CLOSE with fwknopd's `$IP`, `$PORT`, ... substitutions, as argv. */
-export function cyclePlan(
+/**
+ * A command as argv with the variables replaced: split on whitespace first,
+ * then each word substituted, so a value (the attacker-chosen `$USER`
+ * above all) is always inside one argument and never splits into several.
+ * A word that comes out empty is left out, as splitting after substitution
+ * (fwknopd's way) leaves it out.
+ *
+ * @param cmd The configured command.
+ * @param v The variables' values by name.
+ * @returns The argv.
+ */
+export function cycleArgv(cmd: string, v: Record<string, string>): string[] {
+  return splitCommand(cmd).map((w) => substitute(w, v)).filter((w) => w !== "");
+}
+
+/** What cyclePlan reads from the decoded packet. */
+export interface CycleFields {
+  timestamp: number;
+  clientTimeout: number;
+  /** The SPA username (`$USER`). */
+  username: string;
+  request: { ports: readonly ProtoPort[]; nat?: NatTarget };
+}
+
+/** The variables that do not depend on the port. */
+function baseVars(
   pkt: CapturedPacket,
   s: AccessStanza,
   allow: IpAddr,
-  f: { timestamp: number; clientTimeout: number; request: { ports: readonly ProtoPort[] } },
-): CyclePlan {
-  const first = f.request.ports[0]!;
-  const timeout = f.clientTimeout > 0 ? f.clientTimeout : s.cmdCycleTimer ?? 0;
-  const vars = {
+  f: CycleFields,
+  timeout: number,
+): Record<string, string> {
+  const nat = f.request.nat !== undefined
+    ? { ip: f.request.nat.host, port: f.request.nat.port }
+    : s.forceNat;
+  return {
     IP: allow.text,
     SRC: allow.text,
     PKT_SRC: pkt.src.text,
     DST: pkt.dst.text,
-    PORT: String(first.port),
-    PROTO: String(PROTO_NUMBER[first.proto]),
     // fwknopd: the packet's time plus the client's timeout (or CMD_CYCLE_TIMER), and
-    // the client's own timeout (0 when it gave none).
+    // that timeout itself.
     TIMEOUT: String(f.timestamp + timeout),
-    CLIENT_TIMEOUT: String(f.clientTimeout),
+    CLIENT_TIMEOUT: String(timeout),
+    NAT_IP: nat?.ip ?? "",
+    NAT_PORT: nat === undefined ? "" : String(nat.port),
+    USER: f.username,
   };
-  const plan: CyclePlan = {
-    kind: "cycle",
-    stanza: s.index,
-    open: splitCommand(substitute(s.cmdCycleOpen!, vars)),
-    timeout,
+}
+
+/** One open/close pair for one port. */
+function cycleStep(s: AccessStanza, base: Record<string, string>, p: ProtoPort): CycleStep {
+  const port = String(p.port);
+  const v = { ...base, PORT: port, DST_PORT: port, PROTO: String(PROTO_NUMBER[p.proto]) };
+  const close = s.cmdCycleClose !== undefined && s.cmdCycleClose !== "NONE"
+    ? s.cmdCycleClose
+    : undefined;
+  const timeless: Record<string, string> = { ...v };
+  for (const n of TIME_VARS) timeless[n] = "";
+  const key = JSON.stringify([
+    s.index,
+    cycleArgv(s.cmdCycleOpen!, timeless),
+    close === undefined ? null : cycleArgv(close, timeless),
+  ]);
+  const step: CycleStep = {
+    label: `${base.IP} ${p.proto}/${p.port}`,
+    key,
+    open: cycleArgv(s.cmdCycleOpen!, v),
   };
-  if (s.cmdCycleClose !== undefined && s.cmdCycleClose !== "NONE") {
-    plan.close = splitCommand(substitute(s.cmdCycleClose, vars));
+  if (close !== undefined) step.close = cycleArgv(close, v);
+  return step;
+}
+
+/**
+ * CMD_CYCLE_OPEN/CLOSE as argv with fwknopd's substitutions, for the first
+ * requested port (fwknopd's way) or, with CMD_CYCLE_PER_PORT, one pair per
+ * requested port (pairs with the same commands once).
+ *
+ * @param pkt The packet (`$PKT_SRC`, `$DST`).
+ * @param s The stanza.
+ * @param allow The address to allow (`$IP`, `$SRC`).
+ * @param f The decoded fields.
+ * @returns The plan; `steps` holds every pair.
+ */
+export function cyclePlan(
+  pkt: CapturedPacket,
+  s: AccessStanza,
+  allow: IpAddr,
+  f: CycleFields,
+): CyclePlan {
+  const timeout = f.clientTimeout > 0 ? f.clientTimeout : s.cmdCycleTimer ?? 0;
+  const base = baseVars(pkt, s, allow, f, timeout);
+  const ports = s.cmdCyclePerPort === true ? f.request.ports : f.request.ports.slice(0, 1);
+  const steps: CycleStep[] = [];
+  const keys = new Set<string>();
+  for (const p of ports) {
+    const step = cycleStep(s, base, p);
+    if (keys.has(step.key)) continue;
+    keys.add(step.key);
+    steps.push(step);
   }
+  const first = steps[0]!;
+  const plan: CyclePlan = { kind: "cycle", stanza: s.index, open: first.open, timeout, steps };
+  if (first.close !== undefined) plan.close = first.close;
   return plan;
 }

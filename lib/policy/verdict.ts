@@ -213,13 +213,29 @@ export interface CommandPlan {
   asUser: boolean;
 }
 
+/** One open/close pair of a CMD_CYCLE plan (one per requested port with CMD_CYCLE_PER_PORT). */
+export interface CycleStep {
+  /** What the pair is for in log lines: the allowed address and the port (`192.0.2.5 tcp/22`). */
+  label: string;
+  /**
+   * The same key is the same live cycle: its commands apart from `$TIMEOUT`
+   * and `$CLIENT_TIMEOUT`. A repeat moves the close time; OPEN is not run again.
+   */
+  key: string;
+  open: string[];
+  close?: string[];
+}
+
 /** CMD_CYCLE_OPEN now, CMD_CYCLE_CLOSE after `timeout` seconds. */
 export interface CyclePlan {
   kind: "cycle";
   stanza: number;
+  /** The first pair's commands (a knockd stanza's start and stop commands). */
   open: string[];
   close?: string[];
   timeout: number;
+  /** Every pair, when there are several or they carry their keys (SPA's CMD_CYCLE). */
+  steps?: CycleStep[];
 }
 
 /** What an accepted packet asks for. */

@@ -40,6 +40,8 @@ import { knockFilter } from "../../knock/filter.ts";
 import { fileSource, kmsgSource, type LogSource } from "../../knock/log_source.ts";
 import { JOURNALCTL, journalSource } from "../../knock/journal_source.ts";
 import type { KnockStanza } from "../../knock/watcher.ts";
+import type { Alerts } from "../alerts/alerts.ts";
+import { startAlerts } from "../alerts/start.ts";
 
 /** Variables whose change needs a restart (SIGHUP keeps the running firewall and capture). */
 const RESTART_VARS = [
@@ -313,6 +315,7 @@ function summary(eng: Engine, src: PacketSource, test: boolean): string {
 /** What the daemon holds while it runs, released in order by {@linkcode shutdown}. */
 interface Running {
   pidFile: string;
+  alerts?: Alerts;
   replay: ReplayCache;
   fleet: DaemonFleet | undefined;
   source?: PacketSource;
@@ -372,6 +375,7 @@ async function startServices(
     nowMs: Date.now,
     ...(c.bool("ENABLE_METRICS") ? { metrics } : {}),
     ...(fleet === undefined ? {} : { publish: fleet.publish }),
+    ...(r.alerts === undefined ? {} : { granted: (g) => r.alerts!.granted(g) }),
   });
   r.engine = engine;
   fleet?.start(r.grants, loaded.settings.stanzas, log);
@@ -435,6 +439,8 @@ async function shutdown(r: Running, c: Loaded["config"], log: DaemonLogger): Pro
   if (r.grants !== undefined && c.flushAt("EXIT")) await r.grants.run((b) => b.flush());
   r.replay.close();
   releasePidFile(r.pidFile, pid());
+  log.tap = undefined;
+  await r.alerts?.close();
   log.close();
 }
 
@@ -455,6 +461,7 @@ export async function runDaemon(
   // fwknopd's name in its own lines ("Starting fwknopd"), as log watchers match it.
   const ident = c.get("SYSLOG_IDENTITY")!;
   const r = await prepare(f, loaded, log);
+  r.alerts = startAlerts(c, log);
   const metrics = new Metrics(f.test ? "none" : c.get("FIREWALL_TYPE")!);
   const state = { loaded };
   try {

@@ -22,7 +22,6 @@ import {
 } from "../policy/screen.ts";
 import {
   type CommandPlan,
-  type CyclePlan,
   describe,
   finalReason,
   type PolicyEvent,
@@ -36,7 +35,8 @@ import { burnOneTime } from "./one_time_burn.ts";
 import { PROTO } from "../capture/decode.ts";
 import { IpAddr } from "../net/addr.ts";
 import { KnockPolicy } from "../policy/knock.ts";
-import { type LongTimeout, longTimeout } from "../timer.ts";
+import type { TimerClock } from "../timer.ts";
+import { CycleRunner } from "./cycles.ts";
 
 /** How long a type-0 command may run as root. */
 const CMD_TIMEOUT_MS = 5000;
@@ -124,6 +124,8 @@ export interface EngineDeps {
   metrics?: Metrics;
   /** Fleet mode: hands a grant of a FLEET_GROUP stanza to the group's gateways. */
   publish?: (group: string, g: Grant) => Promise<void>;
+  /** Timer functions for CMD_CYCLE_CLOSE (the system's by default; tests pass fakes). */
+  schedule?: Pick<TimerClock, "setTimeout" | "clearTimeout">;
 }
 
 /** The daemon's engine. */
@@ -132,7 +134,7 @@ export class Engine {
   readonly #d: EngineDeps;
   #knocks: KnockWatcher | undefined;
   readonly #knockPolicy = new KnockPolicy();
-  readonly #cycles = new Set<{ timer?: LongTimeout; close: string[] }>();
+  readonly #cycles: CycleRunner;
   readonly stats: EngineStats = {
     packets: 0,
     granted: 0,
@@ -145,6 +147,12 @@ export class Engine {
   constructor(s: EngineSettings, d: EngineDeps) {
     this.#s = s;
     this.#d = d;
+    this.#cycles = new CycleRunner({
+      run: d.run,
+      log: (level, msg) => d.log.log(level, msg),
+      nowMs: d.nowMs,
+      ...(d.schedule === undefined ? {} : { schedule: d.schedule }),
+    });
     if ((s.knocks?.length ?? 0) > 0) this.#knocks = new KnockWatcher(s.knocks!);
   }
 
@@ -330,11 +338,12 @@ export class Engine {
     }
     m?.verdict("accepted");
     if (plan.kind === "grant") return this.#grant(plan.grant, t0);
-    const ok = plan.kind === "command"
-      ? await this.#command(tag, plan)
-      : await this.#cycle(tag, plan);
-    if (ok) this.stats.granted++;
-    else this.stats.failed++;
+    const r = plan.kind === "command"
+      ? (await this.#command(tag, plan) ? "opened" : "failed")
+      : await this.#cycles.start(tag, plan);
+    if (r === "already-open") this.stats.alreadyOpen++;
+    else if (r === "failed") this.stats.failed++;
+    else this.stats.granted++;
   }
 
   async #grant(g: Grant, t0: number | undefined): Promise<void> {
@@ -400,33 +409,8 @@ export class Engine {
     return r.code === 0;
   }
 
-  async #cycle(tag: string, p: CyclePlan): Promise<boolean> {
-    const log = this.#d.log;
-    log.log("info", `${tag} Running CMD_CYCLE_OPEN: ${p.open.join(" ")}`);
-    const r = await this.#d.run(p.open, { timeoutMs: CMD_TIMEOUT_MS });
-    if (r.code !== 0) {
-      log.log("error", `${tag} CMD_CYCLE_OPEN exited with code ${r.code}: ${r.stderr.trim()}`);
-      return false;
-    }
-    if (p.close === undefined) return true;
-    const entry: { timer?: LongTimeout; close: string[] } = { close: p.close };
-    // CMD_CYCLE_TIMER may pass setTimeout's 24.8-day limit: longTimeout waits in steps.
-    entry.timer = longTimeout(() => {
-      this.#cycles.delete(entry);
-      log.log("info", `${tag} Running CMD_CYCLE_CLOSE: ${entry.close.join(" ")}`);
-      void this.#d.run(entry.close, { timeoutMs: CMD_TIMEOUT_MS });
-    }, p.timeout * 1000);
-    this.#cycles.add(entry);
-    return true;
-  }
-
   /** Runs pending CMD_CYCLE_CLOSE commands now (at exit): access is closed, not left open. */
-  async closeCycles(): Promise<void> {
-    for (const c of this.#cycles) {
-      c.timer?.cancel();
-      this.#d.log.log("info", `Running CMD_CYCLE_CLOSE at exit: ${c.close.join(" ")}`);
-      await this.#d.run(c.close, { timeoutMs: CMD_TIMEOUT_MS });
-    }
-    this.#cycles.clear();
+  closeCycles(): Promise<void> {
+    return this.#cycles.closeAll();
   }
 }

@@ -12,6 +12,7 @@ import { ConfigError, folderFiles, readConf } from "../config/lexer.ts";
 import { parseKnockdConf } from "../../knock/knockd_conf.ts";
 import { loadServerConfig, type ServerConfig } from "../config/server_conf.ts";
 import { fleetOptions } from "../fleet/options.ts";
+import { alertOptions } from "../alerts/options.ts";
 import type { EngineSettings } from "./engine.ts";
 import type { ServerFlags } from "./flags.ts";
 
@@ -101,6 +102,7 @@ export function load(f: ServerFlags): Loaded {
     warnings.push(...r.warnings);
   }
   fleetOptions(config, access.stanzas); // FLEET_* errors name their file and line at load (-T too)
+  alertOptions(config); // so do ALERT_*, EMAIL_ADDRESSES and ALERTING_METHODS
   checkNatStanzas(config, access.stanzas);
   checkChains(config); // a bad IPT_*_ACCESS names its line at load, as fwknopd refuses it there
   const settings: EngineSettings = {

@@ -42,6 +42,34 @@ export interface StructuredEvent {
 }
 
 /**
+ * The record LOG_FORMAT json writes for one line (alerts send the same
+ * record): time, level, fwknopd's text, and a policy event's fields when
+ * there is one. `msg` is already escaped; event arguments are escaped here.
+ *
+ * @param level The line's level.
+ * @param msg The escaped text.
+ * @param e The policy event behind the line, if any.
+ * @returns A plain object for `JSON.stringify`.
+ */
+export function eventRecord(
+  level: Level,
+  msg: string,
+  e?: StructuredEvent,
+): Record<string, unknown> {
+  const o: Record<string, unknown> = { time: new Date().toISOString(), level, msg };
+  if (e !== undefined) {
+    o.event = e.code;
+    o.src = e.src;
+    if (e.stanza !== undefined) o.stanza = e.stanza;
+    if (e.args !== undefined && e.args.length > 0) o.args = e.args.map(escapeLog);
+  }
+  return o;
+}
+
+/** Sees every line a logger writes, whatever its level and wherever the line goes (alerts). */
+export type LogTap = (level: Level, msg: string, event?: StructuredEvent) => void;
+
+/**
  * The `logger` command for one priority: tagged with the identity and the
  * daemon's own pid (`--id`), so syslog shows `fwknopd[PID]: ...` as it does
  * for fwknopd, which log watchers such as logcheck match.
@@ -62,6 +90,8 @@ export class DaemonLogger implements Logger {
   readonly #json: boolean;
   /** stderr text held back while a batch of packets is processed. */
   #held: string | undefined;
+  /** Alerts: sees each line above debug level (set by the daemon once alerts start). */
+  tap: LogTap | undefined;
 
   constructor(
     opts: {
@@ -94,18 +124,12 @@ export class DaemonLogger implements Logger {
     const msg = escapeLog(raw);
     if (this.#stderr) this.#out(this.#line(level, msg));
     this.#toSyslog(level, msg);
+    if (level !== "debug") this.tap?.(level, msg);
   }
 
   /** One JSON object: time, level, fwknopd's text, and a policy event's fields when there is one. */
   #jsonLine(level: Level, msg: string, e?: StructuredEvent): string {
-    const o: Record<string, unknown> = { time: new Date().toISOString(), level, msg };
-    if (e !== undefined) {
-      o.event = e.code;
-      o.src = e.src;
-      if (e.stanza !== undefined) o.stanza = e.stanza;
-      if (e.args !== undefined && e.args.length > 0) o.args = e.args.map(escapeLog);
-    }
-    return JSON.stringify(o) + "\n";
+    return JSON.stringify(eventRecord(level, msg, e)) + "\n";
   }
 
   /**
@@ -147,6 +171,7 @@ export class DaemonLogger implements Logger {
       const msg = escapeLog(raw);
       text += this.#line(level, msg, event);
       this.#toSyslog(level, msg);
+      if (level !== "debug") this.tap?.(level, msg, event);
     }
     if (this.#stderr && text !== "") this.#out(text);
   }

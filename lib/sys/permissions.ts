@@ -10,6 +10,7 @@ import { firewallPrograms } from "../server/firewall_config.ts";
 import { nftOverFfi } from "../../firewall/nft_run.ts";
 import { fleetOptions } from "../fleet/options.ts";
 import { JOURNALCTL } from "../../knock/journal_source.ts";
+import { alertPeers } from "../alerts/options.ts";
 
 /** The one variable the Redis client reads (fleet mode). */
 const FLEET_ENV = "REDIS_DEBUG_MAINTENANCE";
@@ -69,6 +70,7 @@ export function childPermissionFlags(c: ServerConfig, paths: readonly string[]):
     net: [
       ...(fleet?.hosts ?? []),
       ...(c.bool("ENABLE_METRICS") ? [c.get("METRICS_ADDRESS")!] : []),
+      ...alertPeers(c),
     ].map((host) => [host, { name: "net", host }]),
     ffi: [],
     env: fleet === undefined ? [] : [[FLEET_ENV, { name: "env", variable: FLEET_ENV }]],
@@ -148,6 +150,9 @@ export function missingPermissions(c: ServerConfig, test: boolean, gpgInUse: boo
       need.push([{ name: "net", host }, `--allow-net=${host} (fleet Redis)`]);
     }
     need.push([{ name: "env", variable: FLEET_ENV }, `--allow-env=${FLEET_ENV} (Redis client)`]);
+  }
+  for (const host of alertPeers(c)) {
+    need.push([{ name: "net", host }, `--allow-net=${host} (alerts)`]);
   }
   if (gpgInUse) {
     need.push([

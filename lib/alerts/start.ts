@@ -1,0 +1,39 @@
+/**
+ * Starts the alerts for a daemon run: reads the settings, makes the
+ * dispatcher, and taps the logger so every line is seen.
+ *
+ * @module
+ */
+import type { ServerConfig } from "../config/server_conf.ts";
+import type { DaemonLogger } from "../server/log.ts";
+import { Alerts } from "./alerts.ts";
+import { alertOptions } from "./options.ts";
+
+/**
+ * Starts alerts when a method is configured.
+ *
+ * @param c The configuration (checked at load).
+ * @param log The daemon's logger; its tap is set.
+ * @returns The dispatcher, or `undefined` when alerts are off.
+ */
+export function startAlerts(c: ServerConfig, log: DaemonLogger): Alerts | undefined {
+  const o = alertOptions(c);
+  if (o === undefined) return undefined;
+  const host = o.mail?.helo ?? "localhost";
+  const alerts = new Alerts(o, { log, host });
+  const what = (s: ReadonlySet<string>) => [...s].join(",") || "nothing";
+  if (o.mail !== undefined) {
+    const m = o.mail;
+    log.log(
+      "info",
+      `Alerts: mail for ${what(m.classes)} to ${m.to.join(", ")} through ${m.host}:${m.port}` +
+        (m.startTls ? " (STARTTLS required)" : ""),
+    );
+  }
+  if (o.webhook !== undefined) {
+    const u = o.webhook.url;
+    log.log("info", `Alerts: webhook for ${what(o.webhook.classes)} to ${u.protocol}//${u.host}`);
+  }
+  log.tap = (level, msg, event) => alerts.note(level, msg, event);
+  return alerts;
+}
