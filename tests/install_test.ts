@@ -49,7 +49,34 @@ Deno.test("install: deno task install puts fwknop-ts and fwknopd-ts on a PATH", 
     }).output();
     assertEquals(t.code, 0, new TextDecoder().decode(t.stderr));
     assertMatch(new TextDecoder().decode(t.stdout), /Final SPA Data: /);
+    assert(!new TextDecoder().decode(inst.stderr).includes("will be ignored"), "config warning");
+    // The import map came along: the QR code module (npm:uqr) loads.
+    const qr = await new Deno.Command(`${dir}/bin/fwknop-ts`, {
+      args: ["--key-gen", "--qr"],
+      env: { HOME: dir },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(qr.code, 0, new TextDecoder().decode(qr.stderr));
+    assertMatch(new TextDecoder().decode(qr.stdout), /KEY_BASE64: [\s\S]*\u2588/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("install: --help prints the usage and installs nothing", async () => {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", `${ROOT}scripts/install.ts`, "--help"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(r.code, 0);
+  assertMatch(new TextDecoder().decode(r.stdout), /^Usage: deno task install \[--root DIR\]/);
+  const bad = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", `${ROOT}scripts/install.ts`, "--frobnicate"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(bad.code, 2);
+  assertMatch(new TextDecoder().decode(bad.stderr), /unknown argument --frobnicate/);
 });
