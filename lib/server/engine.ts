@@ -126,6 +126,8 @@ export interface EngineDeps {
   publish?: (group: string, g: Grant) => Promise<void>;
   /** Timer functions for CMD_CYCLE_CLOSE (the system's by default; tests pass fakes). */
   schedule?: Pick<TimerClock, "setTimeout" | "clearTimeout">;
+  /** Alerts: told of each grant opened or extended and each command or cycle run (lib/alerts). */
+  granted?: (what: Grant | { src: string; stanza: number; kind: "command" | "cycle" }) => void;
 }
 
 /** The daemon's engine. */
@@ -342,8 +344,10 @@ export class Engine {
       ? (await this.#command(tag, plan) ? "opened" : "failed")
       : await this.#cycles.start(tag, plan);
     if (r === "already-open") this.stats.alreadyOpen++;
-    else if (r === "failed") this.stats.failed++;
-    else this.stats.granted++;
+    else if (r !== "failed") {
+      this.stats.granted++;
+      this.#d.granted?.({ src: a.src.text, stanza: plan.stanza, kind: plan.kind });
+    } else this.stats.failed++;
   }
 
   async #grant(g: Grant, t0: number | undefined): Promise<void> {
@@ -353,6 +357,7 @@ export class Engine {
     if (r === "opened" || r === "extended") {
       this.stats.granted++;
       if (t0 !== undefined) m?.granted(g.origin.stanza, (performance.now() - t0) / 1000);
+      this.#d.granted?.(g);
       await this.#publish(g);
     } else if (r === "already-open") this.stats.alreadyOpen++;
     else {
