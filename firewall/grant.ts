@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { IpAddr } from "../lib/net/addr.ts";
+import { IpAddr, parseNet } from "../lib/net/addr.ts";
 import type { Proto, ProtoPort } from "../lib/net/proto_port.ts";
 
 export type { Proto, ProtoPort } from "../lib/net/proto_port.ts";
@@ -47,8 +47,17 @@ export interface GrantOrigin {
 
 /** What to open. */
 export interface Grant {
-  /** The address to open for. */
+  /**
+   * The address to open for; with `srcPrefix`, the network's own address
+   * (host bits clear), as `sourceNetwork` makes it.
+   */
   src: IpAddr;
+  /**
+   * GRANT_SOURCE_PREFIX_V4 / _V6: the grant opens the whole network
+   * `src/srcPrefix` (shorter than the family's full length). Absent: the
+   * single address `src`.
+   */
+  srcPrefix?: number;
   /** Destination to match (ENABLE_DESTINATION_RULE), else any. */
   dst?: IpAddr;
   /** Requested ports (for NAT, only the first is translated). */
@@ -75,7 +84,64 @@ export function grantKey(g: Grant): string {
     : `|${n.kind}>${n.ip}:${n.port}:${n.proto}/${n.reqPort}:${n.dnat}:${n.forwardAll}:${
       n.snat ?? ""
     }:${n.masquerade}`;
-  return `${g.src.text}|${g.dst?.text ?? "*"}|${ports}${nat}`;
+  return `${grantSource(g)}|${g.dst?.text ?? "*"}|${ports}${nat}`;
+}
+
+/**
+ * What a grant opens for, as firewalls write it: the address
+ * (`192.0.2.10`), or the network (`192.0.2.0/24`, `2001:db8:1:2::/64`).
+ *
+ * @param g The grant.
+ * @returns The address or network in canonical text.
+ * @example
+ * ```ts
+ * import { grantSource, sourceNetwork } from "./grant.ts";
+ * import { parseAddr } from "../lib/net/addr.ts";
+ * const net = sourceNetwork(parseAddr("192.0.2.10")!, 24);
+ * if (grantSource(net) !== "192.0.2.0/24") throw new Error("not the network");
+ * ```
+ */
+export function grantSource(g: Pick<Grant, "src" | "srcPrefix">): string {
+  return g.srcPrefix === undefined ? g.src.text : `${g.src.text}/${g.srcPrefix}`;
+}
+
+/**
+ * The network of `prefix` bits around an address, as a grant's source: the
+ * network's address and its prefix, or the address alone when `prefix` is
+ * absent or the family's full length (32, 128).
+ *
+ * @param a The address the grant would open for.
+ * @param prefix The prefix length (GRANT_SOURCE_PREFIX_V4 or _V6), if any.
+ * @returns `src` (and `srcPrefix` for a network) for a `Grant`.
+ * @throws {RangeError} when `prefix` is not a length for the address's family.
+ */
+export function sourceNetwork(
+  a: IpAddr,
+  prefix: number | undefined,
+): { src: IpAddr; srcPrefix?: number } {
+  const max = a.family === 4 ? 32 : 128;
+  if (prefix === undefined || prefix === max) return { src: a };
+  if (!Number.isInteger(prefix) || prefix < 1 || prefix > max) {
+    throw new RangeError(`Cannot grant ${a.text}/${prefix}: the prefix is not 1 to ${max}`);
+  }
+  const n = parseNet(`${a.text}/${prefix}`);
+  if (typeof n === "string") throw new RangeError(`Cannot grant ${a.text}/${prefix}: ${n}`);
+  const src = a.family === 4 ? IpAddr.fromV4(n.v4addr) : IpAddr.fromV6(n.v6);
+  return { src, srcPrefix: prefix };
+}
+
+/**
+ * Whether a grant lets an address in: the address itself, or one inside
+ * the grant's network.
+ *
+ * @param g The grant.
+ * @param a The address.
+ * @returns `true` when `a` is the grant's address or inside its network.
+ */
+export function grantCovers(g: Pick<Grant, "src" | "srcPrefix">, a: IpAddr): boolean {
+  if (g.srcPrefix === undefined) return g.src.text === a.text;
+  if (a.family !== g.src.family) return false;
+  return sourceNetwork(a, g.srcPrefix).src.text === g.src.text;
 }
 
 /**

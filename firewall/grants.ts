@@ -11,7 +11,7 @@
 import { type FirewallBackend, FirewallError } from "./backend.ts";
 import { fault } from "../lib/fault.ts";
 import type { IpAddr } from "../lib/net/addr.ts";
-import { type Grant, grantKey, portsText } from "./grant.ts";
+import { type Grant, grantCovers, grantKey, grantSource, portsText } from "./grant.ts";
 import { type LongTimeout, longTimeout, systemClock, type TimerClock } from "../lib/timer.ts";
 
 /** What happened to a grant handed to `open`. */
@@ -97,14 +97,17 @@ export class GrantTable {
       if (prev !== undefined && prev.expiresAt >= g.expiresAt) {
         this.#o.log(
           "info",
-          `${tag} Access for ${g.src.text} ${
+          `${tag} Access for ${grantSource(g)} ${
             portsText(g.ports)
           } is already open until ${prev.expiresAt}`,
         );
         return "already-open";
       }
       if (g.expiresAt <= this.#now()) {
-        this.#o.log("warning", `${tag} Access for ${g.src.text} expired before it could be opened`);
+        this.#o.log(
+          "warning",
+          `${tag} Access for ${grantSource(g)} expired before it could be opened`,
+        );
         return "failed";
       }
       try {
@@ -138,13 +141,16 @@ export class GrantTable {
           } else {
             this.#o.log(
               "info",
-              `Removed expired access for ${g.src.text} ${
+              `Removed expired access for ${grantSource(g)} ${
                 portsText(g.ports)
               } (stanza #${g.origin.stanza}, expired at ${g.expiresAt})`,
             );
           }
         } catch (e) {
-          this.#o.log("error", `Cannot remove access for ${g.src.text}: ${(e as Error).message}`);
+          this.#o.log(
+            "error",
+            `Cannot remove access for ${grantSource(g)}: ${(e as Error).message}`,
+          );
         }
       }
       const due = Math.min(this.#sweepNext ?? Infinity, this.#fw.housekeepingAt ?? Infinity);
@@ -154,7 +160,8 @@ export class GrantTable {
   }
 
   /**
-   * Closes every live grant for an address now (a fleet revocation).
+   * Closes every live grant that lets an address in now (a fleet
+   * revocation): grants for the address, and network grants around it.
    *
    * @param src The address whose access ends.
    * @param why Said in the log line of each grant closed.
@@ -164,19 +171,22 @@ export class GrantTable {
     return this.#serial(async () => {
       let n = 0;
       for (const [key, g] of this.#live) {
-        if (g.src.text !== src.text) continue;
+        if (!grantCovers(g, src)) continue;
         this.#live.delete(key);
         try {
           await this.#fw.close(g);
           n++;
           this.#o.log(
             "info",
-            `Revoked access for ${g.src.text} ${
+            `Revoked access for ${grantSource(g)} ${
               portsText(g.ports)
             } (stanza #${g.origin.stanza}, ${why})`,
           );
         } catch (e) {
-          this.#o.log("error", `Cannot revoke access for ${g.src.text}: ${(e as Error).message}`);
+          this.#o.log(
+            "error",
+            `Cannot revoke access for ${grantSource(g)}: ${(e as Error).message}`,
+          );
         }
       }
       return n;

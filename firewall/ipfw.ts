@@ -18,7 +18,7 @@ import {
   refuseNat,
   type SweepResult,
 } from "./backend.ts";
-import { type Grant, portsText } from "./grant.ts";
+import { type Grant, grantSource, portsText } from "./grant.ts";
 import * as cmd from "./ipfw_cmd.ts";
 
 /** IPFW_* variables of fwknopd.conf. */
@@ -126,7 +126,9 @@ export class Ipfw implements FirewallBackend {
       for (const p of g.ports) {
         await this.#must(cmd.addRuleArgs(rule, this.#o.activeSet, g, p));
         lines.push(
-          `Added Rule ${rule} for ${g.src.text}, ${portsText(g.ports)} expires at ${g.expiresAt}`,
+          `Added Rule ${rule} for ${grantSource(g)}, ${
+            portsText(g.ports)
+          } expires at ${g.expiresAt}`,
         );
       }
     } catch (e) {
@@ -141,7 +143,7 @@ export class Ipfw implements FirewallBackend {
   /** Moves the grant's rule to the expire set (deletes it when there is none). */
   async close(g: Grant): Promise<string[]> {
     const rules = cmd.parseStaticRules(await this.#must(cmd.listSetArgs(this.#o.activeSet)))
-      .filter((r) => r.expires === g.expiresAt && r.src === g.src.text);
+      .filter((r) => r.expires === g.expiresAt && r.src === grantSource(g));
     const out: string[] = [];
     for (const num of new Set(rules.map((r) => r.num))) {
       out.push(await this.#retire(num, g.expiresAt));

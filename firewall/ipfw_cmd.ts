@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type Grant, PROTO_NUMBER, type ProtoPort } from "./grant.ts";
+import { type Grant, grantSource, PROTO_NUMBER, type ProtoPort } from "./grant.ts";
 
 /** fwknopd's `IPFW_ANY_IP`: the destination when ENABLE_DESTINATION_RULE is off. */
 export const IPFW_ANY_IP = "me";
@@ -26,7 +26,7 @@ export function addRuleArgs(rule: number, set: number, g: Grant, p: ProtoPort): 
     "pass",
     String(PROTO_NUMBER[p.proto]),
     "from",
-    g.src.text,
+    grantSource(g),
     "to",
     dst,
     "dst-port",

@@ -10,7 +10,7 @@
  */
 import type { Runner } from "../lib/sys/exec.ts";
 import { type FirewallBackend, FirewallError, type SweepResult } from "./backend.ts";
-import { fleetMark, type Grant, PROTO_NUMBER } from "./grant.ts";
+import { fleetMark, type Grant, grantSource, PROTO_NUMBER } from "./grant.ts";
 
 /** One `IPT_*_ACCESS` chain specification. */
 export interface ChainSpec {
@@ -102,7 +102,8 @@ export function grantRules(g: Grant, chains: Chains, prepend: boolean): IptRule[
   const mark = fleetMark(g);
   const comment = ["-m", "comment", "--comment", `_exp_${g.expiresAt}${mark ? `_${mark}` : ""}`];
   const any = g.src.family === 4 ? "0.0.0.0/0" : "::/0";
-  const s = g.src.text;
+  // A network grant (GRANT_SOURCE_PREFIX_V4/_V6) is one `-s NET/N` rule beside any host rules.
+  const s = grantSource(g);
   const d = g.dst?.text ?? any;
   const until = `expires at ${g.expiresAt}`;
   // Every rule is: add CHAIN -t TABLE <match> -m comment --comment _exp_T -j TARGET <target options>
@@ -243,7 +244,7 @@ export class Iptables implements FirewallBackend {
     if (g.src.family === 4) return this.#o.v4;
     if (this.#v6 === undefined) {
       throw new FirewallError(
-        `Cannot open for ${g.src.text}: ip6tables is not in use (ENABLE_IPV6, IP6TABLES_EXE)`,
+        `Cannot open for ${grantSource(g)}: ip6tables is not in use (ENABLE_IPV6, IP6TABLES_EXE)`,
         "ip6tables",
       );
     }

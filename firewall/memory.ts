@@ -6,7 +6,7 @@
  * @module
  */
 import { type FirewallBackend, FirewallError, type SweepResult } from "./backend.ts";
-import { type Grant, grantKey, portsText } from "./grant.ts";
+import { type Grant, grantKey, grantSource, portsText } from "./grant.ts";
 
 /** One rule held by the fake: a grant and the expiry it was opened with. */
 export interface MemoryRule {
@@ -54,7 +54,7 @@ export class MemoryFirewall implements FirewallBackend {
       if (this.rules.some((r) => r.key === key && r.grant.expiresAt === g.expiresAt)) return [];
       if (replaces !== undefined) this.#remove(replaces);
       this.rules.push({ key, grant: g });
-      return [`${g.src.text} ${portsText(g.ports)} expires at ${g.expiresAt}`];
+      return [`${grantSource(g)} ${portsText(g.ports)} expires at ${g.expiresAt}`];
     });
   }
 

@@ -14,10 +14,21 @@
  * filter base chains and the drop for the protected ports, so one config
  * line protects a host with no ruleset.
  *
+ * Network grants (GRANT_SOURCE_PREFIX_V4/_V6). An interval set refuses an
+ * element that overlaps another (`192.0.2.0/24 . tcp . 22` beside
+ * `192.0.2.10 . tcp . 22`: "File exists"), and merging them would lose each
+ * grant's own timeout. So each prefix length in use gets its own copies of
+ * the source-keyed sets (`fwknopd_allow4_n24`), plain hash sets keyed by the
+ * network's address, and one rule that looks the masked source up
+ * (`ip saddr & 255.255.255.0 . meta l4proto . th dport @fwknopd_allow4_n24`).
+ * A network grant and host grants inside it are separate elements of
+ * separate sets, each with its own kernel timeout.
+ *
  * @module
  */
 import { type FirewallBackend, FirewallError, type SweepResult } from "./backend.ts";
-import { fleetMark, type Grant, type ProtoPort } from "./grant.ts";
+import { fleetMark, type Grant, grantSource, type ProtoPort } from "./grant.ts";
+import { IpAddr } from "../lib/net/addr.ts";
 import type { NftRunner } from "./nft_run.ts";
 
 /** Address families of nft tables. */
@@ -72,8 +83,50 @@ type Fam = 4 | 6;
 const addrType = (f: Fam) => (f === 4 ? "ipv4_addr" : "ipv6_addr");
 const ipKw = (f: Fam) => (f === 4 ? "ip" : "ip6");
 
-/** The sets and maps: name -> definition (without the family suffix). */
-function setDefs(f: Fam): Record<string, { type: string; where: "filter" | "own" }> {
+/** A prefix length in use by network grants, and its family. */
+export interface NftNet {
+  f: Fam;
+  bits: number;
+}
+
+/** The name suffix of a network prefix's sets (`_n24`). */
+const netSuffix = (bits: number | undefined) => (bits === undefined ? "" : `_n${bits}`);
+
+/** The sets keyed by the grant's source, which each network prefix gets a copy of. */
+const SRC_KEYED = /^fwknopd_(allow|out|fwd|fwdall|dnat|dnatall)[46]d?$/;
+
+/** The mask of a prefix in nft's notation (`255.255.255.0`, `ffff:ffff:ffff:ffff::`). */
+export function nftMask(f: Fam, bits: number): string {
+  if (f === 4) return IpAddr.fromV4(bits === 0 ? 0 : (~(0xffffffff >>> bits)) >>> 0).text;
+  const g = Array.from({ length: 8 }, (_, i) => {
+    const b = Math.max(0, Math.min(16, bits - 16 * i));
+    return (0xffff << (16 - b)) & 0xffff;
+  });
+  return IpAddr.fromV6(g).text;
+}
+
+/** The address expression a rule looks up: the address, or for a network its masked form. */
+function addrExpr(f: Fam, dir: "saddr" | "daddr", bits: number | undefined): string {
+  const e = `${ipKw(f)} ${dir}`;
+  return bits === undefined ? e : `${e} & ${nftMask(f, bits)}`;
+}
+
+/**
+ * The sets and maps: name -> definition. With `bits`, only the source-keyed
+ * ones, named for that network prefix.
+ */
+function setDefs(f: Fam, bits?: number): Record<string, { type: string; where: "filter" | "own" }> {
+  const all = hostSetDefs(f);
+  if (bits === undefined) return all;
+  const out: Record<string, { type: string; where: "filter" | "own" }> = {};
+  for (const [name, def] of Object.entries(all)) {
+    if (SRC_KEYED.test(name)) out[`${name}${netSuffix(bits)}`] = def;
+  }
+  return out;
+}
+
+/** The sets and maps of single-address grants. */
+function hostSetDefs(f: Fam): Record<string, { type: string; where: "filter" | "own" }> {
   const a = addrType(f);
   return {
     [`fwknopd_allow${f}`]: { type: `${a} . inet_proto . inet_service`, where: "filter" },
@@ -98,6 +151,8 @@ export interface NftElement {
   set: string;
   key: string;
   value?: string;
+  /** For a network grant: the prefix length, shown after the key's address in logs. */
+  prefix?: number;
 }
 
 /** Resolves where our filter objects and NAT objects live. */
@@ -120,10 +175,17 @@ export function grantElements(g: Grant, o: NftOptions): NftElement[] | string {
   const f = g.src.family;
   if (!t.families.includes(f)) return `table ${t.filter} holds no IPv${f} sets`;
   const s = g.src.text;
-  const el = (where: "filter" | "own", set: string, key: string, value?: string): NftElement =>
-    value === undefined
-      ? { table: t[where], set: `${set}${f}`, key }
-      : { table: t[where], set: `${set}${f}`, key, value };
+  const net = netSuffix(g.srcPrefix);
+  const tag = g.srcPrefix === undefined ? {} : { prefix: g.srcPrefix };
+  // Only the source-keyed sets have network copies; SNAT and masquerade are keyed by the target.
+  const el = (where: "filter" | "own", set: string, key: string, value?: string): NftElement => {
+    const keyed = SRC_KEYED.test(`${set}${f}`);
+    const name = `${set}${f}${keyed ? net : ""}`;
+    const mark = keyed ? tag : {};
+    return value === undefined
+      ? { table: t[where], set: name, key, ...mark }
+      : { table: t[where], set: name, key, value, ...mark };
+  };
   const n = g.nat;
   if (n === undefined) {
     const out: NftElement[] = [];
@@ -131,7 +193,7 @@ export function grantElements(g: Grant, o: NftOptions): NftElement[] | string {
       out.push(
         g.dst === undefined ? el("filter", "fwknopd_allow", `${s} . ${p.proto} . ${p.port}`) : {
           ...el("filter", "fwknopd_allow", `${s} . ${g.dst.text} . ${p.proto} . ${p.port}`),
-          set: `fwknopd_allow${f}d`,
+          set: `fwknopd_allow${f}d${net}`,
         },
       );
       if (o.outputRules) out.push(el("filter", "fwknopd_out", `${s} . ${p.proto} . ${p.port}`));
@@ -205,13 +267,18 @@ function elementLine(
  * leaves what exists, our own chains are flushed and refilled).
  *
  * @param o Backend settings.
+ * @param nets The network prefixes in use (each gets its sets and rules).
  * @returns The nft script, and the jumps to insert into the admin's chains.
  */
-export function initScript(o: NftOptions): { script: string[]; jumps: [string, string][] } {
+export function initScript(
+  o: NftOptions,
+  nets: readonly NftNet[] = [],
+): { script: string[]; jumps: [string, string][] } {
   const t = tables(o);
   const s: string[] = [];
   const fams = t.families;
-  const defs = fams.map((f) => setDefs(f));
+  const inTable = nets.filter((n) => fams.includes(n.f));
+  const defs = [...fams.map((f) => setDefs(f)), ...inTable.map((n) => setDefs(n.f, n.bits))];
   const chainsUsed: [keyof typeof NFT_CHAINS, string, boolean][] = [
     ["input", o.input, true],
     ["output", o.output, o.outputRules],
@@ -235,31 +302,35 @@ export function initScript(o: NftOptions): { script: string[]; jumps: [string, s
     if (!used) continue;
     const ours = NFT_CHAINS[kind];
     s.push(`add chain ${t.filter} ${ours}`, `flush chain ${t.filter} ${ours}`);
-    for (const f of fams) {
-      const ip = ipKw(f);
-      if (kind === "input") {
-        s.push(
-          `add rule ${t.filter} ${ours} ${ip} saddr . meta l4proto . th dport @fwknopd_allow${f} accept`,
-        );
-        s.push(
-          `add rule ${t.filter} ${ours} ${ip} saddr . ${ip} daddr . meta l4proto . th dport @fwknopd_allow${f}d accept`,
-        );
-      } else if (kind === "output") {
-        s.push(
-          `add rule ${t.filter} ${ours} ${ip} daddr . meta l4proto . th sport @fwknopd_out${f} accept`,
-        );
-      } else {
-        s.push(
-          `add rule ${t.filter} ${ours} ${ip} saddr . meta l4proto . th dport @fwknopd_fwd${f} accept`,
-        );
-        s.push(`add rule ${t.filter} ${ours} ${ip} saddr @fwknopd_fwdall${f} accept`);
-      }
-    }
+    const keys = [...fams.map((f) => ({ f, bits: undefined })), ...inTable];
+    for (const k of keys) s.push(...filterRules(`${t.filter} ${ours}`, kind, k.f, k.bits));
     if (o.selfContained) s.push(...selfContainedBase(t.filter, kind, base, o));
     else jumps.push([base, ours]);
   }
-  if (o.nat || o.snat) s.push(...natChains(t.own, fams, o));
+  if (o.nat || o.snat) s.push(...natChains(t.own, fams, o, inTable));
   return { script: s, jumps };
+}
+
+/** One family's (or one network prefix's) rules in our chain of `kind`. */
+function filterRules(chain: string, kind: string, f: Fam, bits: number | undefined): string[] {
+  const n = netSuffix(bits);
+  const src = addrExpr(f, "saddr", bits);
+  if (kind === "input") {
+    return [
+      `add rule ${chain} ${src} . meta l4proto . th dport @fwknopd_allow${f}${n} accept`,
+      `add rule ${chain} ${src} . ${
+        ipKw(f)
+      } daddr . meta l4proto . th dport @fwknopd_allow${f}d${n} accept`,
+    ];
+  }
+  if (kind === "output") {
+    const dst = addrExpr(f, "daddr", bits);
+    return [`add rule ${chain} ${dst} . meta l4proto . th sport @fwknopd_out${f}${n} accept`];
+  }
+  return [
+    `add rule ${chain} ${src} . meta l4proto . th dport @fwknopd_fwd${f}${n} accept`,
+    `add rule ${chain} ${src} @fwknopd_fwdall${f}${n} accept`,
+  ];
 }
 
 /** Self-contained mode: our base chain for `kind`, with the drop for protected ports on input. */
@@ -287,7 +358,7 @@ function selfContainedBase(table: string, kind: string, base: string, o: NftOpti
   return s;
 }
 
-function natChains(own: string, fams: Fam[], o: NftOptions): string[] {
+function natChains(own: string, fams: Fam[], o: NftOptions, nets: readonly NftNet[]): string[] {
   const pre = NFT_CHAINS.prerouting;
   const post = NFT_CHAINS.postrouting;
   const s = [
@@ -296,14 +367,16 @@ function natChains(own: string, fams: Fam[], o: NftOptions): string[] {
     `add chain ${own} ${post} { type nat hook postrouting priority srcnat; policy accept; }`,
     `flush chain ${own} ${post}`,
   ];
+  for (const k of [...fams.map((f) => ({ f, bits: undefined })), ...nets]) {
+    if (!o.nat) break;
+    const [ip, src, n] = [ipKw(k.f), addrExpr(k.f, "saddr", k.bits), netSuffix(k.bits)];
+    s.push(
+      `add rule ${own} ${pre} dnat ${ip} to ${src} . meta l4proto . th dport map @fwknopd_dnat${k.f}${n}`,
+      `add rule ${own} ${pre} dnat ${ip} to ${src} map @fwknopd_dnatall${k.f}${n}`,
+    );
+  }
   for (const f of fams) {
     const ip = ipKw(f);
-    if (o.nat) {
-      s.push(
-        `add rule ${own} ${pre} dnat ${ip} to ${ip} saddr . meta l4proto . th dport map @fwknopd_dnat${f}`,
-        `add rule ${own} ${pre} dnat ${ip} to ${ip} saddr map @fwknopd_dnatall${f}`,
-      );
-    }
     if (o.snat) {
       s.push(
         `add rule ${own} ${post} snat ${ip} to ${ip} daddr . meta l4proto . th dport map @fwknopd_snat${f}`,
@@ -322,6 +395,27 @@ export function jumpHandles(listing: string, chain: string): number[] {
   return out;
 }
 
+/** Our network sets' names in nft listings: the family and prefix of each. */
+const NET_SET = /\b(?:set|map) fwknopd_[a-z]+([46])d?_n(\d{1,3}) \{/g;
+
+/**
+ * The network prefixes whose sets a listing holds (left by this run or an
+ * earlier one), each once.
+ *
+ * @param listing `nft list table` output.
+ * @returns The prefixes, IPv4 first, then by length.
+ */
+export function listedNets(listing: string): NftNet[] {
+  const seen = new Map<string, NftNet>();
+  for (const m of listing.matchAll(NET_SET)) {
+    const f = Number(m[1]) as Fam;
+    const bits = Number(m[2]);
+    if (bits < 1 || bits >= (f === 4 ? 32 : 128)) continue;
+    seen.set(`${f}_${bits}`, { f, bits });
+  }
+  return [...seen.values()].sort((a, b) => a.f - b.f || a.bits - b.bits);
+}
+
 /** nft's word for a table, chain or set that is not there. */
 const NO_SUCH = /No such file or directory/;
 
@@ -333,6 +427,8 @@ export class Nftables implements FirewallBackend {
   readonly #nowMs: () => number;
   /** Each element's latest expiry (ms): elements shared by grants stay for the longest. */
   readonly #expiry = new Map<string, number>();
+  /** Network prefixes whose sets and rules are in place, by `4_24`. */
+  readonly #nets = new Map<string, NftNet>();
 
   constructor(o: NftOptions, nft: NftRunner, nowMs: () => number = Date.now) {
     this.#o = o;
@@ -360,7 +456,9 @@ export class Nftables implements FirewallBackend {
         );
       }
     }
-    const { script, jumps } = initScript(this.#o);
+    // Network sets of an earlier run keep their elements: their rules come back too.
+    for (const n of await this.#listedNets()) this.#nets.set(`${n.f}_${n.bits}`, n);
+    const { script, jumps } = initScript(this.#o, [...this.#nets.values()]);
     await this.#run(script);
     for (const [base, ours] of jumps) {
       const listing = await this.#run([`list chain ${t.filter} ${base}`], true).catch(() => {
@@ -380,12 +478,38 @@ export class Nftables implements FirewallBackend {
   #elements(g: Grant): NftElement[] {
     const els = grantElements(g, this.#o);
     if (typeof els === "string") {
-      throw new FirewallError(`Cannot open for ${g.src.text}: ${els}`, "nft");
+      throw new FirewallError(`Cannot open for ${grantSource(g)}: ${els}`, "nft");
     }
     return els;
   }
 
+  /** The network sets in our tables (filter and own), as `list table` shows them. */
+  async #listedNets(): Promise<NftNet[]> {
+    const t = tables(this.#o);
+    let text = "";
+    for (const table of new Set([t.filter, t.own])) {
+      const r = await this.#nft.run(`list table ${table}\n`, {});
+      if (r.code === 0) text += r.stdout;
+    }
+    return listedNets(text);
+  }
+
+  /**
+   * Puts a network prefix's sets and rules in place the first time a grant
+   * needs them: the init script again with the prefix added, one atomic
+   * transaction that keeps every element already there.
+   */
+  async #ensureNet(g: Grant): Promise<void> {
+    if (g.srcPrefix === undefined) return;
+    const id = `${g.src.family}_${g.srcPrefix}`;
+    if (this.#nets.has(id)) return;
+    const nets = [...this.#nets.values(), { f: g.src.family, bits: g.srcPrefix }];
+    await this.#run(initScript(this.#o, nets).script);
+    this.#nets.set(id, { f: g.src.family, bits: g.srcPrefix });
+  }
+
   async open(g: Grant, _replaces?: Grant): Promise<string[]> {
+    await this.#ensureNet(g);
     const now = this.#nowMs();
     const fresh: string[] = [];
     const robust: string[] = [];
@@ -403,8 +527,9 @@ export class Nftables implements FirewallBackend {
       if (known === undefined) fresh.push(elementLine("create", e, ms, mark));
       robust.push(elementLine("add", e), elementLine("delete", e), elementLine("add", e, ms, mark));
       updates.push([id, until]);
+      const key = e.prefix === undefined ? e.key : e.key.replace(/^\S+/, `$&/${e.prefix}`);
       texts.push(
-        `Added element ${e.key}${
+        `Added element ${key}${
           e.value === undefined ? "" : ` : ${e.value}`
         } to ${e.table} ${e.set}, expires at ${Math.ceil(until / 1000)}`,
       );
@@ -422,7 +547,9 @@ export class Nftables implements FirewallBackend {
         // Our sets went away (an admin's `nft -f` with `flush ruleset`): build them again, once.
         if (!(e instanceof FirewallError) || !NO_SUCH.test(e.message)) throw e;
         this.#expiry.clear();
+        this.#nets.clear();
         await this.init();
+        await this.#ensureNet(g);
         await this.#run(robust);
       }
     }
@@ -473,8 +600,12 @@ export class Nftables implements FirewallBackend {
           drop.push(`delete chain ${t.filter} ${ours}`);
         }
       }
-      for (const f of [4, 6] as Fam[]) {
-        for (const [name, def] of Object.entries(setDefs(f))) {
+      const keys = [
+        ...([4, 6] as Fam[]).map((f) => ({ f, bits: undefined as number | undefined })),
+        ...listedNets(existing),
+      ];
+      for (const k of keys) {
+        for (const [name, def] of Object.entries(setDefs(k.f, k.bits))) {
           if (def.where !== "filter") continue;
           if (new RegExp(`(set|map) ${name} \\{`).test(existing)) {
             drop.push(`delete ${def.type.includes(":") ? "map" : "set"} ${t.filter} ${name}`);
@@ -486,20 +617,35 @@ export class Nftables implements FirewallBackend {
     const own = await this.#nft.run(`list table ${t.own}\n`, {});
     if (own.code === 0) await this.#run([`delete table ${t.own}`]);
     this.#expiry.clear();
+    this.#nets.clear();
   }
 
+  /**
+   * `--fw-list`: the elements of each set with their time left; a network
+   * grant's element shows its network (`192.0.2.0/24 . tcp . 22`).
+   */
   async list(): Promise<string> {
     const t = tables(this.#o);
+    const keys = [
+      ...t.families.map((f) => ({ f, bits: undefined as number | undefined })),
+      ...(await this.#listedNets()).filter((n) => t.families.includes(n.f)),
+    ];
     let out = "";
-    for (const f of t.families) {
-      for (const [name, def] of Object.entries(setDefs(f))) {
+    for (const k of keys) {
+      for (const [name, def] of Object.entries(setDefs(k.f, k.bits))) {
         const kind = def.type.includes(":") ? "map" : "set";
         const r = await this.#nft.run(`list ${kind} ${t[def.where]} ${name}\n`, {});
         if (r.code !== 0) continue;
         const elems = /elements = \{([^}]*)\}/s.exec(r.stdout)?.[1];
         if (elems === undefined) continue;
-        out += `Grants in nftables ${t[def.where]} ${kind} ${name} (time left after "expires"):\n`;
-        for (const e of elems.split(",")) out += `  ${e.trim()}\n`;
+        const what = k.bits === undefined ? "" : `networks /${k.bits}, `;
+        out += `Grants in nftables ${
+          t[def.where]
+        } ${kind} ${name} (${what}time left after "expires"):\n`;
+        for (const e of elems.split(",")) {
+          const shown = k.bits === undefined ? e.trim() : e.trim().replace(/^\S+/, `$&/${k.bits}`);
+          out += `  ${shown}\n`;
+        }
       }
     }
     return out === "" ? "No fwknopd-ts grants in nftables.\n" : out;

@@ -19,7 +19,7 @@ import {
   refuseNat,
   type SweepResult,
 } from "./backend.ts";
-import { type Grant, portsText } from "./grant.ts";
+import { type Grant, grantSource, portsText } from "./grant.ts";
 import * as cmd from "./pf_cmd.ts";
 
 /** pf variables of fwknopd.conf. */
@@ -75,7 +75,7 @@ export class Pf implements FirewallBackend {
     const keep = (await this.#lines()).filter((l) => replaces === undefined || !owns(replaces, l));
     await this.#write([...keep, ...g.ports.map((p) => cmd.ruleText(g, p))]);
     return g.ports.map(() =>
-      `Added Rule for ${g.src.text}, ${portsText(g.ports)} expires at ${g.expiresAt}`
+      `Added Rule for ${grantSource(g)}, ${portsText(g.ports)} expires at ${g.expiresAt}`
     );
   }
 
@@ -126,5 +126,5 @@ export class Pf implements FirewallBackend {
 /** Whether an anchor line is one of the grant's rules (its source and expiry label). */
 function owns(g: Grant, line: string): boolean {
   const r = cmd.parseAnchorRules(line)[0];
-  return r !== undefined && r.expires === g.expiresAt && r.src === g.src.text;
+  return r !== undefined && r.expires === g.expiresAt && r.src === grantSource(g);
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Grant, PROTO_NUMBER, type ProtoPort } from "./grant.ts";
+import { type Grant, grantSource, PROTO_NUMBER, type ProtoPort } from "./grant.ts";
 import { EXPIRE_COMMENT_PREFIX } from "./ipfw_cmd.ts";
 
 /** fwknopd's `PF_ANY_IP`: the destination when ENABLE_DESTINATION_RULE is off. */
@@ -13,7 +13,7 @@ export const PF_ANY_IP = "any";
 
 /** `pass in quick proto P from SRC to DST port PORT keep state label _exp_T` (one anchor line). */
 export function ruleText(g: Grant, p: ProtoPort): string {
-  return `pass in quick proto ${PROTO_NUMBER[p.proto]} from ${g.src.text} to ${
+  return `pass in quick proto ${PROTO_NUMBER[p.proto]} from ${grantSource(g)} to ${
     g.dst?.text ?? PF_ANY_IP
   } port ${p.port} keep state label ${EXPIRE_COMMENT_PREFIX}${g.expiresAt}`;
 }

@@ -24,6 +24,7 @@ import {
   valueBytes,
 } from "./lexer.ts";
 import { lookupName } from "./users.ts";
+import { parseGrantPrefix } from "./grant_prefix.ts";
 
 /** A `proto/port` entry of OPEN_PORTS / RESTRICT_PORTS. */
 export type { ProtoPort } from "../net/proto_port.ts";
@@ -109,6 +110,10 @@ export interface AccessStanza {
   raw: Map<string, string>;
   /** FLEET_GROUP: grants of this stanza are published to the gateways of this group. */
   fleetGroup?: string;
+  /** GRANT_SOURCE_PREFIX_V4: grant the IPv4 address's /N network instead of the address. */
+  grantPrefixV4?: number;
+  /** GRANT_SOURCE_PREFIX_V6: grant the IPv6 address's /M network instead of the address. */
+  grantPrefixV6?: number;
   /** Set for a knock stanza (ENCRYPT_SEQUENCE or SHARED_SEQUENCE); SPA never uses it. */
   knock?: KnockSettings;
 }
@@ -481,6 +486,12 @@ function setCmdVar(s: AccessStanza, l: ConfLine): string | undefined | false {
 function setNatVar(s: AccessStanza, l: ConfLine): string | undefined | false {
   const v = l.value;
   switch (l.name) {
+    case "GRANT_SOURCE_PREFIX_V4":
+      s.grantPrefixV4 = parseGrantPrefix(l, 4);
+      break;
+    case "GRANT_SOURCE_PREFIX_V6":
+      s.grantPrefixV6 = parseGrantPrefix(l, 6);
+      break;
     case "FLEET_GROUP":
       if (!FLEET_GROUP_NAME.test(v)) {
         throw new ConfigError(

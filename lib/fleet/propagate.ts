@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { Grant } from "../../firewall/grant.ts";
+import { type Grant, grantSource } from "../../firewall/grant.ts";
 import type { GrantTable } from "../../firewall/grants.ts";
 import type { AccessStanza } from "../config/access_conf.ts";
 import type { LinkLog, RedisLink, StreamMessage } from "./link.ts";
@@ -128,9 +128,19 @@ export class FleetGrants {
   /**
    * Publishes a grant this gateway made to its group, signed. While Redis
    * is down it is held (up to 10,000) and sent on reconnect; receivers
-   * skip it if it has expired by then.
+   * skip it if it has expired by then. A network grant
+   * (GRANT_SOURCE_PREFIX_V4/_V6) is not published: the message carries one
+   * address, and no other gateway's stanza has agreed to open a network.
    */
   async publish(group: string, g: Grant): Promise<void> {
+    if (g.srcPrefix !== undefined) {
+      this.#log(
+        "warning",
+        `Grant for ${grantSource(g)} opens a network (GRANT_SOURCE_PREFIX_V4/_V6): ` +
+          "not published to the fleet",
+      );
+      return;
+    }
     if (g.nat !== undefined) {
       this.#log("debug", `Grant for ${g.src.text} uses NAT: not published to the fleet`);
       return;
