@@ -29,13 +29,27 @@ function say(line: string): void {
   console.log(`setup: ${line}`);
 }
 
-const root = Deno.uid?.() === 0;
-const packages = (await Deno.readTextFile(LIST)).split("\n").map((l) => l.trim())
-  .filter((l) => l !== "" && !l.startsWith("#"));
+/**
+ * Whether a `deno` lives on the PATH outside npx's cache: under
+ * `npx -y deno@2 task ...` npx puts its own copy first on the PATH for that
+ * one command only, so it does not count.
+ */
+export function denoOnPath(path: string): boolean {
+  const dirs = path.split(":").filter((d) => d !== "");
+  return dirs.some((d) => {
+    if (d.includes("/_npx/")) return false;
+    try {
+      return Deno.statSync(`${d}/deno`).isFile;
+    } catch {
+      return false;
+    }
+  });
+}
 
-if (!(await run("deno", ["--version"]))) {
+async function ensureDeno(root: boolean): Promise<void> {
+  if (denoOnPath(Deno.env.get("PATH") ?? "")) return;
   if (root && (await run("npm", ["install", "-g", "deno@2"], false))) {
-    say("installed Deno 2 from npm");
+    say("installed Deno 2 from npm (deno is now on the PATH for the next commands)");
   } else say("deno is not on the PATH: npm install -g deno@2 (tests that start deno will fail)");
 }
 
@@ -52,20 +66,30 @@ async function installed(p: string): Promise<boolean> {
   }
 }
 
-const missing: string[] = [];
-for (const p of packages) if (!(await installed(p))) missing.push(p);
-if (missing.length === 0) {
-  say(`all ${packages.length} Debian packages present`);
-} else if (!root) {
-  say(`not root, so not installing: ${missing.join(" ")} (tests that need them skip)`);
-} else if (!(await run("dpkg-query", ["--version"]))) {
-  say(`not a Debian system: install ${missing.join(" ")} by hand`);
-} else {
-  say(`installing ${missing.join(" ")}`);
-  const ok = (await run("apt-get", ["update", "-qq"], false)) &&
-    (await run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], false));
-  if (!ok) {
-    say("apt-get failed");
-    Deno.exit(1);
+if (import.meta.main) {
+  const root = Deno.uid?.() === 0;
+  const packages = (await Deno.readTextFile(LIST)).split("\n").map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("#"));
+  await ensureDeno(root);
+  const missing: string[] = [];
+  for (const p of packages) if (!(await installed(p))) missing.push(p);
+  if (missing.length === 0) {
+    say(`all ${packages.length} Debian packages present`);
+  } else if (!root) {
+    say(`not root, so not installing: ${missing.join(" ")} (tests that need them skip)`);
+  } else if (!(await run("dpkg-query", ["--version"]))) {
+    say(`not a Debian system: install ${missing.join(" ")} by hand`);
+  } else {
+    say(`installing ${missing.join(" ")}`);
+    const ok = (await run("apt-get", ["update", "-qq"], false)) &&
+      (await run(
+        "apt-get",
+        ["install", "-y", "-qq", "--no-install-recommends", ...missing],
+        false,
+      ));
+    if (!ok) {
+      say("apt-get failed");
+      Deno.exit(1);
+    }
   }
 }
