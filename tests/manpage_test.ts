@@ -48,3 +48,37 @@ Deno.test("bash completion completes option names", async () => {
   const srv = await complete("fwknopd-ts", "--fw-");
   assert(srv.includes("--fw-list") && srv.includes("--fw-type"), srv.join(" "));
 });
+
+Deno.test("bash completion offers the fixed values after -M, --fw-type and the like, not file names", async () => {
+  if (!(await haveCommand("bash", ["--version"]))) return skip("bash is not installed");
+  const complete = async (program: string, words: string[]) => {
+    const script = `cd /; source '${ROOT}completions/${program}.bash'; ` +
+      `COMP_WORDS=(${program} ${words.join(" ")}); COMP_CWORD=${words.length}; ` +
+      `_${program.replace(/-/g, "_")}; printf '%s\\n' "\${COMPREPLY[@]}"`;
+    const r = await new Deno.Command("bash", { args: ["-c", script], stdout: "piped" }).output();
+    return new TextDecoder().decode(r.stdout).trim().split("\n").sort();
+  };
+  assertEquals(await complete("fwknop-ts", ["-M", ""]), [
+    "cbc",
+    "cfb",
+    "ctr",
+    "ecb",
+    "legacy",
+    "ofb",
+  ]);
+  assertEquals(await complete("fwknop-ts", ["--encryption-mode", "c"]), ["cbc", "cfb", "ctr"]);
+  assertEquals(await complete("fwknop-ts", ["-m", "sha3_"]), ["sha3_256", "sha3_512"]);
+  assertEquals(await complete("fwknop-ts", ["--hmac-digest-type", "sha5"]), ["sha512"]);
+  assertEquals(await complete("fwknop-ts", ["--Server-mode", ""]), ["knock", "shared"]);
+  assertEquals(await complete("fwknop-ts", ["-P", "t"]), ["tcp", "tcpraw"]);
+  assertEquals(await complete("fwknopd-ts", ["--fw-type", ""]), [
+    "firewalld",
+    "ipfw",
+    "iptables",
+    "nftables",
+    "pf",
+  ]);
+  // A file argument still completes file names (from /, where bin/ or usr/ exist).
+  const files = await complete("fwknop-ts", ["--rc-file", "us"]);
+  assert(files.includes("usr"), files.join(" "));
+});

@@ -13,6 +13,8 @@ export interface DocOption {
   arg: boolean;
   meta?: string;
   help: string;
+  /** The fixed values the option takes, when it takes one of a set (completed in bash). */
+  values?: readonly string[];
 }
 
 /** What a page says besides its options. */
@@ -65,14 +67,26 @@ export function manPage(p: PageInfo, options: readonly DocOption[]): string {
   return out.join("\n") + "\n";
 }
 
-/** A bash completion script: option names, and file names where an option takes a value. */
+/**
+ * A bash completion script: option names; after an option with a fixed set
+ * of values (`-M`, `--fw-type`), those values; else file names.
+ *
+ * @param program The command's name.
+ * @param options Its options.
+ * @returns The script.
+ */
 export function bashCompletion(program: string, options: readonly DocOption[]): string {
   const fn = `_${program.replace(/-/g, "_")}`;
   const words = options.flatMap((o) => [`--${o.long}`, ...(o.short ? [`-${o.short}`] : [])]);
+  const cases = options.filter((o) => o.arg && o.values !== undefined).map((o) =>
+    `    ${[`--${o.long}`, ...(o.short ? [`-${o.short}`] : [])].join("|")}) ` +
+    `COMPREPLY=( $(compgen -W "${o.values!.join(" ")}" -- "$cur") ); return ;;`
+  );
   return [
     `# bash completion for ${program} (generated from its option list)`,
     `${fn}() {`,
-    '  local cur="${COMP_WORDS[COMP_CWORD]}"',
+    '  local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"',
+    ...(cases.length === 0 ? [] : ['  case "$prev" in', ...cases, "  esac"]),
     '  if [[ "$cur" == -* ]]; then',
     `    COMPREPLY=( $(compgen -W "${words.join(" ")}" -- "$cur") )`,
     "  else",

@@ -10,7 +10,7 @@ const MAX_CLIENT_TIMEOUT = 65536;
 import { UsageError } from "../cli/errors.ts";
 import type { OptionSpec } from "../cli/getopt.ts";
 import { b64Decode } from "../spa/base64.ts";
-import { parseDigestName } from "../spa/digest.ts";
+import { DIGESTS, parseDigestName } from "../spa/digest.ts";
 import { parseModeName } from "../spa/rijndael.ts";
 import { type ClientSettings, SERVER_PROTOS, type ServerProto } from "./settings.ts";
 
@@ -20,11 +20,16 @@ export interface ClientOption extends OptionSpec {
   rc?: string;
   /** Argument name shown in `--help`. */
   meta?: string;
+  /** The fixed values the argument takes, for shell completion. */
+  values?: readonly string[];
   /** One or two lines for `--help`. */
   help: string;
   /** Applies a value to the settings; throws `UsageError` for a bad value. */
   apply(s: ClientSettings, v: string | boolean): void;
 }
+
+/** The digest names `-m` and `--hmac-digest-type` take. */
+const DIGEST_NAMES: readonly string[] = [...DIGESTS.values()].map((d) => d.name);
 
 /**
  * Parses a whole number within a range.
@@ -189,6 +194,7 @@ export const CLIENT_OPTIONS: readonly ClientOption[] = [
     arg: true,
     rc: "SPA_SERVER_PROTO",
     meta: "PROTO",
+    values: SERVER_PROTOS,
     help: "udp (default), tcp, http, icmp, udpraw or tcpraw; raw ones need root.",
     apply: (s, v) => {
       const p = str(v).toLowerCase();
@@ -464,6 +470,7 @@ export const CLIENT_OPTIONS: readonly ClientOption[] = [
     arg: true,
     rc: "DIGEST_TYPE",
     meta: "TYPE",
+    values: DIGEST_NAMES,
     help:
       "Digest inside the packet: md5, sha1, sha256 (default), sha384, sha512, sha3_256, sha3_512.",
     apply: (s, v) => s.digestType = digest("--digest-type", v),
@@ -474,6 +481,7 @@ export const CLIENT_OPTIONS: readonly ClientOption[] = [
     arg: true,
     rc: "ENCRYPTION_MODE",
     meta: "MODE",
+    values: ["cbc", "ctr", "cfb", "ofb", "ecb", "legacy"],
     help: "cbc (default), ctr, cfb, ofb, ecb or legacy; must match the server.",
     apply: (s, v) => {
       const m = parseModeName(str(v));
@@ -511,6 +519,7 @@ export const CLIENT_OPTIONS: readonly ClientOption[] = [
     arg: true,
     rc: "HMAC_DIGEST_TYPE",
     meta: "TYPE",
+    values: DIGEST_NAMES,
     help: "HMAC digest: md5, sha1, sha256 (default), sha384, sha512, sha3_256, sha3_512.",
     apply: (s, v) => s.hmacDigestType = digest("--hmac-digest-type", v),
   },
@@ -638,6 +647,7 @@ export const CLIENT_OPTIONS: readonly ClientOption[] = [
     long: "Server-mode",
     arg: true,
     meta: "MODE",
+    values: ["knock", "shared"],
     help: "fwknop 1.x port knocking: 'knock' (encrypted sequence) or 'shared' (--knock-file).",
     apply: (s, v) => {
       const m = str(v).toLowerCase();

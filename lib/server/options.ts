@@ -4,11 +4,15 @@
  * @module
  */
 import type { OptionSpec } from "../cli/getopt.ts";
+import { FIREWALL_TYPES } from "../config/server_conf.ts";
+import { DIGESTS } from "../spa/digest.ts";
 
 /** A server option and its help line. */
 export interface ServerOption extends OptionSpec {
   meta?: string;
   help: string;
+  /** The fixed values the argument takes, for shell completion. */
+  values?: readonly string[];
 }
 
 /** Every option, in `--help` order. */
@@ -105,6 +109,7 @@ export const SERVER_OPTIONS: readonly ServerOption[] = [
     long: "fw-type",
     arg: true,
     meta: "TYPE",
+    values: FIREWALL_TYPES,
     help: "Firewall to drive: iptables, nftables, firewalld, ipfw or pf (FIREWALL_TYPE).",
   },
   { long: "fw-list", arg: false, help: "List the rules in fwknopd's chains, then exit." },
@@ -135,6 +140,7 @@ export const SERVER_OPTIONS: readonly ServerOption[] = [
     long: "hmac-digest-type",
     arg: true,
     meta: "TYPE",
+    values: [...DIGESTS.values()].map((d) => d.name),
     help: "HMAC type that sets the generated HMAC key length.",
   },
   { long: "gpg-home-dir", arg: true, meta: "DIR", help: "Default GPG_HOME_DIR." },
