@@ -105,3 +105,11 @@ Deno.test("keys QR: fwknop-ts --key-gen --qr and fwknopd-ts --qr N decode with z
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("keys QR: fwknop-ts --key-gen --qr ends with a newline, so the prompt starts on its own line", async () => {
+  assertMatch(terminalQr("KEY_BASE64:YWJj"), /[\u2580\u2584\u2588 ]\n$/);
+  let out = "";
+  const code = await clientMain(["--key-gen", "--qr"], { out: (t) => out += t, err: () => {} });
+  assertEquals(code, 0);
+  assertEquals(out.endsWith("\n") && !out.endsWith("\n\n"), true, JSON.stringify(out.slice(-8)));
+});
