@@ -170,6 +170,12 @@ export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec
   // fwknop-ts: Prometheus metrics on METRICS_ADDRESS (docs/operations.md).
   ["ENABLE_METRICS", { def: "N", kind: "bool" }],
   ["METRICS_ADDRESS", { def: "127.0.0.1:9685", kind: "string" }],
+  // fwknop-ts: SPA over HTTPS and the browser page (docs/server.md).
+  ["ENABLE_HTTPS_SERVER", { def: "N", kind: "bool" }],
+  ["HTTPS_SERVER_PORT", { def: "443", kind: I(1, 65535) }],
+  ["HTTPS_CERT_FILE", { kind: "string" }],
+  ["HTTPS_KEY_FILE", { kind: "string" }],
+  ["HTTPS_WEB_DIR", { kind: "string" }],
   // fwknop-ts fleet mode: one replay cache and shared grants on Redis (docs/fleet.md).
   ["FLEET_REDIS_URL", { kind: "string" }],
   ["FLEET_REDIS_PASSWORD_FILE", { kind: "string" }],

@@ -36,6 +36,7 @@ import { checkDir, nearestExisting } from "../sys/safe_dir.ts";
 import { dirView } from "../sys/dir_view.ts";
 import type { GuardedListener } from "../sys/listen.ts";
 import { makeBackend } from "./firewall_config.ts";
+import { startHttpsServer } from "./https_setup.ts";
 import { knockFilter } from "../../knock/filter.ts";
 import { fileSource, kmsgSource, type LogSource } from "../../knock/log_source.ts";
 import { JOURNALCTL, journalSource } from "../../knock/journal_source.ts";
@@ -57,6 +58,11 @@ const RESTART_VARS = [
   "DIGEST_FILE",
   "NFT_TABLE",
   "NFT_SELF_CONTAINED",
+  "ENABLE_HTTPS_SERVER",
+  "HTTPS_SERVER_PORT",
+  "HTTPS_CERT_FILE",
+  "HTTPS_KEY_FILE",
+  "HTTPS_WEB_DIR",
 ];
 
 async function openSource(
@@ -325,6 +331,7 @@ interface Running {
   ticker?: ReturnType<typeof setInterval>;
   logSource?: LogSource;
   metricsServer?: GuardedListener;
+  httpsServer?: GuardedListener;
   holder?: CaptureHolder;
   signals: [Signal, () => void][];
 }
@@ -395,6 +402,7 @@ async function startServices(
     );
     log.log("info", `Kicking off TCP server to listen on port ${c.int("TCPSERV_PORT")}.`);
   }
+  if (c.bool("ENABLE_HTTPS_SERVER")) r.httpsServer = await startHttpsServer(c, engine, log);
   return engine;
 }
 
@@ -430,6 +438,7 @@ async function shutdown(r: Running, c: Loaded["config"], log: DaemonLogger): Pro
   r.holder?.current.close();
   r.logSource?.close();
   await r.metricsServer?.close();
+  await r.httpsServer?.close();
   r.tcpServer?.close();
   if (r.ticker !== undefined) clearInterval(r.ticker);
   await r.engine?.idle();

@@ -6,8 +6,8 @@
  */
 import type { Acceptor, StreamConn } from "./accept_loop.ts";
 
-/** Wraps a `Deno.Conn`. */
-class DenoConn implements StreamConn {
+/** Wraps a `Deno.Conn` (a TLS one too: `_listen_tls_deno.ts`). */
+export class DenoConn implements StreamConn {
   readonly remote: string;
   readonly #conn: Deno.Conn;
   #closed = false;

@@ -9,8 +9,8 @@
 import { createServer, type Server, type Socket } from "node:net";
 import type { Acceptor, StreamConn } from "./accept_loop.ts";
 
-/** Wraps a paused `net.Socket`. */
-class NodeConn implements StreamConn {
+/** Wraps a paused `net.Socket` (a `tls.TLSSocket` too: `_listen_tls_node.ts`). */
+export class NodeConn implements StreamConn {
   readonly remote: string;
   readonly #s: Socket;
   #ended = false;

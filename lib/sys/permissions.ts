@@ -31,6 +31,18 @@ function fleetNeeds(c: ServerConfig): { hosts: string[] } | undefined {
   return { hosts: peers.map((p) => `${p.host.includes(":") ? `[${p.host}]` : p.host}:${p.port}`) };
 }
 
+/**
+ * SPA over HTTPS (ENABLE_HTTPS_SERVER): the addresses it binds (`::` first,
+ * `0.0.0.0` when that is not allowed) and the files it reads at start.
+ */
+function httpsNeeds(c: ServerConfig): { hosts: string[]; files: string[] } | undefined {
+  if (!c.bool("ENABLE_HTTPS_SERVER")) return undefined;
+  const port = c.get("HTTPS_SERVER_PORT")!;
+  const files = ["HTTPS_CERT_FILE", "HTTPS_KEY_FILE", "HTTPS_WEB_DIR"].map((v) => c.get(v))
+    .filter((p): p is string => p !== undefined);
+  return { hosts: [`0.0.0.0:${port}`, `[::]:${port}`], files };
+}
+
 /** The permission kinds a daemon may hold, in Deno's flag names. */
 const KINDS = ["read", "write", "run", "net", "ffi", "env", "sys"] as const;
 
@@ -51,8 +63,16 @@ export function childPermissionFlags(c: ServerConfig, paths: readonly string[]):
   const granted = (d: object) => D.permissions.querySync(d).state === "granted";
   const runDir = c.get("FWKNOP_RUN_DIR")!;
   const fleet = fleetNeeds(c);
+  const https = httpsNeeds(c);
   const scoped: Record<(typeof KINDS)[number], [string, object][]> = {
-    read: [...paths, runDir, c.get("IPT_SYSLOG_FILE")!, "/dev/kmsg", c.get("GPG_HOME_DIR")!].map((
+    read: [
+      ...paths,
+      runDir,
+      c.get("IPT_SYSLOG_FILE")!,
+      "/dev/kmsg",
+      c.get("GPG_HOME_DIR")!,
+      ...(https?.files ?? []),
+    ].map((
       p,
     ) => [p, { name: "read", path: p }]),
     write: [[runDir, { name: "write", path: runDir }]],
@@ -71,6 +91,7 @@ export function childPermissionFlags(c: ServerConfig, paths: readonly string[]):
       ...(fleet?.hosts ?? []),
       ...(c.bool("ENABLE_METRICS") ? [c.get("METRICS_ADDRESS")!] : []),
       ...alertPeers(c),
+      ...(https?.hosts ?? []),
     ].map((host) => [host, { name: "net", host }]),
     ffi: [],
     env: fleet === undefined ? [] : [[FLEET_ENV, { name: "env", variable: FLEET_ENV }]],
@@ -153,6 +174,16 @@ export function missingPermissions(c: ServerConfig, test: boolean, gpgInUse: boo
   }
   for (const host of alertPeers(c)) {
     need.push([{ name: "net", host }, `--allow-net=${host} (alerts)`]);
+  }
+  const https = httpsNeeds(c);
+  if (https !== undefined) {
+    need.push([
+      { name: "net", host: https.hosts[0] },
+      `--allow-net=${https.hosts[0]} (HTTPS server)`,
+    ]);
+    for (const path of https.files) {
+      need.push([{ name: "read", path }, `--allow-read=${path} (HTTPS server)`]);
+    }
   }
   if (gpgInUse) {
     need.push([
