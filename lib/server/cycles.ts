@@ -154,6 +154,11 @@ export class CycleRunner {
       return "already-open";
     }
     live.at = at;
+    const until = Math.floor(at / 1000);
+    this.#o.log(
+      "info",
+      `${tag} CMD_CYCLE for ${live.label} is already open; close moved to ${until}`,
+    );
     // Not armed yet means its OPEN is still running: it arms with the new time.
     if (live.timer !== undefined) {
       live.timer.cancel();

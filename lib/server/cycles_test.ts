@@ -93,6 +93,12 @@ Deno.test("cycles: a repeat request moves the close time and does not run OPEN a
   assertEquals(await cycles.start(TAG, plan(30, step(22))), "extended");
   assertEquals(ran, ["open 22"], "OPEN ran once");
   assertEquals(cycles.live().map((l) => l.closeAt), [T0 + 50]);
+  assert(
+    log().includes(
+      `${TAG} CMD_CYCLE for 192.0.2.5 tcp/22 is already open; close moved to ${T0 + 50}`,
+    ),
+    log(),
+  );
   time.advance(10);
   await cycles.idle();
   assertEquals(ran, ["open 22"], "not closed at the first request's time");
