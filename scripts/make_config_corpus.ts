@@ -265,6 +265,13 @@ const CONF_WHOLE: ServerCase[] = [
     access: K,
     conf: "ENABLE_IPT_FORWARDING Y;\nENABLE_IPT_SNAT Y;\nSNAT_TRANSLATE_IP 192.0.2.5;\n",
   },
+  {
+    // fwknopd-ts's own variable: the stock fwknopd ignores it (and runs the first port only), so
+    // an access.conf that uses it still loads after a rollback.
+    name: "access CMD_CYCLE_PER_PORT in a cycle stanza",
+    access: `${K}CMD_CYCLE_OPEN /bin/true $PORT\nCMD_CYCLE_CLOSE /bin/true $DST_PORT\n` +
+      "CMD_CYCLE_TIMER 5\nCMD_CYCLE_PER_PORT Y\n",
+  },
 ];
 
 /** Values per rc variable, inside a stanza that is otherwise complete. */
