@@ -54,7 +54,7 @@ export async function connectFrom(
 }
 
 /** The rig: the namespaces with the extra addresses, and the TCP listener. */
-export async function netGrantPair() {
+export async function netGrantPair(): Promise<Awaited<ReturnType<typeof pair>>> {
   const p = await pair(Object.values(P));
   const [cIf, sIf] = [await ifName(p.client), p.intf];
   for (const a of [`${POOL4}/24`, `${OUT4}/24`]) {
