@@ -108,7 +108,8 @@ export function grantSource(g: Pick<Grant, "src" | "srcPrefix">): string {
 /**
  * The network of `prefix` bits around an address, as a grant's source: the
  * network's address and its prefix, or the address alone when `prefix` is
- * absent or the family's full length (32, 128).
+ * absent or the family's full length (32, 128), or when the address is not
+ * one a carrier's pool hands out (`sharesNetworks`).
  *
  * @param a The address the grant would open for.
  * @param prefix The prefix length (GRANT_SOURCE_PREFIX_V4 or _V6), if any.
@@ -120,7 +121,7 @@ export function sourceNetwork(
   prefix: number | undefined,
 ): { src: IpAddr; srcPrefix?: number } {
   const max = a.family === 4 ? 32 : 128;
-  if (prefix === undefined || prefix === max) return { src: a };
+  if (prefix === undefined || prefix === max || !sharesNetworks(a)) return { src: a };
   if (!Number.isInteger(prefix) || prefix < 1 || prefix > max) {
     throw new RangeError(`Cannot grant ${a.text}/${prefix}: the prefix is not 1 to ${max}`);
   }
@@ -128,6 +129,22 @@ export function sourceNetwork(
   if (typeof n === "string") throw new RangeError(`Cannot grant ${a.text}/${prefix}: ${n}`);
   const src = a.family === 4 ? IpAddr.fromV4(n.v4addr) : IpAddr.fromV6(n.v6);
   return { src, srcPrefix: prefix };
+}
+
+/**
+ * Whether an address may be widened to its network: IPv4 other than
+ * loopback (127/8), IPv6 global unicast (2000::/3) or unique local
+ * (fc00::/7). An IPv6 address elsewhere (`::1`, `::ffff:a.b.c.d`,
+ * link-local `fe80::`) would widen to a network that holds every mapped
+ * IPv4 address or every host on the link, so it is granted alone.
+ *
+ * @param a The address.
+ * @returns `true` when its network may be granted.
+ */
+export function sharesNetworks(a: IpAddr): boolean {
+  if (a.family === 4) return a.v4 >>> 24 !== 127;
+  const top = a.v6[0]! >>> 8;
+  return (top & 0xe0) === 0x20 || (top & 0xfe) === 0xfc;
 }
 
 /**

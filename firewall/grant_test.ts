@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertThrows } from "../tests/assert.ts";
 import { testGrant } from "../tests/scripted_runner.ts";
 import { parseAddr } from "../lib/net/addr.ts";
-import { grantCovers, grantKey, grantSource, sourceNetwork } from "./grant.ts";
+import { grantCovers, grantKey, grantSource, sharesNetworks, sourceNetwork } from "./grant.ts";
 
 const a = (t: string) => parseAddr(t)!;
 
@@ -58,4 +58,15 @@ Deno.test("grantCovers: the address, or any address of the network, of the same 
   const v6 = sourceNetwork(a("2001:db8:1:2::5"), 64);
   assert(grantCovers(v6, a("2001:db8:1:2:ffff::9")));
   assert(!grantCovers(v6, a("2001:db8:1:3::5")));
+});
+
+Deno.test("sourceNetwork: loopback, mapped, link-local and other special IPv6 addresses are granted alone", () => {
+  for (const t of ["127.0.0.1", "::1", "::ffff:192.0.2.10", "fe80::1", "::192.0.2.10", "100::1"]) {
+    const n = sourceNetwork(a(t), t.includes(":") ? 64 : 24);
+    assertEquals(grantSource(n), a(t).text, t);
+  }
+  for (const t of ["2001:db8::1", "fd00:1:2:3::4", "3fff::1"]) {
+    assert(sourceNetwork(a(t), 64).srcPrefix === 64, t);
+  }
+  assert(sharesNetworks(a("10.1.2.3")) && sharesNetworks(a("100.64.0.1")));
 });
