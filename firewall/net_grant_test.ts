@@ -279,3 +279,32 @@ Deno.test("grant table: network and host grants open, log and close apart; a rev
   assertEquals(await t.revoke(parseAddr("192.0.2.10")!, "test"), 1);
   assertEquals(t.size, 0);
 });
+
+Deno.test("nftables: a new prefix after the admin's flush ruleset starts over, or says the table is gone", async () => {
+  const scripts: string[] = [];
+  let tableThere = false;
+  const runner = {
+    kind: "fake",
+    run: (s: string) => {
+      scripts.push(s);
+      if (s.startsWith("list table inet filter")) {
+        return Promise.resolve({ code: tableThere ? 0 : 1, stdout: "", stderr: "" });
+      }
+      const missing = !tableThere && s.includes("add chain inet filter");
+      return Promise.resolve({
+        code: missing ? 1 : 0,
+        stdout: "",
+        stderr: missing ? "Error: Could not process rule: No such file or directory" : "",
+      });
+    },
+  };
+  const fw = new Nftables(NFT_DEFAULTS, runner, () => (T - 30) * 1000);
+  // The table is gone for good: the error is init's, naming what to do.
+  const e = await fw.open(netGrant("192.0.2.10", 24, ["tcp/22"])).catch((x: Error) => x);
+  assert(e instanceof Error && /table "inet filter" does not exist/.test(e.message), String(e));
+  // The admin loads the ruleset again: the next grant builds the prefix's sets and opens.
+  tableThere = true;
+  const lines = await fw.open(netGrant("192.0.2.10", 24, ["tcp/22"]));
+  assertEquals(lines.length, 1);
+  assert(scripts.some((s) => s.includes("add set inet filter fwknopd_allow4_n24")));
+});

@@ -503,8 +503,18 @@ export class Nftables implements FirewallBackend {
     if (g.srcPrefix === undefined) return;
     const id = `${g.src.family}_${g.srcPrefix}`;
     if (this.#nets.has(id)) return;
-    const nets = [...this.#nets.values(), { f: g.src.family, bits: g.srcPrefix }];
-    await this.#run(initScript(this.#o, nets).script);
+    const script = () =>
+      initScript(this.#o, [...this.#nets.values(), { f: g.src.family, bits: g.srcPrefix! }]).script;
+    try {
+      await this.#run(script());
+    } catch (e) {
+      // The admin's table went away (a `flush ruleset`): start over, once, as open does.
+      if (!(e instanceof FirewallError) || !NO_SUCH.test(e.message)) throw e;
+      this.#expiry.clear();
+      this.#nets.clear();
+      await this.init();
+      await this.#run(script());
+    }
     this.#nets.set(id, { f: g.src.family, bits: g.srcPrefix });
   }
 
