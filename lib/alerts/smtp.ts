@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { createConnection, type Socket } from "node:net";
+import { createConnection, isIP, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { escapeLog } from "../server/log_escape.ts";
 
@@ -170,9 +170,12 @@ export function dataBlock(message: string): string {
 /** Switches the session to TLS after the relay agreed to STARTTLS. */
 async function upgrade(s: { sock: Socket; r: LineReader }, o: SmtpSession): Promise<void> {
   s.r.detach();
+  // SNI takes names only; an address is checked against the certificate's IP entries.
+  const named = !isIP(o.host);
   const tls = tlsConnect({
     socket: s.sock,
-    servername: o.host,
+    host: o.host,
+    ...(named ? { servername: o.host } : {}),
     ...(o.ca === undefined ? {} : { ca: o.ca }),
   });
   await new Promise<void>((ok, no) => {

@@ -57,7 +57,12 @@ export async function postAlert(
       signal: signal === undefined ? limit : AbortSignal.any([limit, signal]),
     });
   } catch (e) {
-    const why = limit.aborted ? `no answer within ${timeoutMs} ms` : (e as Error).message;
+    const cause = (e as { cause?: { message?: string } }).cause?.message;
+    const why = limit.aborted
+      ? `no answer within ${timeoutMs} ms`
+      : signal?.aborted
+      ? "the daemon is stopping"
+      : `${(e as Error).message}${cause === undefined ? "" : `: ${cause}`}`;
     throw new WebhookError(`Cannot post the alert to ${where}: ${why}`, false);
   }
   await res.body?.cancel().catch(() => {});
