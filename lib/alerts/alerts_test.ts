@@ -116,3 +116,26 @@ Deno.test("dispatch: the dispatcher's own warnings are logged but never alerted 
   assert(posts.every((p) => /^fault \d$/.test((p as { msg: string }).msg)), JSON.stringify(posts));
   assertMatch(logged.at(-1)![1], /^Alerts \(webhook\): \d sent, 0 failed, \d dropped$/);
 });
+
+Deno.test("dispatch: a network grant (GRANT_SOURCE_PREFIX_V4) names its network; a command names no command text", async () => {
+  const { alerts, posts } = rig({ mail: undefined });
+  alerts.granted({
+    src: parseAddr("198.51.100.0")!,
+    srcPrefix: 24,
+    ports: [{ proto: "tcp", port: 22 }],
+    expiresAt: 1796000000,
+    origin: { stanza: 1, pktSrc: parseAddr("198.51.100.77")!, via: "spa" },
+  });
+  alerts.granted({ src: "203.0.113.5", stanza: 3, kind: "command" });
+  await alerts.close();
+  const [net, cmd] = posts as Record<string, unknown>[];
+  assertEquals((net!.args as string[])[0], "198.51.100.0/24");
+  assertMatch(net!.msg as string, /Access granted to 198\.51\.100\.0\/24 for tcp\/22/);
+  assertEquals([cmd!.event, cmd!.src, cmd!.stanza, cmd!.args], [
+    "command",
+    "203.0.113.5",
+    3,
+    undefined,
+  ]);
+  assertEquals(cmd!.msg, "[203.0.113.5] (stanza #3) SPA command run for an accepted request");
+});

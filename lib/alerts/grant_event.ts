@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type Grant, portsText } from "../../firewall/grant.ts";
+import { type Grant, grantSource, portsText } from "../../firewall/grant.ts";
 import type { StructuredEvent } from "../server/log.ts";
 
 /** A command or CMD_CYCLE_OPEN the engine ran for an accepted request. */
@@ -32,13 +32,11 @@ export function grantEvent(what: Grant | CommandNotice): { msg: string; event: S
   }
   const ports = portsText(what.ports);
   // A network grant (GRANT_SOURCE_PREFIX_*) names its network, as the firewall lines do.
-  const prefix = (what as { srcPrefix?: number }).srcPrefix;
-  const opened = prefix === undefined ? what.src.text : `${what.src.text}/${prefix}`;
+  const opened = grantSource(what);
   const until = new Date(what.expiresAt * 1000).toISOString();
   const o = what.origin;
   return {
-    msg:
-      `[${o.pktSrc.text}] (stanza #${o.stanza}) Access granted to ${opened} for ${ports} ` +
+    msg: `[${o.pktSrc.text}] (stanza #${o.stanza}) Access granted to ${opened} for ${ports} ` +
       `until ${until} (${o.via})`,
     event: {
       code: "grant",
