@@ -16,6 +16,7 @@ import { netnsUnavailable } from "./netns.ts";
 import { fakeIptables } from "./spa_rig.ts";
 import { startUdp, udpRig } from "./udp_rig.ts";
 import { encodeSpa } from "../lib/spa/packet.ts";
+import { main as serverMain } from "../server.ts";
 import { MessageType } from "../lib/spa/message.ts";
 import { b64Encode } from "../lib/spa/base64.ts";
 
@@ -160,6 +161,84 @@ Deno.test({
     await receiver.shutdown().catch(() => {});
     await mail.stop();
     await Deno.remove(ca.dir, { recursive: true }).catch(() => {});
+    await Deno.remove(rig.dir, { recursive: true }).catch(() => {});
+  }
+});
+
+Deno.test({
+  name:
+    "alerts: a replay and a fault reach the webhook; SIGHUP keeps the running alerts and says a change needs a restart",
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  const posts: Record<string, unknown>[] = [];
+  const receiver = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (r) => {
+    posts.push(await r.json());
+    return new Response(null, { status: 204 });
+  });
+  const conf = (url: string) => (dir: string) =>
+    `FIREWALL_EXE ${dir}/iptables;\nENABLE_IPV6 N;\nALERT_WEBHOOK_URL ${url};\n` +
+    "ALERT_WEBHOOK_EVENTS replay,fault;\nALERT_RETRIES 0;\n";
+  const first = `http://127.0.0.1:${receiver.addr.port}/hook`;
+  const rig = await udpRig(
+    "fkts-alerts-",
+    conf(first),
+    `SOURCE ANY\nKEY ${KEY}\nHMAC_KEY ${HMAC}\n`,
+  );
+  await fakeIptables(rig.dir);
+  const d = startUdp(rig);
+  try {
+    await d.waitFor(/Starting fwknopd main event loop/, 30_000);
+    const wire = encodeSpa({
+      message: "198.51.100.40,tcp/22",
+      messageType: MessageType.ACCESS,
+      username: "alice",
+      key: enc.encode(KEY),
+      hmacKey: enc.encode(HMAC),
+      timestamp: Math.floor(Date.now() / 1000),
+    }).wire;
+    const s = createSocket("udp4");
+    for (let i = 0; i < 2; i++) await new Promise((r) => s.send(wire, rig.port, "127.0.0.1", r));
+    s.close();
+    await d.waitFor(/Replay detected from source IP: 127\.0\.0\.1/);
+    const replay = await until(
+      "the replay alert",
+      () => Promise.resolve(posts.find((p) => p.class === "replay")),
+    );
+    assertEquals([replay.event, replay.src, replay.level], ["replay", "127.0.0.1", "warning"]);
+    assert(!posts.some((p) => p.class === "grant"), "grants are not asked for");
+
+    // A new URL in the file: the daemon warns (a fault, posted to the running webhook) and keeps it.
+    const conf2 = await Deno.readTextFile(`${rig.dir}/fwknopd.conf`);
+    await Deno.writeTextFile(
+      `${rig.dir}/fwknopd.conf`,
+      conf2.replace(first, "https://hooks.example/elsewhere"),
+    );
+    const hup = await serverMain(["-R", ...rig.files], { out: () => {}, err: () => {} });
+    assertEquals(hup, 0, "-R failed");
+    await d.waitFor(/ALERT_WEBHOOK_URL changed: it takes effect when fwknopd-ts is restarted/);
+    const fault = await until(
+      "the fault alert",
+      () =>
+        Promise.resolve(
+          posts.find((p) =>
+            p.class === "fault" && /ALERT_WEBHOOK_URL changed/.test(p.msg as string)
+          ),
+        ),
+    );
+    assertEquals(fault.level, "warning");
+    await d.stop();
+    // Every post counted as sent arrived (the reload's own warnings are faults too).
+    assertMatch(
+      d.output,
+      new RegExp(`Alerts \\(webhook\\): ${posts.length} sent, 0 failed, 0 dropped`),
+    );
+  } catch (e) {
+    report(`daemon output:\n${d.output}`);
+    throw e;
+  } finally {
+    await d.stop().catch(() => {});
+    await receiver.shutdown();
     await Deno.remove(rig.dir, { recursive: true }).catch(() => {});
   }
 });

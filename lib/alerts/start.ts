@@ -9,6 +9,21 @@ import type { DaemonLogger } from "../server/log.ts";
 import { Alerts } from "./alerts.ts";
 import { alertOptions } from "./options.ts";
 
+/** The variables alerts read at start; a change waits for a restart (SIGHUP says so). */
+export const ALERT_VARS: readonly string[] = [
+  "ALERTING_METHODS",
+  "EMAIL_ADDRESSES",
+  "ALERT_SMTP_SERVER",
+  "ALERT_SMTP_STARTTLS",
+  "ALERT_FROM",
+  "ALERT_EMAIL_EVENTS",
+  "ALERT_WEBHOOK_URL",
+  "ALERT_WEBHOOK_EVENTS",
+  "ALERT_TIMEOUT",
+  "ALERT_RETRIES",
+  "ALERT_QUEUE_SIZE",
+];
+
 /**
  * Starts alerts when a method is configured.
  *

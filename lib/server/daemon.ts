@@ -42,10 +42,12 @@ import { fileSource, kmsgSource, type LogSource } from "../../knock/log_source.t
 import { JOURNALCTL, journalSource } from "../../knock/journal_source.ts";
 import type { KnockStanza } from "../../knock/watcher.ts";
 import type { Alerts } from "../alerts/alerts.ts";
-import { startAlerts } from "../alerts/start.ts";
+import { ALERT_VARS, startAlerts } from "../alerts/start.ts";
 
 /** Variables whose change needs a restart (SIGHUP keeps the running firewall and capture). */
 const RESTART_VARS = [
+  // Alerts start with the daemon (lib/alerts/start.ts).
+  ...ALERT_VARS,
   "FLEET_REDIS_URL",
   "FLEET_NAME",
   "FLEET_GATEWAY",
