@@ -239,7 +239,7 @@ async function encodeGpg(
     if (s.gpgSigner !== undefined) {
       const pw = s.gpgNoSigningPw
         ? ""
-        : s.gpgSigningPw ?? readSecret("Enter passphrase for signing: ");
+        : s.key ?? s.gpgSigningPw ?? readSecret("Enter passphrase for signing: "); // one slot, as fwknop
       signingKey = (await privateKeys(src, s.gpgSigner, pw))[0];
     }
   } catch (e) {

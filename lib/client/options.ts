@@ -783,7 +783,12 @@ export const RC_ONLY: Readonly<Record<string, (s: ClientSettings, v: string) => 
     if (v.startsWith("-")) s.timeOffsetMinus = timeOffset("TIME_OFFSET", v.slice(1));
     else s.timeOffsetPlus = timeOffset("TIME_OFFSET", v);
   },
-  GPG_SIGNING_PW: (s, v) => s.gpgSigningPw = v,
+  // The stock client keeps one secret for both: GPG_SIGNING_PW fills the same slot as KEY (and
+  // _BASE64 as KEY_BASE64), so without GnuPG it is the Rijndael key (client/config_init.c).
+  GPG_SIGNING_PW: (s, v) => {
+    s.gpgSigningPw = v;
+    s.key = v;
+  },
   GPG_SIGNING_PW_BASE64: (s, v) => {
     const bytes = b64Decode(v);
     if (bytes === undefined) throw new UsageError("GPG_SIGNING_PW_BASE64 is not base64");
@@ -795,3 +800,4 @@ export const RC_ONLY: Readonly<Record<string, (s: ClientSettings, v: string) => 
 export function optionForRc(name: string): ClientOption | undefined {
   return CLIENT_OPTIONS.find((o) => o.rc === name);
 }
+    s.keyBase64 = v;
