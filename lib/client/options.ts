@@ -793,6 +793,7 @@ export const RC_ONLY: Readonly<Record<string, (s: ClientSettings, v: string) => 
     const bytes = b64Decode(v);
     if (bytes === undefined) throw new UsageError("GPG_SIGNING_PW_BASE64 is not base64");
     s.gpgSigningPw = new TextDecoder().decode(bytes);
+    s.keyBase64 = v;
   },
 };
 
@@ -800,4 +801,3 @@ export const RC_ONLY: Readonly<Record<string, (s: ClientSettings, v: string) => 
 export function optionForRc(name: string): ClientOption | undefined {
   return CLIENT_OPTIONS.find((o) => o.rc === name);
 }
-    s.keyBase64 = v;
