@@ -152,7 +152,23 @@ Deno.test({
     assert(sent! >= 2 && failed! >= 1 && dropped! >= 1, summary[0]);
     // The relay stayed up: mail only dropped what arrived faster than a session (queue of 3).
     assertMatch(d.output, /Alerts \(mail\): \d+ sent, 0 failed, \d+ dropped/);
-    report(`alerts: ${summary[0]}; mails delivered ${(await deliveredMail(mail.inbox)).length}`);
+    const delivered = (await deliveredMail(mail.inbox)).length;
+    report(`alerts: ${summary[0]}; mails delivered ${delivered}`);
+
+    // Without the test CA in its trust store the daemon refuses the relay's certificate:
+    // STARTTLS fails and nothing is sent in the clear.
+    const untrusting = startUdp(rig);
+    try {
+      await untrusting.waitFor(/Starting fwknopd main event loop/, 30_000);
+      await send(rig.port, "198.51.100.60", "alice");
+      await untrusting.waitFor(
+        /Cannot send the alert mail through 10\.213\.\d+\.2:25: .*(certificate|UnknownIssuer|issuer).*\(gave up after 2 attempts\)/i,
+        15_000,
+      );
+    } finally {
+      await untrusting.stop();
+    }
+    assertEquals((await deliveredMail(mail.inbox)).length, delivered, "no mail without TLS");
   } catch (e) {
     report(`daemon output:\n${d.output}`);
     throw e;
