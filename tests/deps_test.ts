@@ -6,7 +6,7 @@
  */
 import { assert, assertEquals } from "./assert.ts";
 
-const RUNTIME = ["@redis/client", "openpgp", "uqr"];
+const RUNTIME = ["@noble/ciphers", "@noble/hashes", "@redis/client", "openpgp", "uqr"];
 
 Deno.test("deps: deno.json imports only runtime packages; the programs' graphs hold no dev-only one", async () => {
   const cfg = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
