@@ -51,6 +51,9 @@ import { SpaFieldError } from "./lib/spa/message.ts";
 import { decodeSpa, type EncodedSpa, encodeSpa, SpaKeyError } from "./lib/spa/packet.ts";
 import type { GpgSpaRequest } from "./lib/spa/gpg.ts";
 import { EncryptionMode } from "./lib/spa/rijndael.ts";
+import { keepOpen, renewEveryMs } from "./lib/client/keep_open.ts";
+import { spawnForeground } from "./lib/sys/foreground.ts";
+import { offSignal, onSignal } from "./lib/sys/process.ts";
 
 /** Where the client writes; tests pass their own. */
 export interface ClientIo {
@@ -543,6 +546,45 @@ function dumpDecoded(
   );
 }
 
+/**
+ * `--keep-open`: sends the packet already built, runs the command, and
+ * sends a fresh one at half of each grant until the command ends.
+ *
+ * @returns The command's exit status.
+ */
+async function keepOpenMode(
+  s: ClientSettings,
+  first: Spa,
+  build: () => Promise<Spa>,
+  send: (spa: Spa) => Promise<number>,
+  io: ClientIo,
+): Promise<number> {
+  const argv = s.keepOpenCommand;
+  if (lacksPermission({ name: "run", command: argv[0]! })) {
+    throw new RuntimeError(
+      `fwknop-ts needs the Deno permission --allow-run=${argv[0]} to run the --keep-open command`,
+    );
+  }
+  let next: Spa | undefined = first;
+  return await keepOpen(argv, renewEveryMs(s.fwTimeout), {
+    send: async () => {
+      const spa = next ?? await build();
+      next = undefined;
+      await send(spa);
+    },
+    spawn: async (a) => {
+      try {
+        return await spawnForeground(a);
+      } catch (e) {
+        throw new RuntimeError(`Cannot run "${a[0]}" for --keep-open: ${(e as Error).message}`);
+      }
+    },
+    warn: (m) => io.err(`${m}\n`),
+    onSignal,
+    offSignal,
+  });
+}
+
 /** SPA mode: checks the options, builds, saves and sends the packet. */
 async function spaMode(
   s: ClientSettings,
@@ -566,15 +608,42 @@ async function spaMode(
   const allowIp = await allowAddress(s, ua, io);
   const { spa, dump } = await buildSpa(s, allowIp, key, mac, io);
   saveRun(s, spa, runFile, args, io);
+  if (s.keepOpen) {
+    const build = async () => (await buildSpa(s, allowIp, key, mac, io)).spa;
+    return await keepOpenMode(s, spa, build, (p) => sendSpa(s, p, raw, ua, io), io);
+  }
   const sent = await sendSpa(s, spa, raw, ua, io);
   if (s.verbose > 0) io.out(`send_spa_packet: bytes sent: ${sent}\n`);
   if (s.test && s.verbose > 0 && !s.useGpg) dumpDecoded(s, spa, dump, key, mac, io);
   return 0;
 }
 
+/**
+ * The command after `--` when `--keep-open` is given; `undefined` without it.
+ *
+ * @throws {UsageError} when `--keep-open` has no command after `--`, or goes with `-T`.
+ */
+function keepOpenCommand(
+  args: readonly string[],
+  parsed: { options: ParsedOption[]; positional: string[] },
+): string[] | undefined {
+  if (!parsed.options.some((o) => o.name === "keep-open")) return undefined;
+  const at = args.indexOf("--");
+  if (at < 0 || at === args.length - 1 || parsed.positional.length !== args.length - at - 1) {
+    throw new UsageError(
+      `${PROGRAM}: --keep-open needs the command after --, such as: ${PROGRAM} -n myserver --keep-open -- ssh myserver`,
+    );
+  }
+  if (parsed.options.some((o) => o.name === "test")) {
+    throw new UsageError(`${PROGRAM}: --keep-open sends packets; it does not go with --test`);
+  }
+  return args.slice(at + 1);
+}
+
 async function run(args: string[], io: ClientIo): Promise<number> {
   const parsed = getopt(args, CLIENT_OPTIONS, PROGRAM);
-  if (parsed.positional.length > 0) {
+  const keep = keepOpenCommand(args, parsed);
+  if (keep === undefined && parsed.positional.length > 0) {
     throw new UsageError(
       `${PROGRAM}: unexpected argument '${parsed.positional[0]}' (options start with - or --)`,
     );
@@ -597,6 +666,7 @@ async function run(args: string[], io: ClientIo): Promise<number> {
   const rc = applyRcFile(cli, s, io);
   if (typeof rc === "number") return rc;
   applyCli(s, parsed.options);
+  s.keepOpenCommand = keep ?? [];
   const updates = rcUpdates(parsed.options);
   const stanzaName = s.namedConfig ?? s.destination;
   if (s.keyGen) return await keyGenMode(s, rc, stanzaName, updates, io);

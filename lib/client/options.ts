@@ -595,6 +595,12 @@ export const CLIENT_OPTIONS: readonly ClientOption[] = [
     apply: (s, v) => s.gpgExe = str(v),
   },
   {
+    long: "keep-open",
+    arg: false,
+    help: "Run the command after --, renewing access at half of each grant (-f, else 30 s).",
+    apply: (s, v) => s.keepOpen = flag(v),
+  },
+  {
     long: "no-save-args",
     arg: false,
     rc: "NO_SAVE_ARGS",

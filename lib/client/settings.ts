@@ -51,6 +51,10 @@ export interface ClientSettings {
   natRandPort: boolean;
   /** -1 when not given. */
   fwTimeout: number;
+  /** `--keep-open`: run {@link ClientSettings.keepOpenCommand} and renew access while it runs. */
+  keepOpen: boolean;
+  /** The command after `--` for `--keep-open`. */
+  keepOpenCommand: string[];
   timeOffsetPlus: number;
   timeOffsetMinus: number;
   digestType: DigestType;
@@ -128,6 +132,8 @@ export function defaultSettings(): ClientSettings {
     natLocal: false,
     natRandPort: false,
     fwTimeout: -1,
+    keepOpen: false,
+    keepOpenCommand: [],
     timeOffsetPlus: 0,
     timeOffsetMinus: 0,
     digestType: DigestType.SHA256,
