@@ -23,7 +23,7 @@ import {
   readConf,
   valueBytes,
 } from "./lexer.ts";
-import { lookupName } from "./users.ts";
+import { lookupGroup, lookupName } from "./users.ts";
 import { parseGrantPrefix } from "./grant_prefix.ts";
 
 /** A `proto/port` entry of OPEN_PORTS / RESTRICT_PORTS. */
@@ -253,6 +253,26 @@ function checkName(l: ConfLine, db: "passwd" | "group"): string | undefined {
   return `${l.file}:${l.line}: ${l.name}: cannot check that "${l.value}" exists (${r.unknown})`;
 }
 
+/**
+ * CMD_EXEC_GROUP and CMD_SUDO_EXEC_GROUP: a group name, else a user name
+ * standing for that user's primary group, as fwknopd 2.6.10 reads them
+ * (lib/config/users.ts). Sets the group the command runs with: the name,
+ * or the user's gid (`#gid` for sudo's -g).
+ */
+function setGroup(l: ConfLine, set: (group: string) => void, sudo: boolean): string | undefined {
+  const r = lookupGroup(l.value);
+  if (r === "missing") {
+    throw new ConfigError(l, l.name, `no group or user "${l.value}" on this system`);
+  }
+  if ("group" in r) set(r.group);
+  else if ("userGid" in r) set(sudo ? `#${r.userGid}` : String(r.userGid));
+  else {
+    set(l.value);
+    return `${l.file}:${l.line}: ${l.name}: cannot check that "${l.value}" exists (${r.unknown})`;
+  }
+  return undefined;
+}
+
 /** The knock settings of a stanza, made on first use. */
 function knockOf(s: AccessStanza): KnockSettings {
   s.knock ??= { mode: "shared", offset: 61000, sequence: [], interval: 60 };
@@ -456,14 +476,12 @@ function setCmdVar(s: AccessStanza, l: ConfLine): string | undefined | false {
       s.cmdExecUser = v;
       return checkName(l, "passwd");
     case "CMD_EXEC_GROUP":
-      s.cmdExecGroup = v;
-      return checkName(l, "group");
+      return setGroup(l, (g) => s.cmdExecGroup = g, false);
     case "CMD_SUDO_EXEC_USER":
       s.cmdSudoExecUser = v;
       return checkName(l, "passwd");
     case "CMD_SUDO_EXEC_GROUP":
-      s.cmdSudoExecGroup = v;
-      break;
+      return setGroup(l, (g) => s.cmdSudoExecGroup = g, true);
     case "CMD_CYCLE_OPEN":
       s.cmdCycleOpen = v;
       break;

@@ -163,7 +163,7 @@ Deno.test("a command user or group that does not exist is refused, as fwknopd re
     assertThrows(
       () => loadAccess([`${dir}/user.conf`]),
       ConfigError,
-      `:3: ${v}: no ${v.endsWith("GROUP") ? "group" : "user"} "no-such-name-fwknop-test"`,
+      `:3: ${v}: no ${v.endsWith("GROUP") ? "group or user" : "user"} "no-such-name-fwknop-test"`,
     );
   }
   write("user.conf", "SOURCE ANY\nKEY k\nCMD_EXEC_USER root\nCMD_EXEC_GROUP root\n");

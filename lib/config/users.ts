@@ -7,7 +7,7 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import { getent } from "../sys/getent.ts";
+import { getent, getentEntry } from "../sys/getent.ts";
 
 /** What the lookup found: yes, no, or that it could not look. */
 export type Lookup = "found" | "missing" | { unknown: string };
@@ -35,4 +35,57 @@ export function lookupName(db: "passwd" | "group", name: string): Lookup {
   if (g === true) return "found";
   if (f === false && g === false) return "missing";
   return typeof f === "object" ? f : g as { unknown: string };
+}
+
+/** What a CMD_EXEC_GROUP name stands for. */
+export type GroupLookup =
+  /** A group of that name: the name is used as it is. */
+  | { group: string }
+  /** No such group, but a user of that name: that user's primary group id. */
+  | { userGid: number }
+  | "missing"
+  | { unknown: string };
+
+/** The primary gid of a user from `/etc/passwd` text, if the user is listed there. */
+function passwdGid(text: string, name: string): number | undefined {
+  for (const l of text.split("\n")) {
+    const f = l.split(":");
+    if (f[0] === name && f.length >= 4 && /^\d{1,10}$/.test(f[3]!)) return Number(f[3]);
+  }
+  return undefined;
+}
+
+/** A user's primary gid: `/etc/passwd`, then `getent passwd`. */
+function userGid(name: string): number | "missing" | { unknown: string } {
+  let local: number | undefined;
+  let failed: { unknown: string } | undefined;
+  try {
+    local = passwdGid(readFileSync("/etc/passwd", "utf8"), name);
+  } catch (e) {
+    failed = { unknown: `cannot read /etc/passwd: ${(e as Error).message}` };
+  }
+  if (local !== undefined) return local;
+  const g = getentEntry("passwd", name);
+  if (typeof g === "string") return passwdGid(g, name) ?? "missing";
+  if (g === false) return failed ?? "missing";
+  return g;
+}
+
+/**
+ * Looks up a CMD_EXEC_GROUP or CMD_SUDO_EXEC_GROUP name: a group of that
+ * name first (what the variable says), else a user of that name, standing
+ * for the user's primary group. fwknopd 2.6.10 reads these variables with
+ * getpwnam() and takes the user's gid, so `CMD_EXEC_GROUP nobody` works on
+ * Debian, where no group `nobody` exists (the group is `nogroup`).
+ *
+ * @param name The name (a number is taken as a gid and not looked up).
+ * @returns The group, the user's gid, or why neither was found.
+ */
+export function lookupGroup(name: string): GroupLookup {
+  const g = lookupName("group", name);
+  if (g === "found") return { group: name };
+  const u = userGid(name);
+  if (typeof u === "number") return { userGid: u };
+  if (u === "missing") return g;
+  return typeof g === "object" ? g : u;
 }

@@ -17,10 +17,35 @@ export function getent(
   name: string,
 ): boolean | { unknown: string } {
   try {
-    execFileSync("getent", [db, name], { stdio: "ignore", timeout: 5_000 });
+    execFileSync("getent", [db, "--", name], { stdio: "ignore", timeout: 5_000 });
     return true;
   } catch (e) {
     // getent exits 2 for "not found"; anything else means it did not answer.
+    if ((e as { status?: unknown }).status === 2) return false;
+    return { unknown: `cannot run getent: ${(e as Error).message}` };
+  }
+}
+
+/**
+ * Asks `getent <db> <name>` for the entry itself.
+ *
+ * @param db `passwd` or `group`.
+ * @param name The name.
+ * @returns The entry's first line (`name:x:uid:gid:...`), false when getent
+ * says not found (exit 2), `unknown` when it could not run.
+ */
+export function getentEntry(
+  db: "passwd" | "group",
+  name: string,
+): string | false | { unknown: string } {
+  try {
+    const out = execFileSync("getent", [db, "--", name], {
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 5_000,
+      encoding: "utf8",
+    });
+    return out.split("\n")[0]!;
+  } catch (e) {
     if ((e as { status?: unknown }).status === 2) return false;
     return { unknown: `cannot run getent: ${(e as Error).message}` };
   }
