@@ -29,6 +29,7 @@ import { dumpConfig } from "./lib/server/dump.ts";
 import { type ServerFlags, serverFlags } from "./lib/server/flags.ts";
 import { stderrIsJournal } from "./lib/server/journal.ts";
 import { load } from "./lib/server/load.ts";
+import { checkRunDirAbsolute } from "./lib/server/run_dir.ts";
 import { DaemonLogger } from "./lib/server/log.ts";
 import { keyGen, maintenance, stanzaQr } from "./lib/server/maintenance.ts";
 import { SERVER_OPTIONS } from "./lib/server/options.ts";
@@ -73,6 +74,10 @@ async function start(args: string[], f: ServerFlags, io: ServerIo): Promise<numb
     journal: stderrIsJournal(),
     json: c.get("LOG_FORMAT") === "json",
   });
+  // fwknopd checks the run directory after -K, -R and -S, before everything else.
+  if (!f.kill && !f.restart && !f.status && f.qr === undefined) {
+    checkRunDirAbsolute(c, f.runDir !== undefined);
+  }
   for (const w of loaded.warnings) log.log("warning", w);
   if (f.dumpConfig || f.exitParseConfig) {
     // The daemon logs these after making its run directory, in fwknopd's order.
