@@ -337,6 +337,72 @@ const RC_WHOLE: RcCase[] = [
   { name: "rc command-line bad port", rc: RC_BASE, args: ["-p", "99999"] },
 ];
 
+/**
+ * Issue #24's parity cases, appended so the files before them keep their
+ * numbers: a group name that is a user (fwknopd 2.6.10 reads it with
+ * getpwnam), FORCE_MASQUERADE with FORWARD_ALL while forwarding is off, a
+ * relative FWKNOP_RUN_DIR, an rc stanza whose only secret is GPG_SIGNING_PW.
+ */
+const PARITY_24: ServerCase[] = [
+  {
+    name: "CMD_EXEC_GROUP nobody, a user and no group on Debian",
+    access: `${K}CMD_EXEC_GROUP nobody
+`,
+  },
+  {
+    name: "CMD_EXEC_USER and CMD_EXEC_GROUP nobody",
+    access: `${K}CMD_EXEC_USER nobody
+CMD_EXEC_GROUP nobody
+`,
+  },
+  {
+    name: "CMD_SUDO_EXEC_GROUP nobody",
+    access: `${K}CMD_SUDO_EXEC_GROUP nobody
+`,
+  },
+  {
+    name: "CMD_SUDO_EXEC_GROUP missing",
+    access: `${K}CMD_SUDO_EXEC_GROUP no-such-group-fwknop-corpus
+`,
+  },
+  {
+    name: "CMD_EXEC_GROUP nogroup, a group and no user",
+    access: `${K}CMD_EXEC_GROUP nogroup
+`,
+  },
+  {
+    name: "FORCE_MASQUERADE and FORWARD_ALL without forwarding",
+    access: `${K}FORCE_MASQUERADE Y\nFORWARD_ALL Y\n`,
+  },
+  {
+    name: "FORCE_MASQUERADE FORWARD_ALL and OPEN_PORTS without forwarding",
+    access: `${K}OPEN_PORTS tcp/22\nFORCE_MASQUERADE Y\nFORWARD_ALL Y\n`,
+  },
+  {
+    name: "FORCE_MASQUERADE and OPEN_PORTS without FORWARD_ALL",
+    access: `${K}OPEN_PORTS tcp/22\nFORCE_MASQUERADE Y\n`,
+  },
+  { name: "conf FWKNOP_RUN_DIR relative", access: K, conf: "FWKNOP_RUN_DIR non/full/path;\n" },
+  { name: "conf FWKNOP_RUN_DIR bare name", access: K, conf: "FWKNOP_RUN_DIR fwknop;\n" },
+];
+
+/** Issue #24's rc cases (see {@link PARITY_24}). */
+const RC_PARITY_24: RcCase[] = [
+  {
+    name: "rc GPG_SIGNING_PW as the only secret",
+    rc: "SPA_SERVER 127.0.0.1\nALLOW_IP 192.0.2.7\nACCESS tcp/22\nGPG_SIGNING_PW signing-secret\n",
+  },
+  {
+    name: "rc GPG_SIGNING_PW_BASE64 as the only secret",
+    rc: `SPA_SERVER 127.0.0.1\nALLOW_IP 192.0.2.7\nACCESS tcp/22\nGPG_SIGNING_PW_BASE64 ${B64}\n`,
+  },
+  {
+    name: "rc GPG_SIGNING_PW with HMAC",
+    rc:
+      `SPA_SERVER 127.0.0.1\nALLOW_IP 192.0.2.7\nACCESS tcp/22\nGPG_SIGNING_PW signing-secret\nHMAC_KEY_BASE64 ${HB64}\nUSE_HMAC Y\n`,
+  },
+];
+
 function slug(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 60);
 }
@@ -360,6 +426,7 @@ export function serverCases(): ServerCase[] {
     }
   }
   out.push(...CONF_WHOLE);
+  out.push(...PARITY_24);
   return out;
 }
 
@@ -373,6 +440,7 @@ export function rcCases(): RcCase[] {
     }
   }
   out.push(...RC_WHOLE);
+  out.push(...RC_PARITY_24);
   return out;
 }
 

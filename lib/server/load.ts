@@ -135,8 +135,11 @@ export function load(f: ServerFlags): Loaded {
 }
 
 /**
- * fwknopd refuses FORCE_NAT and FORCE_SNAT (and FORCE_MASQUERADE) in a
- * stanza while fwknopd.conf allows neither forwarding nor local NAT.
+ * fwknopd refuses FORCE_NAT and FORCE_SNAT in a stanza while fwknopd.conf
+ * allows neither forwarding nor local NAT. FORCE_MASQUERADE is not checked
+ * there: with FORWARD_ALL it is accepted (fwknopd 2.6.10 gives the stanza
+ * FORCE_NAT 0.0.0.0 0 without checking), without it the stanza check
+ * refuses it.
  *
  * @throws {ConfigError} at the stanza, with fwknopd's wording.
  */
@@ -145,10 +148,7 @@ function checkNatStanzas(c: ServerConfig, stanzas: readonly AccessStanza[]): voi
   const p = c.get("FIREWALL_TYPE") === "firewalld" ? "FIREWD" : "IPT";
   for (const s of stanzas) {
     // Only as written: FORWARD_ALL alone is accepted (fwknopd refuses it per packet).
-    // FORCE_MASQUERADE counts only when on (fwknopd accepts `FORCE_MASQUERADE N`).
-    const v = ["FORCE_NAT", "FORCE_SNAT", "FORCE_MASQUERADE"].find((n) =>
-      s.raw.has(n) && (n !== "FORCE_MASQUERADE" || /^[Yy]/.test(s.raw.get(n)!))
-    );
+    const v = ["FORCE_NAT", "FORCE_SNAT"].find((n) => s.raw.has(n));
     if (v === undefined) continue;
     throw new ConfigError(
       s.origin,
