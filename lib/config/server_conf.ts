@@ -7,6 +7,7 @@
  */
 import { defaultFirewallType } from "../sys/libs.ts";
 import { ConfigError, type ConfLine, lexConf, type Origin, readConf } from "./lexer.ts";
+import { DEFAULT_CONF_DIR, DEFAULT_RUN_DIR } from "./paths.ts";
 
 type Kind = "bool" | "string" | { min: number; max: number };
 
@@ -132,8 +133,8 @@ export const SERVER_VARS: ReadonlyMap<string, VarSpec> = new Map<string, VarSpec
   ["NFQ_CHAIN", { kind: "string", unsupported: LATER }],
   ["NFQ_QUEUE_NUMBER", { kind: "string", unsupported: LATER }],
   ["NFQ_LOOP_SLEEP", { kind: "string", unsupported: LATER }],
-  ["FWKNOP_RUN_DIR", { def: "/run/fwknop", kind: "string" }],
-  ["FWKNOP_CONF_DIR", { def: "/etc/fwknop", kind: "string" }],
+  ["FWKNOP_RUN_DIR", { def: DEFAULT_RUN_DIR, kind: "string" }],
+  ["FWKNOP_CONF_DIR", { def: DEFAULT_CONF_DIR, kind: "string" }],
   ["ACCESS_FILE", { def: "$FWKNOP_CONF_DIR/access.conf", kind: "string" }],
   ["ACCESS_FOLDER", { kind: "string" }],
   // fwknop-ts: fwknop 1.x knock stanzas (`NAME: value;`) in a file of their own.

@@ -15,9 +15,10 @@ import { fleetOptions } from "../fleet/options.ts";
 import { alertOptions } from "../alerts/options.ts";
 import type { EngineSettings } from "./engine.ts";
 import type { ServerFlags } from "./flags.ts";
+import { DEFAULT_CONF_DIR } from "../config/paths.ts";
 
 /** The default fwknopd.conf. */
-export const DEFAULT_CONF = "/etc/fwknop/fwknopd.conf";
+export const DEFAULT_CONF = `${DEFAULT_CONF_DIR}/fwknopd.conf`;
 
 /** A loaded configuration. */
 export interface Loaded {
