@@ -28,12 +28,12 @@ import { VERSION } from "./lib/version.ts";
 import { dumpConfig } from "./lib/server/dump.ts";
 import { type ServerFlags, serverFlags } from "./lib/server/flags.ts";
 import { stderrIsJournal } from "./lib/server/journal.ts";
-import { load } from "./lib/server/load.ts";
+import { load, type Loaded } from "./lib/server/load.ts";
 import { checkRunDirAbsolute } from "./lib/server/run_dir.ts";
-import { DaemonLogger } from "./lib/server/log.ts";
+import { DaemonLogger, fatalLine } from "./lib/server/log.ts";
 import { keyGen, maintenance, stanzaQr } from "./lib/server/maintenance.ts";
 import { SERVER_OPTIONS } from "./lib/server/options.ts";
-import { childPermissionFlags, missingPermissions } from "./lib/sys/permissions.ts";
+import { childPermissionFlags, missingPermissions, type NeedsContext } from "./lib/server/permissions.ts";
 
 export type { ServerIo } from "./lib/server/control.ts";
 
@@ -61,10 +61,33 @@ function helpText(): string {
   ].join("\n");
 }
 
+/** What `main` learns while starting: with LOG_FORMAT json a fatal error is a JSON line too. */
+interface Started {
+  json: boolean;
+}
+
+/** What the daemon's permissions depend on besides fwknopd.conf. */
+export function needsContext(f: ServerFlags, loaded: Loaded): NeedsContext {
+  const c = loaded.config;
+  return {
+    files: [c.get("CONFIG_FILE")!, ...(c.get("OVERRIDE_CONFIG")?.split(",") ?? [])]
+      .concat(loaded.accessPaths),
+    stanzas: loaded.settings.stanzas,
+    test: f.test,
+    syslog: f.syslogEnable,
+  };
+}
+
 /** Loads the configuration and runs what the command line asks for. */
-async function start(args: string[], f: ServerFlags, io: ServerIo): Promise<number> {
+async function start(
+  args: string[],
+  f: ServerFlags,
+  io: ServerIo,
+  started: Started,
+): Promise<number> {
   const loaded = load(f);
   const c = loaded.config;
+  started.json = c.get("LOG_FORMAT") === "json";
   const log = new DaemonLogger({
     verbose: f.verbose + c.int("VERBOSE"),
     stderr: true,
@@ -90,21 +113,19 @@ async function start(args: string[], f: ServerFlags, io: ServerIo): Promise<numb
   const fleetStatus = statusPath(c.get("FWKNOP_RUN_DIR")!);
   const done = (await control(f, pidFile, io, fleetStatus)) ?? (await maintenance(f, c, io));
   if (done !== undefined) return done;
-  const gpg = loaded.settings.stanzas.some((s) => s.gpgPolicy !== undefined);
-  const missing = missingPermissions(c, f.test, gpg);
+  const ctx = needsContext(f, loaded);
+  const missing = missingPermissions(c, ctx);
   if (missing.length > 0) {
     throw new RuntimeError(`fwknopd-ts needs these Deno permissions: ${missing.join(", ")}`);
   }
   if (!f.foreground && !f.daemonChild) {
-    const read = [c.get("CONFIG_FILE")!, ...(c.get("OVERRIDE_CONFIG")?.split(",") ?? [])]
-      .concat(loaded.accessPaths);
-    const perms = childPermissionFlags(c, read);
+    const perms = childPermissionFlags(c, { ...ctx, syslog: true });
     return await daemonize(new URL(import.meta.url).pathname, args, pidFile, io, perms);
   }
   return await runDaemon(f, loaded, log);
 }
 
-async function run(args: string[], io: ServerIo): Promise<number> {
+async function run(args: string[], io: ServerIo, started: Started): Promise<number> {
   const f = serverFlags(getopt(args, SERVER_OPTIONS, PROGRAM).options);
   if (f.help) {
     io.out(helpText());
@@ -131,7 +152,7 @@ async function run(args: string[], io: ServerIo): Promise<number> {
       `-D, -K, -R and -S cannot be combined (got ${exclusive.join(", ")})`,
     );
   }
-  return await start(args, f, io);
+  return await start(args, f, io, started);
 }
 
 /** The firewall type fwknopd.conf names, for `--version` with `-c`. */
@@ -151,23 +172,24 @@ function tryFirewallType(f: ServerFlags): string {
  * @returns The exit code: 0 ok, 1 runtime or configuration error, 2 usage error.
  */
 export async function main(args: string[], io: ServerIo = defaultIo): Promise<number> {
+  const started: Started = { json: false };
   try {
-    return await run(args, io);
+    return await run(args, io, started);
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`${e.message}\n`);
       return 2;
     }
     if (e instanceof ConfigError) {
-      io.err(`Configuration error: ${e.message}\n`);
+      io.err(fatalLine(`Configuration error: ${e.message}`, started.json));
       return 1;
     }
     if (e instanceof RuntimeError || isPermissionError(e)) {
-      io.err(`${e.message}\n`);
+      io.err(fatalLine(e.message, started.json));
       return 1;
     }
     // A bug: its stack goes to the operator (and into the bug report).
-    io.err(`${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    io.err(fatalLine(e instanceof Error ? e.stack ?? e.message : String(e), started.json));
     return 1;
   }
 }

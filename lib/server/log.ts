@@ -56,7 +56,11 @@ export function eventRecord(
   msg: string,
   e?: StructuredEvent,
 ): Record<string, unknown> {
-  const o: Record<string, unknown> = { time: new Date().toISOString(), level, msg };
+  const o: Record<string, unknown> = {
+    time: new Date().toISOString(),
+    level: recordLevel(level, msg),
+    msg,
+  };
   if (e !== undefined) {
     o.event = e.code;
     o.src = e.src;
@@ -64,6 +68,36 @@ export function eventRecord(
     if (e.args !== undefined && e.args.length > 0) o.args = e.args.map(escapeLog);
   }
   return o;
+}
+
+/**
+ * The level a structured record carries. fwknopd logs some warnings at
+ * info priority with a `Warning:` prefix (REQUIRE_SOURCE_ADDRESS off in a
+ * stanza); syslog keeps fwknopd's priority, a JSON record says `warning`.
+ *
+ * @param level The level the line was logged at.
+ * @param msg The line's text.
+ * @returns `warning` for an info line that says it is one, else `level`.
+ */
+export function recordLevel(level: Level, msg: string): Level {
+  return level === "info" && msg.startsWith(WARNING_PREFIX) ? "warning" : level;
+}
+
+/** How fwknopd starts a warning it logs at info priority. */
+const WARNING_PREFIX = "Warning: ";
+
+/**
+ * A fatal start error as the daemon's last stderr line: fwknopd's plain
+ * text, or with LOG_FORMAT json one JSON record at level `error`, so a log
+ * shipper that parses every line also sees why the daemon did not start.
+ *
+ * @param msg The error's text (may span lines: a bug's stack).
+ * @param json Whether LOG_FORMAT json is configured.
+ * @returns The text to write, ending in a newline.
+ */
+export function fatalLine(msg: string, json: boolean): string {
+  if (!json) return `${msg}\n`;
+  return JSON.stringify(eventRecord("error", escapeLog(msg))) + "\n";
 }
 
 /** Sees every line a logger writes, whatever its level and wherever the line goes (alerts). */
