@@ -177,7 +177,10 @@ async function knockMode(s: ClientSettings, io: ClientIo): Promise<number> {
   if (s.destination === undefined && !s.test) {
     throw new UsageError("Must use --destination (-D) unless --test (-T) is used");
   }
-  const { buildKnocks, sendKnocks } = await import("./lib/client/knock.ts");
+  const { buildKnocks, sendKnocks, startLine, TEST_MODE_LINE } = await import(
+    "./lib/client/knock.ts"
+  );
+  io.out(startLine(s.serverMode!));
   const key = s.serverMode === "knock" ? new TextDecoder("latin1").decode(encryptionKey(s)) : "";
   let ip: string | undefined;
   if (!s.test) {
@@ -190,11 +193,10 @@ async function knockMode(s: ClientSettings, io: ClientIo): Promise<number> {
   }
   const knocks = buildKnocks(s, key, pickUsername(s, env, userName(s)), { out: io.out });
   if (ip === undefined) {
-    io.out("test mode enabled, knocks not actually sent.\n");
+    io.out(TEST_MODE_LINE);
     return 0;
   }
-  await sendKnocks(ip, knocks, s.timeDelay);
-  if (s.verbose > 0) io.out(`[+] Sent ${knocks.length} knocks to ${ip}\n`);
+  await sendKnocks(ip, knocks, s.timeDelay, { out: io.out });
   return 0;
 }
 

@@ -91,7 +91,12 @@ Deno.test({
           ),
       );
       await t.step("the same 32 knocks sent again are a replay", async () => {
-        const ports = /=> TCP knocks to ([\d ]+)/.exec(sent)![1]!.trim().split(" ");
+        // fwknop 1.x's lines: one per knock, in order, between the sending and finishing lines.
+        assert(sent.includes(`[+] Sending port knocking sequence to knock server: ${S4}\n`), sent);
+        assert(sent.endsWith("[+] Finished knock sequence.\n"), sent);
+        const lines = [...sent.matchAll(/^ {4}-> (\S+) tcp\/(\d+) \(packet: (\d+)\)$/gm)];
+        assert(lines.every((m, i) => m[1] === S4 && m[3] === String(i)), sent);
+        const ports = lines.map((m) => m[2]!);
         assert(ports.length === 32, sent);
         await checkPortCase(
           p.client,

@@ -1,8 +1,11 @@
 /**
  * The client's fwknop 1.x port-knocking modes: `--Server-mode knock` builds
- * an encrypted 32-knock sequence (printed like the Perl client with
- * `--Test-mode`), `--Server-mode shared` sends a clear sequence read from
- * the knock file. TCP knocks are connection attempts abandoned before the
+ * an encrypted 32-knock sequence, `--Server-mode shared` sends a clear
+ * sequence read from the knock file. What it prints is the 1.x Perl
+ * client's text, line for line (scripts read it): the start line, the
+ * clear and cipher sequences, then either the test-mode line or the
+ * sending line, one `    -> <ip> tcp/N (packet: i)` line per knock and
+ * the finishing line. TCP knocks are connection attempts abandoned before the
  * kernel would retry them, UDP knocks carry one zero byte, ICMP knocks are
  * echo requests (raw socket: root and --allow-ffi).
  *
@@ -30,6 +33,27 @@ const SYN_LEAVES_MS = 5;
 /** Where the client's output goes. */
 export interface KnockIo {
   out(text: string): void;
+}
+
+/** The 1.x names of the two modes, for its start line. */
+const MODE_NAMES = { knock: "encrypted port knocking", shared: "shared sequence port knocking" };
+
+/**
+ * The 1.x start line, after a blank line.
+ *
+ * @param mode `--Server-mode`.
+ * @returns `\n[+] Starting fwknop client (encrypted port knocking mode)...\n` or the shared twin.
+ */
+export function startLine(mode: "knock" | "shared"): string {
+  return `\n[+] Starting fwknop client (${MODE_NAMES[mode]} mode)...\n`;
+}
+
+/** The 1.x line that ends a `--Test-mode` run instead of sending. */
+export const TEST_MODE_LINE = "[+] --Test-mode enabled, not sending sequence.\n";
+
+/** A byte sequence as 1.x prints it: each value followed by one space. */
+function byteList(bytes: readonly number[]): string {
+  return bytes.map((b) => `${b} `).join("");
 }
 
 /** `--Server-mode knock`: the request from -A, -a/-s and the login name. */
@@ -86,15 +110,6 @@ export function sharedSequence(
   return undefined;
 }
 
-function knockText(k: readonly Knock[], rotate: boolean): string {
-  if (!rotate && k.every((x) => x.proto === "tcp")) {
-    return `=> TCP knocks to ${k.map((x) => x.port).join(" ")}\n`;
-  }
-  return `=> knocks ${
-    k.map((x) => (x.proto === "icmp" ? "icmp" : `${x.proto}/${x.port}`)).join(" ")
-  }\n`;
-}
-
 /**
  * Builds the knocks (printing what the Perl client prints) for either mode.
  *
@@ -111,12 +126,10 @@ export function buildKnocks(
       throw new UsageError(`Knock mode needs a key of at least ${MIN_KNOCK_KEY_LEN} characters`);
     }
     const { clear, cipher } = encryptSequence(knockRequest(s, username), key);
-    io.out(`[+] Clear-text sequence (${clear.length} bytes): ${clear.join(" ")}\n`);
-    io.out(`[+] Cipher-text sequence (${cipher.length} bytes): ${cipher.join(" ")}\n`);
+    io.out(`[+] Clear-text sequence (${clear.length} bytes): ${byteList(clear)}\n`);
+    io.out(`[+] Cipher-text sequence (${cipher.length} bytes): ${byteList(cipher)}\n`);
     io.out(`    Port offset: ${s.knockOffset}\n`);
-    const knocks = sequenceKnocks(cipher, s.knockOffset, s.rotateProto);
-    io.out(knockText(knocks, s.rotateProto));
-    return knocks;
+    return sequenceKnocks(cipher, s.knockOffset, s.rotateProto);
   }
   const file = s.knockFile ?? `${homeDir() ?? "."}/.fwknop.knock`;
   let text: string;
@@ -129,7 +142,6 @@ export function buildKnocks(
   if (knocks === undefined) {
     throw new UsageError(`No shared sequence for '${s.destination}' in ${file}`);
   }
-  io.out(`[+] Shared sequence (${knocks.length} knocks):\n${knockText(knocks, true)}`);
   return knocks;
 }
 
@@ -167,18 +179,36 @@ async function icmpKnock(ip: string): Promise<void> {
 }
 
 /**
+ * The 1.x line printed before each knock.
+ *
+ * @param ip The destination.
+ * @param k The knock.
+ * @param i Its place in the sequence, from 0.
+ * @returns Such as `    -> 192.0.2.1 tcp/61083 (packet: 0)\n`.
+ */
+export function knockLine(ip: string, k: Knock, i: number): string {
+  return k.proto === "icmp"
+    ? `    icmp echo request -> ${ip}\n`
+    : `    -> ${ip} ${k.proto}/${k.port} (packet: ${i})\n`;
+}
+
+/**
  * Sends the knocks in order, `--time-delay` apart.
  *
  * @param ip The resolved destination.
  * @param knocks The knocks.
  * @param delaySeconds Pause after each knock.
+ * @param io Told the 1.x lines (sending, each knock, finished), when given.
  */
 export async function sendKnocks(
   ip: string,
   knocks: readonly Knock[],
   delaySeconds: number,
+  io?: KnockIo,
 ): Promise<void> {
+  io?.out(`[+] Sending port knocking sequence to knock server: ${ip}\n`);
   for (const [i, k] of knocks.entries()) {
+    io?.out(knockLine(ip, k, i));
     if (k.proto === "tcp") await tcpKnock(ip, k.port);
     else if (k.proto === "udp") await udpKnock(ip, k.port);
     else await icmpKnock(ip);
@@ -186,4 +216,5 @@ export async function sendKnocks(
       await new Promise((r) => setTimeout(r, delaySeconds * 1000));
     }
   }
+  io?.out("[+] Finished knock sequence.\n");
 }
