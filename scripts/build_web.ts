@@ -78,6 +78,7 @@ async function bundle(root: URL, tmp: string): Promise<string> {
       "bundle",
       "--quiet",
       "--platform=browser",
+      "--format=iife",
       "--minify",
       `--config=${tmp}/deno.json`,
       `--lock=${tmp}/deno.lock`,

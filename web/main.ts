@@ -20,7 +20,7 @@ import { forgetSettings, type KeyValueStore, loadSettings, saveSettings } from "
 import { Countdown } from "./countdown.ts";
 
 /** The id of a setting's form field: `SPA_SERVER` is `spa-server`. */
-export function fieldId(name: SettingName): string {
+function fieldId(name: SettingName): string {
   return name.toLowerCase().replaceAll("_", "-");
 }
 
@@ -157,6 +157,12 @@ function start(): void {
   if (mayAutoSend(frag)) void send({ ...DEFAULTS, ...frag.values });
   else if (frag.send) {
     notice("The link asked to send, but it carries no key of its own: nothing was sent.");
+  }
+  if (location.protocol !== "file:") {
+    const link = document.createElement("link");
+    link.rel = "manifest";
+    link.href = "manifest.webmanifest";
+    document.head.append(link);
   }
   if (location.protocol === "https:" && "serviceWorker" in navigator) {
     navigator.serviceWorker.register("sw.js").catch(() => {});

@@ -1,0 +1,135 @@
+/**
+ * Drives the browser client page in Debian's headless Chromium through
+ * puppeteer-core (the system browser; nothing is downloaded). Run it inside
+ * the client's network namespace, so the browser's traffic can only reach
+ * the namespace's addresses:
+ *
+ *     ip netns exec NS deno run -A tests/web_browser.ts '<JSON of a BrowserRun>'
+ *
+ * It prints `SENT <n>` once the page has sent (or given up) and, at the end,
+ * `RESULT <JSON of a BrowserResult>`: every request the page made, recorded
+ * through the DevTools protocol's Network domain, and what the page showed.
+ *
+ * @module
+ */
+import puppeteer from "npm:puppeteer-core@25.19.0";
+
+/** Debian's Chromium. */
+export const CHROMIUM = "/usr/bin/chromium";
+
+/** The flags every run uses: no sandbox (root), no GPU, no network of its own. */
+export const CHROMIUM_FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** What one run does. */
+export interface BrowserRun {
+  /** The page URL, fragment included. */
+  url: string;
+  /** Settings to put in localStorage before loading `url` (the page's store format). */
+  stored?: Record<string, string>;
+  /** Screenshot path prefix (`-loaded.png`, `-sent.png`, `-expired.png` are added). */
+  shots?: string;
+  /** Seconds to wait for the countdown to say "expired" (0: do not wait). */
+  waitExpiry?: number;
+}
+
+/** What the page did. */
+export interface BrowserResult {
+  /** URLs of every request, the page's own file included. */
+  requests: string[];
+  /** Packets the page says it sent (`body[data-sent]`). */
+  sent: number;
+  /** `#status`, `#countdown` and `#notice` texts. */
+  status: string;
+  countdown: string;
+  notice: string;
+}
+
+const STORE_KEY = "fwknop-ts.settings";
+
+async function text(page: import("npm:puppeteer-core@25.19.0").Page, id: string) {
+  return await page.$eval(`#${id}`, (e) => e.textContent ?? "");
+}
+
+/**
+ * Loads the page and reports what it did.
+ *
+ * @param run What to do.
+ * @param progress Receives `SENT <n>` when the page has sent or given up.
+ * @returns The requests and the page's texts.
+ */
+export async function drive(
+  run: BrowserRun,
+  progress: (line: string) => void,
+): Promise<BrowserResult> {
+  const profile = await Deno.makeTempDir({ prefix: "web-chromium-" });
+  const browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    userDataDir: profile,
+    args: CHROMIUM_FLAGS,
+  });
+  try {
+    const page = await browser.newPage();
+    await page.setViewport({ width: 412, height: 915, deviceScaleFactor: 1 });
+    const requests: string[] = [];
+    const cdp = await page.createCDPSession();
+    await cdp.send("Network.enable");
+    cdp.on("Network.requestWillBeSent", (e) => requests.push(e.request.url));
+    if (run.stored !== undefined) {
+      await page.goto(run.url.replace(/#.*/, ""));
+      await page.evaluate(
+        (k, v) => localStorage.setItem(k, v),
+        STORE_KEY,
+        JSON.stringify(run.stored),
+      );
+      await page.goto("about:blank");
+      requests.length = 0;
+    }
+    await page.goto(run.url);
+    await page.waitForSelector("body[data-ready=true]", { timeout: 10_000 });
+    await page.waitForSelector("body[data-sent]", { timeout: 3_000 }).catch(() => {});
+    // The no-cors fetch settles (fwknopd's TCP server closes without a reply).
+    await new Promise((r) => setTimeout(r, 1500));
+    if (run.shots !== undefined) {
+      await page.screenshot({ path: `${run.shots}-sent.png`, fullPage: true });
+    }
+    const sent = Number(await page.evaluate('document.body.dataset.sent ?? "0"'));
+    progress(`SENT ${sent}`);
+    if ((run.waitExpiry ?? 0) > 0) {
+      await page.waitForFunction(
+        'document.getElementById("countdown")?.textContent?.includes("expired")',
+        { timeout: run.waitExpiry! * 1000 },
+      );
+      if (run.shots !== undefined) {
+        await page.screenshot({ path: `${run.shots}-expired.png`, fullPage: true });
+      }
+    }
+    return {
+      requests,
+      sent,
+      status: await text(page, "status"),
+      countdown: await text(page, "countdown"),
+      notice: await text(page, "notice"),
+    };
+  } finally {
+    await browser.close();
+    await Deno.remove(profile, { recursive: true }).catch(() => {});
+  }
+}
+
+if (import.meta.main) {
+  const run = JSON.parse(Deno.args[0] ?? "{}") as BrowserRun;
+  // deno-lint-ignore no-console
+  const result = await drive(run, (line) => console.log(line));
+  // deno-lint-ignore no-console
+  console.log(`RESULT ${JSON.stringify(result)}`);
+}
