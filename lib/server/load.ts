@@ -105,6 +105,7 @@ export function load(f: ServerFlags): Loaded {
   fleetOptions(config, access.stanzas); // FLEET_* errors name their file and line at load (-T too)
   alertOptions(config); // so do ALERT_*, EMAIL_ADDRESSES and ALERTING_METHODS
   checkNatStanzas(config, access.stanzas);
+  warnings.push(...forwardAllWarnings(config, access.stanzas));
   checkChains(config); // a bad IPT_*_ACCESS names its line at load, as fwknopd refuses it there
   const settings: EngineSettings = {
     stanzas: access.stanzas.filter((s) => s.knock === undefined),
@@ -157,6 +158,23 @@ function checkNatStanzas(c: ServerConfig, stanzas: readonly AccessStanza[]): voi
       `stanza #${s.index}: ${v} requires either ENABLE_${p}_FORWARDING or ENABLE_${p}_LOCAL_NAT in fwknopd.conf`,
     );
   }
+}
+
+/**
+ * FORWARD_ALL while fwknopd.conf enables neither forwarding nor local NAT
+ * is accepted (with FORCE_MASQUERADE too, as fwknopd 2.6.10 accepts it),
+ * but its packets open nothing: there is no FORWARD, DNAT or MASQUERADE
+ * chain to add to (fwknopd 2.6.10 logs an "Added SNAT ALL rule" whose
+ * iptables command failed). Said once at load instead of silently per packet.
+ */
+function forwardAllWarnings(c: ServerConfig, stanzas: readonly AccessStanza[]): string[] {
+  if (c.fw("FORWARDING") || c.fw("LOCAL_NAT")) return [];
+  const p = c.get("FIREWALL_TYPE") === "firewalld" ? "FIREWD" : "IPT";
+  return stanzas.filter((s) => s.forwardAll && !s.raw.has("FORCE_NAT")).map((s) =>
+    `${s.origin.file}:${s.origin.line}: stanza #${s.index}: FORWARD_ALL${
+      s.forceMasquerade ? " with FORCE_MASQUERADE" : ""
+    } opens nothing while fwknopd.conf sets neither ENABLE_${p}_FORWARDING nor ENABLE_${p}_LOCAL_NAT: its SPA packets are accepted and no rule is added`
+  );
 }
 
 /** The six chain specifications fwknopd checks at parse time, whatever the firewall. */
