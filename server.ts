@@ -33,7 +33,11 @@ import { checkRunDirAbsolute } from "./lib/server/run_dir.ts";
 import { DaemonLogger, fatalLine } from "./lib/server/log.ts";
 import { keyGen, maintenance, stanzaQr } from "./lib/server/maintenance.ts";
 import { SERVER_OPTIONS } from "./lib/server/options.ts";
-import { childPermissionFlags, missingPermissions, type NeedsContext } from "./lib/server/permissions.ts";
+import {
+  childPermissionFlags,
+  missingPermissions,
+  type NeedsContext,
+} from "./lib/server/permissions.ts";
 
 export type { ServerIo } from "./lib/server/control.ts";
 
@@ -74,7 +78,8 @@ export function needsContext(f: ServerFlags, loaded: Loaded): NeedsContext {
       .concat(loaded.accessPaths),
     stanzas: loaded.settings.stanzas,
     test: f.test,
-    syslog: f.syslogEnable,
+    // In the background (and with --syslog-enable) the daemon logs through logger.
+    syslog: f.syslogEnable || (!f.foreground && !f.daemonChild),
   };
 }
 
@@ -119,7 +124,7 @@ async function start(
     throw new RuntimeError(`fwknopd-ts needs these Deno permissions: ${missing.join(", ")}`);
   }
   if (!f.foreground && !f.daemonChild) {
-    const perms = childPermissionFlags(c, { ...ctx, syslog: true });
+    const perms = childPermissionFlags(c, ctx);
     return await daemonize(new URL(import.meta.url).pathname, args, pidFile, io, perms);
   }
   return await runDaemon(f, loaded, log);

@@ -41,7 +41,8 @@ Deno.test("permissions: fwknopd-ts names every missing permission", async () => 
     assertEquals(
       udp.err,
       `fwknopd-ts needs these Deno permissions: --allow-write=${dir}/run (pid file, replay cache), ` +
-        "--allow-run=/usr/sbin/iptables (firewall), --allow-run=/usr/sbin/ip6tables (firewall), --allow-net (UDP or TCP server)\n",
+        "--allow-run=/usr/sbin/iptables (firewall), --allow-run=/usr/sbin/ip6tables (firewall), " +
+        "--allow-net=0.0.0.0:62201 (UDP server), --allow-net=[::]:62201 (UDP server)\n",
     );
     await Deno.writeTextFile(`${dir}/fwknopd.conf`, `FWKNOP_RUN_DIR ${dir}/run;\n`, {
       mode: 0o600,

@@ -100,7 +100,7 @@ Deno.test({
     const perms = [
       `--allow-read=${dir},${deno}`,
       `--allow-write=${dir}`,
-      `--allow-run=${deno},kill`,
+      `--allow-run=${deno},kill,logger`,
       "--allow-net",
       "--allow-ffi",
       "--allow-env",
@@ -128,7 +128,7 @@ Deno.test({
       );
       assertMatch((await run(perms, ["-K", ...files])).out, /Killed fwknopd-ts/);
       // Without the right to start itself, it says what to add instead of a raw permission error.
-      const denied = await run(noRun, ["-t", ...files]);
+      const denied = await run([...noRun, "--allow-run=logger"], ["-t", ...files]);
       assert(denied.code === 1, denied.out);
       assertMatch(denied.out, /Cannot start the daemon in the background: .*-f/);
     } finally {

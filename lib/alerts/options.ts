@@ -82,7 +82,7 @@ function heloName(): string {
   return h === "" ? "localhost" : h;
 }
 
-function mailOptions(c: ServerConfig, helo: string): MailOptions | undefined {
+function mailOptions(c: ServerConfig): MailOptions | undefined {
   const to = list(c.get("EMAIL_ADDRESSES"));
   for (const a of to) {
     if (!MAILBOX.test(a)) fail(c, "EMAIL_ADDRESSES", `"${a}" is not a mail address (user@domain)`);
@@ -94,6 +94,8 @@ function mailOptions(c: ServerConfig, helo: string): MailOptions | undefined {
   if (m === null || port < 1 || port > 65535) {
     fail(c, "ALERT_SMTP_SERVER", `"${server}" is not HOST:PORT (IPv6 as [ADDR]:PORT)`);
   }
+  // The host name only when mail is configured (it needs --allow-sys=hostname).
+  const helo = heloName();
   const from = c.get("ALERT_FROM") ?? `fwknopd@${helo}`;
   if (!MAILBOX.test(from)) fail(c, "ALERT_FROM", `"${from}" is not a mail address (user@domain)`);
   return {
@@ -145,7 +147,7 @@ export function alertOptions(c: ServerConfig): AlertOptions | undefined {
       fail(c, "ALERTING_METHODS", `"${w}" is not ALL, noemail, nosyslog or nowebhook`);
     }
   }
-  const mail = mailOptions(c, heloName());
+  const mail = mailOptions(c);
   const webhook = webhookOptions(c);
   const o: AlertOptions = {
     timeoutMs: c.int("ALERT_TIMEOUT") * 1000,
