@@ -70,8 +70,20 @@ Deno.test({
       try {
         const stock = ns.spawn(["fwknopd", "-f", ...files]);
         await stock.waitFor(/Kicking off UDP server/, 20_000);
+        // -S names what holds the file (read from /proc through FFI, no read permission there)
+        // and does not call it fwknopd-ts; -K and -R leave it alone.
         const seen = await run(documented, ["-S", ...files]);
-        assertMatch(seen.out, /Detected fwknopd-ts is running \(pid=\d+\)/);
+        assert(seen.code === 1, seen.out);
+        assertMatch(
+          seen.out,
+          /No running fwknopd-ts detected: .*fwknopd\.pid is held by the stock fwknopd \(pid=\d+: fwknopd -f -c /,
+        );
+        for (const flag of ["-K", "-R"]) {
+          const sent = await run(["-A"], [flag, ...files]);
+          assert(sent.code === 1, sent.out);
+          assertMatch(sent.out, /held by the stock fwknopd .*; not signalling it\./);
+        }
+        assertMatch((await run(documented, ["-S", ...files])).out, /held by the stock fwknopd/);
         await stock.stop();
       } finally {
         await ns.delete();

@@ -10,7 +10,8 @@ import { run as exec } from "../sys/exec.ts";
 import { kill, spawnDetached } from "../sys/process.ts";
 import { statusLines } from "../fleet/status.ts";
 import type { ServerFlags } from "./flags.ts";
-import { runningPid } from "./pidfile.ts";
+import { runningOwner, runningPid } from "./pidfile.ts";
+import type { PidOwner } from "./pid_owner.ts";
 
 /** Where the daemon's own output goes. */
 export interface ServerIo {
@@ -41,6 +42,41 @@ async function signal(pid: number, sig: "SIGTERM" | "SIGHUP" | "SIGKILL"): Promi
   }
 }
 
+/** The line for a pid file held by a process that is not fwknopd-ts. */
+function notOurs(pid: number, o: PidOwner, pidFile: string): string {
+  const what = o.kind === "stock" ? "the stock fwknopd" : "a process that is not fwknopd-ts";
+  return `No running fwknopd-ts detected: ${pidFile} is held by ${what} (pid=${pid}: ${o.cmdline})`;
+}
+
+/** `-S`: 0 when fwknopd-ts runs (or a holder /proc cannot name), 1 otherwise. */
+function status(
+  pid: number | undefined,
+  owner: PidOwner | undefined,
+  pidFile: string,
+  io: ServerIo,
+  fleetStatusFile: string | undefined,
+): number {
+  if (pid === undefined) {
+    io.out("No running fwknopd-ts detected.\n");
+    return 1;
+  }
+  if (owner!.kind === "stock" || owner!.kind === "other") {
+    io.out(`${notOurs(pid, owner!, pidFile)}.\n`);
+    return 1;
+  }
+  io.out(
+    owner!.kind === "ours"
+      ? `Detected fwknopd-ts is running (pid=${pid}).\n`
+      : `Detected a daemon holding ${pidFile} (pid=${pid}); cannot tell whether it is fwknopd-ts: ${
+        owner!.reason
+      }\n`,
+  );
+  // Fleet mode: the daemon's Redis state and stream lag, from its status file.
+  const fleet = fleetStatusFile === undefined ? undefined : statusLines(fleetStatusFile);
+  if (fleet !== undefined) io.out(fleet.join("\n") + "\n");
+  return 0;
+}
+
 /**
  * Carries out `-S`, `-K` or `-R`.
  *
@@ -53,22 +89,15 @@ export async function control(
   fleetStatusFile?: string,
 ): Promise<number | undefined> {
   const pid = await runningPid(pidFile);
-  if (f.status) {
-    io.out(
-      pid === undefined
-        ? "No running fwknopd-ts detected.\n"
-        : `Detected fwknopd-ts is running (pid=${pid}).\n`,
-    );
-    // Fleet mode: the daemon's Redis state and stream lag, from its status file.
-    const fleet = pid === undefined || fleetStatusFile === undefined
-      ? undefined
-      : statusLines(fleetStatusFile);
-    if (fleet !== undefined) io.out(fleet.join("\n") + "\n");
-    return pid === undefined ? 1 : 0;
-  }
+  const owner = pid === undefined ? undefined : await runningOwner(pid);
+  if (f.status) return status(pid, owner, pidFile, io, fleetStatusFile);
   if (!f.kill && !f.restart) return undefined;
   if (pid === undefined) {
     io.err("No running fwknopd-ts detected.\n");
+    return 1;
+  }
+  if (owner!.kind === "stock" || owner!.kind === "other") {
+    io.err(`${notOurs(pid, owner!, pidFile)}; not signalling it.\n`);
     return 1;
   }
   if (f.restart) {

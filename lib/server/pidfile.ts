@@ -11,6 +11,7 @@ import { existsSync, readFileSync, unlinkSync } from "node:fs";
 import { isDeno, lacksPermission } from "../sys/runtime.ts";
 import { ownUid, replaceOwnFile } from "../sys/nofollow.ts";
 import { RuntimeError } from "../cli/errors.ts";
+import { type PidOwner, pidOwner } from "./pid_owner.ts";
 
 type Locks = typeof import("../sys/_pidlock_deno.ts");
 let locks: Locks | undefined;
@@ -39,6 +40,19 @@ function procPid(path: string): number | undefined {
 export async function runningPid(path: string): Promise<number | undefined> {
   const seam = await lockSeam();
   return seam === undefined ? procPid(path) : seam.lockHolder(path);
+}
+
+/**
+ * Who the running daemon for this pid file is (fwknopd-ts, the stock
+ * fwknopd, another program), read from /proc through the FFI seam when
+ * allowed (no read permission on /proc needed), else node:fs.
+ *
+ * @param pid The pid `runningPid` returned.
+ * @returns Its kind and command line.
+ */
+export async function runningOwner(pid: number): Promise<PidOwner> {
+  const seam = await lockSeam();
+  return pidOwner(pid, seam?.procCmdline);
 }
 
 /**

@@ -124,6 +124,32 @@ export function lockHolder(path: string): number | undefined {
   }
 }
 
+const O_RDONLY = 0;
+/** Longest command line read: Linux caps /proc/<pid>/cmdline reads at a page for others anyway. */
+const MAX_CMDLINE_READ = 4096;
+
+/**
+ * A process's command line from /proc through libc, so `-S` names the
+ * lock holder with the permissions it documents (no `--allow-read=/proc`).
+ *
+ * @param pid The lock holder's pid.
+ * @returns The NUL-separated arguments.
+ * @throws {Error} with the system's reason when /proc cannot be read.
+ */
+export function procCmdline(pid: number): string {
+  const l = libc();
+  const fd: number = l.open(cstr(`/proc/${pid}/cmdline`), O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0) throw new Error(`Cannot read /proc/${pid}/cmdline: ${errnoText()}`);
+  try {
+    const buf = new Uint8Array(MAX_CMDLINE_READ);
+    const n = Number(l.pread(fd, buf, BigInt(buf.length), 0n));
+    if (n < 0) throw new Error(`Cannot read /proc/${pid}/cmdline: ${errnoText()}`);
+    return new TextDecoder("latin1").decode(buf.subarray(0, n));
+  } finally {
+    l.close(fd);
+  }
+}
+
 /** Releases our lock (closing the fd releases it). */
 export function unlockPidFile(): void {
   if (held !== undefined) libc().close(held);
