@@ -24,8 +24,11 @@ async function openssl(args: string[]): Promise<void> {
   }
 }
 
-/** Makes a test CA and a P-256 server certificate with openssl in a new temporary folder. */
-export async function makeCert(): Promise<TestCert> {
+/**
+ * Makes a test CA and a P-256 server certificate with openssl in a new
+ * temporary folder, for 127.0.0.1, ::1, localhost and `ips`.
+ */
+export async function makeCert(ips: readonly string[] = []): Promise<TestCert> {
   const dir = await Deno.makeTempDir({ prefix: "https_test_" });
   const certFile = `${dir}/cert.pem`;
   const keyFile = `${dir}/key.pem`;
@@ -57,7 +60,10 @@ export async function makeCert(): Promise<TestCert> {
   ]);
   await Deno.writeTextFile(
     `${dir}/ext.cnf`,
-    "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\nbasicConstraints=CA:FALSE\n" +
+    `subjectAltName=${
+      ["127.0.0.1", "::1", ...ips].map((a) => `IP:${a}`).join(",")
+    },DNS:localhost\n` +
+      "basicConstraints=CA:FALSE\n" +
       "extendedKeyUsage=serverAuth\n",
   );
   await openssl([
@@ -183,4 +189,16 @@ export function get(t: Target, target: string): Promise<Uint8Array> {
 /** The reply as text (ISO 8859-1, byte for byte). */
 export function text(b: Uint8Array): string {
   return new TextDecoder("latin1").decode(b);
+}
+
+/** base64 SHA-256 of a PEM certificate's public key (Chromium's `--ignore-certificate-errors-spki-list`). */
+export async function spkiHash(certFile: string): Promise<string> {
+  const r = await new Deno.Command("openssl", {
+    args: ["x509", "-in", certFile, "-noout", "-pubkey"],
+    stdout: "piped",
+  }).output();
+  const pem = new TextDecoder().decode(r.stdout).replace(/-----[^-]+-----/g, "").replace(/\s/g, "");
+  const der = Uint8Array.from(atob(pem), (c) => c.charCodeAt(0));
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", der));
+  return btoa(String.fromCharCode(...digest));
 }

@@ -36,9 +36,9 @@ export const HTTPS_LIFETIME_MS = 5000;
 /** The longest request head (request line and headers). */
 export const HTTPS_MAX_HEAD = 8192;
 /** Requests a source may make at once. */
-export const HTTPS_BURST = 20;
+export const HTTPS_BURST = 60;
 /** Requests a source regains per second. */
-export const HTTPS_PER_SECOND = 0.5;
+export const HTTPS_PER_SECOND = 1;
 /** Sources the rate limit tracks at once. */
 export const HTTPS_MAX_SOURCES = 4096;
 /** SPA packets waiting for the engine at most; past it new ones are dropped. */

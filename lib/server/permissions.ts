@@ -80,6 +80,8 @@ function listenerNeeds(c: ServerConfig): Need[] {
   if (c.bool("ENABLE_TCP_SERVER")) both(c.get("TCPSERV_PORT")!, "TCP server");
   if (c.bool("ENABLE_HTTPS_SERVER")) {
     both(c.get("HTTPS_SERVER_PORT")!, "HTTPS server");
+    // The TLS side listens on a loopback port behind the relay (lib/sys/_listen_tls_deno.ts).
+    out.push({ kind: "net", scope: "127.0.0.1", why: "HTTPS server's TLS side on loopback" });
     for (const v of ["HTTPS_CERT_FILE", "HTTPS_KEY_FILE", "HTTPS_WEB_DIR"]) {
       const p = c.get(v);
       if (p !== undefined) out.push({ kind: "read", scope: p, why: "HTTPS server" });
