@@ -28,7 +28,7 @@ import { VERSION } from "./lib/version.ts";
 import { dumpConfig } from "./lib/server/dump.ts";
 import { type ServerFlags, serverFlags } from "./lib/server/flags.ts";
 import { stderrIsJournal } from "./lib/server/journal.ts";
-import { load, type Loaded } from "./lib/server/load.ts";
+import { load } from "./lib/server/load.ts";
 import { checkRunDirAbsolute } from "./lib/server/run_dir.ts";
 import { DaemonLogger, fatalLine } from "./lib/server/log.ts";
 import { keyGen, maintenance, stanzaQr } from "./lib/server/maintenance.ts";
@@ -36,7 +36,7 @@ import { SERVER_OPTIONS } from "./lib/server/options.ts";
 import {
   childPermissionFlags,
   missingPermissions,
-  type NeedsContext,
+  needsContext,
 } from "./lib/server/permissions.ts";
 
 export type { ServerIo } from "./lib/server/control.ts";
@@ -68,19 +68,6 @@ function helpText(): string {
 /** What `main` learns while starting: with LOG_FORMAT json a fatal error is a JSON line too. */
 interface Started {
   json: boolean;
-}
-
-/** What the daemon's permissions depend on besides fwknopd.conf. */
-export function needsContext(f: ServerFlags, loaded: Loaded): NeedsContext {
-  const c = loaded.config;
-  return {
-    files: [c.get("CONFIG_FILE")!, ...(c.get("OVERRIDE_CONFIG")?.split(",") ?? [])]
-      .concat(loaded.accessPaths),
-    stanzas: loaded.settings.stanzas,
-    test: f.test,
-    // In the background (and with --syslog-enable) the daemon logs through logger.
-    syslog: f.syslogEnable || (!f.foreground && !f.daemonChild),
-  };
 }
 
 /** Loads the configuration and runs what the command line asks for. */

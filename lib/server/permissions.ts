@@ -15,6 +15,8 @@ import { fleetOptions } from "../fleet/options.ts";
 import { JOURNALCTL } from "../../knock/journal_source.ts";
 import { alertPeers } from "../alerts/options.ts";
 import { splitCommand } from "../policy/plan.ts";
+import type { ServerFlags } from "./flags.ts";
+import type { Loaded } from "./load.ts";
 
 /** The permission kinds a daemon may hold, in Deno's flag names. */
 export const KINDS = ["read", "write", "run", "net", "ffi", "env", "sys"] as const;
@@ -43,6 +45,22 @@ export interface NeedsContext {
   test?: boolean;
   /** The daemon logs to syslog through `logger` (in the background, or `--syslog-enable`). */
   syslog?: boolean;
+}
+
+/**
+ * What the daemon's permissions depend on besides fwknopd.conf, for this
+ * command line and the files it loaded.
+ */
+export function needsContext(f: ServerFlags, loaded: Loaded): NeedsContext {
+  const c = loaded.config;
+  return {
+    files: [c.get("CONFIG_FILE")!, ...(c.get("OVERRIDE_CONFIG")?.split(",") ?? [])]
+      .concat(loaded.accessPaths),
+    stanzas: loaded.settings.stanzas,
+    test: f.test,
+    // In the background (and with --syslog-enable) the daemon logs through logger.
+    syslog: f.syslogEnable || (!f.foreground && !f.daemonChild),
+  };
 }
 
 /** The one variable the Redis client reads (fleet mode). */
