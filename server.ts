@@ -97,6 +97,7 @@ async function start(
   if (f.dumpConfig || f.exitParseConfig) {
     // The daemon logs these after making its run directory, in fwknopd's order.
     for (const n of loaded.notices) log.log("info", n);
+    for (const w of loaded.rollbackWarnings ?? []) log.log("warning", w);
     io.out(f.dumpConfig ? dumpConfig(c, loaded.settings.stanzas) : "configuration OK\n");
     return 0;
   }

@@ -15,6 +15,7 @@ import { fleetOptions } from "../fleet/options.ts";
 import { alertOptions } from "../alerts/options.ts";
 import type { EngineSettings } from "./engine.ts";
 import type { ServerFlags } from "./flags.ts";
+import { knockTrapWarnings } from "./knock_trap.ts";
 import { DEFAULT_CONF_DIR } from "../config/paths.ts";
 
 /** The default fwknopd.conf. */
@@ -29,6 +30,8 @@ export interface Loaded {
   notices: string[];
   /** The access files read (access.conf or the folder's files, knock files). */
   accessPaths: string[];
+  /** Knock stanzas outside KNOCK_ACCESS_FILE, which the stock fwknopd refuses (`-D` warns). */
+  rollbackWarnings?: string[];
 }
 
 /** Command-line options that set fwknopd.conf variables. */
@@ -130,10 +133,11 @@ export function load(f: ServerFlags): Loaded {
     },
   };
   if (knockd !== undefined) accessPaths.push(knockd);
+  const rollbackWarnings = knockTrapWarnings(access.stanzas, knockFile);
   const notices = access.stanzas.filter((s) => !s.requireSourceAddress).map((s) =>
     `Warning: REQUIRE_SOURCE_ADDRESS not enabled for access stanza source: '${s.raw.get("SOURCE")}'`
   );
-  return { config, settings, warnings, notices, accessPaths };
+  return { config, settings, warnings, notices, accessPaths, rollbackWarnings };
 }
 
 /**
