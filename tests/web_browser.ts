@@ -12,7 +12,7 @@
  *
  * @module
  */
-import puppeteer from "npm:puppeteer-core@25.19.0";
+import puppeteer, { type Page } from "npm:puppeteer-core@25.19.0";
 
 /** Debian's Chromium. */
 export const CHROMIUM = "/usr/bin/chromium";
@@ -37,6 +37,8 @@ export interface BrowserRun {
   stored?: Record<string, string>;
   /** Screenshot path prefix (`-loaded.png`, `-sent.png`, `-expired.png` are added). */
   shots?: string;
+  /** What a user types after the page loaded: QR text (then "Read keys"), fields by id, then "Send SPA". */
+  fill?: { qrText?: string; fields?: Record<string, string>; send?: boolean };
   /** Seconds to wait for the countdown to say "expired" (0: do not wait). */
   waitExpiry?: number;
 }
@@ -55,8 +57,28 @@ export interface BrowserResult {
 
 const STORE_KEY = "fwknop-ts.settings";
 
-async function text(page: import("npm:puppeteer-core@25.19.0").Page, id: string) {
+async function text(page: Page, id: string) {
   return await page.$eval(`#${id}`, (e) => e.textContent ?? "");
+}
+
+/** Types as a user would: the QR text and "Read keys", the fields, then "Send SPA". */
+async function fill(page: Page, f: NonNullable<BrowserRun["fill"]>, shots?: string) {
+  if (f.qrText !== undefined) {
+    await page.type("#qr-text", f.qrText);
+    if (shots !== undefined) await page.screenshot({ path: `${shots}-qr.png`, fullPage: true });
+    await page.click("#qr-apply");
+  }
+  for (const [id, value] of Object.entries(f.fields ?? {})) {
+    // Fields under "More" are in a closed <details>: open it, as a user would.
+    await page.$eval(`#${id}`, (e) => {
+      const f = e as unknown as { value: string; closest(s: string): { open: boolean } | null };
+      const more = f.closest("details");
+      if (more !== null) more.open = true;
+      f.value = "";
+    });
+    await page.type(`#${id}`, value);
+  }
+  if (f.send === true) await page.click("#send");
 }
 
 /**
@@ -96,6 +118,7 @@ export async function drive(
     }
     await page.goto(run.url);
     await page.waitForSelector("body[data-ready=true]", { timeout: 10_000 });
+    if (run.fill !== undefined) await fill(page, run.fill, run.shots);
     await page.waitForSelector("body[data-sent]", { timeout: 3_000 }).catch(() => {});
     // The no-cors fetch settles (fwknopd's TCP server closes without a reply).
     await new Promise((r) => setTimeout(r, 1500));

@@ -154,6 +154,29 @@ Deno.test({
         },
       );
 
+      await t.step(
+        "pasting the QR text, typing the server and clicking send opens the port",
+        async () => {
+          assert(await poll(closed, true, 5000), "still open from the step before");
+          const run = browse(client, {
+            url: page,
+            shots: `${shots}/web-qr`,
+            fill: {
+              qrText: `KEY_BASE64:${KEYS.KEY_BASE64} HMAC_KEY_BASE64:${KEYS.HMAC_KEY_BASE64}`,
+              fields: { "spa-server": SERVER_IP, access: `tcp/${SERVICE_PORT}`, "fw-timeout": "3" },
+              send: true,
+            },
+          });
+          await run.sent;
+          const opened = await poll(() => client.tcpOpen(SERVER_IP, SERVICE_PORT), true, 8000);
+          const r = await run.done;
+          assert(opened, `not opened: ${JSON.stringify(r)}\n${daemon.daemon.output}`);
+          assertEquals(r.sent, 1);
+          assertEquals(network(r).length, 1, JSON.stringify(r.requests));
+          assert(await poll(closed, true, 10_000), "not closed at expiry");
+        },
+      );
+
       await t.step("a wrong key opens nothing", async () => {
         const run = browse(client, {
           url: page + fragment({ ...TARGET, ...KEYS, KEY_BASE64: key() }, true),
