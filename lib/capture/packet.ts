@@ -62,6 +62,11 @@ export interface PacketSource {
   readonly warnings?: readonly string[];
   /** Stops capturing; the iterator then ends. Idempotent. */
   close(): void;
+  /**
+   * Replaces the capture filter while capturing, when the source can (a
+   * libpcap capture under Deno); throws with the reason, keeping the old one.
+   */
+  setFilter?(filter: string): void;
 }
 
 /**

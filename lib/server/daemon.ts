@@ -15,6 +15,7 @@ import { Iptables } from "../../firewall/iptables.ts";
 import type { FirewallBackend } from "../../firewall/backend.ts";
 import type { PacketSource } from "../capture/packet.ts";
 import { openPcap } from "../capture/pcap.ts";
+import { openCapture } from "../capture/open_capture.ts";
 import { type DummyTcpServer, startDummyTcpServer } from "../capture/tcp_server.ts";
 import { openUdpServer } from "../capture/udp.ts";
 import type { ServerConfig } from "../config/server_conf.ts";
@@ -43,6 +44,7 @@ import { JOURNALCTL, journalSource } from "../../knock/journal_source.ts";
 import type { KnockStanza } from "../../knock/watcher.ts";
 import type { Alerts } from "../alerts/alerts.ts";
 import { ALERT_VARS, startAlerts } from "../alerts/start.ts";
+import { reloadKnocks } from "./knock_reload.ts";
 
 /** Variables whose change needs a restart (SIGHUP keeps the running firewall and capture). */
 const RESTART_VARS = [
@@ -81,18 +83,21 @@ async function openSource(
   const file = c.get("PCAP_FILE");
   const fromPcap = c.get("KNOCK_SOURCE") === "pcap";
   const filter = fromPcap ? knockFilter(c.get("PCAP_FILTER")!, knocks) : c.get("PCAP_FILTER")!;
-  const source = await openPcap({
-    ...(file === undefined ? { intf: c.get("PCAP_INTF")! } : { file }),
+  const o = {
     filter,
     promisc: c.bool("ENABLE_PCAP_PROMISC"),
     snaplen: c.int("MAX_SNIFF_BYTES"),
     anyDirection: c.bool("ENABLE_PCAP_ANY_DIRECTION"),
     knocks: fromPcap && knocks.length > 0,
-  });
-  log.log(
-    "info",
-    file === undefined ? `Sniffing interface: ${c.get("PCAP_INTF")}` : `Reading pcap file: ${file}`,
-  );
+  };
+  // PCAP_INTF: one interface, a list or auto; each logs its "Sniffing interface:" line.
+  const source = file === undefined
+    ? await openCapture(c.get("PCAP_INTF")!, o, {
+      log: (level, msg) => log.log(level, msg),
+      exitAtIntfDown: c.bool("EXIT_AT_INTF_DOWN"),
+    })
+    : await openPcap({ ...o, file });
+  if (file !== undefined) log.log("info", `Reading pcap file: ${file}`);
   log.log("info", `PCAP filter is: '${filter}'`);
   for (const w of source.warnings ?? []) log.log("warning", w);
   return source;
@@ -172,13 +177,17 @@ function startLogSource(c: ServerConfig, eng: Engine, log: DaemonLogger): LogSou
   return src;
 }
 
-/** SIGHUP: re-reads fwknopd.conf and access.conf; live grants and pending closes stay. */
+/**
+ * SIGHUP: re-reads fwknopd.conf and access.conf; live grants and pending
+ * closes stay, and new knock stanzas are heard at once (knock_reload.ts).
+ */
 function reloader(
   f: ServerFlags,
   state: { loaded: Loaded },
   eng: Engine,
   log: DaemonLogger,
   fleet: DaemonFleet | undefined,
+  r: Running,
 ) {
   return () => {
     void (async () => {
@@ -191,8 +200,14 @@ function reloader(
             log.log("warning", `${v} changed: it takes effect when fwknopd-ts is restarted`);
           }
         }
-        state.loaded = next;
         for (const w of next.warnings) log.log("warning", w);
+        reloadKnocks(state.loaded, next, {
+          capture: r.holder?.current,
+          logSource: r.logSource !== undefined,
+          // The source KNOCK_SOURCE named at start (a change waits for the restart).
+          startLogSource: () => r.logSource = startLogSource(before, eng, log),
+        }, log);
+        state.loaded = next;
         eng.reload(next.settings);
         fleet?.reload(next.settings.stanzas);
         log.log("info", "Re-read the configuration (SIGHUP); granted rules stay in place.");
@@ -488,18 +503,18 @@ export async function runDaemon(
     };
     r.signals.push(["SIGTERM", stop("SIGTERM")], ["SIGINT", stop("SIGINT")], [
       "SIGHUP",
-      reloader(f, state, engine, log, r.fleet),
+      reloader(f, state, engine, log, r.fleet, r),
     ]);
     for (const [s, h] of r.signals) onSignal(s, h);
     r.ticker = deepScan(c, r.grants);
     if (c.bool("ENABLE_METRICS")) await startMetrics(c, metrics, r, holder, engine, log);
     log.log("info", `Starting ${ident} main event loop.`);
     const limit = f.packetLimit === undefined ? 0 : Number(f.packetLimit);
-    const knocks = loaded.settings.knocks ?? [];
     await runCapture(
       holder,
       (s) => packetLoop(s, engine, log, limit),
-      () => openSource(c, log, knocks),
+      // Reopened with the knock stanzas of the last reload.
+      () => openSource(c, log, state.loaded.settings.knocks ?? []),
       log,
       c.bool("EXIT_AT_INTF_DOWN"),
     );

@@ -110,6 +110,19 @@ export interface PcapOptions {
   knocks?: boolean;
 }
 
+/** Compiles and sets a filter on an open handle (the handle stays open on failure). */
+// deno-lint-ignore no-explicit-any
+function applyFilter(p: any, filter: string): void {
+  const l = pcap();
+  const prog = new Uint8Array(BPF_PROGRAM_SIZE);
+  if (l.pcap_compile(p, prog, cstr(filter), 1, PCAP_NETMASK_UNKNOWN) !== 0) {
+    throw new Error(`Cannot use pcap filter "${filter}": ${handleErr(p)}`);
+  }
+  const set = l.pcap_setfilter(p, prog);
+  l.pcap_freecode(prog);
+  if (set !== 0) throw new Error(`Cannot set pcap filter "${filter}": ${handleErr(p)}`);
+}
+
 /** A libpcap capture. */
 export class PcapSource implements PacketSource {
   // deno-lint-ignore no-explicit-any
@@ -158,20 +171,26 @@ export class PcapSource implements PacketSource {
       if (!o.anyDirection) l.pcap_setdirection(p, PCAP_D_IN);
       l.pcap_setnonblock(p, 1, err);
     }
-    const prog = new Uint8Array(BPF_PROGRAM_SIZE);
-    if (l.pcap_compile(p, prog, cstr(o.filter), 1, PCAP_NETMASK_UNKNOWN) !== 0) {
-      const msg = handleErr(p);
+    try {
+      applyFilter(p, o.filter);
+    } catch (e) {
       l.pcap_close(p);
-      throw new Error(`Cannot use pcap filter "${o.filter}": ${msg}`);
-    }
-    const set = l.pcap_setfilter(p, prog);
-    l.pcap_freecode(prog);
-    if (set !== 0) {
-      const msg = handleErr(p);
-      l.pcap_close(p);
-      throw new Error(`Cannot set pcap filter "${o.filter}": ${msg}`);
+      throw e;
     }
     return new PcapSource(p, o.file !== undefined);
+  }
+
+  /**
+   * Replaces the filter of the open capture (SIGHUP with new knock ports):
+   * libpcap swaps the kernel filter in place, so no packet between the old
+   * and the new filter is lost to a reopen.
+   *
+   * @param filter BPF filter text.
+   * @throws {Error} with libpcap's message; the old filter then stays.
+   */
+  setFilter(filter: string): void {
+    if (this.#closed) throw new Error("Cannot set the pcap filter: the capture is closed");
+    applyFilter(this.#p, filter);
   }
 
   async *batches(keep?: Prefilter): AsyncIterable<CapturedPacket[]> {
