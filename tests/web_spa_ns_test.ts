@@ -206,6 +206,21 @@ Deno.test({
         },
       );
 
+      await t.step("attack: markup in a link's values stays text and sends nothing", async () => {
+        const run = browse(client, {
+          url: page +
+            fragment({ ...TARGET, ...KEYS, SPA_SERVER: "<img src=x onerror=alert(1)>" }, true),
+        });
+        await run.sent;
+        const r = await run.done;
+        // The page tried (SEND=Y with its own key) and refused the server by name, as text.
+        assertEquals(
+          r.status,
+          'Cannot send: SPA_SERVER "<img src=x onerror=alert(1)>" is not a host',
+        );
+        assertEquals(network(r), []);
+      });
+
       await ours.stop();
       ours = undefined;
 
