@@ -1,11 +1,13 @@
 /**
  * The Node side of a TLS {@link Acceptor}: a `node:tls` server. Node runs
  * the handshake before it hands over a connection, so a handshake is bounded
- * here: `handshakeTimeout` ends a slow one, and `maxConnections` caps the
- * sockets the server holds, handshakes included.
+ * here: every raw socket is destroyed when its lifetime ends (Node's
+ * `handshakeTimeout` misses a peer that sent part of a ClientHello), and
+ * `maxConnections` caps the sockets the server holds, handshakes included.
  *
  * @module
  */
+import type { Socket } from "node:net";
 import { createServer, type TLSSocket } from "node:tls";
 import type { Acceptor, StreamConn } from "./accept_loop.ts";
 import { NodeConn } from "./_listen_node.ts";
@@ -77,6 +79,12 @@ export function listenTlsNode(
 ): Promise<Acceptor> {
   const server = createServer({ cert, key, handshakeTimeout: handshakeMs });
   server.maxConnections = maxSockets;
+  // handshakeTimeout does not end a peer that sent part of a ClientHello and waits: every
+  // socket ends handshakeMs after it was accepted, whatever its state (the loop's lifetime).
+  server.on("connection", (raw: Socket) => {
+    const t = setTimeout(() => raw.destroy(), handshakeMs);
+    raw.once("close", () => clearTimeout(t));
+  });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, hostname, () => {
