@@ -138,6 +138,7 @@ async function tryStanza(
   }
   // Authentic: burned from here on, even if a check below refuses it.
   if (!opts.test && opts.replay && v.replayKey === undefined) v.replayKey = digest;
+  v.decoded ??= { stanza: s.index, fields: r.fields };
   const c: StanzaContext = {
     pkt,
     s,

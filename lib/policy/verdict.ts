@@ -7,6 +7,7 @@
  * @module
  */
 import type { Grant } from "../../firewall/grant.ts";
+import type { SpaMessage } from "../spa/message.ts";
 
 /** Log levels of events. */
 export type EventLevel = "debug" | "info" | "warning" | "error";
@@ -255,6 +256,11 @@ export interface Verdict {
   burnOneTime?: number;
   /** Stanzas that accepted the packet in `-t` mode. */
   testAccepted: number[];
+  /**
+   * The first stanza that authenticated the packet and its decrypted
+   * fields, for the `-v -v` dump (a reference; nothing is copied).
+   */
+  decoded?: { stanza: number; fields: SpaMessage };
 }
 
 /** The last refusal of a verdict without a plan (for counters), if any. */

@@ -45,6 +45,7 @@ import type { KnockStanza } from "../../knock/watcher.ts";
 import type { Alerts } from "../alerts/alerts.ts";
 import { ALERT_VARS, startAlerts } from "../alerts/start.ts";
 import { reloadKnocks } from "./knock_reload.ts";
+import { packetDumper } from "./packet_dump.ts";
 
 /** Variables whose change needs a restart (SIGHUP keeps the running firewall and capture). */
 const RESTART_VARS = [
@@ -391,6 +392,7 @@ async function startServices(
   const c = loaded.config;
   const fleet = r.fleet;
   if (!f.test) r.grants = await startFirewall(c, log);
+  const dump = packetDumper(log.verbose, (lines) => log.logAll(lines));
   const engine = new Engine(loaded.settings, {
     replay: r.replay,
     grants: r.grants,
@@ -400,6 +402,7 @@ async function startServices(
     ...(c.bool("ENABLE_METRICS") ? { metrics } : {}),
     ...(fleet === undefined ? {} : { publish: fleet.publish }),
     ...(r.alerts === undefined ? {} : { granted: (g) => r.alerts!.granted(g) }),
+    ...(dump === undefined ? {} : { dump }),
   });
   r.engine = engine;
   fleet?.start(r.grants, loaded.settings.stanzas, log);

@@ -37,6 +37,7 @@ import { IpAddr } from "../net/addr.ts";
 import { KnockPolicy } from "../policy/knock.ts";
 import type { TimerClock } from "../timer.ts";
 import { CycleRunner } from "./cycles.ts";
+import type { PacketDump } from "./packet_dump.ts";
 
 /** How long a type-0 command may run as root. */
 const CMD_TIMEOUT_MS = 5000;
@@ -126,6 +127,8 @@ export interface EngineDeps {
   publish?: (group: string, g: Grant) => Promise<void>;
   /** Timer functions for CMD_CYCLE_CLOSE (the system's by default; tests pass fakes). */
   schedule?: Pick<TimerClock, "setTimeout" | "clearTimeout">;
+  /** `-v -v`: sees each SPA payload and, once authenticated, its decrypted fields (packet_dump.ts). */
+  dump?: (d: PacketDump) => void;
   /** Alerts: told of each grant opened or extended and each command or cycle run (lib/alerts). */
   granted?: (what: Grant | { src: string; stanza: number; kind: "command" | "cycle" }) => void;
 }
@@ -297,6 +300,10 @@ export class Engine {
   }
 
   async #process(pkt: CapturedPacket, screened: Screened, t0: number): Promise<void> {
+    const dump = this.#d.dump;
+    if (dump !== undefined && "data" in screened) {
+      dump({ kind: "payload", src: pkt.src.text, data: screened.data });
+    }
     const v = await processPacket(
       pkt,
       this.#s.stanzas,
@@ -305,6 +312,9 @@ export class Engine {
       this.#d.replay,
       screened,
     );
+    if (dump !== undefined && v.decoded !== undefined) {
+      dump({ kind: "decrypted", src: pkt.src.text, ...v.decoded });
+    }
     await this.#carryOut(v, pkt, t0);
   }
 
