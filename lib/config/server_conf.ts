@@ -8,6 +8,7 @@
 import { defaultFirewallType } from "../sys/libs.ts";
 import { ConfigError, type ConfLine, lexConf, type Origin, readConf } from "./lexer.ts";
 import { DEFAULT_CONF_DIR, DEFAULT_RUN_DIR } from "./paths.ts";
+import { parseIntfList } from "../capture/intf_list.ts";
 
 type Kind = "bool" | "string" | { min: number; max: number };
 
@@ -348,6 +349,10 @@ export class ServerConfig {
           l.name,
           `"${l.value}" is not LOG_DAEMON or LOG_LOCAL0 to LOG_LOCAL7`,
         );
+      }
+      if (l.name === "PCAP_INTF") {
+        const intf = parseIntfList(l.value); // a name, a list (eth0,wg0) or auto
+        if ("error" in intf) throw new ConfigError(l, l.name, intf.error);
       }
       if (l.name === "LOG_FORMAT" && !["text", "json"].includes(l.value)) {
         throw new ConfigError(l, l.name, `"${l.value}" is not text or json`);

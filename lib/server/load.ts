@@ -17,6 +17,8 @@ import type { EngineSettings } from "./engine.ts";
 import type { ServerFlags } from "./flags.ts";
 import { knockTrapWarnings } from "./knock_trap.ts";
 import { DEFAULT_CONF_DIR } from "../config/paths.ts";
+import { parseIntfList } from "../capture/intf_list.ts";
+import { UsageError } from "../cli/errors.ts";
 
 /** The default fwknopd.conf. */
 export const DEFAULT_CONF = `${DEFAULT_CONF_DIR}/fwknopd.conf`;
@@ -78,6 +80,10 @@ export function load(f: ServerFlags): Loaded {
   for (const [opt, name] of CLI_VARS) {
     const v = f[opt];
     if (typeof v === "string") config.set(name, v);
+  }
+  const intf = f.interface === undefined ? undefined : parseIntfList(f.interface);
+  if (intf !== undefined && "error" in intf) {
+    throw new UsageError(`Cannot use -i "${f.interface}": ${intf.error}`);
   }
   if (f.udpServer) config.set("ENABLE_UDP_SERVER", "Y");
   if (f.pcapAnyDirection) config.set("ENABLE_PCAP_ANY_DIRECTION", "Y");

@@ -83,11 +83,17 @@ export class NodePcapSource implements PacketSource {
     this.#cap = cap;
     const frame = new Uint8Array(FRAME_MAX);
     const intf = o.intf ?? "any";
-    const link = cap.open(intf, o.filter, CAPTURE_BUFFER, frame);
+    let link: string;
+    try {
+      link = cap.open(intf, o.filter, CAPTURE_BUFFER, frame);
+    } catch (e) {
+      // As under Deno: the interface named (one of a PCAP_INTF list, or the default route's).
+      throw new Error(`Cannot capture on "${intf}": ${(e as Error).message}`);
+    }
     const dlt = LINK_TYPES[link];
     if (dlt === undefined) {
       cap.close();
-      throw new Error(`Cannot capture on "${o.intf}": link type ${link} is not supported`);
+      throw new Error(`Cannot capture on "${intf}": link type ${link} is not supported`);
     }
     if (!o.promisc) {
       this.warnings.push("the cap module always opens the interface in promiscuous mode");
