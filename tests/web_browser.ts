@@ -39,6 +39,11 @@ export interface BrowserRun {
   shots?: string;
   /** What a user types after the page loaded: QR text (then "Read keys"), fields by id, then "Send SPA". */
   fill?: { qrText?: string; fields?: Record<string, string>; send?: boolean };
+  /**
+   * Check the service worker: once it controls the page, print `CONTROLLED`,
+   * wait until the server is gone (the test stops it), and load the page again.
+   */
+  offline?: boolean;
   /** Seconds to wait for the countdown to say "expired" (0: do not wait). */
   waitExpiry?: number;
 }
@@ -53,12 +58,30 @@ export interface BrowserResult {
   status: string;
   countdown: string;
   notice: string;
+  /** With `offline`: whether the page loaded and was wired again with its server gone. */
+  offlineReady?: boolean;
 }
 
 const STORE_KEY = "fwknop-ts.settings";
 
 async function text(page: Page, id: string) {
   return await page.$eval(`#${id}`, (e) => e.textContent ?? "");
+}
+
+/** Waits for the service worker, then for the server to go away, then loads the page again. */
+async function offlineCheck(page: Page, url: string, progress: (line: string) => void) {
+  await page.evaluate("navigator.serviceWorker.ready");
+  if (!(await page.evaluate("navigator.serviceWorker.controller !== null"))) await page.reload();
+  await page.waitForFunction("navigator.serviceWorker.controller !== null", { timeout: 10_000 });
+  progress("CONTROLLED");
+  for (let i = 0; i < 100; i++) {
+    const up = await fetch(url).then((r) => (r.body?.cancel(), true), () => false);
+    if (!up) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await page.reload();
+  return await page.waitForSelector("body[data-ready=true]", { timeout: 10_000 })
+    .then(() => true, () => false);
 }
 
 /** Types as a user would: the QR text and "Read keys", the fields, then "Send SPA". */
@@ -127,6 +150,13 @@ export async function drive(
     }
     const sent = Number(await page.evaluate('document.body.dataset.sent ?? "0"'));
     progress(`SENT ${sent}`);
+    let offlineReady: boolean | undefined;
+    if (run.offline === true) {
+      offlineReady = await offlineCheck(page, run.url, progress);
+      if (run.shots !== undefined) {
+        await page.screenshot({ path: `${run.shots}-offline.png`, fullPage: true });
+      }
+    }
     if ((run.waitExpiry ?? 0) > 0) {
       await page.waitForFunction(
         'document.getElementById("countdown")?.textContent?.includes("expired")',
@@ -142,6 +172,7 @@ export async function drive(
       status: await text(page, "status"),
       countdown: await text(page, "countdown"),
       notice: await text(page, "notice"),
+      ...(offlineReady === undefined ? {} : { offlineReady }),
     };
   } finally {
     await browser.close();

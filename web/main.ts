@@ -164,7 +164,8 @@ function start(): void {
     link.href = "manifest.webmanifest";
     document.head.append(link);
   }
-  if (location.protocol === "https:" && "serviceWorker" in navigator) {
+  // Served over HTTPS (or from localhost, which browsers also count as secure): work offline.
+  if (isSecureContext && location.protocol !== "file:" && "serviceWorker" in navigator) {
     navigator.serviceWorker.register("sw.js").catch(() => {});
   }
   document.body.dataset.ready = "true";
