@@ -7,9 +7,9 @@
  */
 import { assert, assertEquals } from "./assert.ts";
 import { skip } from "./env.ts";
-import { poll } from "./netns.ts";
+import { netnsUnavailable, poll } from "./netns.ts";
 import { type OurServer, startOurs } from "./ours.ts";
-import { C4, nftUnavailable, pair, S4 } from "./nft_env.ts";
+import { C4, pair, S4 } from "./nft_env.ts";
 
 const CLIENT = new URL("../client.ts", import.meta.url).pathname;
 const PORT = 10022;
@@ -27,7 +27,7 @@ echo "ok=$ok fail=$fail"
 `;
 
 Deno.test("keep-open: a 35 s command behind a 10 s grant is never refused; the grant closes after it", async () => {
-  const why = await nftUnavailable(); // root, namespaces and the firewall tools
+  const why = await netnsUnavailable(); // root, namespaces and iptables
   if (why !== undefined) return skip(why);
   const p = await pair([PORT]);
   let ours: OurServer | undefined;
