@@ -94,6 +94,7 @@ export class AutoSource implements PacketSource {
       this.#lastProblem = undefined;
       return;
     }
+    const warned = this.#inner.warnings.length;
     try {
       await this.#inner.set(names);
     } catch (e) {
@@ -111,6 +112,7 @@ export class AutoSource implements PacketSource {
       "info",
       `Default route moved from ${list(now)} to ${list(names)}. Sniffing interface: ${list(names)}`,
     );
+    for (const w of this.#inner.warnings.slice(warned)) this.#hooks.log("warning", w);
   }
 
   #once(level: "warning" | "error", msg: string): void {
