@@ -38,7 +38,7 @@ export interface BrowserRun {
   /** Screenshot path prefix (`-loaded.png`, `-sent.png`, `-expired.png` are added). */
   shots?: string;
   /** What a user types after the page loaded: QR text (then "Read keys"), fields by id, then "Send SPA". */
-  fill?: { qrText?: string; fields?: Record<string, string>; send?: boolean };
+  fill?: { qrText?: string; fields?: Record<string, string>; send?: boolean; resend?: boolean };
   /**
    * Check the service worker: once it controls the page, print `CONTROLLED`,
    * wait until the server is gone (the test stops it), and load the page again.
@@ -102,6 +102,11 @@ async function fill(page: Page, f: NonNullable<BrowserRun["fill"]>, shots?: stri
     await page.type(`#${id}`, value);
   }
   if (f.send === true) await page.click("#send");
+  if (f.resend === true) {
+    await page.waitForSelector("body[data-sent='1']", { timeout: 5_000 });
+    await page.click("#resend");
+    await page.waitForSelector("body[data-sent='2']", { timeout: 5_000 });
+  }
 }
 
 /**

@@ -155,7 +155,7 @@ Deno.test({
       );
 
       await t.step(
-        "pasting the QR text, typing the server and clicking send opens the port",
+        "pasting the QR text, typing the server, clicking send and re-send opens the port",
         async () => {
           assert(await poll(closed, true, 5000), "still open from the step before");
           const run = browse(client, {
@@ -165,14 +165,19 @@ Deno.test({
               qrText: `KEY_BASE64:${KEYS.KEY_BASE64} HMAC_KEY_BASE64:${KEYS.HMAC_KEY_BASE64}`,
               fields: { "spa-server": SERVER_IP, access: `tcp/${SERVICE_PORT}`, "fw-timeout": "3" },
               send: true,
+              resend: true,
             },
           });
           await run.sent;
           const opened = await poll(() => client.tcpOpen(SERVER_IP, SERVICE_PORT), true, 8000);
           const r = await run.done;
           assert(opened, `not opened: ${JSON.stringify(r)}\n${daemon.daemon.output}`);
-          assertEquals(r.sent, 1);
-          assertEquals(network(r).length, 1, JSON.stringify(r.requests));
+          // Send, then Re-send: two requests, two different packets (a re-send is no replay).
+          assertEquals(r.sent, 2);
+          const net = network(r);
+          assertEquals(net.length, 2, JSON.stringify(r.requests));
+          assert(net[0] !== net[1], "the re-send repeated the packet");
+          assert(!/Replay detected/.test(daemon.daemon.output), daemon.daemon.output);
           assert(await poll(closed, true, 10_000), "not closed at expiry");
         },
       );

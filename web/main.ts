@@ -8,7 +8,7 @@
  */
 import { type Fragment, mayAutoSend, mayUseStoredKeys, parseFragment } from "./fragment.ts";
 import { parseQrText } from "./qr_text.ts";
-import { buildWebSpa } from "./request.ts";
+import { buildWebSpa, mixedContentProblem } from "./request.ts";
 import {
   DEFAULTS,
   KEY_NAMES,
@@ -67,6 +67,8 @@ const countdown = new Countdown((text) => el<HTMLOutputElement>("countdown").tex
 
 /** Sends one fresh packet with the given settings; says "sent", never "opened". */
 async function send(s: WebSettings): Promise<void> {
+  const mixed = mixedContentProblem(location.protocol, s);
+  if (mixed !== undefined) return say(mixed, "error");
   let spa;
   try {
     spa = buildWebSpa(s, Math.floor(Date.now() / 1000));

@@ -90,6 +90,22 @@ function timeout(s: WebSettings): number {
 }
 
 /**
+ * Why a page cannot send with these settings from where it was loaded: a
+ * page served over HTTPS may not make plain HTTP requests (browsers block
+ * mixed content without telling the page), so the page refuses instead of
+ * claiming it sent.
+ *
+ * @param pageProtocol `location.protocol` of the page (`https:`, `file:`, ...).
+ * @param s The settings.
+ * @returns The reason, or `undefined` when the request can go.
+ */
+export function mixedContentProblem(pageProtocol: string, s: WebSettings): string | undefined {
+  if (pageProtocol !== "https:" || s.SPA_SERVER_PROTO.toLowerCase() !== "http") return undefined;
+  return "Cannot send over http from a page served over https: browsers block it; " +
+    "choose SPA_SERVER_PROTO https or open the page from a file";
+}
+
+/**
  * Builds one fresh SPA packet (new random value, salt and timestamp) and its URL.
  *
  * @param s The settings.

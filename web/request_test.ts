@@ -4,7 +4,7 @@ import { DigestType } from "../lib/spa/digest.ts";
 import { MessageType } from "../lib/spa/message.ts";
 import { decodeSpa } from "../lib/spa/packet.ts";
 import { httpSpaRequest } from "../lib/net/http.ts";
-import { buildWebSpa, NO_USER } from "./request.ts";
+import { buildWebSpa, mixedContentProblem, NO_USER } from "./request.ts";
 import { DEFAULTS, type WebSettings } from "./settings.ts";
 
 const KEY = "wzNP62oPPgEc+kXDPQLHPOayQBuNbYUTPP+QrBL6TDk=";
@@ -108,4 +108,12 @@ Deno.test("web request: two sends of the same settings are two different packets
   const a = buildWebSpa(settings(), NOW);
   const b = buildWebSpa(settings(), NOW);
   assert(a.wire !== b.wire, "a re-send must not be a replay");
+});
+
+Deno.test("web request: a page served over https refuses plain http instead of failing silently", () => {
+  assertMatch(mixedContentProblem("https:", settings())!, /^Cannot send over http from a page/);
+  assert(mixedContentProblem("https:", settings({ SPA_SERVER_PROTO: "HTTP" })) !== undefined);
+  assertEquals(mixedContentProblem("https:", settings({ SPA_SERVER_PROTO: "https" })), undefined);
+  assertEquals(mixedContentProblem("file:", settings()), undefined);
+  assertEquals(mixedContentProblem("http:", settings()), undefined);
 });
