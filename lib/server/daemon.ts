@@ -46,6 +46,7 @@ import type { Alerts } from "../alerts/alerts.ts";
 import { ALERT_VARS, startAlerts } from "../alerts/start.ts";
 import { reloadKnocks } from "./knock_reload.ts";
 import { packetDumper } from "./packet_dump.ts";
+import { checkNftDrop } from "./nft_drop_check.ts";
 
 /** Variables whose change needs a restart (SIGHUP keeps the running firewall and capture). */
 const RESTART_VARS = [
@@ -125,6 +126,7 @@ async function startFirewall(c: ServerConfig, log: DaemonLogger): Promise<GrantT
   // Rules left by a crash (FLUSH_IPT_AT_INIT N) are swept on their recorded time.
   await grants.init();
   if (fw instanceof Iptables) { for (const w of fw.warnings) log.log("warning", w); }
+  await checkNftDrop(c, exec, log);
   for (const n of (fw as FirewallBackend).notes ?? []) log.log("info", n);
   log.log("debug", `Firewall: ${fw.name}`);
   return grants;
