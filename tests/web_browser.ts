@@ -35,7 +35,7 @@ export interface BrowserRun {
   url: string;
   /** Settings to put in localStorage before loading `url` (the page's store format). */
   stored?: Record<string, string>;
-  /** Screenshot path prefix (`-loaded.png`, `-sent.png`, `-expired.png` are added). */
+  /** Screenshot path prefix (`-qr.png`, `-sent.png`, `-offline.png`, `-expired.png` are added). */
   shots?: string;
   /** What a user types after the page loaded: QR text (then "Read keys"), fields by id, then "Send SPA". */
   fill?: { qrText?: string; fields?: Record<string, string>; send?: boolean; resend?: boolean };
@@ -150,7 +150,7 @@ export async function drive(
     await page.waitForSelector("body[data-sent]", { timeout: 3_000 }).catch(() => {});
     // The no-cors fetch settles (fwknopd's TCP server closes without a reply).
     await new Promise((r) => setTimeout(r, 1500));
-    if (run.shots !== undefined) {
+    if (run.shots !== undefined && run.offline !== true) {
       await page.screenshot({ path: `${run.shots}-sent.png`, fullPage: true });
     }
     const sent = Number(await page.evaluate('document.body.dataset.sent ?? "0"'));

@@ -13,6 +13,8 @@ import { buildWeb } from "../scripts/build_web.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const DRIVER = new URL("./web_browser.ts", import.meta.url).pathname;
+/** The dev lock file, by path: the driver runs from any working directory. */
+const LOCK = new URL("../deno.dev.lock", import.meta.url).pathname;
 const STATIC = new URL("./web_static.ts", import.meta.url).pathname;
 const ORIGIN = "http://127.0.0.1:18080";
 
@@ -46,9 +48,9 @@ Deno.test({
         "deno",
         "run",
         "-A",
-        "--lock=deno.dev.lock",
+        `--lock=${LOCK}`,
         DRIVER,
-        JSON.stringify({ url: `${ORIGIN}/`, offline: true, shots: `${shots}/web` }),
+        JSON.stringify({ url: `${ORIGIN}/`, offline: true, shots: `${shots}/web-sw` }),
       ]);
       await run.waitFor(/^CONTROLLED$/m, 60_000);
       await server.stop();

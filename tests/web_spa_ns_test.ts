@@ -21,6 +21,8 @@ import { b64EncodePadded } from "../lib/spa/base64.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const DRIVER = new URL("./web_browser.ts", import.meta.url).pathname;
+/** The dev lock file, by path: the driver runs from any working directory. */
+const LOCK = new URL("../deno.dev.lock", import.meta.url).pathname;
 const CLIENT_IP = "192.0.2.1";
 const SERVER_IP = "192.0.2.2";
 const SERVICE_PORT = 10022;
@@ -61,7 +63,7 @@ function browse(ns: Netns, run: BrowserRun): { sent: Promise<void>; done: Promis
     "deno",
     "run",
     "-A",
-    "--lock=deno.dev.lock",
+    `--lock=${LOCK}`,
     DRIVER,
     JSON.stringify(run),
   ]);
