@@ -16,9 +16,13 @@ import type { Logger } from "./log.ts";
 
 /** A base chain with a drop policy. */
 export interface DropChain {
+  /** The table's family (`inet`, `ip`, `ip6`). */
   family: string;
+  /** The table's name. */
   table: string;
+  /** The base chain's name. */
   chain: string;
+  /** Its hook (`input`, `forward`). */
   hook: string;
 }
 
@@ -35,7 +39,14 @@ const TABLE = new RegExp(String.raw`^table (\S+) ${NAME} \{`);
 const CHAIN = new RegExp(String.raw`^\s*chain ${NAME} \{`);
 const BASE = /\btype \w+ hook (\w+)\b.*\bpolicy (\w+);/;
 
-/** Whether a table is one iptables-nft or ip6tables-nft manages (its rules are ours, not the admin's). */
+/**
+ * Whether a table is one iptables-nft or ip6tables-nft manages (the
+ * daemon's rules go there; its policy is iptables', not the admin's nftables').
+ *
+ * @param family The table's family (`ip`, `ip6`, `inet`, ...).
+ * @param table The table's name.
+ * @returns `true` for `ip`/`ip6` `filter`, `nat`, `mangle`, `raw` and `security`.
+ */
 export function isIptablesNftTable(family: string, table: string): boolean {
   return (family === "ip" || family === "ip6") && IPTABLES_NFT_TABLES.has(table);
 }

@@ -13,6 +13,7 @@ export type OwnerKind = "ours" | "stock" | "other" | "unknown";
 
 /** The owner of a pid, with its command line for messages. */
 export interface PidOwner {
+  /** fwknopd-ts, the stock fwknopd, another program, or not known. */
   kind: OwnerKind;
   /** The command line, NUL separators as spaces (absent when unreadable). */
   cmdline?: string;
