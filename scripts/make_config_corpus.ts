@@ -384,6 +384,10 @@ CMD_EXEC_GROUP nobody
   },
   { name: "conf FWKNOP_RUN_DIR relative", access: K, conf: "FWKNOP_RUN_DIR non/full/path;\n" },
   { name: "conf FWKNOP_RUN_DIR bare name", access: K, conf: "FWKNOP_RUN_DIR fwknop;\n" },
+  // Several capture interfaces: both load a list and auto (fwknopd fails later, at capture).
+  { name: "conf PCAP_INTF list", access: K, conf: "PCAP_INTF eth0,wg0;\n" },
+  { name: "conf PCAP_INTF auto", access: K, conf: "PCAP_INTF auto;\n" },
+  { name: "conf PCAP_INTF slash", access: K, conf: "PCAP_INTF eth0/x;\n" },
 ];
 
 /** Issue #24's rc cases (see {@link PARITY_24}). */

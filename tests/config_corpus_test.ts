@@ -32,6 +32,8 @@ const DELIBERATE: Record<string, string> = {
     "ours accepts: IPv6 sources are an extension (fwknopd 2.6.10 refuses them; docs/ipv6.md)",
   "107-trailing-spaces":
     "ours accepts: trailing blanks are trimmed as fwknop 2.6.11 does (2.6.10 refuses 'SOURCE ANY   ')",
+  "259-conf-pcap-intf-slash":
+    "ours refuses: a name Linux cannot give an interface is a PCAP_INTF error at load (fwknopd 2.6.10 loads it and fails when it captures)",
   "251-cmd-exec-group-nogroup-a-group-and-no-user":
     "ours accepts: CMD_EXEC_GROUP is looked up as a group, then as a user (fwknopd 2.6.10 reads it as a user only, with getpwnam)",
 };
