@@ -25,7 +25,7 @@ const S6 = "2001:db8:2::2";
 const KEYS = ["--key-rijndael", "mi-key", "--key-hmac", "mi-hmac"];
 const ACCESS = "SOURCE ANY\nKEY mi-key\nHMAC_KEY mi-hmac\nFW_ACCESS_TIMEOUT 30\n";
 const CONF = "FIREWALL_TYPE iptables;\nPCAP_FILTER udp port 62201;\n";
-const PORTS = [10601, 10602, 10603, 10604, 10611, 10612, 10613];
+const PORTS = [10601, 10602, 10603, 10604, 10611, 10612, 10613, 10614];
 
 /** Default-drop for both families (loopback, established traffic and ND allowed). */
 async function defaultDrop(ns: Netns): Promise<void> {
@@ -150,6 +150,14 @@ Deno.test({
           await opens(r, out, S6, C6, 10613, true);
           // The grant made before the move is still in place.
           assert(await r.client.tcpOpen(S1, 10611), "the grant made before the move was lost");
+          // IPv4's default route back on s1 and IPv6's on s2: both are captured on.
+          await r.server.must(["ip", "-6", "route", "add", "default", "via", C6, "dev", r.s2]);
+          await r.server.must(["ip", "route", "replace", "default", "via", C1, "dev", r.s1]);
+          await d.waitFor(
+            new RegExp(`Default route moved from ${r.s2} to ${r.s1},${r.s2}\\.`),
+            15_000,
+          );
+          await opens(r, out, S1, C1, 10614);
           await ours.stop();
           ours = undefined;
         },
