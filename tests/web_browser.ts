@@ -58,6 +58,9 @@ export interface BrowserResult {
   status: string;
   countdown: string;
   notice: string;
+  /** The KEY_BASE64 field's value, and what localStorage holds for the page at the end. */
+  keyField: string;
+  stored: string | null;
   /** With `offline`: whether the page loaded and was wired again with its server gone. */
   offlineReady?: boolean;
 }
@@ -177,6 +180,8 @@ export async function drive(
       status: await text(page, "status"),
       countdown: await text(page, "countdown"),
       notice: await text(page, "notice"),
+      keyField: await page.$eval("#key-base64", (e) => (e as unknown as { value: string }).value),
+      stored: await page.evaluate(`localStorage.getItem("${STORE_KEY}")`) as string | null,
       ...(offlineReady === undefined ? {} : { offlineReady }),
     };
   } finally {

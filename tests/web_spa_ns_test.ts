@@ -213,6 +213,26 @@ Deno.test({
         },
       );
 
+      await t.step(
+        "attack: a link naming another server gets no remembered key, and sending from it keeps them",
+        async () => {
+          const stored = { ...TARGET, ...KEYS };
+          const run = browse(client, {
+            url: page + fragment({ ...TARGET, SPA_SERVER: "203.0.113.66" }, false),
+            stored,
+            fill: { send: true },
+            shots: `${shots}/web-other-server`,
+          });
+          await run.sent;
+          const r = await run.done;
+          assertEquals(r.keyField, "");
+          assertMatch(r.notice, /keys remembered on this device were not loaded/);
+          assertMatch(r.status, /^Cannot send: give KEY_BASE64/);
+          assertEquals(network(r), []);
+          assertEquals(JSON.parse(r.stored ?? "null"), stored);
+        },
+      );
+
       await t.step("attack: markup in a link's values stays text and sends nothing", async () => {
         const run = browse(client, {
           url: page +

@@ -94,11 +94,12 @@ async function send(s: WebSettings): Promise<void> {
   }
 }
 
-function remember(): void {
+/** Saves the form when the box is ticked; `forget` also clears the store when it is not. */
+function remember(forget: boolean): void {
   const store = storage();
   if (store === undefined) return;
   if (el<HTMLInputElement>("remember").checked) saveSettings(store, readForm());
-  else forgetSettings(store);
+  else if (forget) forgetSettings(store);
 }
 
 function applyQr(): void {
@@ -123,20 +124,25 @@ function startValues(frag: Fragment, store: KeyValueStore | undefined) {
   const fromStore = { ...stored };
   if (!useKeys) { for (const n of KEY_NAMES) delete fromStore[n]; }
   if (!useKeys && KEY_NAMES.some((n) => stored[n])) {
-    notice("This link names another server: the keys remembered on this device were not loaded.");
+    notice(
+      "This link brings its own keys or names another server: the keys remembered on this " +
+        "device were not loaded (and are kept unless you tick Remember or press Forget).",
+    );
   }
-  return { values: { ...DEFAULTS, ...fromStore, ...frag.values }, remembered: stored };
+  const values = { ...DEFAULTS, ...fromStore, ...frag.values };
+  // With the link's settings in the form, sending must not overwrite what is remembered.
+  return { values, remembered: useKeys && Object.keys(stored).length > 0 };
 }
 
 function wire(): void {
   el<HTMLFormElement>("spa-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
-    remember();
+    remember(false);
     void send(readForm());
   });
   el<HTMLButtonElement>("resend").addEventListener("click", () => void send(readForm()));
   el<HTMLButtonElement>("qr-apply").addEventListener("click", applyQr);
-  el<HTMLInputElement>("remember").addEventListener("change", remember);
+  el<HTMLInputElement>("remember").addEventListener("change", () => remember(true));
   el<HTMLButtonElement>("forget").addEventListener("click", () => {
     const store = storage();
     if (store !== undefined) forgetSettings(store);
@@ -153,7 +159,7 @@ function start(): void {
   const store = storage();
   const { values, remembered } = startValues(frag, store);
   fillForm(values);
-  el<HTMLInputElement>("remember").checked = Object.keys(remembered).length > 0;
+  el<HTMLInputElement>("remember").checked = remembered;
   wire();
   if (frag.ignored.length > 0) notice(`Ignored in the link: ${frag.ignored.join(", ")}`);
   if (mayAutoSend(frag)) void send({ ...DEFAULTS, ...frag.values });
