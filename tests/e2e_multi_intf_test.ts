@@ -7,7 +7,7 @@
  * away later (EXIT_AT_INTF_DOWN N) leaves the other capturing.
  */
 import { assert, assertMatch } from "./assert.ts";
-import { report, skip } from "./env.ts";
+import { haveCommand, report, skip } from "./env.ts";
 import { checkPortCase } from "./port_case.ts";
 import { link, type Netns, Netns as NS, netnsUnavailable } from "./netns.ts";
 import { type OurServer, startOurs } from "./ours.ts";
@@ -85,7 +85,8 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
-    const why = await netnsUnavailable();
+    const why = (await netnsUnavailable()) ??
+      ((await haveCommand("ip6tables", ["-V"])) ? undefined : "ip6tables is not installed");
     if (why !== undefined) return skip(why);
     const r = await rig();
     const svc = r.server.spawn(["deno", "run", "--allow-net", LISTEN, "::", ...PORTS.map(String)]);
