@@ -72,6 +72,11 @@ export class Background {
     }
   }
 
+  /** The process's id. */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
   /** Sends a signal and waits for the process to end. */
   async stop(signal: Deno.Signal = "SIGTERM"): Promise<void> {
     try {

@@ -316,7 +316,16 @@ async function makeRunDir(dir: string, files: readonly string[], log: DaemonLogg
     }
   };
   if (!existsSync(dir)) {
-    refuse("the run directory", dir, nearestExisting(resolve(dir), existsSync));
+    // Through the view (FFI when allowed): the parents may be outside the read permission.
+    const seen = (p: string) => {
+      try {
+        view.stat(p);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    refuse("the run directory", dir, nearestExisting(resolve(dir), seen));
     log.log("info", `Run directory: ${dir} does not exist. Attempting to create it.`);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     log.log("info", `Successfully created Run directory: ${dir}`);

@@ -145,9 +145,11 @@ function knockNeeds(c: ServerConfig): Need[] {
 /** Programs the stanzas run: GnuPG, commands, cycles, sudo and setpriv. */
 function stanzaNeeds(c: ServerConfig, stanzas: readonly Stanza[]): Need[] {
   const out: Need[] = [];
-  if (stanzas.some((s) => s.gpgPolicy !== undefined)) {
-    out.push({ kind: "run", scope: c.get("GPG_EXE")!, why: "GnuPG keys" });
-    const home = c.get("GPG_HOME_DIR");
+  for (const s of stanzas) {
+    const g = s.gpgPolicy;
+    if (g === undefined) continue;
+    out.push({ kind: "run", scope: g.exe ?? c.get("GPG_EXE")!, why: "GnuPG keys" });
+    const home = g.homeDir ?? c.get("GPG_HOME_DIR");
     if (home !== undefined) out.push({ kind: "read", scope: home, why: "GnuPG keys" });
   }
   // ENABLE_CMD_EXEC runs what an authenticated client sends: any program.
