@@ -141,13 +141,14 @@ export class AutoSource implements PacketSource {
   }
 
   /**
-   * Replaces the filter on the captures, and on those the route moves to.
+   * Replaces the filter on the captures, and on those the route moves to;
+   * absent when they cannot change it (the `cap` module under Node).
    *
-   * @param filter BPF filter text.
    * @throws {Error} naming the interface, with libpcap's message.
    */
-  setFilter(filter: string): void {
-    this.#inner.setFilter(filter);
+  get setFilter(): ((filter: string) => void) | undefined {
+    const set = this.#inner.setFilter;
+    return set === undefined ? undefined : (filter) => set(filter);
   }
 
   /** Stops following the route and closes the captures. Idempotent. */

@@ -31,6 +31,7 @@ Deno.test("auto: captures on the default route's interface and follows it when i
   const r = rig();
   const a = await AutoSource.open(r.hooks);
   assertEquals(a.intfs, ["eth0"]);
+  assertEquals(a.setFilter, undefined); // the fakes cannot change their filter, so neither can it
   const it = a.batches()[Symbol.asyncIterator]();
   await a.check();
   assertEquals(r.lines, []); // unchanged: nothing logged, nothing reopened

@@ -114,6 +114,8 @@ export class MultiSource implements PacketSource {
       for (const [, s] of opened) s.close();
       return;
     }
+    // Captures of one kind: if one cannot change its filter, none can.
+    if (opened.some(([, src]) => src.setFilter === undefined)) this.setFilter = undefined;
     for (const [n, src] of opened) {
       const child: Child = { src, queued: 0, gone: false };
       this.#children.set(n, child);
@@ -174,12 +176,13 @@ export class MultiSource implements PacketSource {
    * Replaces the filter on every capture (SIGHUP with new knock ports), and
    * on those opened later. Captures are changed in order; the first that
    * cannot take it stops the change and is named (one that fails to compile
-   * it fails on the first capture, so then nothing changed).
+   * it fails on the first capture, so then nothing changed). Absent when the
+   * captures cannot change their filter (the `cap` module under Node), as
+   * on such a capture itself, so the caller says that a restart is needed.
    *
-   * @param filter BPF filter text.
    * @throws {Error} naming the interface, with libpcap's message.
    */
-  setFilter(filter: string): void {
+  setFilter?: (filter: string) => void = (filter) => {
     for (const [n, c] of this.#children) {
       const src = c.src as { setFilter?(f: string): void } | undefined;
       if (src === undefined) continue; // being reopened: it takes the new filter
@@ -193,7 +196,7 @@ export class MultiSource implements PacketSource {
       }
     }
     this.#filter = filter;
-  }
+  };
 
   #openIntf(name: string): Promise<PacketSource> {
     return this.#filter === undefined

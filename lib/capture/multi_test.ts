@@ -167,13 +167,28 @@ Deno.test("multi: setFilter reaches every capture and those opened later", async
     return Promise.resolve(s);
   };
   const m = await MultiSource.open(["eth0", "wg0"], { open, log: () => {}, exitAtIntfDown: true });
-  m.setFilter("udp port 62201 or tcp port 1000");
+  m.setFilter!("udp port 62201 or tcp port 1000");
   assertEquals(filters, [
     "eth0 udp port 62201 or tcp port 1000",
     "wg0 udp port 62201 or tcp port 1000",
   ]);
-  assertThrows(() => m.setFilter("bad"), Error, "Cannot set the pcap filter on eth0: syntax error");
+  assertThrows(
+    () => m.setFilter!("bad"),
+    Error,
+    "Cannot set the pcap filter on eth0: syntax error",
+  );
   await m.set(["eth0", "wg0", "ppp0"]);
   assertEquals(made.at(-1)!.filter, "udp port 62201 or tcp port 1000");
+  m.close();
+});
+
+Deno.test("multi: captures that cannot change their filter (cap under Node) leave setFilter absent", async () => {
+  const o = opener();
+  const m = await MultiSource.open(["eth0", "wg0"], {
+    open: o.open,
+    log: () => {},
+    exitAtIntfDown: true,
+  });
+  assertEquals(m.setFilter, undefined);
   m.close();
 });
