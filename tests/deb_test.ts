@@ -119,7 +119,8 @@ Deno.test({
         const newer = await repackNewer(deb, `${VERSION}+1`);
         await must(["dpkg", "-i", newer]);
         assertEquals(await installedVersion(), `${VERSION}+1`);
-        assertMatch(await Deno.readTextFile(`${CONF}/access.conf`), new RegExp(k.lines));
+        const kept = await Deno.readTextFile(`${CONF}/access.conf`);
+        assert(kept.includes(k.lines), `the edited keys are gone:\n${kept}`);
       });
       await t.step("dpkg -r keeps the configuration; dpkg -P leaves nothing", async () => {
         await must(["dpkg", "-r", "fwknop-ts"]);
