@@ -117,6 +117,8 @@ function peerNeeds(c: ServerConfig): Need[] {
   const fleet = fleetHosts(c);
   if (fleet !== undefined) {
     for (const scope of fleet) out.push({ kind: "net", scope, why: "fleet Redis" });
+    const key = c.get("FLEET_KEY_FILE");
+    if (key !== undefined) out.push({ kind: "read", scope: key, why: "fleet key" });
     out.push({ kind: "env", scope: FLEET_ENV, why: "Redis client" });
     if (c.get("FLEET_GATEWAY") === undefined) {
       out.push({ kind: "sys", scope: "hostname", why: "fleet: FLEET_GATEWAY's default" });
