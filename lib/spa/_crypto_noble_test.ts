@@ -114,6 +114,7 @@ Deno.test("noble: the golden vectors of the real fwknop client, byte for byte, t
     );
     const r = await new Deno.Command(Deno.execPath(), {
       args: ["test", "--allow-read", `--config=${cfg}`, `--lock=${dir}/lock.json`, probe],
+      env: { NO_COLOR: "1" },
       stdout: "piped",
       stderr: "piped",
     }).output();
