@@ -57,17 +57,21 @@ export class NodeConn implements StreamConn {
 }
 
 /** Queues a server's connections and errors for `accept`. */
-class NodeAcceptor implements Acceptor {
+export class NodeAcceptor implements Acceptor {
   readonly port: number;
   readonly #server: Server;
   readonly #ready: (StreamConn | Error)[] = [];
   readonly #waiting: { ok: (c: StreamConn) => void; fail: (e: Error) => void }[] = [];
   #closed = false;
 
-  constructor(server: Server) {
+  /**
+   * @param server A listening `node:net` or `node:tls` server.
+   * @param event The event that hands over a connection (`secureConnection` for TLS).
+   */
+  constructor(server: Server, event = "connection") {
     this.#server = server;
     this.port = (server.address() as { port: number }).port;
-    server.on("connection", (s: Socket) => this.#push(new NodeConn(s)));
+    server.on(event, (s: Socket) => this.#push(new NodeConn(s)));
     server.on("error", (e: Error) => this.#push(e));
   }
 

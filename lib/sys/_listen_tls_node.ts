@@ -8,54 +8,9 @@
  * @module
  */
 import type { Socket } from "node:net";
-import { createServer, type TLSSocket } from "node:tls";
-import type { Acceptor, StreamConn } from "./accept_loop.ts";
-import { NodeConn } from "./_listen_node.ts";
-
-/** Queues a TLS server's connections and errors for `accept`. */
-class NodeTlsAcceptor implements Acceptor {
-  readonly port: number;
-  readonly #server: ReturnType<typeof createServer>;
-  readonly #ready: (StreamConn | Error)[] = [];
-  readonly #waiting: { ok: (c: StreamConn) => void; fail: (e: Error) => void }[] = [];
-  #closed = false;
-
-  constructor(server: ReturnType<typeof createServer>) {
-    this.#server = server;
-    this.port = (server.address() as { port: number }).port;
-    server.on("secureConnection", (s: TLSSocket) => this.#push(new NodeConn(s)));
-    server.on("tlsClientError", () => {}); // a failed handshake is the peer's problem
-    server.on("error", (e: Error) => this.#push(e));
-  }
-
-  #push(x: StreamConn | Error): void {
-    const w = this.#waiting.shift();
-    if (w === undefined) this.#ready.push(x);
-    else if (x instanceof Error) w.fail(x);
-    else w.ok(x);
-  }
-
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  accept(): Promise<StreamConn> {
-    if (this.#closed) return Promise.reject(new Error("Cannot accept: the listener is closed"));
-    const x = this.#ready.shift();
-    if (x instanceof Error) return Promise.reject(x);
-    if (x !== undefined) return Promise.resolve(x);
-    return new Promise((ok, fail) => this.#waiting.push({ ok, fail }));
-  }
-
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#server.close();
-    for (const x of this.#ready.splice(0)) if (!(x instanceof Error)) x.close();
-    const gone = new Error("Cannot accept: the listener is closed");
-    for (const w of this.#waiting.splice(0)) w.fail(gone);
-  }
-}
+import { createServer } from "node:tls";
+import type { Acceptor } from "./accept_loop.ts";
+import { NodeAcceptor } from "./_listen_node.ts";
 
 /**
  * Listens for TLS on TCP `hostname:port`.
@@ -89,7 +44,8 @@ export function listenTlsNode(
     server.once("error", reject);
     server.listen(port, hostname, () => {
       server.off("error", reject);
-      resolve(new NodeTlsAcceptor(server));
+      server.on("tlsClientError", () => {}); // a failed handshake is the peer's problem
+      resolve(new NodeAcceptor(server, "secureConnection"));
     });
   });
 }
