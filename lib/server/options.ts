@@ -46,7 +46,14 @@ export const SERVER_OPTIONS: readonly ServerOption[] = [
   },
   { long: "foreground", short: "f", arg: false, help: "Stay in the foreground and log to stderr." },
   { long: "syslog-enable", arg: false, help: "Also log to syslog in the foreground." },
-  { long: "interface", short: "i", arg: true, meta: "IF", help: "Interface to sniff (PCAP_INTF)." },
+  {
+    long: "interface",
+    short: "i",
+    arg: true,
+    meta: "IF",
+    help: "Interface to listen on for incoming SPA packets (PCAP_INTF); " +
+      "also a comma list (eth0,wg0) or auto (the default route's).",
+  },
   {
     long: "pcap-filter",
     short: "P",
