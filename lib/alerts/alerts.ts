@@ -8,7 +8,7 @@
  * @module
  */
 import type { Grant } from "../../firewall/grant.ts";
-import type { Level, Logger, StructuredEvent } from "../server/log.ts";
+import type { Level, Logger, StructuredEvent } from "../log/event.ts";
 import { AlertChannel, type Deliver } from "./channel.ts";
 import { classify } from "./classify.ts";
 import { type CommandNotice, grantEvent } from "./grant_event.ts";

@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertMatch } from "../../tests/assert.ts";
 import { parseAddr } from "../net/addr.ts";
 import { describe } from "../policy/verdict.ts";
-import type { Level } from "../server/log.ts";
+import type { Level } from "../log/event.ts";
 import { Alerts } from "./alerts.ts";
 import { classify } from "./classify.ts";
 import type { AlertOptions } from "./options.ts";

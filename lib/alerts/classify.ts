@@ -7,7 +7,7 @@
  * @module
  */
 import { type EventCode, isRefusal } from "../policy/verdict.ts";
-import type { Level, StructuredEvent } from "../server/log.ts";
+import type { Level, StructuredEvent } from "../log/event.ts";
 import type { AlertClass } from "./options.ts";
 
 /** The codes of the engine's grant notices (lib/alerts/grant_event.ts). */

@@ -5,7 +5,7 @@
  * @module
  */
 import { type Grant, grantSource, portsText } from "../../firewall/grant.ts";
-import type { StructuredEvent } from "../server/log.ts";
+import type { StructuredEvent } from "../log/event.ts";
 
 /** A command or CMD_CYCLE_OPEN the engine ran for an accepted request. */
 export interface CommandNotice {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { eventRecord, type Level, type StructuredEvent } from "../server/log.ts";
+import { eventRecord, type Level, type StructuredEvent } from "../log/event.ts";
 import type { AlertClass } from "./options.ts";
 
 /** Longest `msg` kept in an alert (characters). */

@@ -9,7 +9,7 @@
  */
 import { createConnection, isIP, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
-import { escapeLog } from "../server/log_escape.ts";
+import { escapeLog } from "../log/escape.ts";
 
 /** Longest reply line accepted (RFC 5321 allows 512 octets). */
 export const MAX_REPLY_LINE = 1024;

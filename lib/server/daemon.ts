@@ -43,14 +43,14 @@ import { fileSource, kmsgSource, type LogSource } from "../../knock/log_source.t
 import { JOURNALCTL, journalSource } from "../../knock/journal_source.ts";
 import type { KnockStanza } from "../../knock/watcher.ts";
 import type { Alerts } from "../alerts/alerts.ts";
-import { ALERT_VARS, startAlerts } from "../alerts/start.ts";
+import { ALERT_VARS, startAlerts } from "./alerts_start.ts";
 import { reloadKnocks } from "./knock_reload.ts";
 import { packetDumper } from "./packet_dump.ts";
 import { checkNftDrop } from "./nft_drop_check.ts";
 
 /** Variables whose change needs a restart (SIGHUP keeps the running firewall and capture). */
 const RESTART_VARS = [
-  // Alerts start with the daemon (lib/alerts/start.ts).
+  // Alerts start with the daemon (lib/server/alerts_start.ts).
   ...ALERT_VARS,
   "FLEET_REDIS_URL",
   "FLEET_NAME",

@@ -1,5 +1,5 @@
 import { assertEquals } from "../../tests/assert.ts";
-import { escapeLog } from "./log_escape.ts";
+import { escapeLog } from "./escape.ts";
 
 Deno.test("log escape: control characters cannot end a line or forge another", () => {
   assertEquals(escapeLog("plain text, unchanged"), "plain text, unchanged");

@@ -19,7 +19,7 @@ const CONTROL = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/g;
  * @returns The message, unchanged when it holds no control character.
  * @example
  * ```ts
- * import { escapeLog } from "./log_escape.ts";
+ * import { escapeLog } from "./escape.ts";
  * escapeLog("alice\nFORGED: Added element"); // "alice\\x0aFORGED: Added element"
  * ```
  */

@@ -5,9 +5,9 @@
  * @module
  */
 import type { ServerConfig } from "../config/server_conf.ts";
-import type { DaemonLogger } from "../server/log.ts";
-import { Alerts } from "./alerts.ts";
-import { alertOptions } from "./options.ts";
+import type { DaemonLogger } from "./log.ts";
+import { Alerts } from "../alerts/alerts.ts";
+import { alertOptions } from "../alerts/options.ts";
 
 /** The variables alerts read at start; a change waits for a restart (SIGHUP says so). */
 export const ALERT_VARS: readonly string[] = [
