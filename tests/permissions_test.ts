@@ -41,6 +41,7 @@ Deno.test("permissions: fwknopd-ts names every missing permission", async () => 
     assertEquals(
       udp.err,
       `fwknopd-ts needs these Deno permissions: --allow-write=${dir}/run (pid file, replay cache), ` +
+        "--allow-ffi (pid file lock, run directory checks), " +
         "--allow-run=/usr/sbin/iptables (firewall), --allow-run=/usr/sbin/ip6tables (firewall), " +
         "--allow-net=0.0.0.0:62201 (UDP server), --allow-net=[::]:62201 (UDP server)\n",
     );

@@ -31,8 +31,6 @@ export interface Need {
   scope?: string;
   /** What it is for, as the start-up check names it. */
   why: string;
-  /** Granted by the launcher, but the daemon runs without it (a slower path). */
-  optional?: boolean;
 }
 
 /** What the needs depend on besides the configuration. */
@@ -184,8 +182,12 @@ export function permissionNeeds(c: ServerConfig, x: NeedsContext): Need[] {
     ...x.files.map((scope): Need => ({ kind: "read", scope, why: "configuration" })),
     { kind: "read", scope: runDir, why: "pid file, replay cache" },
     { kind: "write", scope: runDir, why: "pid file, replay cache" },
-    // libpcap; in UDP-server mode only the faster paths (recvmmsg, libnftables, libcrypto).
-    { kind: "ffi", why: "libpcap", optional: c.bool("ENABLE_UDP_SERVER") },
+    // libpcap; in UDP-server mode too: the pid file's lock (without it -K, -R and -S would
+    // need /proc), the run directory's parent checks and its creation go through libc.
+    {
+      kind: "ffi",
+      why: c.bool("ENABLE_UDP_SERVER") ? "pid file lock, run directory checks" : "libpcap",
+    },
   ];
   // nftables goes through libnftables when it loads: then no program is run.
   const viaFfi = c.get("FIREWALL_TYPE") === "nftables" && nftOverFfi();
@@ -249,7 +251,7 @@ export function missingPermissions(c: ServerConfig, x: NeedsContext): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
   for (const n of permissionNeeds(c, x)) {
-    if (n.optional === true || !lacksPermission(descriptor(n))) continue;
+    if (!lacksPermission(descriptor(n))) continue;
     const text = `--allow-${n.kind}${n.scope === undefined ? "" : `=${n.scope}`} (${n.why})`;
     if (!seen.has(text)) out.push(text);
     seen.add(text);
