@@ -35,6 +35,7 @@ import { keyGen, maintenance, stanzaQr } from "./lib/server/maintenance.ts";
 import { SERVER_OPTIONS } from "./lib/server/options.ts";
 import {
   childPermissionFlags,
+  foregroundFlags,
   missingPermissions,
   needsContext,
 } from "./lib/server/permissions.ts";
@@ -98,7 +99,8 @@ async function start(
     // The daemon logs these after making its run directory, in fwknopd's order.
     for (const n of loaded.notices) log.log("info", n);
     for (const w of loaded.rollbackWarnings ?? []) log.log("warning", w);
-    io.out(f.dumpConfig ? dumpConfig(c, loaded.settings.stanzas) : "configuration OK\n");
+    const perms = f.dumpConfig ? foregroundFlags(f, loaded) : [];
+    io.out(f.dumpConfig ? dumpConfig(c, loaded.settings.stanzas, perms) : "configuration OK\n");
     return 0;
   }
   const pidFile = c.get("FWKNOP_PID_FILE")!;

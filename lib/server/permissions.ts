@@ -232,6 +232,18 @@ export function permissionFlags(needs: readonly Need[]): string[] {
   return flags;
 }
 
+/**
+ * The flags `fwknopd-ts -f` needs with this configuration, as `-D` shows
+ * them: the same needs as the launcher's plan, for a run in the foreground.
+ *
+ * @returns The flags; empty under Node, which has no permissions.
+ */
+export function foregroundFlags(f: ServerFlags, loaded: Loaded): string[] {
+  if (!isDeno) return [];
+  const fg = needsContext({ ...f, foreground: true }, loaded);
+  return permissionFlags(permissionNeeds(loaded.config, fg));
+}
+
 /** Deno's permission descriptor for a need. */
 function descriptor(n: Need): { name: string; [k: string]: unknown } {
   if (n.scope === undefined) return { name: n.kind };
