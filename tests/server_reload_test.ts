@@ -67,7 +67,10 @@ Deno.test({
       const r = await serverMain(["-R", ...files], { out: () => {}, err: () => {} });
       assert(r === 0, "-R failed");
       await d.waitFor(/Re-read the configuration \(SIGHUP\)/);
-      assertMatch(d.output, /UDPSERV_PORT changed: it takes effect when fwknopd-ts is restarted/);
+      assertMatch(
+        d.output,
+        /UDPSERV_PORT changed: it takes effect when fwknopd-ts is restarted \(a new or changed listener needs a restart/,
+      );
       await client("1m");
       await d.waitFor(/SPA data time difference is too great \(6\d seconds\)/);
     } finally {

@@ -43,33 +43,11 @@ import { fileSource, kmsgSource, type LogSource } from "../../knock/log_source.t
 import { JOURNALCTL, journalSource } from "../../knock/journal_source.ts";
 import type { KnockStanza } from "../../knock/watcher.ts";
 import type { Alerts } from "../alerts/alerts.ts";
-import { ALERT_VARS, startAlerts } from "./alerts_start.ts";
+import { startAlerts } from "./alerts_start.ts";
+import { restartWarnings } from "./restart_vars.ts";
 import { reloadKnocks } from "./knock_reload.ts";
 import { packetDumper } from "./packet_dump.ts";
 import { checkNftDrop } from "./nft_drop_check.ts";
-
-/** Variables whose change needs a restart (SIGHUP keeps the running firewall and capture). */
-const RESTART_VARS = [
-  // Alerts start with the daemon (lib/server/alerts_start.ts).
-  ...ALERT_VARS,
-  "FLEET_REDIS_URL",
-  "FLEET_NAME",
-  "FLEET_GATEWAY",
-  "FIREWALL_TYPE",
-  "FIREWALL_EXE",
-  "PCAP_INTF",
-  "PCAP_FILTER",
-  "ENABLE_UDP_SERVER",
-  "UDPSERV_PORT",
-  "DIGEST_FILE",
-  "NFT_TABLE",
-  "NFT_SELF_CONTAINED",
-  "ENABLE_HTTPS_SERVER",
-  "HTTPS_SERVER_PORT",
-  "HTTPS_CERT_FILE",
-  "HTTPS_KEY_FILE",
-  "HTTPS_WEB_DIR",
-];
 
 async function openSource(
   c: ServerConfig,
@@ -198,11 +176,7 @@ function reloader(
         const next = load(f);
         await attachGpgKeys(next);
         const before = state.loaded.config;
-        for (const v of RESTART_VARS) {
-          if (before.get(v) !== next.config.get(v)) {
-            log.log("warning", `${v} changed: it takes effect when fwknopd-ts is restarted`);
-          }
-        }
+        for (const w of restartWarnings(before, next.config)) log.log("warning", w);
         for (const w of next.warnings) log.log("warning", w);
         reloadKnocks(state.loaded, next, {
           capture: r.holder?.current,
