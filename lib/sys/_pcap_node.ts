@@ -138,7 +138,8 @@ export class NodePcapSource implements PacketSource {
     } catch {
       throw new Error(
         "libpcap capture under Node needs the optional cap module (npm install cap, which builds " +
-          "against libpcap-dev); or use UDP-server mode (-U)",
+          "against libpcap-dev; npm 11 may skip its build until you run: npm install-scripts " +
+          "approve cap, then npm rebuild cap); or use UDP-server mode (-U)",
       );
     }
     return new NodePcapSource(new Cap(), o);
