@@ -6,7 +6,7 @@
  * @module
  */
 import { haveCommand, isRoot } from "./env.ts";
-import { netnsUnavailable, sh } from "./netns.ts";
+import { type Netns, netnsUnavailable, sh } from "./netns.ts";
 
 /** Why the package test cannot run here, if it cannot. */
 export async function debUnavailable(): Promise<string | undefined> {
@@ -109,4 +109,45 @@ export function asSystemdWould(unit: string, cmd: string): string[] {
     "LANG=C.UTF-8",
     ...cmd.split(" "),
   ];
+}
+
+/** The median of some numbers. */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/**
+ * How long the installed daemon takes to start (a printed figure for
+ * docs/benchmarks.md, never asserted): from the launcher's start until it
+ * returns in the background (the daemon then holds its pid file), and until
+ * a `-f` run logs its main loop; the median of `runs` each.
+ *
+ * @param ns The namespace to run in.
+ * @param files `-c FILE -a FILE`.
+ * @returns Milliseconds, background and foreground.
+ */
+export async function startTimes(
+  ns: Netns,
+  files: string[],
+  runs = 5,
+): Promise<{ background: number; foreground: number }> {
+  const bg: number[] = [];
+  const fg: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const r = await ns.sh(["/usr/sbin/fwknopd-ts", ...files], 30_000);
+    bg.push(performance.now() - t0);
+    if (!/started in the background/.test(r.out)) throw new Error(`did not start:\n${r.out}`);
+    await ns.sh(["/usr/sbin/fwknopd-ts", "-K", ...files], 30_000);
+    const t1 = performance.now();
+    const d = ns.spawn(["timeout", "-s", "KILL", "60", "/usr/sbin/fwknopd-ts", "-f", ...files]);
+    try {
+      await d.waitFor(/main event loop/, 30_000);
+      fg.push(performance.now() - t1);
+    } finally {
+      await d.stop();
+    }
+  }
+  return { background: median(bg), foreground: median(fg) };
 }

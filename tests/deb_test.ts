@@ -7,10 +7,12 @@
  * the unit's command lines run as systemd would (placeholder keys refused,
  * then the unprivileged user with two capabilities opens a port), an upgrade
  * that keeps an edited conffile, `dpkg -r` keeping the configuration and
- * `dpkg -P` leaving nothing behind. The package is removed at the end.
+ * `dpkg -P` leaving nothing behind. It prints the package's sizes and the
+ * installed daemon's start time (figures, not assertions). The package is
+ * removed at the end.
  */
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { skip } from "./env.ts";
+import { report, skip } from "./env.ts";
 import { zbar } from "./qr_decode.ts";
 import { checkPortCase } from "./port_case.ts";
 import { fwknopTestHomes } from "./gpg_env.ts";
@@ -23,6 +25,7 @@ import {
   must,
   purge,
   repackNewer,
+  startTimes,
   unitValue,
 } from "./deb_rig.ts";
 import { buildDeb } from "../scripts/build_deb.ts";
@@ -103,6 +106,9 @@ Deno.test({
       await loadRuleset(p.server, DEBIAN_RULESET);
       await t.step("in the background with -c/-a at a test folder", async (s) => {
         await backgroundRun(s, p, work);
+      });
+      await t.step("sizes and start time (printed for docs/benchmarks.md)", async () => {
+        await reportFigures(p, work, deb);
       });
       await t.step("systemd-analyze: the unit verifies, exposure at most 2.0", async () => {
         const v = await must(["systemd-analyze", "verify", UNIT]).catch((e) => String(e));
@@ -206,6 +212,34 @@ async function backgroundRun(t: Deno.TestContext, p: Pair, work: string): Promis
   assertMatch((await d(["-S"])).out, /Detected fwknopd-ts is running \(pid=\d+\)/);
   assertMatch((await d(["-R"])).out, /Sent restart signal to fwknopd-ts/);
   assertMatch((await d(["-K"])).out, /Killed fwknopd-ts/);
+}
+
+/**
+ * Prints the package's figures: the .deb's size (at this test's xz level),
+ * its Installed-Size, and the installed daemon's start time (median of 5) in
+ * the background and with -f, pcap + nftables on the namespace's link.
+ */
+async function reportFigures(p: Pair, work: string, deb: string): Promise<void> {
+  const conf = `${work}/timing.conf`;
+  const access = `${work}/timing-access.conf`;
+  await Deno.writeTextFile(
+    conf,
+    `PCAP_INTF ${p.intf};\nFIREWALL_TYPE nftables;\nFWKNOP_RUN_DIR ${work}/timing-run;\n`,
+    { mode: 0o600 },
+  );
+  await Deno.writeTextFile(access, `SOURCE ANY\n${keys().lines}`, { mode: 0o600 });
+  const ms = await startTimes(p.server, ["-c", conf, "-a", access]);
+  const installed = (await must(["dpkg-deb", "-f", deb, "Installed-Size"])).trim();
+  const du = (await must(["du", "-sk", "/usr/lib/fwknop-ts"])).split("\t")[0];
+  report(
+    `deb: ${
+      ((await Deno.stat(deb)).size / 1e6).toFixed(1)
+    } MB at xz -1; Installed-Size ${installed} KiB; ` +
+      `/usr/lib/fwknop-ts ${du} KiB; start to pid file (background) ${
+        ms.background.toFixed(0)
+      } ms, ` +
+      `to the main loop (-f) ${ms.foreground.toFixed(0)} ms (median of 5)`,
+  );
 }
 
 /** ExecStart as systemd would: placeholders refused (78), then with keys it opens; ExecReload. */
