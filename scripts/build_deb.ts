@@ -86,6 +86,36 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
+/**
+ * The npm packages deno.lock pins that deno.json does not import: a dev or
+ * test run without `--lock=deno.dev.lock` writes its own dependencies into
+ * the product lock, and `deno cache` would then ship them in the package.
+ *
+ * @param denoJson deno.json's text.
+ * @param lock deno.lock's text.
+ * @returns The stray specifiers (`npm:name@version`); empty when the lock is clean.
+ */
+export function strayLockPackages(denoJson: string, lock: string): string[] {
+  const imports = new Set(Object.values(JSON.parse(denoJson).imports ?? {}) as string[]);
+  const pinned = Object.keys(JSON.parse(lock).specifiers ?? {});
+  return pinned.filter((spec) => !imports.has(spec));
+}
+
+/** Refuses to build from a product lock that pins packages the product does not import. */
+async function checkLock(): Promise<void> {
+  const stray = strayLockPackages(
+    await Deno.readTextFile(`${ROOT}/deno.json`),
+    await Deno.readTextFile(`${ROOT}/deno.lock`),
+  );
+  if (stray.length > 0) {
+    throw new Error(
+      `Cannot build the package: deno.lock pins ${stray.join(", ")}, which deno.json does not ` +
+        "import (a dev run without --lock=deno.dev.lock wrote it there?); restore deno.lock " +
+        "(git diff deno.lock) and build again",
+    );
+  }
+}
+
 /** Copies the product sources (no tests, no fakes) and the package's default folders. */
 async function stageApp(app: string): Promise<void> {
   const copy = async (rel: string): Promise<void> => {
@@ -241,6 +271,7 @@ export async function buildDeb(
   out: string,
   level = 6,
 ): Promise<string> {
+  await checkLock();
   const cache = `${ROOT}/dist/.cache`;
   const stage = await Deno.makeTempDir({ prefix: `fwknop-ts-deb-${arch}-` });
   try {
@@ -302,12 +333,21 @@ if (import.meta.main) {
   }
   for (const arch of arches) {
     const level = Number(opt("--level") ?? 6);
-    const deb = await buildDeb(
-      arch,
-      opt("--version") ?? VERSION,
-      opt("--out") ?? `${ROOT}/dist`,
-      level,
-    );
+    let deb: string;
+    try {
+      deb = await buildDeb(
+        arch,
+        opt("--version") ?? VERSION,
+        opt("--out") ?? `${ROOT}/dist`,
+        level,
+      );
+    } catch (e) {
+      // Our own refusals are one line; anything else keeps its stack.
+      const m = e instanceof Error && e.message.startsWith("Cannot build the package");
+      // deno-lint-ignore no-console
+      console.error(m ? (e as Error).message : e);
+      Deno.exit(1);
+    }
     // deno-lint-ignore no-console
     console.log(`${deb}: ${(Deno.statSync(deb).size / 1e6).toFixed(1)} MB`);
   }
