@@ -10,10 +10,12 @@ import { benchLatency } from "./latency.ts";
 import { benchGrants } from "./grants.ts";
 import { benchKnock } from "./knock.ts";
 import { benchFleet } from "./fleet.ts";
+import { benchMemory } from "./memory.ts";
 
 for (
   const bench of [
     benchClientStartup,
+    () => benchMemory(),
     () => benchPcap(),
     () => benchFlood("udp", "dgram"),
     () => benchFlood("udp", "sendmmsg"),
