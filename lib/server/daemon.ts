@@ -27,7 +27,8 @@ import type { ServerFlags } from "./flags.ts";
 import { attachGpgKeys, load, type Loaded } from "./load.ts";
 import type { DaemonLogger } from "./log.ts";
 import { claimPidFile, releasePidFile } from "./pidfile.ts";
-import { DaemonFleet } from "./fleet_setup.ts";
+import type { DaemonFleet } from "./fleet_setup.ts";
+import { fleetOptions } from "../fleet/options.ts";
 import { Metrics, serveMetrics } from "./metrics.ts";
 import { CaptureHolder, runCapture } from "./capture_loop.ts";
 import { fault } from "../fault.ts";
@@ -37,7 +38,6 @@ import { checkDir, nearestExisting } from "../sys/safe_dir.ts";
 import { dirView } from "../sys/dir_view.ts";
 import type { GuardedListener } from "../sys/listen.ts";
 import { makeBackend } from "./firewall_config.ts";
-import { startHttpsServer } from "./https_setup.ts";
 import { knockFilter } from "../../knock/filter.ts";
 import { fileSource, kmsgSource, type LogSource } from "../../knock/log_source.ts";
 import { JOURNALCTL, journalSource } from "../../knock/journal_source.ts";
@@ -356,7 +356,11 @@ async function prepare(f: ServerFlags, loaded: Loaded, log: DaemonLogger): Promi
   log.log("debug", `Using Digest Cache: '${digestFile}' (entry count = ${local.size})`);
   let fleet: DaemonFleet | undefined;
   try {
-    fleet = await DaemonFleet.open(c, local, loaded.settings.policy, log);
+    // Loaded only with a fleet: the Redis client and the fleet code cost memory otherwise.
+    if (fleetOptions(c) !== undefined) {
+      const { DaemonFleet } = await import("./fleet_setup.ts");
+      fleet = await DaemonFleet.open(c, local, loaded.settings.policy, log);
+    }
   } catch (e) {
     local.close();
     releasePidFile(pidFile, pid());
@@ -407,7 +411,11 @@ async function startServices(
     );
     log.log("info", `Kicking off TCP server to listen on port ${c.int("TCPSERV_PORT")}.`);
   }
-  if (c.bool("ENABLE_HTTPS_SERVER")) r.httpsServer = await startHttpsServer(c, engine, log);
+  if (c.bool("ENABLE_HTTPS_SERVER")) {
+    // Loaded only when enabled: the HTTPS listener and the web client's files.
+    const { startHttpsServer } = await import("./https_setup.ts");
+    r.httpsServer = await startHttpsServer(c, engine, log);
+  }
   return engine;
 }
 
