@@ -11,6 +11,7 @@
 import type { Runner } from "../lib/sys/exec.ts";
 import { type FirewallBackend, FirewallError, type SweepResult } from "./backend.ts";
 import { fleetMark, type Grant, grantSource, PROTO_NUMBER } from "./grant.ts";
+import { failedLine, restoreBatch, restoreExe, restoreReason } from "./iptables_restore.ts";
 
 /** One `IPT_*_ACCESS` chain specification. */
 export interface ChainSpec {
@@ -58,6 +59,8 @@ export interface IptablesFamily {
   /** Arguments before the iptables arguments: firewalld's `--direct --passthrough ipv4`. */
   args?: string[];
   chains: Chains;
+  /** The `iptables-restore` argv for grants (default: `<exe>-restore` when `restore` is on). */
+  restore?: string[];
 }
 
 /** Settings of the backend (from fwknopd.conf). */
@@ -73,6 +76,12 @@ export interface IptablesOptions {
   name?: "iptables" | "firewalld";
   /** ENABLE_IPT_COMMENT_CHECK: prove at start that the `comment` match works, as fwknopd does. */
   commentCheck?: boolean;
+  /**
+   * Open each grant with one `iptables-restore --noflush` batch (one process
+   * per grant) instead of `-C` and `-A` per rule; falls back to those when
+   * the restore program cannot start. Never for firewalld.
+   */
+  restore?: boolean;
 }
 
 /** Every configured chain, in creation order. */
@@ -216,6 +225,8 @@ export class Iptables implements FirewallBackend {
   readonly warnings: string[] = [];
   /** fwknopd's start-up lines (jump rules added, the comment check), for the log. */
   readonly notes: string[] = [];
+  /** Families whose restore program could not start: they use `-C`/`-A` per rule. */
+  readonly #noRestore = new Set<IptablesFamily>();
 
   constructor(o: IptablesOptions, run: Runner) {
     this.#o = o;
@@ -292,10 +303,13 @@ export class Iptables implements FirewallBackend {
     this.notes.push("iptables 'comment' match is available");
   }
 
-  async #ensureChains(f: IptablesFamily, note = false): Promise<void> {
+  /** Makes missing chains and jumps; true when it made any. */
+  async #ensureChains(f: IptablesFamily, note = false): Promise<boolean> {
+    let made = false;
     for (const c of chainList(f.chains)) {
       const exists = await this.#ipt(f, ["-t", c.table, "-L", c.chain, "-n"]);
       if (exists.code !== 0) {
+        made = true;
         const r = await this.#ipt(f, ["-t", c.table, "-N", c.chain]);
         if (r.code !== 0) {
           throw new FirewallError(
@@ -314,15 +328,82 @@ export class Iptables implements FirewallBackend {
             `${this.#cmd(f)} ${args.join(" ")}`,
           );
         }
+        made = true;
         if (note) this.notes.push(`Added jump rule from chain: ${c.from} to chain: ${c.chain}`);
       }
     }
+    return made;
   }
 
   async open(g: Grant, replaces?: Grant): Promise<string[]> {
     const f = this.#family(g);
+    const rules = grantRules(g, f.chains, this.#o.prepend);
+    const restore = this.#restoreArgv(f);
+    const added = restore === undefined
+      ? await this.#openEach(f, rules)
+      : await this.#openBatch(f, rules, restore);
+    if (replaces !== undefined) await this.close(replaces);
+    return added.map((a) => a.text);
+  }
+
+  /** The restore argv of a family, or undefined to add rule by rule. */
+  #restoreArgv(f: IptablesFamily): string[] | undefined {
+    if (this.name === "firewalld" || this.#noRestore.has(f)) return undefined;
+    if (f.restore !== undefined) return f.restore;
+    if (this.#o.restore !== true) return undefined;
+    const exe = restoreExe(f.exe);
+    return exe === undefined ? undefined : [exe, ...(f.args ?? [])];
+  }
+
+  /**
+   * Adds a grant's rules in one `iptables-restore --noflush` run: one
+   * transaction per table. On failure, the tables committed before the
+   * failing line are rolled back and the error names the rule.
+   */
+  async #openBatch(
+    f: IptablesFamily,
+    rules: IptRule[],
+    restore: string[],
+    retried = false,
+  ): Promise<IptRule[]> {
+    const b = restoreBatch(rules);
+    if (b.text === "") return [];
+    const argv = [...restore, "-w", "--noflush"];
+    const r = await this.#run(argv, { timeoutMs: this.#o.timeoutMs ?? 10_000, input: b.text });
+    if (r.code === 0) return rules;
+    if (r.code === 127 && !retried) {
+      // No restore program here (or it cannot start): rule by rule from now on.
+      this.#noRestore.add(f);
+      this.warnings.push(`${argv[0]} cannot run (${r.stderr.trim()}): adding rules one by one`);
+      return await this.#openEach(f, rules);
+    }
+    const line = failedLine(r.stderr);
+    const group = line === undefined ? undefined : b.lineGroup[line];
+    // Tables before the failing one were committed; unknown: remove all (deletes are tolerant).
+    const done = group === undefined
+      ? rules
+      : b.groups.slice(0, group).flat().map((i) => rules[i]!);
+    for (const a of done) await this.#ipt(f, ["-D", ...a.argv.slice(1)]);
+    // Our chain went away (an admin's flush; legacy says only "line N failed"): make it again, once.
+    if (!retried && (NO_CHAIN.test(r.stderr) || await this.#ensureChains(f))) {
+      if (NO_CHAIN.test(r.stderr)) await this.#ensureChains(f);
+      return await this.#openBatch(f, rules, restore, true);
+    }
+    const idx = line === undefined ? undefined : b.lineRule[line];
+    const rule = rules[idx ?? b.groups[group ?? 0]?.[0] ?? 0]!;
+    const text = `${this.#cmd(f)} ${rule.argv.join(" ")}`;
+    throw new FirewallError(
+      `Cannot add rule "${text}": ${argv[0]} exited with code ${r.code}: ${
+        restoreReason(r.stderr)
+      }`,
+      text,
+    );
+  }
+
+  /** Adds rules one by one, each checked first (`-C`), as fwknopd does. */
+  async #openEach(f: IptablesFamily, rules: IptRule[]): Promise<IptRule[]> {
     const added: IptRule[] = [];
-    for (const rule of grantRules(g, f.chains, this.#o.prepend)) {
+    for (const rule of rules) {
       if ((await this.#ipt(f, ["-C", ...rule.argv.slice(1)])).code === 0) continue;
       let r = await this.#ipt(f, rule.argv);
       if (r.code !== 0 && NO_CHAIN.test(r.stderr)) {
@@ -341,8 +422,7 @@ export class Iptables implements FirewallBackend {
       }
       added.push(rule);
     }
-    if (replaces !== undefined) await this.close(replaces);
-    return added.map((a) => a.text);
+    return added;
   }
 
   async close(g: Grant): Promise<string[]> {

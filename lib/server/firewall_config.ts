@@ -75,6 +75,7 @@ function iptablesFor(c: ServerConfig, run: Runner): Iptables {
     ...(exe6 === undefined ? {} : { v6: { exe: exe6, chains: chainsFrom(c, "IP6T") } }),
     prepend: c.bool("ENABLE_RULE_PREPEND"),
     commentCheck: c.bool("ENABLE_IPT_COMMENT_CHECK"),
+    restore: true,
   }, run);
 }
 
