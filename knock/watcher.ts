@@ -62,6 +62,10 @@ export interface KnockStanza {
   filterSteps?: SequenceStep[];
   /** knockd sections: commands to run (argv, `%IP%` replaced) instead of a firewall grant. */
   commands?: { start: string[]; stop?: string[]; timeout: number };
+  /** GRANT_SOURCE_PREFIX_V4: a firewall grant opens the address's /N network. */
+  grantPrefixV4?: number;
+  /** GRANT_SOURCE_PREFIX_V6: a firewall grant opens the address's /M network. */
+  grantPrefixV6?: number;
 }
 
 /** A knock as capture or a log line saw it. */

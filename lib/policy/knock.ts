@@ -11,11 +11,14 @@
  * sequence must ask for its own source's address, unless the stanza lists
  * the address it asks for (KNOCK_ALLOW_ADDRESSES, where `0.0.0.0` means "the
  * knocking source"). The requested port is opened only with
- * PERMIT_CLIENT_PORTS and never one of RESTRICT_PORTS.
+ * PERMIT_CLIENT_PORTS and never one of RESTRICT_PORTS. A firewall grant
+ * opens the bound address's network with GRANT_SOURCE_PREFIX_V4/_V6, as an
+ * SPA grant does (the log line names the network); a knockd section's
+ * commands still get the single address in `%IP%`.
  *
  * @module
  */
-import type { ProtoPort } from "../../firewall/grant.ts";
+import { grantSource, type ProtoPort, sourceNetwork } from "../../firewall/grant.ts";
 import { decryptSequence, KNOCK_PROTOS } from "../../knock/sequence.ts";
 import type { KnockReport, KnockStanza } from "../../knock/watcher.ts";
 import { type IpAddr, parseAddr } from "../net/addr.ts";
@@ -117,12 +120,14 @@ export class KnockPolicy {
       };
       return v;
     }
-    ev("knock-accepted", ports.map((p) => `${p.proto}/${p.port}`).join(","), allow.text);
+    // GRANT_SOURCE_PREFIX_V4/_V6: the network around the address, as for SPA.
+    const net = sourceNetwork(allow, allow.family === 4 ? s.grantPrefixV4 : s.grantPrefixV6);
+    ev("knock-accepted", ports.map((p) => `${p.proto}/${p.port}`).join(","), grantSource(net));
     if (opts.test) return v.testAccepted.push(s.index), v;
     v.plan = {
       kind: "grant",
       grant: {
-        src: allow,
+        ...net,
         ports,
         expiresAt: now + s.fwAccessTimeout,
         origin: { stanza: s.index, pktSrc: r.src, via: "knock" },

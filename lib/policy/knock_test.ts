@@ -152,3 +152,38 @@ Deno.test("knock policy: the replay key is the window's bytes", () => {
   assertEquals(windowReplayKey(a), windowReplayKey([...a]));
   assert(windowReplayKey(a) !== windowReplayKey([...a.slice(0, 31), (a[31]! + 1) % 256]));
 });
+
+Deno.test("knock policy: GRANT_SOURCE_PREFIX_V4/_V6 widen a knock grant as an SPA one, logged as the network", () => {
+  const wide = { grantPrefixV4: 24, grantPrefixV6: 64 };
+  const [v] = knock(stanza(wide), request());
+  assert(v?.plan?.kind === "grant");
+  assertEquals([v.plan.grant.src.text, v.plan.grant.srcPrefix], ["192.0.2.0", 24]);
+  assertEquals(v.plan.grant.origin.pktSrc.text, "192.0.2.1");
+  assertEquals(lines([v]), [
+    "[192.0.2.1] (stanza #3) Knock sequence accepted: opening tcp/10501 for 192.0.2.0/24",
+  ]);
+  // A shared sequence from IPv6 takes the _V6 prefix; one family's setting leaves the other alone.
+  const shared = (s: KnockStanza, src: IpAddr) =>
+    new KnockPolicy().decide(
+      { kind: "sequence", stanza: s, src, last: { proto: "tcp", dport: 7001 } },
+      OPTS,
+      NOW,
+    );
+  const seq = { mode: "shared" as const, sequence: [{ proto: "tcp" as const, port: 7001 }] };
+  const v6 = parseAddr("2001:db8:1:2::10")!;
+  const grantOf = (v: Verdict) => v.plan?.kind === "grant" ? v.plan.grant : undefined;
+  const g6 = grantOf(shared(stanza({ ...seq, ...wide }), v6));
+  assertEquals([g6?.src.text, g6?.srcPrefix], ["2001:db8:1:2::", 64]);
+  const only4 = grantOf(shared(stanza({ ...seq, grantPrefixV4: 24 }), v6));
+  assertEquals([only4?.src.text, only4?.srcPrefix], ["2001:db8:1:2::10", undefined]);
+  // Off by default: the address alone, as before.
+  const [plain] = knock(stanza(), request());
+  assert(plain?.plan?.kind === "grant");
+  assertEquals(plain.plan.grant.srcPrefix, undefined);
+  // A knockd section's commands still get the single address.
+  const cmd = shared(
+    stanza({ ...seq, ...wide, commands: { start: ["true", "%IP%"], timeout: 9 } }),
+    USER,
+  );
+  assertEquals(cmd.plan?.kind === "cycle" ? cmd.plan.open : undefined, ["true", "192.0.2.1"]);
+});

@@ -3,6 +3,7 @@
  * replay claim, grant table and wording table, checked by event code.
  */
 import { assertEquals } from "../../tests/assert.ts";
+import { grantSource } from "../../firewall/grant.ts";
 import { GrantTable } from "../../firewall/grants.ts";
 import { MemoryFirewall } from "../../firewall/memory.ts";
 import type { ExecResult } from "../sys/exec.ts";
@@ -43,7 +44,7 @@ class Events implements Logger {
   }
 }
 
-function setup() {
+function setup(knockExtra: Partial<KnockStanza> = {}) {
   const nowMs = () => T0 * 1000;
   const fw = new MemoryFirewall();
   const log = new Events();
@@ -62,6 +63,7 @@ function setup() {
     key: KNOCK_KEY,
     openPorts: [{ proto: "tcp", port: 10501 }],
     fwAccessTimeout: 5,
+    ...knockExtra,
   });
 
   const engine = new Engine(
@@ -130,4 +132,22 @@ Deno.test("engine: SPA and knocks share the verdict, the replay claim, the grant
     accepted.msg,
     `[192.0.2.1] (stanza #2) ${EVENT_TEXT["knock-accepted"].text(["tcp/10501", "192.0.2.1"])}`,
   );
+});
+
+Deno.test("engine: a knock stanza's GRANT_SOURCE_PREFIX_V4 network and an SPA address inside it live side by side", async () => {
+  const { fw, log, engine } = setup({ grantPrefixV4: 24 });
+  await send(engine, [spaPacket()]);
+  await send(engine, knockPackets());
+  assertEquals(
+    fw.rules.map((r) => [r.grant.origin.via, grantSource(r.grant), r.grant.ports[0]!.port]),
+    [["spa", "192.0.2.1", 22], ["knock", "192.0.2.0/24", 10501]],
+  );
+  assertEquals(engine.stats.granted, 2);
+  const accepted = log.got.find((l) => l.code === "knock-accepted")!;
+  assertEquals(
+    accepted.msg,
+    "[192.0.2.1] (stanza #2) Knock sequence accepted: opening tcp/10501 for 192.0.2.0/24",
+  );
+  // The firewall's own line names the network too, as for an SPA network grant.
+  assertEquals(log.got.some((l) => l.msg.includes("192.0.2.0/24 tcp/10501 expires at")), true);
 });

@@ -250,6 +250,8 @@ export function knockStanza(s: AccessStanza): KnockStanza {
   if (k.allowAddresses !== undefined) out.allowAddresses = k.allowAddresses;
   if (k.permitClientPorts === true) out.permitClientPorts = true;
   if (s.restrictPorts !== undefined) out.restrictPorts = s.restrictPorts;
+  if (s.grantPrefixV4 !== undefined) out.grantPrefixV4 = s.grantPrefixV4;
+  if (s.grantPrefixV6 !== undefined) out.grantPrefixV6 = s.grantPrefixV6;
   return out;
 }
 
