@@ -23,7 +23,7 @@ import {
   readConf,
   valueBytes,
 } from "./lexer.ts";
-import { lookupGroup, lookupName } from "./users.ts";
+import { lookupGroup, lookupName, userGid } from "./users.ts";
 import { parseGrantPrefix } from "./grant_prefix.ts";
 
 /** A `proto/port` entry of OPEN_PORTS / RESTRICT_PORTS. */
@@ -89,6 +89,8 @@ export interface AccessStanza {
   enableCmdExec: boolean;
   enableCmdSudoExec: boolean;
   cmdExecUser?: string;
+  /** CMD_EXEC_USER's primary gid from the user database (the group without CMD_EXEC_GROUP). */
+  cmdExecUserGid?: number;
   cmdExecGroup?: string;
   cmdSudoExecUser?: string;
   cmdSudoExecGroup?: string;
@@ -472,9 +474,15 @@ function setCmdVar(s: AccessStanza, l: ConfLine): string | undefined | false {
     case "ENABLE_CMD_SUDO_EXEC":
       s.enableCmdSudoExec = yes(v);
       break;
-    case "CMD_EXEC_USER":
+    case "CMD_EXEC_USER": {
       s.cmdExecUser = v;
-      return checkName(l, "passwd");
+      const warning = checkName(l, "passwd");
+      // fwknopd 2.6.10 takes the user's passwd gid for setgid when CMD_EXEC_GROUP is unset.
+      const gid = userGid(v);
+      if (typeof gid === "number") s.cmdExecUserGid = gid;
+      else delete s.cmdExecUserGid;
+      return warning;
+    }
     case "CMD_EXEC_GROUP":
       return setGroup(l, (g) => s.cmdExecGroup = g, false);
     case "CMD_SUDO_EXEC_USER":

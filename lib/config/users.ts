@@ -55,8 +55,14 @@ function passwdGid(text: string, name: string): number | undefined {
   return undefined;
 }
 
-/** A user's primary gid: `/etc/passwd`, then `getent passwd`. */
-function userGid(name: string): number | "missing" | { unknown: string } {
+/**
+ * A user's primary gid: `/etc/passwd`, then `getent passwd`. fwknopd 2.6.10
+ * runs a CMD_EXEC_USER command with this gid when CMD_EXEC_GROUP is unset.
+ *
+ * @param name The user name.
+ * @returns The gid, `missing`, or why it could not look.
+ */
+export function userGid(name: string): number | "missing" | { unknown: string } {
   let local: number | undefined;
   let failed: { unknown: string } | undefined;
   try {

@@ -96,7 +96,8 @@ export function grantFor(
 
 /**
  * The argv of a type-0 command: through sudo with ENABLE_CMD_SUDO_EXEC, as
- * another user through setpriv with CMD_EXEC_USER; never through a shell.
+ * another user through setpriv with CMD_EXEC_USER (and CMD_EXEC_GROUP, else
+ * the user's primary gid from the user database); never through a shell.
  */
 export function commandPlan(s: AccessStanza, command: string, o: PolicyOptions): CommandPlan {
   let argv = splitCommand(command);
@@ -112,7 +113,8 @@ export function commandPlan(s: AccessStanza, command: string, o: PolicyOptions):
       "--reuid",
       s.cmdExecUser!,
       "--regid",
-      s.cmdExecGroup ?? s.cmdExecUser!,
+      // Without CMD_EXEC_GROUP, the user's primary gid, as fwknopd 2.6.10 (not a group named like it).
+      s.cmdExecGroup ?? String(s.cmdExecUserGid ?? s.cmdExecUser!),
       "--clear-groups",
     ];
     argv = ["setpriv", ...ids, "--", ...argv];
