@@ -47,10 +47,32 @@ export function setExitCode(code: number): void {
   else node!.process.exitCode = code;
 }
 
-/** Writes text to standard output. */
+/**
+ * The exit status of a program whose reader went away (`| head`): what the
+ * shell shows for one killed by SIGPIPE (128 + 13), as the stock tools are.
+ * Deno and Node ignore SIGPIPE and raise EPIPE instead.
+ */
+const EPIPE_EXIT = 141;
+
+// Node reports EPIPE on stdout as an 'error' event, later than the write.
+node?.process.stdout.on("error", (e: { code?: string }) => {
+  if (e.code !== "EPIPE") throw e;
+  node!.process.exit(EPIPE_EXIT);
+});
+
+/**
+ * Writes text to standard output. When the reader has closed the pipe, the
+ * process ends at once with status 141, quietly, as a C program killed by
+ * SIGPIPE would: nothing more can be shown, and a stack would only be noise.
+ */
 export function writeOut(text: string): void {
-  if (isDeno) writeAllSync(DenoNs.stdout, text);
-  else node!.process.stdout.write(text);
+  if (!isDeno) return void node!.process.stdout.write(text);
+  try {
+    writeAllSync(DenoNs.stdout, text);
+  } catch (e) {
+    if (e instanceof DenoNs.errors.BrokenPipe) DenoNs.exit(EPIPE_EXIT);
+    throw e;
+  }
 }
 
 /** Writes text to standard error. */
