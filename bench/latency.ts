@@ -2,7 +2,8 @@
  * Benchmark: time from the SPA datagram leaving the client to the first TCP
  * connection accepted through the firewall, for the stock fwknopd, ours on
  * iptables and ours on nftables, in network namespaces behind a
- * default-drop firewall. p50 and p90 over the packets, and the ratios.
+ * default-drop firewall, and the probe's floor (the same probe against
+ * ports already open, no daemon). p50 and p90 over the packets, and the ratios.
  *
  * @module
  */
@@ -42,7 +43,8 @@ function probeFile(): string {
   return lines.join("\n") + "\n";
 }
 
-type Kind = "fwknopd" | "iptables" | "nftables";
+/** `floor`: the same probe against ports nftables already lets in, no daemon (the probe's own cost). */
+type Kind = "fwknopd" | "iptables" | "nftables" | "floor";
 
 async function measure(kind: Kind): Promise<number[]> {
   const ports = Array.from({ length: PACKETS }, (_, i) => BASE_PORT + i);
@@ -52,12 +54,29 @@ async function measure(kind: Kind): Promise<number[]> {
   let stock: StockServer | undefined;
   let runDir: string | undefined;
   try {
-    if (kind === "nftables") await loadRuleset(p.server, DEBIAN_RULESET);
+    if (kind === "nftables" || kind === "floor") await loadRuleset(p.server, DEBIAN_RULESET);
     else await defaultDrop(p.server);
+    const range = `${BASE_PORT}-${BASE_PORT + PACKETS - 1}`;
+    if (kind === "floor") {
+      await p.server.must([
+        "nft",
+        "add",
+        "rule",
+        "inet",
+        "filter",
+        "input",
+        "tcp",
+        "dport",
+        range,
+        "accept",
+      ]);
+    }
     const conf = `PCAP_INTF ${p.intf};\nPCAP_FILTER udp port 62201;\n`;
     // Run directories (digest cache) on tmpfs, as FWKNOP_RUN_DIR /run/fwknop is on a systemd host.
-    if (kind === "fwknopd") stock = await startStockFwknopd(p.server, p.intf, "", ACCESS, TMPFS);
-    else {
+    if (kind === "floor") { /* no daemon: the ports are open already */ }
+    else if (kind === "fwknopd") {
+      stock = await startStockFwknopd(p.server, p.intf, "", ACCESS, TMPFS);
+    } else {
       runDir = await Deno.makeTempDir({ dir: TMPFS, prefix: "fwknopd-ts-lat-" });
       ours = await startOurs(p.server, `${conf}FIREWALL_TYPE ${kind};`, ACCESS, runDir);
     }
@@ -85,7 +104,7 @@ export async function benchLatency(): Promise<string[]> {
   if (Deno.uid?.() !== 0) return ["latency: skipped (needs root for namespaces)"];
   const lines = [`latency: SPA datagram sent -> first TCP connect accepted, ${PACKETS} packets`];
   const res = new Map<Kind, number[]>();
-  for (const kind of ["fwknopd", "iptables", "nftables"] as Kind[]) {
+  for (const kind of ["fwknopd", "iptables", "nftables", "floor"] as Kind[]) {
     const ms = await measure(kind);
     res.set(kind, ms);
     lines.push(
@@ -103,6 +122,11 @@ export async function benchLatency(): Promise<string[]> {
       }x`,
     );
   }
+  // Issue #22 item 4: iptables at most 1.5x nftables; nftables at most 2x the probe's floor.
+  lines.push(
+    `  ratio ours-iptables/ours-nftables: p50 ${(p50("iptables") / p50("nftables")).toFixed(3)}x`,
+    `  ratio ours-nftables/floor (open port): p50 ${(p50("nftables") / p50("floor")).toFixed(3)}x`,
+  );
   return lines;
 }
 
