@@ -341,7 +341,9 @@ const RC_WHOLE: RcCase[] = [
  * Issue #24's parity cases, appended so the files before them keep their
  * numbers: a group name that is a user (fwknopd 2.6.10 reads it with
  * getpwnam), FORCE_MASQUERADE with FORWARD_ALL while forwarding is off, a
- * relative FWKNOP_RUN_DIR, an rc stanza whose only secret is GPG_SIGNING_PW.
+ * relative FWKNOP_RUN_DIR, an rc stanza whose only secret is GPG_SIGNING_PW;
+ * and the new variables of its asks (PCAP_INTF lists, GRANT_SOURCE_PREFIX_*,
+ * ALERTING_METHODS, EMAIL_ADDRESSES, ALERT_*), which the stock daemon ignores.
  */
 const PARITY_24: ServerCase[] = [
   {
@@ -388,6 +390,32 @@ CMD_EXEC_GROUP nobody
   { name: "conf PCAP_INTF list", access: K, conf: "PCAP_INTF eth0,wg0;\n" },
   { name: "conf PCAP_INTF auto", access: K, conf: "PCAP_INTF auto;\n" },
   { name: "conf PCAP_INTF slash", access: K, conf: "PCAP_INTF eth0/x;\n" },
+  // Network grants: fwknopd-ts's own stanza variables, which the stock fwknopd ignores.
+  { name: "access GRANT_SOURCE_PREFIX_V4 24", access: `${K}GRANT_SOURCE_PREFIX_V4 24\n` },
+  { name: "access GRANT_SOURCE_PREFIX_V6 64", access: `${K}GRANT_SOURCE_PREFIX_V6 64\n` },
+  {
+    name: "access GRANT_SOURCE_PREFIX_V4 and V6 with OPEN_PORTS",
+    access: `${K}OPEN_PORTS tcp/22\nGRANT_SOURCE_PREFIX_V4 32\nGRANT_SOURCE_PREFIX_V6 48\n`,
+  },
+  // Alerts: fwknop 1.x's ALERTING_METHODS and EMAIL_ADDRESSES, and our ALERT_* (stock ignores them).
+  {
+    name: "conf ALERTING_METHODS and EMAIL_ADDRESSES",
+    access: K,
+    conf: "ALERTING_METHODS ALL;\nEMAIL_ADDRESSES root@localhost, admin@localhost;\n",
+  },
+  {
+    name: "conf ALERTING_METHODS noemail with a webhook",
+    access: K,
+    conf: "ALERTING_METHODS noemail;\nALERT_WEBHOOK_URL https://127.0.0.1:8443/fwknop;\n",
+  },
+  {
+    name: "conf every ALERT variable",
+    access: K,
+    conf: "EMAIL_ADDRESSES root@localhost;\nALERT_SMTP_SERVER localhost:25;\n" +
+      "ALERT_SMTP_STARTTLS N;\nALERT_FROM fwknopd@localhost;\nALERT_EMAIL_EVENTS grant,replay,fault;\n" +
+      "ALERT_WEBHOOK_URL https://127.0.0.1:8443/fwknop;\nALERT_WEBHOOK_EVENTS all;\n" +
+      "ALERT_TIMEOUT 10;\nALERT_RETRIES 3;\nALERT_QUEUE_SIZE 100;\n",
+  },
 ];
 
 /** Issue #24's rc cases (see {@link PARITY_24}). */
