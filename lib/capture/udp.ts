@@ -25,7 +25,7 @@ export type UdpSource = PacketSource & { readonly port: number; readonly kind: s
 export async function openUdpServer(port: number, address = "::"): Promise<UdpSource> {
   if (isDeno && !lacksPermission({ name: "ffi" }) && onLinux()) {
     const { FfiUdpSource } = await import("../sys/_udp_deno.ts");
-    return Object.assign(FfiUdpSource.open(port, address), { kind: "recvmmsg" });
+    return Object.assign(FfiUdpSource.open(port, address, true), { kind: "recvmmsg" });
   }
   const { UdpServerSource } = await import("./udp_server.ts");
   return Object.assign(await UdpServerSource.open(port, address), { kind: "node:dgram" });

@@ -69,6 +69,7 @@ async function openSource(
     snaplen: c.int("MAX_SNIFF_BYTES"),
     anyDirection: c.bool("ENABLE_PCAP_ANY_DIRECTION"),
     knocks: fromPcap && knocks.length > 0,
+    screen: true,
   };
   // PCAP_INTF: one interface, a list or auto; each logs its "Sniffing interface:" line.
   const source = file === undefined

@@ -108,6 +108,8 @@ export interface PcapOptions {
   anyDirection: boolean;
   /** Knocks are read from this capture too: packed block mode with a larger ring. */
   knocks?: boolean;
+  /** AND the kernel screen (`capture/bpf_screen.ts`) onto the filter; see `openPcap`. */
+  screen?: boolean;
 }
 
 /** Compiles and sets a filter on an open handle (the handle stays open on failure). */

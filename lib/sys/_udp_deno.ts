@@ -18,6 +18,7 @@ import {
   type Prefilter,
 } from "../capture/packet.ts";
 import { libc } from "./libc.ts";
+import { encodeBpf, udpSocketScreen } from "../capture/bpf_screen.ts";
 
 // deno-lint-ignore no-explicit-any
 const D: any = (globalThis as any).Deno;
@@ -32,6 +33,25 @@ const SOCK_CLOEXEC = 0o2000000;
 const SOL_SOCKET = 1;
 const SO_RCVBUF = 8;
 const SO_RCVBUFFORCE = 33;
+const SO_ATTACH_FILTER = 26;
+/** struct sock_fprog on LP64: u16 len, padding, pointer to the instructions. */
+const SOCK_FPROG_LEN = 16;
+const SOCK_FPROG_PTR_OFF = 8;
+/** The screen's instructions, kept alive for the kernel to copy at attach. */
+const SCREEN_PROG = encodeBpf(udpSocketScreen());
+
+/**
+ * Attaches the raw-byte screen (`bpf_screen.ts`) to the socket, so garbage is
+ * dropped in the kernel before it is queued. A refusal leaves the socket
+ * unfiltered: the same screen then runs in JavaScript.
+ */
+function attachScreen(fd: number): boolean {
+  const fprog = new Uint8Array(SOCK_FPROG_LEN);
+  const v = new DataView(fprog.buffer);
+  v.setUint16(0, SCREEN_PROG.length / 8, true);
+  v.setBigUint64(SOCK_FPROG_PTR_OFF, addr(SCREEN_PROG), true);
+  return libc().setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, fprog, SOCK_FPROG_LEN) === 0;
+}
 const MSG_DONTWAIT = 0x40;
 const MSG_TRUNC = 0x20;
 const EAGAIN = 11;
@@ -113,9 +133,11 @@ export class FfiUdpSource implements PacketSource {
    * Binds `address:port` and starts receiving. `::` (the default) takes
    * IPv4 and IPv6 on one socket; where IPv6 is off it falls back to `0.0.0.0`.
    *
+   * With `screen`, the raw-byte screen is attached in the kernel before the bind.
+   *
    * @throws {Error} when libc cannot be loaded or the socket cannot be bound.
    */
-  static open(port: number, address = "::"): FfiUdpSource {
+  static open(port: number, address = "::", screen = false): FfiUdpSource {
     const l = libc();
     const v6 = address.includes(":");
     const fd: number = l.socket(
@@ -124,7 +146,7 @@ export class FfiUdpSource implements PacketSource {
       0,
     );
     if (fd < 0) {
-      if (v6 && address === "::") return FfiUdpSource.open(port, "0.0.0.0");
+      if (v6 && address === "::") return FfiUdpSource.open(port, "0.0.0.0", screen);
       throw new Error(`Cannot open a UDP socket: ${errnoText()}`);
     }
     try {
@@ -135,6 +157,7 @@ export class FfiUdpSource implements PacketSource {
       if (l.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, sizeBytes, 4) !== 0) {
         l.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, sizeBytes, 4);
       }
+      if (screen) attachScreen(fd);
       const sa = sockaddr(address, port);
       if (l.bind(fd, sa, sa.length) !== 0) {
         throw new Error(`Cannot bind UDP ${address}:${port}: ${errnoText()}`);
