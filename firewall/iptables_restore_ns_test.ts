@@ -4,7 +4,10 @@
  * fwknopd's text, the stock `fwknopd --fw-list` lists them, a batch whose
  * nat table fails takes its committed filter rule back and names the
  * failing rule, and an admin's `iptables -F; iptables -X` is survived
- * (chains and jumps made again, the grant added once).
+ * (chains and jumps made again, the grant added once), as is a bare
+ * `iptables -F` (the jump comes back); with the long-lived worker, a
+ * kill -9 between grants and a failing rule each leave the next grant
+ * working through a new worker.
  */
 import { assert, assertEquals, assertMatch, assertRejects } from "../tests/assert.ts";
 import { haveCommand, isRoot, skip } from "../tests/env.ts";
@@ -23,7 +26,7 @@ const CHAINS: Chains = {
 };
 const T = 4102444800; // 2100-01-01: never expires during the test
 
-function backend(ns: Netns, tool: string): { fw: Iptables; calls: string[] } {
+function backend(ns: Netns, tool: string, worker: boolean): { fw: Iptables; calls: string[] } {
   const calls: string[] = [];
   const fw = new Iptables({
     v4: {
@@ -33,6 +36,7 @@ function backend(ns: Netns, tool: string): { fw: Iptables; calls: string[] } {
       restore: ns.wrap([`${tool}-restore`]),
     },
     prepend: false,
+    worker,
   }, (argv, opts) => {
     calls.push(argv.join(" "));
     return run(argv, opts);
@@ -47,9 +51,17 @@ async function variants(): Promise<string[]> {
   return out;
 }
 
-for (const tool of ["iptables-nft", "iptables-legacy"]) {
+for (
+  const [tool, worker] of [
+    ["iptables-nft", true],
+    ["iptables-nft", false],
+    ["iptables-legacy", true],
+    ["iptables-legacy", false],
+  ] as const
+) {
+  const how = worker ? "a long-lived restore worker" : "one restore process per grant";
   Deno.test({
-    name: `iptables-restore batches (${tool}): one process per grant, rollback, admin flush`,
+    name: `iptables-restore batches (${tool}, ${how}): rule text, rollback, admin flush, kill -9`,
     sanitizeResources: false,
     sanitizeOps: false,
     async fn() {
@@ -57,7 +69,7 @@ for (const tool of ["iptables-nft", "iptables-legacy"]) {
       if (!(await variants()).includes(tool)) return skip(`${tool} is not installed`);
       const ns = await Netns.create("iptrestore");
       try {
-        const { fw, calls } = backend(ns, tool);
+        const { fw, calls } = backend(ns, tool, worker);
         await fw.init();
         const rules = () => ns.must([tool, "-S", "FWKNOP_INPUT"]);
 
@@ -65,8 +77,11 @@ for (const tool of ["iptables-nft", "iptables-legacy"]) {
         calls.length = 0;
         const lines = await fw.open(testGrant("192.0.2.10", ["tcp/22", "udp/53"], T));
         assertEquals(lines.length, 2);
-        assertEquals(calls.length, 1);
-        assertMatch(calls[0]!, new RegExp(`${tool}-restore -w --noflush$`));
+        if (worker) assertEquals(calls, []);
+        else {
+          assertEquals(calls.length, 1);
+          assertMatch(calls[0]!, new RegExp(`${tool}-restore -w --noflush$`));
+        }
         assertMatch(
           await rules(),
           new RegExp(
@@ -120,10 +135,33 @@ for (const tool of ["iptables-nft", "iptables-legacy"]) {
         assertEquals(after.match(/192\.0\.2\.12\/32/g)?.length, 1);
         assertMatch(await ns.must([tool, "-S", "INPUT"]), /-A INPUT -j FWKNOP_INPUT/);
 
+        if (worker) {
+          // An admin's bare `iptables -F` (chains stay, our jump goes): the jump comes back.
+          await ns.must([tool, "-F"]);
+          await fw.open(testGrant("192.0.2.13", ["tcp/22"], T));
+          assertMatch(await ns.must([tool, "-S", "INPUT"]), /-A INPUT -j FWKNOP_INPUT/);
+          assertMatch(await rules(), /192\.0\.2\.13\/32/);
+
+          // The worker killed (kill -9) between grants, and its successor's first grant.
+          const pid = fw.workerPid();
+          assert(pid !== undefined, "no worker running");
+          await run(["kill", "-9", String(pid)]);
+          await new Promise((r) => setTimeout(r, 100));
+          await fw.open(testGrant("192.0.2.14", ["tcp/22"], T));
+          assertEquals((await rules()).match(/192\.0\.2\.14\/32/g)?.length, 1);
+          assert(fw.workerPid() !== undefined && fw.workerPid() !== pid, "no new worker");
+          // A failing rule kills the worker at its line; the next grant starts another.
+          const bad2 = testGrant("192.0.2.15", ["tcp/2223"], T, { ip: "300.1.1.1", port: 22 });
+          await assertRejects(() => fw.open(bad2), FirewallError, "--dport 2223");
+          await fw.open(testGrant("192.0.2.16", ["tcp/22"], T));
+          assertEquals((await rules()).match(/192\.0\.2\.16\/32/g)?.length, 1);
+        }
+
         // Close removes by specification, as before.
         await fw.close(testGrant("192.0.2.12", ["tcp/22"], T));
         assert(!(await rules()).includes("192.0.2.12"));
         await fw.flush();
+        fw.stop();
       } finally {
         await ns.delete();
       }

@@ -36,8 +36,38 @@ const STDERR_KEEP = 1024;
  * @throws {TypeError} when argv is empty.
  */
 export function spawnLines(argv: readonly string[], maxLine: number): LineProcess {
+  return start(argv, maxLine, false);
+}
+
+/** A running process fed on its standard input and read as lines. */
+export interface PipedProcess extends LineProcess {
+  /** Writes text to its standard input; false when the pipe is gone. */
+  write(text: string): boolean;
+  /** Its process id (undefined when it never started). */
+  readonly pid: number | undefined;
+}
+
+/**
+ * Starts argv with its input and output piped, such as a long-lived
+ * `iptables-restore --noflush` fed one batch at a time. The child does
+ * not keep the event loop alive.
+ *
+ * @param argv The program and its arguments.
+ * @param maxLine Longest output line kept, in bytes.
+ * @returns The process.
+ * @throws {TypeError} when argv is empty.
+ */
+export function spawnPiped(argv: readonly string[], maxLine: number): PipedProcess {
+  return start(argv, maxLine, true);
+}
+
+function start(argv: readonly string[], maxLine: number, input: boolean): PipedProcess {
   if (argv.length === 0) throw new TypeError("Cannot run an empty command");
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(argv[0]!, argv.slice(1), {
+    stdio: [input ? "pipe" : "ignore", "pipe", "pipe"],
+  });
+  child.stdin?.on("error", () => {});
+  if (input) child.unref();
   let stderr = "";
   let overlong = 0;
   let closed = false;
@@ -52,6 +82,14 @@ export function spawnLines(argv: readonly string[], maxLine: number): LineProces
     stderr = (stderr + new TextDecoder().decode(d)).slice(-STDERR_KEEP);
   });
   return {
+    write(text: string): boolean {
+      if (child.stdin?.writable !== true) return false;
+      child.stdin.write(text);
+      return true;
+    },
+    get pid() {
+      return child.pid;
+    },
     get overlong() {
       return overlong;
     },
