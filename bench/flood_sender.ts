@@ -21,6 +21,8 @@ const addr = (p: BufferSource) => BigInt(Deno.UnsafePointer.value(Deno.UnsafePoi
 
 /**
  * Floods 127.0.0.1:port for `seconds`, mixing in every valid packet.
+ * The garbage is random base64 (shaped like SPA data: the JavaScript screen
+ * keeps the 1 in 16 that start with `8 9 + /`) or random bytes.
  *
  * @returns How many garbage and valid datagrams the kernel took.
  */
@@ -28,6 +30,7 @@ export function floodSendmmsg(
   port: number,
   seconds: number,
   valid: string[],
+  kind: "base64" | "bytes" = "base64",
 ): { garbage: number; valid: number } {
   const libc = Deno.dlopen("libc.so.6", {
     socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
@@ -51,7 +54,8 @@ export function floodSendmmsg(
     const rnd = crypto.getRandomValues(new Uint8Array(BATCH * GARBAGE_LEN));
     for (let i = 0; i < BATCH; i++) {
       for (let j = 0; j < GARBAGE_LEN; j++) {
-        data[i * SLOT + j] = ALPHABET[rnd[i * GARBAGE_LEN + j]! & 63]!;
+        const r = rnd[i * GARBAGE_LEN + j]!;
+        data[i * SLOT + j] = kind === "bytes" ? r : ALPHABET[r & 63]!;
       }
       iov[i * 2] = base + BigInt(i * SLOT);
       iov[i * 2 + 1] = BigInt(GARBAGE_LEN);

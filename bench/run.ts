@@ -21,6 +21,8 @@ for (
     () => benchFlood("udp", "sendmmsg"),
     () => benchFlood("pcap", "dgram"),
     () => benchFlood("pcap", "sendmmsg"),
+    () => benchFlood("udp", "sendmmsg", 3, 20, undefined, "bytes"),
+    () => benchFlood("pcap", "sendmmsg", 3, 20, undefined, "bytes"),
     benchLatency,
     benchGrants,
     benchKnock,

@@ -198,17 +198,21 @@ async function flood(
 }
 
 /**
- * Datagrams the kernel dropped because a receive buffer was full
- * (RcvbufErrors in /proc/net/snmp; the daemons run one at a time, so the
- * difference over a run is theirs).
+ * The kernel's UDP error counters (/proc/net/snmp): RcvbufErrors counts
+ * datagrams dropped on a full receive buffer, InErrors those and the ones a
+ * socket filter (the kernel screen) dropped. The daemons run one at a time,
+ * so the difference over a run is theirs.
  */
-async function udpReceiveDrops(): Promise<number> {
+async function udpErrors(): Promise<{ rcvbuf: number; inErrors: number }> {
   const rows = (await Deno.readTextFile("/proc/net/snmp")).split("\n").filter((l) =>
     l.startsWith("Udp:")
   );
   const names = rows[0]!.split(/\s+/);
   const values = rows[1]!.split(/\s+/);
-  return Number(values[names.indexOf("RcvbufErrors")]);
+  return {
+    rcvbuf: Number(values[names.indexOf("RcvbufErrors")]),
+    inErrors: Number(values[names.indexOf("InErrors")]),
+  };
 }
 
 /** (b) garbage flood with valid packets mixed in. */
@@ -218,11 +222,13 @@ export async function benchFlood(
   seconds = 3,
   nValid = 20,
   only?: string,
+  garbage: "base64" | "bytes" = "base64",
 ): Promise<string[]> {
   const how = mode === "udp" ? "UDP-server mode (-U)" : "libpcap on lo, port 62201";
   const by = sender === "dgram" ? "node:dgram sender" : "sendmmsg() sender, 64 per call";
   const lines = [
-    `(b) garbage UDP flood for ${seconds} s on loopback (${by}) with ${nValid} valid SPA ` +
+    `(b) garbage UDP flood (random ${garbage === "bytes" ? "bytes" : "base64"}, 200 bytes) ` +
+    `for ${seconds} s on loopback (${by}) with ${nValid} valid SPA ` +
     `packets mixed in, ${how}, -t mode:`,
   ];
   if (mode === "pcap" && Deno.uid() !== 0) {
@@ -251,12 +257,12 @@ export async function benchFlood(
         }).wire,
     );
     if (only !== undefined && name !== only) continue;
-    const drops0 = await udpReceiveDrops();
+    const errors0 = await udpErrors();
     const run = timed([...cmd, ...daemonArgs(dir, mode === "udp" ? ["-U"] : [])]);
     await new Promise((r) => setTimeout(r, 1500));
     const sent = sender === "dgram"
       ? await flood(port, seconds, valid)
-      : floodSendmmsg(port, seconds, valid);
+      : floodSendmmsg(port, seconds, valid, garbage);
     await new Promise((r) => setTimeout(r, 1000));
     const pid = (await Deno.readTextFile(`${dir}/fwknopd.pid`).catch(() => "")).trim() ||
       new TextDecoder().decode(
@@ -268,10 +274,12 @@ export async function benchFlood(
     const accepted = count(t.out);
     // Socket drops show in the kernel's counters; libpcap drops inside its
     // own ring, so in pcap mode only fwknopd-ts's own count tells what it read.
-    const lost = mode === "udp" ? (await udpReceiveDrops()) - drops0 : undefined;
+    const errors1 = await udpErrors();
+    const lost = mode === "udp" ? errors1.rcvbuf - errors0.rcvbuf : undefined;
+    const screened = mode === "udp" ? errors1.inErrors - errors0.inErrors - lost! : undefined;
     const processed = /Processed (\d+) packets/.exec(t.out)?.[1];
     const read = lost !== undefined
-      ? sent.garbage + sent.valid - lost
+      ? sent.garbage + sent.valid - lost - screened!
       : processed !== undefined
       ? Number(processed)
       : undefined;
@@ -282,9 +290,13 @@ export async function benchFlood(
         (sent.garbage / seconds).toFixed(0)
       }/s), accepted ${accepted}/${sent.valid} valid, ${
         lost === undefined ? "" : `${lost} lost in the kernel (receive buffer full), `
-      }${read === undefined ? "" : `read ${read}, `}rejected ${
-        rejected === undefined ? "?" : (rejected / seconds).toFixed(0)
-      }/s, CPU ${t.cpu.toFixed(2)} s over ${t.wall.toFixed(1)} s (${
+      }${screened ? `${screened} dropped by the kernel screen, ` : ""}${
+        read === undefined
+          ? ""
+          : `read ${read} (${(100 * read / (sent.garbage + sent.valid)).toFixed(1)} %), `
+      }rejected ${rejected === undefined ? "?" : (rejected / seconds).toFixed(0)}/s, CPU ${
+        t.cpu.toFixed(2)
+      } s over ${t.wall.toFixed(1)} s (${
         ((t.cpu / (sent.garbage + sent.valid)) * 1e6).toFixed(1)
       } us/datagram incl. startup)`,
     );
