@@ -56,8 +56,10 @@ async function backend(kind: string): Promise<FirewallBackend> {
     },
     prepend: false,
     // "iptables": one iptables-restore batch per grant, as the daemon runs it;
+    // "iptables-worker": the batches fed to one long-lived restore (off in the daemon yet);
     // "iptables-each": the -C and -A per rule it falls back to.
-    restore: kind === "iptables",
+    restore: kind !== "iptables-each",
+    worker: kind === "iptables-worker",
   }, exec);
 }
 
@@ -154,6 +156,7 @@ export async function benchGrants(): Promise<string[]> {
     const [kind, total] of [
       ["nftables", 100_000],
       ["iptables", 2000],
+      ["iptables-worker", 2000],
       ["iptables-each", 2000],
     ] as const
   ) {
