@@ -215,6 +215,43 @@ async function udpErrors(): Promise<{ rcvbuf: number; inErrors: number }> {
   };
 }
 
+/** One daemon's row of a flood: what it accepted, what the kernel dropped, what it read, its CPU. */
+function floodRow(
+  name: string,
+  mode: "udp" | "pcap",
+  sent: { garbage: number; valid: number },
+  seconds: number,
+  t: Timed,
+  errors0: { rcvbuf: number; inErrors: number },
+  errors1: { rcvbuf: number; inErrors: number },
+): string {
+  const accepted = count(t.out);
+  const total = sent.garbage + sent.valid;
+  // Socket drops show in the kernel's counters; libpcap drops inside its
+  // own ring, so in pcap mode only fwknopd-ts's own count tells what it read.
+  const lost = mode === "udp" ? errors1.rcvbuf - errors0.rcvbuf : undefined;
+  const screened = lost === undefined ? undefined : errors1.inErrors - errors0.inErrors - lost;
+  const processed = /Processed (\d+) packets/.exec(t.out)?.[1];
+  const read = lost !== undefined
+    ? total - lost - screened!
+    : processed !== undefined
+    ? Number(processed)
+    : undefined;
+  // What reached the daemon and was not accepted: it read and refused it.
+  const rejected = read === undefined ? undefined : Math.max(0, read - accepted);
+  return `    ${name.padEnd(10)}: sent ${sent.garbage} garbage (${
+    (sent.garbage / seconds).toFixed(0)
+  }/s), accepted ${accepted}/${sent.valid} valid, ${
+    lost === undefined ? "" : `${lost} lost in the kernel (receive buffer full), `
+  }${screened ? `${screened} dropped by the kernel screen, ` : ""}${
+    read === undefined ? "" : `read ${read} (${(100 * read / total).toFixed(1)} %), `
+  }rejected ${rejected === undefined ? "?" : (rejected / seconds).toFixed(0)}/s, CPU ${
+    t.cpu.toFixed(2)
+  } s over ${t.wall.toFixed(1)} s (${
+    ((t.cpu / total) * 1e6).toFixed(1)
+  } us/datagram incl. startup)`;
+}
+
 /** (b) garbage flood with valid packets mixed in. */
 export async function benchFlood(
   mode: "udp" | "pcap" = "udp",
@@ -271,35 +308,7 @@ export async function benchFlood(
       ).trim().split("\n")[0];
     if (pid) Deno.kill(Number(pid), "SIGTERM");
     const t = await run;
-    const accepted = count(t.out);
-    // Socket drops show in the kernel's counters; libpcap drops inside its
-    // own ring, so in pcap mode only fwknopd-ts's own count tells what it read.
-    const errors1 = await udpErrors();
-    const lost = mode === "udp" ? errors1.rcvbuf - errors0.rcvbuf : undefined;
-    const screened = mode === "udp" ? errors1.inErrors - errors0.inErrors - lost! : undefined;
-    const processed = /Processed (\d+) packets/.exec(t.out)?.[1];
-    const read = lost !== undefined
-      ? sent.garbage + sent.valid - lost - screened!
-      : processed !== undefined
-      ? Number(processed)
-      : undefined;
-    // What reached the daemon and was not accepted: it read and refused it.
-    const rejected = read === undefined ? undefined : Math.max(0, read - accepted);
-    lines.push(
-      `    ${name.padEnd(10)}: sent ${sent.garbage} garbage (${
-        (sent.garbage / seconds).toFixed(0)
-      }/s), accepted ${accepted}/${sent.valid} valid, ${
-        lost === undefined ? "" : `${lost} lost in the kernel (receive buffer full), `
-      }${screened ? `${screened} dropped by the kernel screen, ` : ""}${
-        read === undefined
-          ? ""
-          : `read ${read} (${(100 * read / (sent.garbage + sent.valid)).toFixed(1)} %), `
-      }rejected ${rejected === undefined ? "?" : (rejected / seconds).toFixed(0)}/s, CPU ${
-        t.cpu.toFixed(2)
-      } s over ${t.wall.toFixed(1)} s (${
-        ((t.cpu / (sent.garbage + sent.valid)) * 1e6).toFixed(1)
-      } us/datagram incl. startup)`,
-    );
+    lines.push(floodRow(name, mode, sent, seconds, t, errors0, await udpErrors()));
     await Deno.remove(dir, { recursive: true });
   }
   return lines;
