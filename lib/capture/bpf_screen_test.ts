@@ -1,6 +1,48 @@
 import { createSocket } from "node:dgram";
 import { assert, assertEquals } from "../../tests/assert.ts";
 import { pcapFile } from "../../tests/pcap.ts";
+
+const ETHERNET_LEN = 14;
+const LINKTYPE_OFF = 20;
+/** Link types the capture supports, with the header that replaces Ethernet's. */
+const LINKS: [string, number, (f: Uint8Array) => Uint8Array][] = [
+  ["Ethernet", 1, (f) => f],
+  ["raw IP", 101, (f) => f.subarray(ETHERNET_LEN)],
+  ["Linux cooked (SLL)", 113, (f) => {
+    const h = new Uint8Array(16);
+    new DataView(h.buffer).setUint16(14, 0x0800);
+    return concat(h, f.subarray(ETHERNET_LEN));
+  }],
+  ["Linux cooked v2 (SLL2)", 276, (f) => {
+    const h = new Uint8Array(20);
+    new DataView(h.buffer).setUint16(0, 0x0800);
+    return concat(h, f.subarray(ETHERNET_LEN));
+  }],
+];
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** A pcap file of the payloads on the given link type (rewrites tests/pcap.ts's Ethernet file). */
+function linkFile(payloads: string[], link: number, frame: (f: Uint8Array) => Uint8Array) {
+  const eth = pcapFile(payloads.map((payload) => ({ payload, dport: 62201 })));
+  const parts: Uint8Array[] = [eth.slice(0, 24)];
+  new DataView(parts[0]!.buffer).setUint32(LINKTYPE_OFF, link, true);
+  for (let off = 24; off < eth.length;) {
+    const rec = eth.slice(off, off + 16);
+    const len = new DataView(rec.buffer).getUint32(8, true);
+    const f = frame(eth.subarray(off + 16, off + 16 + len));
+    new DataView(rec.buffer).setUint32(8, f.length, true);
+    new DataView(rec.buffer).setUint32(12, f.length, true);
+    parts.push(rec, f);
+    off += 16 + len;
+  }
+  return parts.reduce(concat);
+}
 import { screenPacket } from "../policy/screen.ts";
 import type { CapturedPacket } from "./packet.ts";
 import type { PolicyOptions } from "../policy/options.ts";
@@ -143,39 +185,42 @@ Deno.test("bpf socket screen keeps all the JS screen keeps and drops >= 99 % of 
   assert(socketKeeps(enc.encode("GET /" + " ".repeat(500))));
 });
 
-Deno.test("bpf screen: the pcap filter (libpcap) keeps exactly what the socket filter keeps", async () => {
-  const valid = [...await golden(), ...fuzzed(50)];
-  const junk = garbage(3000).map((p) =>
-    Array.from(p, (b) => String.fromCharCode(b & 0x7f)).join("")
-  );
-  const all = [...valid, ...junk];
-  const dir = await Deno.makeTempDir({ prefix: "fkts-bpf-" });
-  try {
-    const file = `${dir}/t.pcap`;
-    await Deno.writeFile(file, pcapFile(all.map((payload) => ({ payload, dport: 62201 }))));
-    const src = await openPcap({
-      file,
-      filter: "udp port 62201",
-      promisc: false,
-      snaplen: 65535,
-      anyDirection: false,
-      screen: true,
-    });
-    const got: string[] = [];
-    for await (const b of src.batches()) got.push(...b.map((p) => p.payload));
-    const want = all.filter((p) => socketKeeps(enc.encode(p)));
-    assertEquals(got, want);
-    for (const v of valid) assert(got.includes(v));
-    assert(got.length < all.length / 2, `${got.length} of ${all.length}`);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+for (const [name, link, frame] of LINKS) {
+  Deno.test(`bpf screen: libpcap's verdict (${name}) equals the socket filter's`, async () => {
+    const valid = [...await golden(), ...fuzzed(50)];
+    const junk = garbage(3000).map((p) =>
+      Array.from(p, (b) => String.fromCharCode(b & 0x7f)).join("")
+    );
+    const all = [...valid, ...junk];
+    const dir = await Deno.makeTempDir({ prefix: "fkts-bpf-" });
+    try {
+      const file = `${dir}/t.pcap`;
+      await Deno.writeFile(file, linkFile(all, link, frame));
+      const src = await openPcap({
+        file,
+        filter: "udp port 62201",
+        promisc: false,
+        snaplen: 65535,
+        anyDirection: false,
+        screen: true,
+      });
+      const got: string[] = [];
+      for await (const b of src.batches()) got.push(...b.map((p) => p.payload));
+      const want = all.filter((p) => socketKeeps(enc.encode(p)));
+      assertEquals(got, want);
+      for (const v of valid) assert(got.includes(v));
+      assert(got.length < all.length / 2, `${got.length} of ${all.length}`);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
 
 /** Sends payloads over loopback to a screened socket; returns what user space read. */
 async function throughSocket(family: "udp4" | "udp6", payloads: string[]): Promise<string[]> {
   const local = family === "udp4" ? "127.0.0.1" : "::1";
-  const src = FfiUdpSource.open(0, family === "udp4" ? "127.0.0.1" : "::", true);
+  // One dual-stack socket, as the daemon binds: IPv4 arrives v4-mapped.
+  const src = FfiUdpSource.open(0, "::", true);
   const sender = createSocket(family);
   const end = "8".repeat(160) + "end";
   const got: string[] = [];
