@@ -24,7 +24,7 @@ import { IpAddr, parseAddr, parseNet } from "../lib/net/addr.ts";
 import { POLICY_DEFAULTS } from "../lib/policy/options.ts";
 import type { ReplayCache, ReplayEntry } from "../lib/replay/cache.ts";
 import { FileReplayCache } from "../lib/replay/file.ts";
-import { FleetReplayCache } from "../lib/replay/redis.ts";
+import { FleetReplayCache } from "../lib/fleet/replay_store.ts";
 import { Engine } from "../lib/server/engine.ts";
 import type { Level, Logger } from "../lib/server/log.ts";
 import { MessageType } from "../lib/spa/message.ts";

@@ -11,9 +11,9 @@
  *
  * @module
  */
-import type { Claimed, ReplayCache, ReplayEntry } from "./cache.ts";
-import type { LinkLog, RedisLink } from "../fleet/link.ts";
-import type { OnRedisDown } from "../fleet/options.ts";
+import type { Claimed, ReplayCache, ReplayEntry } from "../replay/cache.ts";
+import type { LinkLog, RedisLink } from "./link.ts";
+import type { OnRedisDown } from "./options.ts";
 
 /** What a fleet record holds: fwknopd's digest-file facts and the gateway. */
 export interface FleetReplayEntry extends ReplayEntry {

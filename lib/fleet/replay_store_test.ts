@@ -1,10 +1,10 @@
 import { assert, assertEquals, assertRejects } from "../../tests/assert.ts";
 import { skip } from "../../tests/env.ts";
 import { fleetTestOptions, LocalRedis } from "../../tests/redis_local.ts";
-import { RedisLink } from "../fleet/link.ts";
-import type { ReplayEntry } from "./cache.ts";
-import { MemoryReplayCache } from "./memory.ts";
-import { FleetReplayCache, replayKey } from "./redis.ts";
+import { RedisLink } from "./link.ts";
+import type { ReplayEntry } from "../replay/cache.ts";
+import { MemoryReplayCache } from "../replay/memory.ts";
+import { FleetReplayCache, replayKey } from "./replay_store.ts";
 
 const E: ReplayEntry = {
   proto: 17,

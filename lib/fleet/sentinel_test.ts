@@ -4,7 +4,7 @@ import { haveCommand, skip } from "../../tests/env.ts";
 import { Background } from "../../tests/netns.ts";
 import { loadServerConfig } from "../config/server_conf.ts";
 import { MemoryReplayCache } from "../replay/memory.ts";
-import { FleetReplayCache } from "../replay/redis.ts";
+import { FleetReplayCache } from "./replay_store.ts";
 import type { ReplayEntry } from "../replay/cache.ts";
 import { RedisLink } from "./link.ts";
 import { fleetOptions } from "./options.ts";

@@ -17,7 +17,7 @@ import { FleetGrants, type FleetStatus } from "../fleet/propagate.ts";
 import { statusPath, writeStatus } from "../fleet/status.ts";
 import type { PolicyOptions } from "../policy/options.ts";
 import type { ReplayCache } from "../replay/cache.ts";
-import { FleetReplayCache } from "../replay/redis.ts";
+import { FleetReplayCache } from "../fleet/replay_store.ts";
 import { replayTtl } from "./engine.ts";
 import type { DaemonLogger } from "./log.ts";
 

@@ -22,7 +22,7 @@ import { IpAddr, parseNet } from "../../lib/net/addr.ts";
 import { KnockPolicy } from "../../lib/policy/knock.ts";
 import type { PolicyOptions } from "../../lib/policy/options.ts";
 import { grantMessage, readMessage, revokeMessage } from "../../lib/fleet/message.ts";
-import { parseFleetEntry } from "../../lib/replay/redis.ts";
+import { parseFleetEntry } from "../../lib/fleet/replay_store.ts";
 import {
   parseDynamicRuleNumbers,
   parseRuleNumbers,
