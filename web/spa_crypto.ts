@@ -6,11 +6,11 @@
  *
  * @module
  */
-import { type CryptoBackend, HASH_BYTES, type HashName } from "../lib/spa/crypto_api.ts";
+import { type CryptoBackend, HASH_BYTES, type HashName } from "../lib/sys/crypto_api.ts";
 import { nobleBackend } from "../lib/spa/_crypto_noble.ts";
 
-export type { AesMode, CryptoBackend, HashName } from "../lib/spa/crypto_api.ts";
-export { HASH_BYTES } from "../lib/spa/crypto_api.ts";
+export type { AesMode, CryptoBackend, HashName } from "../lib/sys/crypto_api.ts";
+export { HASH_BYTES } from "../lib/sys/crypto_api.ts";
 
 /** The backend the page uses. */
 export const backend: CryptoBackend = nobleBackend;

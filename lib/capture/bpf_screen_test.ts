@@ -48,7 +48,7 @@ import type { CapturedPacket } from "./packet.ts";
 import type { PolicyOptions } from "../policy/options.ts";
 import { encodeSpa } from "../spa/packet.ts";
 import { MessageType } from "../spa/message.ts";
-import { FfiUdpSource } from "../sys/_udp_deno.ts";
+import { openFfiUdp } from "./udp.ts";
 import {
   BPF_ABS,
   BPF_ALU,
@@ -220,7 +220,7 @@ for (const [name, link, frame] of LINKS) {
 async function throughSocket(family: "udp4" | "udp6", payloads: string[]): Promise<string[]> {
   const local = family === "udp4" ? "127.0.0.1" : "::1";
   // One dual-stack socket, as the daemon binds: IPv4 arrives v4-mapped.
-  const src = FfiUdpSource.open(0, "::", true);
+  const src = await openFfiUdp(0, "::", true);
   const sender = createSocket(family);
   const end = "8".repeat(160) + "end";
   const got: string[] = [];

@@ -9,17 +9,9 @@
 import { IpAddr } from "../net/addr.ts";
 import { wireText } from "../spa/text.ts";
 import type { CapturedPacket, Prefilter } from "./packet.ts";
+import { DLT } from "../sys/capture_seam.ts";
 
-/** libpcap link types we understand. */
-export const DLT = {
-  NULL: 0,
-  EN10MB: 1,
-  RAW: 12,
-  RAW_ALT: 14,
-  LINKTYPE_RAW: 101,
-  LINUX_SLL: 113,
-  LINUX_SLL2: 276,
-} as const;
+export { DLT } from "../sys/capture_seam.ts";
 
 const ETHERTYPE_IPV4 = 0x0800;
 const ETHERTYPE_IPV6 = 0x86dd;

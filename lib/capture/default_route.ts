@@ -12,6 +12,7 @@
  * @module
  */
 import { intfNameError } from "./intf_list.ts";
+import type { RouteTables } from "../sys/route_tables.ts";
 
 /** Route flags (linux/route.h). */
 const RTF_UP = 0x0001;
@@ -24,11 +25,7 @@ const V6 = { DEST: 0, PLEN: 1, SRC_PLEN: 3, METRIC: 5, FLAGS: 8, IFACE: 9, COLUM
 /** Most lines looked at per table (the reader caps the bytes too). */
 const MAX_LINES = 100_000;
 
-/** The route tables' text, as the kernel prints them (empty when absent). */
-export interface RouteTables {
-  v4: string;
-  v6: string;
-}
+export type { RouteTables };
 
 const HEX = /^[0-9A-Fa-f]+$/;
 

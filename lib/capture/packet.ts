@@ -4,6 +4,7 @@
  * @module
  */
 import type { IpAddr } from "../net/addr.ts";
+import type { RawSource } from "../sys/capture_seam.ts";
 
 /** A candidate SPA packet. */
 export interface CapturedPacket {
@@ -29,48 +30,8 @@ export interface CapturedPacket {
   tcpFlags?: number;
 }
 
-/**
- * A test on a payload's raw bytes, made before it becomes a string and a
- * packet object: `false` drops it. Given the first byte (-1 when empty) and
- * the length, and where capture knows them the IP protocol, destination
- * port, IPv4 source as an unsigned integer (-1 for IPv6) and TCP flags (a
- * knock has no payload, so it is decided here). Under a flood this is where
- * most garbage ends.
- */
-export type Prefilter = (
-  first: number,
-  length: number,
-  proto?: number,
-  dport?: number,
-  srcV4?: number,
-  tcpFlags?: number,
-) => boolean;
+export type { Prefilter } from "../sys/capture_seam.ts";
+export { MAX_UDP_DATAGRAM } from "../sys/capture_seam.ts";
 
-/** Something that yields captured packets until closed. */
-export interface PacketSource {
-  /**
-   * Packets in arrival order, a batch at a time (what one read returned):
-   * one await per batch instead of per packet keeps a flood cheap. Ends
-   * when the source is closed or a file is exhausted.
-   */
-  batches(keep?: Prefilter): AsyncIterable<CapturedPacket[]>;
-  /** Packets lost inside the source (a full queue), when it can tell. */
-  readonly dropped?: number;
-  /** Payloads the prefilter turned away before they became packets. */
-  readonly screened: number;
-  /** What the source could not do as configured, for the log. */
-  readonly warnings?: readonly string[];
-  /** Stops capturing; the iterator then ends. Idempotent. */
-  close(): void;
-  /**
-   * Replaces the capture filter while capturing, when the source can (a
-   * libpcap capture under Deno); throws with the reason, keeping the old one.
-   */
-  setFilter?(filter: string): void;
-}
-
-/**
- * Longest UDP datagram a UDP-server source delivers: above any SPA packet
- * (1500 bytes), so longer ones are dropped at the socket.
- */
-export const MAX_UDP_DATAGRAM = 1536;
+/** Something that yields captured packets until closed (the seams' contract, for SPA packets). */
+export type PacketSource = RawSource<CapturedPacket>;

@@ -8,6 +8,7 @@ import { isDeno } from "../sys/runtime.ts";
 import type { PacketSource } from "./packet.ts";
 import type { PcapOptions } from "../sys/_pcap_deno.ts";
 import { screenedPcapFilter } from "./bpf_screen.ts";
+import { decodeFrame } from "./decode.ts";
 
 export type { PcapOptions };
 
@@ -29,8 +30,8 @@ export async function openPcap(opts: PcapOptions): Promise<PacketSource> {
   const o = { ...opts, filter: captureFilter(opts) };
   if (!isDeno) {
     const { NodePcapSource } = await import("../sys/_pcap_node.ts");
-    return NodePcapSource.open(o);
+    return NodePcapSource.open(o, decodeFrame);
   }
   const { PcapSource } = await import("../sys/_pcap_deno.ts");
-  return PcapSource.open(o);
+  return PcapSource.open(o, decodeFrame);
 }

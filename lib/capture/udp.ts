@@ -8,10 +8,58 @@
  */
 import { isDeno, lacksPermission } from "../sys/runtime.ts";
 import { onLinux } from "../sys/process.ts";
-import type { PacketSource } from "./packet.ts";
+import { ANY_V4, ANY_V6, IpAddr, parseAddr } from "../net/addr.ts";
+import { wireText } from "../spa/text.ts";
+import { encodeBpf, udpSocketScreen } from "./bpf_screen.ts";
+import type { CapturedPacket, PacketSource } from "./packet.ts";
 
 /** A UDP-server source and the port it is bound to. */
 export type UdpSource = PacketSource & { readonly port: number; readonly kind: string };
+
+const UDP = 17;
+
+/**
+ * One received datagram as a packet: the payload as wire text, an IPv4
+ * sender mapped into IPv6 shown as IPv4, the destination 0.0.0.0 (or ::).
+ */
+function datagram(
+  payload: Uint8Array,
+  family: 4 | 6,
+  addr: Uint8Array,
+  sport: number,
+  dport: number,
+): CapturedPacket {
+  const src = family === 6 ? IpAddr.fromV6Bytes(addr, 0).unmapped() : IpAddr.fromV4Bytes(addr, 0);
+  const dst = src.family === 4 ? ANY_V4 : ANY_V6;
+  return { payload: wireText(payload), src, dst, proto: UDP, sport, dport };
+}
+
+/**
+ * Binds a recvmmsg() socket through libc over FFI (Deno, Linux, `--allow-ffi`).
+ *
+ * @param port The UDP port (0 picks a free one).
+ * @param address The local address; `::` (the default) takes both families.
+ * @param screen Attach the raw-byte screen (`bpf_screen.ts`) in the kernel.
+ * @returns The bound source and its port.
+ * @throws {Error} when the address is not an IP address or the port cannot be bound.
+ */
+export async function openFfiUdp(
+  port: number,
+  address = "::",
+  screen = false,
+): Promise<PacketSource & { readonly port: number }> {
+  const a = parseAddr(address);
+  if (a === undefined) throw new Error(`Cannot bind UDP: "${address}" is not an IP address`);
+  const { FfiUdpSource } = await import("../sys/_udp_deno.ts");
+  const prog = screen ? encodeBpf(udpSocketScreen()) : undefined;
+  return FfiUdpSource.open({
+    port,
+    bind: a.bytes(),
+    label: address,
+    build: datagram,
+    screen: prog,
+  });
+}
 
 /**
  * Binds `address:port` (port 0 picks a free one) with the fastest receiver
@@ -24,8 +72,7 @@ export type UdpSource = PacketSource & { readonly port: number; readonly kind: s
  */
 export async function openUdpServer(port: number, address = "::"): Promise<UdpSource> {
   if (isDeno && !lacksPermission({ name: "ffi" }) && onLinux()) {
-    const { FfiUdpSource } = await import("../sys/_udp_deno.ts");
-    return Object.assign(FfiUdpSource.open(port, address, true), { kind: "recvmmsg" });
+    return Object.assign(await openFfiUdp(port, address, true), { kind: "recvmmsg" });
   }
   const { UdpServerSource } = await import("./udp_server.ts");
   return Object.assign(await UdpServerSource.open(port, address), { kind: "node:dgram" });

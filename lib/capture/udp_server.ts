@@ -13,7 +13,7 @@ import {
   type PacketSource,
   type Prefilter,
 } from "./packet.ts";
-import { PacketQueue } from "./queue.ts";
+import { PacketQueue } from "../sys/packet_queue.ts";
 
 const RECV_BUFFER = 8 * 1024 * 1024;
 
@@ -21,7 +21,7 @@ const RECV_BUFFER = 8 * 1024 * 1024;
 export class UdpServerSource implements PacketSource {
   readonly #sock: Socket;
   readonly #port: number;
-  readonly #queue = new PacketQueue();
+  readonly #queue = new PacketQueue<CapturedPacket>();
 
   private constructor(sock: Socket) {
     this.#sock = sock;

@@ -1,7 +1,6 @@
 import { createSocket } from "node:dgram";
 import { assertEquals } from "../../tests/assert.ts";
-import { FfiUdpSource } from "../sys/_udp_deno.ts";
-import { openUdpServer } from "./udp.ts";
+import { openFfiUdp, openUdpServer } from "./udp.ts";
 import { UdpServerSource } from "./udp_server.ts";
 import type { CapturedPacket, PacketSource } from "./packet.ts";
 
@@ -37,7 +36,7 @@ async function roundTrip(open: () => Promise<Opened>): Promise<void> {
 }
 
 Deno.test("UDP server over recvmmsg (FFI) delivers datagrams in order with their source", async () => {
-  await roundTrip(() => Promise.resolve(FfiUdpSource.open(0, "127.0.0.1")));
+  await roundTrip(() => openFfiUdp(0, "127.0.0.1"));
 });
 
 Deno.test("UDP server over node:dgram delivers datagrams in order with their source", async () => {
@@ -50,11 +49,11 @@ Deno.test("the UDP seam picks recvmmsg when FFI is allowed", async () => {
   assertEquals(s.kind, "recvmmsg");
 });
 
-Deno.test("a bound port is refused with errno text, not a crash", () => {
-  const a = FfiUdpSource.open(0, "127.0.0.1");
+Deno.test("a bound port is refused with errno text, not a crash", async () => {
+  const a = await openFfiUdp(0, "127.0.0.1");
   let msg = "";
   try {
-    FfiUdpSource.open(a.port, "127.0.0.1");
+    await openFfiUdp(a.port, "127.0.0.1");
   } catch (e) {
     msg = (e as Error).message;
   }
@@ -65,7 +64,7 @@ Deno.test("a bound port is refused with errno text, not a crash", () => {
 Deno.test("UDP sources drop what the prefilter turns away and count it", async () => {
   for (
     const open of [
-      () => Promise.resolve(FfiUdpSource.open(0, "127.0.0.1")),
+      () => openFfiUdp(0, "127.0.0.1"),
       () => UdpServerSource.open(0, "127.0.0.1"),
     ]
   ) {
@@ -109,7 +108,7 @@ async function sourceSeen(open: () => Promise<Opened>, family: "udp4" | "udp6"):
 
 for (
   const [name, open] of [
-    ["recvmmsg (FFI)", () => Promise.resolve(FfiUdpSource.open(0))],
+    ["recvmmsg (FFI)", () => openFfiUdp(0)],
     ["node:dgram", () => UdpServerSource.open(0)],
   ] as [string, () => Promise<Opened>][]
 ) {

@@ -15,7 +15,7 @@ import { hmac } from "@noble/hashes/hmac.js";
 import { md5, sha1 } from "@noble/hashes/legacy.js";
 import { sha256, sha384, sha512 } from "@noble/hashes/sha2.js";
 import { sha3_256, sha3_512 } from "@noble/hashes/sha3.js";
-import type { AesMode, CryptoBackend, HashName } from "./crypto_api.ts";
+import type { AesMode, CryptoBackend, HashName } from "../sys/crypto_api.ts";
 
 /** AES block length in bytes. */
 const BLOCK = 16;

@@ -2,7 +2,7 @@ import fc from "npm:fast-check@3.23.2";
 import { assert, assertEquals } from "../../tests/assert.ts";
 import { nobleBackend } from "./_crypto_noble.ts";
 import { nodeBackend } from "./_crypto_node.ts";
-import { type AesMode, HASH_BYTES, type HashName } from "./crypto_api.ts";
+import { type AesMode, HASH_BYTES, type HashName } from "../sys/crypto_api.ts";
 import { webConfig } from "../../scripts/build_web.ts";
 
 const HASHES = Object.keys(HASH_BYTES) as HashName[];

@@ -6,7 +6,7 @@
  * @module
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac } from "node:crypto";
-import type { AesMode, CryptoBackend, HashName } from "./crypto_api.ts";
+import type { AesMode, CryptoBackend, HashName } from "../sys/crypto_api.ts";
 
 const BLOCK = 16;
 

@@ -13,10 +13,10 @@
  * @module
  */
 import { isDeno, lacksPermission } from "../sys/runtime.ts";
-import { type CryptoBackend, HASH_BYTES, type HashName } from "./crypto_api.ts";
+import { type CryptoBackend, HASH_BYTES, type HashName } from "../sys/crypto_api.ts";
 
-export type { AesMode, CryptoBackend, HashName } from "./crypto_api.ts";
-export { HASH_BYTES } from "./crypto_api.ts";
+export type { AesMode, CryptoBackend, HashName } from "../sys/crypto_api.ts";
+export { HASH_BYTES } from "../sys/crypto_api.ts";
 
 async function pick(): Promise<CryptoBackend> {
   if (isDeno && !lacksPermission({ name: "ffi" })) {

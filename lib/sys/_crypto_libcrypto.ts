@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type AesMode, type CryptoBackend, HASH_BYTES, type HashName } from "../spa/crypto_api.ts";
+import { type AesMode, type CryptoBackend, HASH_BYTES, type HashName } from "./crypto_api.ts";
 import { dlopenFirst, libNames } from "./libs.ts";
 
 /** Where libcrypto is looked for, most specific first. */

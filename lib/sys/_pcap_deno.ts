@@ -9,9 +9,8 @@
  * @module
  */
 import { dlopenFirst, libNames } from "./libs.ts";
-import { decodeFrame } from "../capture/decode.ts";
 import { ReadableWait } from "./_poll_deno.ts";
-import type { CapturedPacket, PacketSource, Prefilter } from "../capture/packet.ts";
+import type { FrameDecoder, Prefilter, RawSource } from "./capture_seam.ts";
 
 // deno-lint-ignore no-explicit-any
 const D: any = (globalThis as any).Deno;
@@ -126,28 +125,32 @@ function applyFilter(p: any, filter: string): void {
 }
 
 /** A libpcap capture. */
-export class PcapSource implements PacketSource {
+export class PcapSource<P> implements RawSource<P> {
   // deno-lint-ignore no-explicit-any
   readonly #p: any;
   readonly #link: number;
   readonly #offline: boolean;
+  readonly #decode: FrameDecoder<P>;
   #closed = false;
   /** Payloads the prefilter turned away. */
   screened = 0;
   #dropped = 0;
 
-  private constructor(p: unknown, offline: boolean) {
+  private constructor(p: unknown, offline: boolean, decode: FrameDecoder<P>) {
     this.#p = p;
     this.#offline = offline;
+    this.#decode = decode;
     this.#link = pcap().pcap_datalink(p);
   }
 
   /**
    * Opens a live capture or a file and applies the filter.
    *
+   * @param o Where and how to capture.
+   * @param decode Turns each frame into a packet (lib/capture/decode.ts).
    * @throws {Error} with libpcap's message when opening or filtering fails.
    */
-  static open(o: PcapOptions): PcapSource {
+  static open<P>(o: PcapOptions, decode: FrameDecoder<P>): PcapSource<P> {
     const l = pcap();
     const err = new Uint8Array(PCAP_ERRBUF_SIZE);
     let p;
@@ -179,7 +182,7 @@ export class PcapSource implements PacketSource {
       l.pcap_close(p);
       throw e;
     }
-    return new PcapSource(p, o.file !== undefined);
+    return new PcapSource(p, o.file !== undefined, decode);
   }
 
   /**
@@ -195,7 +198,7 @@ export class PcapSource implements PacketSource {
     applyFilter(this.#p, filter);
   }
 
-  async *batches(keep?: Prefilter): AsyncIterable<CapturedPacket[]> {
+  async *batches(keep?: Prefilter): AsyncIterable<P[]> {
     const l = pcap();
     const hdrPtr = new BigUint64Array(1);
     const dataPtr = new BigUint64Array(1);
@@ -211,11 +214,11 @@ export class PcapSource implements PacketSource {
         this.screened++;
         return false;
       };
-    // One buffer for every frame: decodeFrame copies out what it keeps. The
+    // One buffer for every frame: the decoder copies out what it keeps. The
     // copy needs a view of the frame's length; one view per length is kept, so
     // a flood of equal frames (knocks, garbage) makes no new typed array each.
     const views = new Map<number, Uint8Array>();
-    const take = (data: unknown, caplen: number, batch: CapturedPacket[]) => {
+    const take = (data: unknown, caplen: number, batch: P[]) => {
       if (caplen > frame.length) {
         frame = new Uint8Array(caplen);
         views.clear();
@@ -226,12 +229,12 @@ export class PcapSource implements PacketSource {
         views.set(caplen, view);
       }
       D.UnsafePointerView.copyInto(data, view);
-      const pkt = decodeFrame(this.#link, frame, counted, caplen);
+      const pkt = this.#decode(this.#link, frame, counted, caplen);
       if (pkt !== undefined) batch.push(pkt);
     };
     try {
       while (!this.#closed) {
-        const batch: CapturedPacket[] = [];
+        const batch: P[] = [];
         let rc = 1;
         let reads = 0;
         for (; reads < BATCH; reads++) {

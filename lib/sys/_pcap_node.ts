@@ -15,9 +15,8 @@
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { decodeFrame, DLT } from "../capture/decode.ts";
-import type { CapturedPacket, PacketSource, Prefilter } from "../capture/packet.ts";
-import { PacketQueue } from "../capture/queue.ts";
+import { DLT, type FrameDecoder, type Prefilter, type RawSource } from "./capture_seam.ts";
+import { PacketQueue } from "./packet_queue.ts";
 import type { PcapOptions } from "./_pcap_deno.ts";
 
 /** Kernel ring for the capture, as under Deno. */
@@ -73,13 +72,13 @@ function outgoingTest(
 }
 
 /** A live capture through `cap`. */
-export class NodePcapSource implements PacketSource {
+export class NodePcapSource<P> implements RawSource<P> {
   readonly #cap: CapHandle;
-  readonly #queue = new PacketQueue();
+  readonly #queue = new PacketQueue<P>();
   /** What could not be done as configured. */
   readonly warnings: string[] = [];
 
-  private constructor(cap: CapHandle, o: PcapOptions) {
+  private constructor(cap: CapHandle, o: PcapOptions, decode: FrameDecoder<P>) {
     this.#cap = cap;
     const frame = new Uint8Array(FRAME_MAX);
     const intf = o.intf ?? "any";
@@ -106,7 +105,7 @@ export class NodePcapSource implements PacketSource {
       if (this.#queue.closed) return;
       const bytes = frame.subarray(0, nbytes);
       if (outgoing?.(bytes)) return;
-      const pkt = decodeFrame(dlt, bytes, this.#queue.keeps);
+      const pkt = decode(dlt, bytes, this.#queue.keeps);
       if (pkt !== undefined) this.#queue.push(pkt);
     });
   }
@@ -126,7 +125,7 @@ export class NodePcapSource implements PacketSource {
    *
    * @throws {Error} for pcap files, without the `cap` module, or when libpcap refuses.
    */
-  static open(o: PcapOptions): NodePcapSource {
+  static open<P>(o: PcapOptions, decode: FrameDecoder<P>): NodePcapSource<P> {
     if (o.file !== undefined) {
       throw new Error(
         "Reading a pcap file needs Deno (libpcap over FFI); under Node the cap module captures live only",
@@ -142,10 +141,10 @@ export class NodePcapSource implements PacketSource {
           "approve cap, then npm rebuild cap); or use UDP-server mode (-U)",
       );
     }
-    return new NodePcapSource(new Cap(), o);
+    return new NodePcapSource(new Cap(), o, decode);
   }
 
-  batches(keep?: Prefilter): AsyncIterable<CapturedPacket[]> {
+  batches(keep?: Prefilter): AsyncIterable<P[]> {
     return this.#queue.batches(keep);
   }
 

@@ -7,18 +7,15 @@
  *
  * @module
  */
-import { ANY_V4, ANY_V6, IpAddr, parseAddr } from "../net/addr.ts";
-import { wireText } from "../spa/text.ts";
 import { errnoText, lastErrno } from "./_errno_deno.ts";
 import { ReadableWait } from "./_poll_deno.ts";
 import {
-  type CapturedPacket,
+  type DatagramBuilder,
   MAX_UDP_DATAGRAM,
-  type PacketSource,
   type Prefilter,
-} from "../capture/packet.ts";
+  type RawSource,
+} from "./capture_seam.ts";
 import { libc } from "./libc.ts";
-import { encodeBpf, udpSocketScreen } from "../capture/bpf_screen.ts";
 
 // deno-lint-ignore no-explicit-any
 const D: any = (globalThis as any).Deno;
@@ -37,19 +34,20 @@ const SO_ATTACH_FILTER = 26;
 /** struct sock_fprog on LP64: u16 len, padding, pointer to the instructions. */
 const SOCK_FPROG_LEN = 16;
 const SOCK_FPROG_PTR_OFF = 8;
-/** The screen's instructions, kept alive for the kernel to copy at attach. */
-const SCREEN_PROG = encodeBpf(udpSocketScreen());
+/** One classic BPF instruction: u16 code, u8 jt, u8 jf, u32 k. */
+const BPF_INSN_LEN = 8;
 
 /**
- * Attaches the raw-byte screen (`bpf_screen.ts`) to the socket, so garbage is
- * dropped in the kernel before it is queued. A refusal leaves the socket
- * unfiltered: the same screen then runs in JavaScript.
+ * Attaches a classic BPF program (the raw-byte screen of
+ * `capture/bpf_screen.ts`, encoded) to the socket, so garbage is dropped in
+ * the kernel before it is queued. The kernel copies the program here. A
+ * refusal leaves the socket unfiltered: the same screen then runs in JavaScript.
  */
-function attachScreen(fd: number): boolean {
+function attachScreen(fd: number, prog: Uint8Array): boolean {
   const fprog = new Uint8Array(SOCK_FPROG_LEN);
   const v = new DataView(fprog.buffer);
-  v.setUint16(0, SCREEN_PROG.length / 8, true);
-  v.setBigUint64(SOCK_FPROG_PTR_OFF, addr(SCREEN_PROG), true);
+  v.setUint16(0, prog.length / BPF_INSN_LEN, true);
+  v.setBigUint64(SOCK_FPROG_PTR_OFF, addr(prog), true);
   return libc().setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, fprog, SOCK_FPROG_LEN) === 0;
 }
 const MSG_DONTWAIT = 0x40;
@@ -76,32 +74,47 @@ const MSG_LEN_OFF = 56;
 const RECV_BUFFER = 8 * 1024 * 1024;
 const READ_TIMEOUT_MS = 200;
 
-function sockaddr(address: string, port: number): Uint8Array {
-  const a = parseAddr(address);
-  if (a === undefined) throw new Error(`Cannot bind UDP: "${address}" is not an IP address`);
-  const sa = new Uint8Array(a.family === 4 ? SOCKADDR_IN_LEN : SOCKADDR_IN6_LEN);
+const IPV4_LEN = 4;
+const IPV6_LEN = 16;
+/** Where the address starts in sockaddr_in and sockaddr_in6. */
+const SIN_ADDR_OFF = 4;
+const SIN6_ADDR_OFF = 8;
+
+function sockaddr(bind: Uint8Array, port: number): Uint8Array {
+  const v4 = bind.length === IPV4_LEN;
+  const sa = new Uint8Array(v4 ? SOCKADDR_IN_LEN : SOCKADDR_IN6_LEN);
   const v = new DataView(sa.buffer);
-  v.setUint16(0, a.family === 4 ? AF_INET : AF_INET6, true);
+  v.setUint16(0, v4 ? AF_INET : AF_INET6, true);
   v.setUint16(2, port, false);
-  sa.set(a.bytes(), a.family === 4 ? 4 : 8);
+  sa.set(bind, v4 ? SIN_ADDR_OFF : SIN6_ADDR_OFF);
   return sa;
 }
 
-/** The sender of datagram `i`: IPv4, IPv6, or IPv4 mapped into IPv6 (shown as IPv4). */
-function sender(nm: Uint8Array, off: number): IpAddr {
-  if (((nm[off + 1]! << 8) | nm[off]!) === AF_INET6) {
-    return IpAddr.fromV6Bytes(nm, off + 8).unmapped();
-  }
-  return IpAddr.fromV4Bytes(nm, off + 4);
+/** Where and how a UDP-server socket is opened. */
+export interface UdpOpenOptions<P> {
+  /** The UDP port (0 picks a free one). */
+  port: number;
+  /**
+   * The local address's bytes: 4 for IPv4, 16 for IPv6. All-zero IPv6 (`::`)
+   * takes both families on one socket, or IPv4 alone where IPv6 is off.
+   */
+  bind: Uint8Array;
+  /** The address as written, for error messages. */
+  label: string;
+  /** Turns each datagram into a packet. */
+  build: DatagramBuilder<P>;
+  /** A classic BPF program, encoded, attached in the kernel before the bind. */
+  screen?: Uint8Array;
 }
 
 const addr = (p: Uint8Array | BigUint64Array | Int32Array) =>
   BigInt(D.UnsafePointer.value(D.UnsafePointer.of(p)));
 
 /** Datagrams received on a UDP port through recvmmsg(). */
-export class FfiUdpSource implements PacketSource {
+export class FfiUdpSource<P> implements RawSource<P> {
   readonly #fd: number;
   readonly #port: number;
+  readonly #build: DatagramBuilder<P>;
   #closed = false;
   /** Payloads the prefilter turned away. */
   screened = 0;
@@ -113,9 +126,10 @@ export class FfiUdpSource implements PacketSource {
   readonly #hdrs = new Uint8Array(BATCH * MMSGHDR_LEN);
   readonly #hv = new DataView(this.#hdrs.buffer);
 
-  private constructor(fd: number, port: number) {
+  private constructor(fd: number, port: number, build: DatagramBuilder<P>) {
     this.#fd = fd;
     this.#port = port;
+    this.#build = build;
     const data = addr(this.#data);
     const names = addr(this.#names);
     const iov = addr(this.#iov);
@@ -130,23 +144,25 @@ export class FfiUdpSource implements PacketSource {
   }
 
   /**
-   * Binds `address:port` and starts receiving. `::` (the default) takes
-   * IPv4 and IPv6 on one socket; where IPv6 is off it falls back to `0.0.0.0`.
+   * Binds the address and port and starts receiving. `::` takes IPv4 and
+   * IPv6 on one socket; where IPv6 is off it falls back to `0.0.0.0`.
    *
-   * With `screen`, the raw-byte screen is attached in the kernel before the bind.
-   *
+   * @param o The port, address, packet builder and optional screen.
    * @throws {Error} when libc cannot be loaded or the socket cannot be bound.
    */
-  static open(port: number, address = "::", screen = false): FfiUdpSource {
+  static open<P>(o: UdpOpenOptions<P>): FfiUdpSource<P> {
     const l = libc();
-    const v6 = address.includes(":");
+    const { port, bind, label: address } = o;
+    const v6 = bind.length === IPV6_LEN;
     const fd: number = l.socket(
       v6 ? AF_INET6 : AF_INET,
       SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
       0,
     );
     if (fd < 0) {
-      if (v6 && address === "::") return FfiUdpSource.open(port, "0.0.0.0", screen);
+      if (v6 && bind.every((b) => b === 0)) {
+        return FfiUdpSource.open({ ...o, bind: new Uint8Array(IPV4_LEN), label: "0.0.0.0" });
+      }
       throw new Error(`Cannot open a UDP socket: ${errnoText()}`);
     }
     try {
@@ -157,15 +173,15 @@ export class FfiUdpSource implements PacketSource {
       if (l.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, sizeBytes, 4) !== 0) {
         l.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, sizeBytes, 4);
       }
-      if (screen) attachScreen(fd);
-      const sa = sockaddr(address, port);
+      if (o.screen !== undefined) attachScreen(fd, o.screen);
+      const sa = sockaddr(bind, port);
       if (l.bind(fd, sa, sa.length) !== 0) {
         throw new Error(`Cannot bind UDP ${address}:${port}: ${errnoText()}`);
       }
       const bound = new Uint8Array(NAME_LEN);
       const len = new Uint32Array([NAME_LEN]);
       l.getsockname(fd, bound, new Uint8Array(len.buffer));
-      return new FfiUdpSource(fd, (bound[2]! << 8) | bound[3]!);
+      return new FfiUdpSource(fd, (bound[2]! << 8) | bound[3]!, o.build);
     } catch (e) {
       l.close(fd);
       throw e;
@@ -177,7 +193,7 @@ export class FfiUdpSource implements PacketSource {
     return this.#port;
   }
 
-  async *batches(keep?: Prefilter): AsyncIterable<CapturedPacket[]> {
+  async *batches(keep?: Prefilter): AsyncIterable<P[]> {
     const l = libc();
     if (this.#closed) return;
     this.#reading = true;
@@ -199,7 +215,7 @@ export class FfiUdpSource implements PacketSource {
           throw new Error(`UDP receive failed: ${errnoText(e)}`);
         }
         readable.busy();
-        const batch: CapturedPacket[] = [];
+        const batch: P[] = [];
         for (let i = 0; i < n; i++) {
           const h = i * MMSGHDR_LEN;
           // Longer than any SPA packet: not for us.
@@ -209,17 +225,7 @@ export class FfiUdpSource implements PacketSource {
             this.screened++;
             continue;
           }
-          const name = i * NAME_LEN;
-          const nm = this.#names;
-          const src = sender(nm, name);
-          batch.push({
-            payload: wireText(this.#data.subarray(i * SLOT, i * SLOT + len)),
-            src,
-            dst: src.family === 4 ? ANY_V4 : ANY_V6,
-            proto: 17,
-            sport: (nm[name + 2]! << 8) | nm[name + 3]!,
-            dport: this.#port,
-          });
+          batch.push(this.#datagram(i, len));
         }
         // Also when the prefilter took everything: the caller counts those for -C.
         yield batch;
@@ -229,6 +235,18 @@ export class FfiUdpSource implements PacketSource {
       this.#closed = true;
       l.close(this.#fd);
     }
+  }
+
+  /** Datagram `i` of the batch, of `len` bytes, as a packet. */
+  #datagram(i: number, len: number): P {
+    const nm = this.#names;
+    const name = i * NAME_LEN;
+    const v6 = ((nm[name + 1]! << 8) | nm[name]!) === AF_INET6;
+    const from = v6
+      ? nm.subarray(name + SIN6_ADDR_OFF, name + SIN6_ADDR_OFF + IPV6_LEN)
+      : nm.subarray(name + SIN_ADDR_OFF, name + SIN_ADDR_OFF + IPV4_LEN);
+    const payload = this.#data.subarray(i * SLOT, i * SLOT + len);
+    return this.#build(payload, v6 ? 6 : 4, from, (nm[name + 2]! << 8) | nm[name + 3]!, this.#port);
   }
 
   close(): void {

@@ -12,7 +12,12 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { isDeno } from "./runtime.ts";
 import { libc } from "./libc.ts";
-import type { RouteTables } from "../capture/default_route.ts";
+
+/** The route tables' text, as the kernel prints them (empty when absent). */
+export interface RouteTables {
+  v4: string;
+  v6: string;
+}
 
 /** The kernel's IPv4 and IPv6 route tables. */
 export const ROUTE_FILES = { v4: "/proc/net/route", v6: "/proc/net/ipv6_route" } as const;

@@ -6,14 +6,14 @@
  *
  * @module
  */
-import type { CapturedPacket, Prefilter } from "./packet.ts";
+import type { Prefilter } from "./capture_seam.ts";
 
 /** Packets waiting for the reader before new ones are dropped. */
 const MAX_QUEUE = 4096;
 
-/** A bounded queue of captured packets with the reader's prefilter. */
-export class PacketQueue {
-  readonly #items: CapturedPacket[] = [];
+/** A bounded queue of captured packets (of type `P`) with the reader's prefilter. */
+export class PacketQueue<P> {
+  readonly #items: P[] = [];
   #wake?: () => void;
   #closed = false;
   #keep?: Prefilter;
@@ -40,7 +40,7 @@ export class PacketQueue {
   };
 
   /** Queues a packet for the reader, or drops it when the queue is full. */
-  push(pkt: CapturedPacket): void {
+  push(pkt: P): void {
     if (this.#closed) return;
     if (this.#items.length >= MAX_QUEUE) {
       this.dropped++;
@@ -51,7 +51,7 @@ export class PacketQueue {
   }
 
   /** What waited, a batch per wake-up, until `close()`. */
-  async *batches(keep?: Prefilter): AsyncIterable<CapturedPacket[]> {
+  async *batches(keep?: Prefilter): AsyncIterable<P[]> {
     this.#keep = keep;
     while (!this.#closed) {
       if (this.#items.length > 0) {
