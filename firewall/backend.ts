@@ -128,4 +128,9 @@ export interface FirewallBackend {
   list(now: number): Promise<string>;
   /** `--fw-list-all`: the whole tables we touch. */
   listAll(): Promise<string>;
+  /**
+   * Stops the helper processes the backend keeps (iptables' long-lived
+   * restore); rules stay. Idempotent; a later call starts them again.
+   */
+  stop?(): void;
 }

@@ -250,11 +250,15 @@ export class GrantTable {
     await this.#serial(() => Promise.resolve());
   }
 
-  /** Stops the timer; live grants stay in the firewall (flushing is the caller's choice). */
+  /**
+   * Stops the timer and the backend's helper processes; live grants stay in
+   * the firewall (flushing is the caller's choice).
+   */
   async close(): Promise<void> {
     this.#closed = true;
     this.#timer?.cancel();
     this.#timer = undefined;
     await this.idle();
+    this.#fw.stop?.();
   }
 }

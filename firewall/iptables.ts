@@ -92,13 +92,24 @@ export interface IptablesOptions {
   restore?: boolean;
   /**
    * With `restore`: keep one `iptables-restore` running (under `stdbuf -oL`)
-   * and feed it each grant, instead of one process per grant. Default off:
-   * it passes its namespace tests, but inside the daemon its acknowledgement
-   * did not arrive yet (under investigation); the process seam is
-   * replaceable for tests.
+   * and feed it each grant, instead of one process per grant. When it cannot
+   * start (no stdbuf, or no run access to it), grants go back to one restore
+   * process each; when it dies, the next grant starts another. The daemon
+   * turns it on; the process seam is replaceable for tests. Stop it with
+   * `stop()`.
    */
   worker?: boolean | PipeSpawner;
+  /** The `stdbuf` program the worker runs under (default {@link STDBUF}). */
+  stdbuf?: string;
 }
+
+/**
+ * coreutils' `stdbuf`, which makes the worker's output line-buffered (a
+ * restore's output on a pipe is block-buffered, so its acknowledgement
+ * would wait in its buffer). An absolute path: the daemon's `--allow-run`
+ * names it.
+ */
+export const STDBUF = "/usr/bin/stdbuf";
 
 /** Every configured chain, in creation order. */
 export function chainList(c: Chains): ChainSpec[] {
@@ -284,6 +295,7 @@ export class Iptables implements FirewallBackend {
   async init(): Promise<void> {
     await this.#ensureChains(this.#o.v4, true);
     if (this.#o.commentCheck === true) await this.#checkComment(this.#o.v4);
+    await this.#proveWorker(this.#o.v4);
     if (this.#v6 === undefined) return;
     try {
       await this.#ensureChains(this.#v6);
@@ -291,7 +303,9 @@ export class Iptables implements FirewallBackend {
       // A host without IPv6 (or without ip6tables) still serves IPv4.
       this.warnings.push(`IPv6 grants are off: ${(e as Error).message}`);
       this.#v6 = undefined;
+      return;
     }
+    await this.#proveWorker(this.#v6);
   }
 
   /**
@@ -440,7 +454,7 @@ export class Iptables implements FirewallBackend {
         return { code: 1, stderr: `${stderr}\nError occurred at line: ${o.line}` };
       }
       // Killed, or it never ran: keep what it committed, add the rest in one process.
-      if (!w.acked) this.#workers.set(f, null);
+      if (!w.acked || o.code === 127) this.#giveUp(f, w, restore, o.stderr);
       const missing: IptRule[] = [];
       for (const r of rules) {
         if ((await this.#ipt(f, ["-C", ...r.argv.slice(1)])).code !== 0) missing.push(r);
@@ -472,7 +486,7 @@ export class Iptables implements FirewallBackend {
     if (w === undefined) {
       const c = f.chains.input;
       w = new RestoreWorker(
-        ["stdbuf", "-oL", ...restore, "-w", "--noflush"],
+        [this.#o.stdbuf ?? STDBUF, "-oL", ...restore, "-w", "--noflush"],
         { table: c.table, from: c.from, chain: c.chain },
         opt === true ? spawnPiped : opt,
         this.#o.timeoutMs ?? 10_000,
@@ -480,6 +494,28 @@ export class Iptables implements FirewallBackend {
       this.#workers.set(f, w);
     }
     return w;
+  }
+
+  /** One restore process per grant from now on: the worker cannot run here. */
+  #giveUp(f: IptablesFamily, w: RestoreWorker, restore: string[], why: string): void {
+    w.close();
+    this.#workers.set(f, null);
+    this.warnings.push(
+      `The long-lived ${restore[0]} cannot run (${why.trim()}): one restore process per grant`,
+    );
+  }
+
+  /**
+   * Starts the family's worker and waits for its first acknowledgement, so
+   * the first grant pays no process start and a worker that cannot run is
+   * named in the start-up log; grants then use one restore process each.
+   */
+  async #proveWorker(f: IptablesFamily): Promise<void> {
+    const restore = this.#restoreArgv(f);
+    const w = restore === undefined ? undefined : this.#worker(f, restore);
+    if (w === undefined) return;
+    const o = await w.submit("", 0);
+    if (!o.ok) this.#giveUp(f, w, restore!, o.stderr);
   }
 
   /** Stops the long-lived restore processes (the daemon's exit, tests). */

@@ -23,8 +23,11 @@ export type PipeSpawner = (argv: readonly string[], maxLine: number) => PipedPro
 export type WorkerOutcome =
   /** Committed; `jump`: the jump from the built-in chain to ours was listed. */
   | { ok: true; jump: boolean }
-  /** restore exited: `line` within the batch (1-based) when it named one. */
-  | { ok: false; line?: number; stderr: string };
+  /**
+   * restore exited: `line` within the batch (1-based) when it named one;
+   * `code` 127 when it never started (no such program, no run access).
+   */
+  | { ok: false; line?: number; stderr: string; code: number | null };
 
 /** The chain whose listing acknowledges a batch, and the jump looked for in it. */
 export interface Marker {
@@ -83,8 +86,7 @@ export class RestoreWorker {
     this.#sent = 0;
     void (async () => {
       for await (const l of p.lines()) if (this.#p === p) this.#line(l);
-      await p.exited;
-      this.#exit(p);
+      this.#exit(p, await p.exited);
     })();
     return p;
   }
@@ -100,7 +102,7 @@ export class RestoreWorker {
     } else if (w.policies === 1 && l === `-A ${this.#m.from} -j ${this.#m.chain}`) w.jump = true;
   }
 
-  #exit(p: PipedProcess): void {
+  #exit(p: PipedProcess, code: number | null): void {
     if (this.#p === p) this.#p = undefined;
     const w = this.#wait;
     if (w === undefined) return;
@@ -109,8 +111,9 @@ export class RestoreWorker {
     const line = at === undefined ? undefined : at - w.base;
     // A failure in the marker means the batch itself was committed.
     if (line !== undefined && line > w.lines) w.resolve({ ok: true, jump: false });
-    else if (line !== undefined && line >= 1) w.resolve({ ok: false, line, stderr: p.stderr });
-    else w.resolve({ ok: false, stderr: p.stderr });
+    else if (line !== undefined && line >= 1) {
+      w.resolve({ ok: false, line, stderr: p.stderr, code });
+    } else w.resolve({ ok: false, stderr: p.stderr, code });
   }
 
   /**

@@ -50,7 +50,8 @@ interface Paths {
 
 /** The nft program is run only when libnftables cannot be loaded over FFI. */
 const NFT_RUN = canLoad("nftables") ? [] : ["--allow-run=/usr/sbin/nft"];
-const IPT_RUN = "--allow-run=/usr/sbin/iptables,/usr/sbin/ip6tables";
+const IPT_RUN = "--allow-run=/usr/sbin/iptables,/usr/sbin/ip6tables," +
+  "/usr/sbin/iptables-restore,/usr/sbin/ip6tables-restore,/usr/bin/stdbuf";
 const base = (d: Paths, extraRead = "") => [
   `--allow-read=${d.conf},${d.access},${d.run}${extraRead}`,
   `--allow-write=${d.run}`,
@@ -97,7 +98,7 @@ const CASES: Case[] = [
       d,
     ) => [
       ...base(d, `,${d.gpg}`),
-      "--allow-run=/usr/sbin/iptables,/usr/sbin/ip6tables,/usr/bin/gpg",
+      `${IPT_RUN},/usr/bin/gpg`,
       "--allow-ffi",
     ],
   },

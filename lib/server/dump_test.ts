@@ -93,7 +93,8 @@ Deno.test("dump: the last line names the Deno flags of a -f run, none without an
     assertEquals(flags, [
       `--allow-read=${dir}/fwknopd.conf,${dir}/access.conf,${dir}/run`,
       `--allow-write=${dir}/run`,
-      "--allow-run=/usr/sbin/iptables,/usr/sbin/ip6tables",
+      "--allow-run=/usr/sbin/iptables,/usr/sbin/ip6tables,/usr/sbin/iptables-restore," +
+      "/usr/sbin/ip6tables-restore,/usr/bin/stdbuf",
       "--allow-net=0.0.0.0:62201,[::]:62201",
       "--allow-ffi",
     ]);

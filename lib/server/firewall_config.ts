@@ -8,7 +8,14 @@ import type { FirewallBackend } from "../../firewall/backend.ts";
 import type { Runner } from "../sys/exec.ts";
 import type { ProtoPort } from "../../firewall/grant.ts";
 import { parseProtoPort } from "../net/proto_port.ts";
-import { type Chains, type ChainSpec, Iptables, parseChainSpec } from "../../firewall/iptables.ts";
+import {
+  type Chains,
+  type ChainSpec,
+  Iptables,
+  parseChainSpec,
+  STDBUF,
+} from "../../firewall/iptables.ts";
+import { restoreExe } from "../../firewall/iptables_restore.ts";
 import { Nftables, type NftFamily, type NftOptions } from "../../firewall/nftables.ts";
 import { Ipfw, type IpfwOptions } from "../../firewall/ipfw.ts";
 import { Pf, type PfOptions } from "../../firewall/pf.ts";
@@ -76,6 +83,8 @@ function iptablesFor(c: ServerConfig, run: Runner): Iptables {
     prepend: c.bool("ENABLE_RULE_PREPEND"),
     commentCheck: c.bool("ENABLE_IPT_COMMENT_CHECK"),
     restore: true,
+    worker: true,
+    stdbuf: STDBUF,
   }, run);
 }
 
@@ -198,4 +207,17 @@ export async function makeBackend(c: ServerConfig, run: Runner): Promise<Firewal
 export function firewallPrograms(c: ServerConfig): string[] {
   const exe6 = c.get("FIREWALL_TYPE") === "iptables" ? ip6tablesExe(c) : undefined;
   return exe6 === undefined ? [c.firewallExe()] : [c.firewallExe(), exe6];
+}
+
+/**
+ * The programs iptables grants go through when allowed, besides the
+ * firewall's own: the restore programs beside them and `stdbuf`, under
+ * which the long-lived restore runs. Without run access to them grants
+ * fall back (one restore per grant, then `-C`/`-A`), so the daemon starts
+ * without them; the launcher grants them.
+ */
+export function grantPrograms(c: ServerConfig): string[] {
+  if (c.get("FIREWALL_TYPE") !== "iptables") return [];
+  const restore = firewallPrograms(c).map(restoreExe).filter((x): x is string => x !== undefined);
+  return restore.length === 0 ? [] : [...restore, STDBUF];
 }

@@ -9,7 +9,7 @@
 import type { ServerConfig } from "../config/server_conf.ts";
 import type { AccessStanza as Stanza } from "../config/access_conf.ts";
 import { isDeno, lacksPermission } from "../sys/runtime.ts";
-import { firewallPrograms } from "./firewall_config.ts";
+import { firewallPrograms, grantPrograms } from "./firewall_config.ts";
 import { nftOverFfi } from "../../firewall/nft_run.ts";
 import { fleetOptions } from "../fleet/options.ts";
 import { JOURNALCTL } from "../../knock/journal_source.ts";
@@ -31,6 +31,8 @@ export interface Need {
   scope?: string;
   /** What it is for, as the start-up check names it. */
   why: string;
+  /** Granted by the launcher, but the daemon runs without it (a slower fallback). */
+  optional?: true;
 }
 
 /** What the needs depend on besides the configuration. */
@@ -193,6 +195,9 @@ export function permissionNeeds(c: ServerConfig, x: NeedsContext): Need[] {
   const viaFfi = c.get("FIREWALL_TYPE") === "nftables" && nftOverFfi();
   if (!x.test && !viaFfi) {
     for (const exe of firewallPrograms(c)) needs.push({ kind: "run", scope: exe, why: "firewall" });
+    for (const exe of grantPrograms(c)) {
+      needs.push({ kind: "run", scope: exe, why: "iptables grants in one batch", optional: true });
+    }
   }
   if (x.syslog === true) needs.push({ kind: "run", scope: "logger", why: "syslog" });
   return [
@@ -263,7 +268,7 @@ export function missingPermissions(c: ServerConfig, x: NeedsContext): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
   for (const n of permissionNeeds(c, x)) {
-    if (!lacksPermission(descriptor(n))) continue;
+    if (n.optional === true || !lacksPermission(descriptor(n))) continue;
     const text = `--allow-${n.kind}${n.scope === undefined ? "" : `=${n.scope}`} (${n.why})`;
     if (!seen.has(text)) out.push(text);
     seen.add(text);

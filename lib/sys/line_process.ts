@@ -1,12 +1,14 @@
 /**
  * A long-lived process whose standard output is read line by line, such as
- * `journalctl -f -o json`: argv only (never a shell), on
- * `node:child_process`, which Deno and Node both provide. The run-to-end
- * runner is `lib/sys/exec.ts`; this is its streaming twin.
+ * `journalctl -f -o json`: argv only (never a shell), on `Deno.Command`
+ * under Deno (which needs run access to the program only) and
+ * `node:child_process` under Node. The run-to-end runner is
+ * `lib/sys/exec.ts`; this is its streaming twin.
  *
  * @module
  */
 import { spawn } from "node:child_process";
+import { isDeno } from "./runtime.ts";
 
 /** A running process read as lines. */
 export interface LineProcess {
@@ -49,8 +51,8 @@ export interface PipedProcess extends LineProcess {
 
 /**
  * Starts argv with its input and output piped, such as a long-lived
- * `iptables-restore --noflush` fed one batch at a time. The child does
- * not keep the event loop alive.
+ * `iptables-restore --noflush` fed one batch at a time. Under Deno its
+ * pending output keeps the event loop alive: `close` it when done.
  *
  * @param argv The program and its arguments.
  * @param maxLine Longest output line kept, in bytes.
@@ -63,24 +65,159 @@ export function spawnPiped(argv: readonly string[], maxLine: number): PipedProce
 
 function start(argv: readonly string[], maxLine: number, input: boolean): PipedProcess {
   if (argv.length === 0) throw new TypeError("Cannot run an empty command");
+  return isDeno ? startDeno(argv, maxLine, input) : startNode(argv, maxLine, input);
+}
+
+/** The state both runtimes share: standard error's tail and the overlong count. */
+interface Tally {
+  stderr: string;
+  overlong: number;
+}
+
+function keepStderr(t: Tally, text: string): void {
+  t.stderr = (t.stderr + text).slice(-STDERR_KEEP);
+}
+
+/**
+ * Splits byte chunks into lines, dropping a line longer than `maxLine`
+ * whole (counted in `t.overlong`) and never holding more than one line.
+ * A stream that fails just ends.
+ */
+async function* splitLines(
+  chunks: AsyncIterator<unknown>,
+  maxLine: number,
+  t: Tally,
+): AsyncGenerator<string> {
+  const dec = new TextDecoder();
+  let rest = "";
+  let skipping = false;
+  for (;;) {
+    let next: IteratorResult<unknown>;
+    try {
+      next = await chunks.next();
+    } catch {
+      break;
+    }
+    if (next.done === true) break;
+    const parts = (rest + dec.decode(next.value as Uint8Array, { stream: true })).split("\n");
+    rest = parts.pop()!;
+    for (const line of parts) {
+      if (skipping) skipping = false; // the end of a line dropped already
+      else if (line.length > maxLine) t.overlong++;
+      else yield line;
+    }
+    if (rest.length > maxLine) {
+      // Never hold more than one line: drop it now, and its end when it comes.
+      if (!skipping) t.overlong++;
+      skipping = true;
+      rest = "";
+    }
+  }
+}
+
+/** A process that never started: no lines, exit code 127, the reason as its stderr. */
+function notStarted(t: Tally, why: string): PipedProcess {
+  keepStderr(t, why);
+  return {
+    write: () => false,
+    pid: undefined,
+    get overlong() {
+      return t.overlong;
+    },
+    get stderr() {
+      return t.stderr;
+    },
+    exited: Promise.resolve(127),
+    async *lines() {},
+    close() {},
+  };
+}
+
+/**
+ * Under Deno: `Deno.Command`, which asks only for run access to the
+ * program (`node:child_process` also reads the whole environment, so it
+ * needs `--allow-env`, which the daemon does not hold). A program that
+ * cannot start (missing, or not in `--allow-run`) gives exit code 127.
+ */
+function startDeno(argv: readonly string[], maxLine: number, input: boolean): PipedProcess {
+  const t: Tally = { stderr: "", overlong: 0 };
+  // deno-lint-ignore no-explicit-any
+  const D = (globalThis as any).Deno;
+  // deno-lint-ignore no-explicit-any
+  let child: any;
+  try {
+    child = new D.Command(argv[0]!, {
+      args: argv.slice(1),
+      stdin: input ? "piped" : "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (e) {
+    return notStarted(t, (e as Error).message);
+  }
+  const stdin: WritableStreamDefaultWriter<Uint8Array> | undefined = input
+    ? child.stdin.getWriter()
+    : undefined;
+  let writable = input;
+  stdin?.closed.catch(() => {}).finally(() => writable = false);
+  child.status.then(() => writable = false);
+  const errDone = (async () => {
+    const dec = new TextDecoder();
+    for await (const c of child.stderr as ReadableStream<Uint8Array>) {
+      keepStderr(t, dec.decode(c, { stream: true }));
+    }
+  })().catch(() => {});
+  const exited = Promise.all([child.status, errDone]).then(([s]) =>
+    (s as { signal: string | null; code: number }).signal === null
+      ? (s as { code: number }).code
+      : null
+  );
+  let closed = false;
+  const enc = new TextEncoder();
+  return {
+    write(text: string): boolean {
+      if (!writable || stdin === undefined) return false;
+      stdin.write(enc.encode(text)).catch(() => writable = false);
+      return true;
+    },
+    pid: child.pid as number,
+    get overlong() {
+      return t.overlong;
+    },
+    get stderr() {
+      return t.stderr;
+    },
+    exited,
+    lines: () => splitLines((child.stdout as ReadableStream)[Symbol.asyncIterator](), maxLine, t),
+    close() {
+      if (closed) return;
+      closed = true;
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // gone already
+      }
+    },
+  };
+}
+
+/** Under Node: `node:child_process`. */
+function startNode(argv: readonly string[], maxLine: number, input: boolean): PipedProcess {
+  const t: Tally = { stderr: "", overlong: 0 };
   const child = spawn(argv[0]!, argv.slice(1), {
     stdio: [input ? "pipe" : "ignore", "pipe", "pipe"],
   });
   child.stdin?.on("error", () => {});
   if (input) child.unref();
-  let stderr = "";
-  let overlong = 0;
   let closed = false;
   const exited = new Promise<number | null>((resolve) => {
     child.on("error", (e: Error) => {
-      stderr = `${stderr}${e.message}`.slice(-STDERR_KEEP);
+      keepStderr(t, e.message);
       resolve(127);
     });
     child.on("close", (c: number | null) => resolve(c));
   });
-  child.stderr?.on("data", (d: Uint8Array) => {
-    stderr = (stderr + new TextDecoder().decode(d)).slice(-STDERR_KEEP);
-  });
+  child.stderr?.on("data", (d: Uint8Array) => keepStderr(t, new TextDecoder().decode(d)));
   return {
     write(text: string): boolean {
       if (child.stdin?.writable !== true) return false;
@@ -91,42 +228,14 @@ function start(argv: readonly string[], maxLine: number, input: boolean): PipedP
       return child.pid;
     },
     get overlong() {
-      return overlong;
+      return t.overlong;
     },
     get stderr() {
-      return stderr;
+      return t.stderr;
     },
     exited,
-    async *lines() {
-      const dec = new TextDecoder();
-      let rest = "";
-      let skipping = false;
-      // A program that never started closes its pipe early: the lines just end.
-      const chunks = child.stdout![Symbol.asyncIterator]();
-      for (;;) {
-        let next: IteratorResult<unknown>;
-        try {
-          next = await chunks.next();
-        } catch {
-          break;
-        }
-        if (next.done === true) break;
-        const chunk = next.value;
-        const parts = (rest + dec.decode(chunk as Uint8Array, { stream: true })).split("\n");
-        rest = parts.pop()!;
-        for (const line of parts) {
-          if (skipping) skipping = false; // the end of a line dropped already
-          else if (line.length > maxLine) overlong++;
-          else yield line;
-        }
-        if (rest.length > maxLine) {
-          // Never hold more than one line: drop it now, and its end when it comes.
-          if (!skipping) overlong++;
-          skipping = true;
-          rest = "";
-        }
-      }
-    },
+    // A program that never started closes its pipe early: the lines just end.
+    lines: () => splitLines(child.stdout![Symbol.asyncIterator](), maxLine, t),
     close() {
       if (closed) return;
       closed = true;
