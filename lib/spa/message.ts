@@ -28,7 +28,15 @@ import {
 } from "./fields.ts";
 import type { ProtoPort } from "../net/proto_port.ts";
 
-/** fwknop's message type codes. */
+/**
+ * fwknop's message type codes.
+ *
+ * @example
+ * ```ts
+ * import { MessageType } from "./message.ts";
+ * if (MessageType.NAT_ACCESS !== 2) throw new Error();
+ * ```
+ */
 export const MessageType = {
   COMMAND: 0,
   ACCESS: 1,
@@ -41,7 +49,15 @@ export const MessageType = {
 /** One of the message type codes 0..6. */
 export type MessageType = typeof MessageType[keyof typeof MessageType];
 
-/** The labels fwknop prints for each message type. */
+/**
+ * The labels fwknop prints for each message type.
+ *
+ * @example
+ * ```ts
+ * import { MESSAGE_TYPE_LABELS, MessageType } from "./message.ts";
+ * if (MESSAGE_TYPE_LABELS[MessageType.ACCESS] !== "Access msg") throw new Error();
+ * ```
+ */
 export const MESSAGE_TYPE_LABELS: readonly string[] = [
   "Command msg",
   "Access msg",
@@ -74,6 +90,12 @@ export function hasTimeout(type: MessageType): boolean {
  * @param type The requested type.
  * @param timeout The client timeout in seconds.
  * @returns The type that goes on the wire.
+ * @example
+ * ```ts
+ * import { MessageType, normalizeType } from "./message.ts";
+ * const t = normalizeType(MessageType.ACCESS, 30);
+ * if (t !== MessageType.CLIENT_TIMEOUT_ACCESS) throw new Error();
+ * ```
  */
 export function normalizeType(type: MessageType, timeout: number): MessageType {
   const promote: Record<number, MessageType> = { 1: 3, 2: 4, 5: 6 };
@@ -82,7 +104,26 @@ export function normalizeType(type: MessageType, timeout: number): MessageType {
   return demote[type] ?? type;
 }
 
-/** The fields of an SPA message. */
+/**
+ * The fields of an SPA message.
+ *
+ * @example
+ * ```ts
+ * import { DigestType } from "./digest.ts";
+ * import { encodeMessage, MessageType, parseMessage, type SpaMessage } from "./message.ts";
+ * const m: SpaMessage = {
+ *   randomValue: "1234567890123456",
+ *   username: "alice",
+ *   timestamp: 1_700_000_000,
+ *   version: "3.0.0",
+ *   messageType: MessageType.ACCESS,
+ *   message: "192.0.2.7,tcp/22",
+ *   clientTimeout: 0,
+ *   digestType: DigestType.SHA256,
+ * };
+ * if (encodeMessage(m).encoded.split(":").length !== 6) throw new Error();
+ * ```
+ */
 export interface SpaMessage {
   /** 16 decimal digits. */
   randomValue: string;
@@ -139,7 +180,30 @@ export interface FieldFailure {
   detail: string;
 }
 
-/** Thrown by the encoder for a field no server would accept. */
+/**
+ * Thrown by the encoder for a field no server would accept.
+ *
+ * @example
+ * ```ts
+ * import { DigestType } from "./digest.ts";
+ * import { encodeMessage, MessageType, SpaFieldError } from "./message.ts";
+ * try {
+ *   encodeMessage({
+ *     randomValue: "42", // must be 16 digits
+ *     username: "alice",
+ *     timestamp: 1_700_000_000,
+ *     version: "3.0.0",
+ *     messageType: MessageType.ACCESS,
+ *     message: "192.0.2.7,tcp/22",
+ *     clientTimeout: 0,
+ *     digestType: DigestType.SHA256,
+ *   });
+ *   throw new Error("accepted");
+ * } catch (e) {
+ *   if (!(e instanceof SpaFieldError) || e.field !== "Random Value") throw e;
+ * }
+ * ```
+ */
 export class SpaFieldError extends RangeError {
   /** The field at fault. */
   readonly field: string;
@@ -160,7 +224,27 @@ function b64Text(text: string): string {
   return b64Encode(ascii.encode(text));
 }
 
-/** The encoded message with its digest. */
+/**
+ * The encoded message with its digest.
+ *
+ * @example
+ * ```ts
+ * import { DigestType } from "./digest.ts";
+ * import { encodeMessage, MessageType, parseMessage, type SpaMessage } from "./message.ts";
+ * const m: SpaMessage = {
+ *   randomValue: "1234567890123456",
+ *   username: "alice",
+ *   timestamp: 1_700_000_000,
+ *   version: "3.0.0",
+ *   messageType: MessageType.ACCESS,
+ *   message: "192.0.2.7,tcp/22",
+ *   clientTimeout: 0,
+ *   digestType: DigestType.SHA256,
+ * };
+ * const { encoded, digest, plaintext } = encodeMessage(m);
+ * if (plaintext !== `${encoded}:${digest}`) throw new Error();
+ * ```
+ */
 export interface EncodedMessage {
   /** The fields joined by `:` (fwknop's "Encoded Data"). */
   encoded: string;
@@ -181,6 +265,24 @@ function fieldCheck(field: string, problem: string | undefined): void {
  * @param m The fields; the type is normalised against the client timeout.
  * @returns The encoded message, its digest and the plaintext.
  * @throws {SpaFieldError} when a field breaks a rule of SPEC §2.3 or §2.4.
+ * @example
+ * ```ts
+ * import { DigestType } from "./digest.ts";
+ * import { encodeMessage, MessageType, parseMessage, type SpaMessage } from "./message.ts";
+ * const m: SpaMessage = {
+ *   randomValue: "1234567890123456",
+ *   username: "alice",
+ *   timestamp: 1_700_000_000,
+ *   version: "3.0.0",
+ *   messageType: MessageType.ACCESS,
+ *   message: "192.0.2.7,tcp/22",
+ *   clientTimeout: 0,
+ *   digestType: DigestType.SHA256,
+ * };
+ * const { plaintext } = encodeMessage(m);
+ * // The fields are base64 where fwknop encodes them: the user name, the message.
+ * if (!plaintext.startsWith("1234567890123456:YWxpY2U:1700000000:3.0.0:1:")) throw new Error();
+ * ```
  */
 export function encodeMessage(m: SpaMessage): EncodedMessage {
   const type = normalizeType(m.messageType, m.clientTimeout);
@@ -243,7 +345,16 @@ export function encodeMessage(m: SpaMessage): EncodedMessage {
   return { encoded, digest, plaintext };
 }
 
-/** The outcome of parsing a plaintext. */
+/**
+ * The outcome of parsing a plaintext.
+ *
+ * @example
+ * ```ts
+ * import { parseMessage, type ParseResult } from "./message.ts";
+ * const r: ParseResult = parseMessage("too short");
+ * if (r.ok || r.reason !== "bad-field") throw new Error();
+ * ```
+ */
 export type ParseResult =
   | { ok: true; message: DecodedMessage; encoded: string; digest: string }
   | { ok: false; reason: "digest-mismatch" }
@@ -391,6 +502,25 @@ function decodedMessage(
  *
  * @param plaintext The decrypted text.
  * @returns The fields with the typed request, or the reason they are refused.
+ * @example
+ * ```ts
+ * import { DigestType } from "./digest.ts";
+ * import { encodeMessage, MessageType, parseMessage, type SpaMessage } from "./message.ts";
+ * const m: SpaMessage = {
+ *   randomValue: "1234567890123456",
+ *   username: "alice",
+ *   timestamp: 1_700_000_000,
+ *   version: "3.0.0",
+ *   messageType: MessageType.ACCESS,
+ *   message: "192.0.2.7,tcp/22",
+ *   clientTimeout: 0,
+ *   digestType: DigestType.SHA256,
+ * };
+ * const r = parseMessage(encodeMessage(m).plaintext);
+ * if (!r.ok) throw new Error(r.reason);
+ * const [port] = r.message.request.ports;
+ * if (r.message.request.allowText !== "192.0.2.7" || port?.port !== 22) throw new Error();
+ * ```
  */
 export function parseMessage(plaintext: string): ParseResult {
   if (plaintext.length < MIN_ENCODED_LEN || plaintext.length >= MAX_ENCODED_LEN) {
