@@ -23,7 +23,7 @@ export const INSTALL_PERMISSIONS: Readonly<Record<string, readonly string[]>> = 
   "fwknopd-ts": [
     "--allow-read=/etc/fwknop,/run/fwknop,/var/run/fwknop,/var/log",
     "--allow-write=/run/fwknop,/var/run/fwknop",
-    "--allow-run=/usr/sbin/iptables,/usr/sbin/ip6tables,/usr/sbin/nft,/usr/bin/firewall-cmd,/usr/bin/gpg,kill,logger",
+    "--allow-run=/usr/sbin/iptables,/usr/sbin/ip6tables,/usr/sbin/iptables-restore,/usr/sbin/ip6tables-restore,/usr/bin/stdbuf,/usr/sbin/nft,/usr/bin/firewall-cmd,/usr/bin/gpg,kill,logger",
     "--allow-ffi",
   ],
 };
