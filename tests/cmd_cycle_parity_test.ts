@@ -58,17 +58,34 @@ function packets(now: number): UdpRecord[] {
   ];
 }
 
+/**
+ * `$TIMEOUT` is an absolute expiry time, so two daemons started a second
+ * apart differ there: check it lies within a few seconds of start +
+ * `$CLIENT_TIMEOUT`, then write it as that offset so the lines compare.
+ */
+function normalizeExpiry(line: string, start: number): string {
+  const f = line.split(" ");
+  const expiry = Number(f[6]), timeout = Number(f[7]);
+  const late = expiry - start - timeout;
+  if (!(late >= 0 && late <= 5)) {
+    throw new Error(`$TIMEOUT ${f[6]} is not start ${start} + ${timeout} s (+0..5): ${line}`);
+  }
+  f[6] = `start+${timeout}`;
+  return f.join(" ");
+}
+
 /** The argv lines each daemon's open command recorded. */
 async function run(perPort: boolean, daemon?: string[]): Promise<string[]> {
   const dir = await Deno.makeTempDir({ prefix: "fwknop-cycle-parity-" });
   try {
     const rec = await recorder(dir);
     const out = `${dir}/ran.txt`;
-    const records = packets(Math.floor(Date.now() / 1000));
+    const start = Math.floor(Date.now() / 1000);
+    const records = packets(start);
     const r = await runFwknopdTest("", access(rec, out, perPort), records, daemon);
     const text = await Deno.readTextFile(out).catch(() => "");
     if (text === "") throw new Error(`No command ran; the daemon said:\n${r.output.slice(-2000)}`);
-    return text.trim().split("\n");
+    return text.trim().split("\n").map((line) => normalizeExpiry(line, start));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
