@@ -61,8 +61,9 @@ try {
   console.warn(
     "fwknop-ts: the optional 'cap' module (libpcap capture for fwknopd-ts) did not build or " +
       "load. Install libpcap's headers and a C++ compiler (Debian: apt-get install libpcap-dev " +
-      "g++ make), then run: npm rebuild cap. Until then fwknopd-ts reads packets only in " +
-      "UDP-server mode (-U); the client and the library work as they are.",
+      "g++ make), then run: npm rebuild cap (npm 11 may skip install scripts it has not " +
+      "been told to trust: run npm install-scripts approve cap first). Until then fwknopd-ts " +
+      "reads packets only in UDP-server mode (-U); the client and the library work as they are.",
   );
 }
 `;
