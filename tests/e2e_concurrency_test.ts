@@ -138,8 +138,17 @@ async function run(kind: "iptables" | "nftables"): Promise<void> {
       String(INTERVAL_MS),
     ]);
     const looks: Look[] = [];
-    const until = Date.now() + GRANTS * INTERVAL_MS + Math.max(...TIMEOUTS) * 1000 + 2500;
-    while (Date.now() < until) looks.push(await look(p.server, kind));
+    // Look until the last grant's expiry is well past: counted from when the
+    // sender is done, not from its nominal schedule (its start-up, a deno
+    // run, and a loaded machine can stretch that by seconds).
+    let sentAt: number | undefined;
+    void sender.exited.then(() => (sentAt = Date.now()));
+    const tail = Math.max(...TIMEOUTS) * 1000 + 2500;
+    const deadline = Date.now() + 120_000;
+    while (sentAt === undefined || Date.now() < sentAt + tail) {
+      if (Date.now() > deadline) throw new Error(`the sender did not finish:\n${sender.output}`);
+      looks.push(await look(p.server, kind));
+    }
     await sender.stop();
     assert(/sent 200/.test(sender.output), sender.output);
     const bad = problems(looks, ips);
