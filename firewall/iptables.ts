@@ -18,7 +18,12 @@ import {
   restoreExe,
   restoreReason,
 } from "./iptables_restore.ts";
-import { type PipeSpawner, RestoreWorker } from "./iptables_restore_worker.ts";
+import {
+  exitText,
+  type PipeSpawner,
+  RestoreWorker,
+  type WorkerExit,
+} from "./iptables_restore_worker.ts";
 import { spawnPiped } from "../lib/sys/line_process.ts";
 
 /** One `IPT_*_ACCESS` chain specification. */
@@ -237,6 +242,9 @@ export function splitRuleLine(line: string): string[] | undefined {
   return words.length > 0 ? words : undefined;
 }
 
+/** Where the backend's run-time lines go (the daemon's log). */
+export type BackendLog = (level: "info" | "warning", msg: string) => void;
+
 /** "No chain/target/match by that name": our chain was removed behind our back. */
 const NO_CHAIN = /No chain\/target\/match|does not exist|Couldn't load target|incompatible/i;
 /** A check or delete of a rule that is not there (iptables exits 1; firewall-cmd 13 with this). */
@@ -248,7 +256,11 @@ export class Iptables implements FirewallBackend {
   readonly #o: IptablesOptions;
   readonly #run: Runner;
   #v6: IptablesFamily | undefined;
-  /** What `init` could not do but worked around (ip6tables missing), for the log. */
+  /**
+   * What the backend could not do but worked around (ip6tables missing, a
+   * restore program that cannot run), for the log; once `logTo` is called,
+   * later ones go there instead.
+   */
   readonly warnings: string[] = [];
   /** fwknopd's start-up lines (jump rules added, the comment check), for the log. */
   readonly notes: string[] = [];
@@ -256,12 +268,32 @@ export class Iptables implements FirewallBackend {
   readonly #noRestore = new Set<IptablesFamily>();
   /** The long-lived restore process per family, or null once it proved it cannot run. */
   readonly #workers = new Map<IptablesFamily, RestoreWorker | null>();
+  #log: BackendLog | undefined;
 
   constructor(o: IptablesOptions, run: Runner) {
     this.#o = o;
     this.#v6 = o.v6;
     this.#run = run;
     this.name = o.name ?? "iptables";
+  }
+
+  /**
+   * Sends the warnings so far, then each later warning or info line of
+   * the running backend, to `log` as it happens: the restore worker killed,
+   * given up (grants fall back to one restore process each) or restarted,
+   * a restore program gone (rule by rule). Without it warnings collect in
+   * `warnings` and info lines are dropped.
+   *
+   * @param log The daemon's log.
+   */
+  logTo(log: BackendLog): void {
+    this.#log = log;
+    for (const w of this.warnings) log("warning", w);
+  }
+
+  #warn(msg: string): void {
+    if (this.#log === undefined) this.warnings.push(msg);
+    else this.#log("warning", msg);
   }
 
   #families(): IptablesFamily[] {
@@ -301,7 +333,7 @@ export class Iptables implements FirewallBackend {
       await this.#ensureChains(this.#v6);
     } catch (e) {
       // A host without IPv6 (or without ip6tables) still serves IPv4.
-      this.warnings.push(`IPv6 grants are off: ${(e as Error).message}`);
+      this.#warn(`IPv6 grants are off: ${(e as Error).message}`);
       this.#v6 = undefined;
       return;
     }
@@ -405,7 +437,7 @@ export class Iptables implements FirewallBackend {
     if (r.code === 127 && !retried) {
       // No restore program here (or it cannot start): rule by rule from now on.
       this.#noRestore.add(f);
-      this.warnings.push(`${restore[0]} cannot run (${r.stderr.trim()}): adding rules one by one`);
+      this.#warn(`${restore[0]} cannot run (${r.stderr.trim()}): adding rules one by one`);
       return await this.#openEach(f, rules);
     }
     const line = failedLine(r.stderr);
@@ -442,7 +474,7 @@ export class Iptables implements FirewallBackend {
     restore: string[],
     rules: IptRule[],
   ): Promise<"done" | { code: number; stderr: string }> {
-    const w = this.#worker(f, restore);
+    const w = await this.#ready(f, restore);
     if (w !== undefined) {
       const o = await w.submit(b.text, b.lineRule.length - 1);
       if (o.ok) {
@@ -454,7 +486,7 @@ export class Iptables implements FirewallBackend {
         return { code: 1, stderr: `${stderr}\nError occurred at line: ${o.line}` };
       }
       // Killed, or it never ran: keep what it committed, add the rest in one process.
-      if (!w.acked || o.code === 127) this.#giveUp(f, w, restore, o.stderr);
+      if (!w.acked || o.code === 127) this.#giveUp(f, w, restore, o);
       const missing: IptRule[] = [];
       for (const r of rules) {
         if ((await this.#ipt(f, ["-C", ...r.argv.slice(1)])).code !== 0) missing.push(r);
@@ -485,11 +517,18 @@ export class Iptables implements FirewallBackend {
     let w = this.#workers.get(f) ?? undefined;
     if (w === undefined) {
       const c = f.chains.input;
+      const timeoutMs = this.#o.timeoutMs ?? 10_000;
+      const what = `The long-lived ${restore.join(" ")}`;
+      const exited = (e: WorkerExit) =>
+        this.#warn(
+          `${what} (pid ${e.pid}) ${exitText(e, timeoutMs)}: the next grant starts another`,
+        );
       w = new RestoreWorker(
         [this.#o.stdbuf ?? STDBUF, "-oL", ...restore, "-w", "--noflush"],
         { table: c.table, from: c.from, chain: c.chain },
         opt === true ? spawnPiped : opt,
-        this.#o.timeoutMs ?? 10_000,
+        timeoutMs,
+        exited,
       );
       this.#workers.set(f, w);
     }
@@ -497,12 +536,41 @@ export class Iptables implements FirewallBackend {
   }
 
   /** One restore process per grant from now on: the worker cannot run here. */
-  #giveUp(f: IptablesFamily, w: RestoreWorker, restore: string[], why: string): void {
+  #giveUp(
+    f: IptablesFamily,
+    w: RestoreWorker,
+    restore: string[],
+    o: { code: number | null; stderr: string },
+  ): void {
     w.close();
     this.#workers.set(f, null);
-    this.warnings.push(
-      `The long-lived ${restore[0]} cannot run (${why.trim()}): one restore process per grant`,
+    const what = restore.join(" ");
+    this.#warn(
+      `The long-lived ${what} cannot run: ${
+        exitText(o)
+      }: falling back to one ${what} process per grant`,
     );
+  }
+
+  /**
+   * The family's worker with a process that acknowledges: one that is not
+   * running (never started, or exited) is started and proved with an empty
+   * batch first, so a worker that cannot run is given up (and named in the
+   * log) instead of failing every grant. Undefined when off or given up.
+   */
+  async #ready(f: IptablesFamily, restore: string[]): Promise<RestoreWorker | undefined> {
+    const w = this.#worker(f, restore);
+    if (w === undefined || w.pid !== undefined) return w;
+    const restart = w.starts > 0;
+    const o = await w.submit("", 0);
+    if (!o.ok) {
+      this.#giveUp(f, w, restore, o);
+      return undefined;
+    }
+    if (restart) {
+      this.#log?.("info", `Restarted the long-lived ${restore.join(" ")} (pid ${w.pid})`);
+    }
+    return w;
   }
 
   /**
@@ -512,10 +580,7 @@ export class Iptables implements FirewallBackend {
    */
   async #proveWorker(f: IptablesFamily): Promise<void> {
     const restore = this.#restoreArgv(f);
-    const w = restore === undefined ? undefined : this.#worker(f, restore);
-    if (w === undefined) return;
-    const o = await w.submit("", 0);
-    if (!o.ok) this.#giveUp(f, w, restore!, o.stderr);
+    if (restore !== undefined) await this.#ready(f, restore);
   }
 
   /** Stops the long-lived restore processes (the daemon's exit, tests). */

@@ -29,6 +29,35 @@ export type WorkerOutcome =
    */
   | { ok: false; line?: number; stderr: string; code: number | null };
 
+/** How a worker process that had been acknowledging batches ended (not by `close`). */
+export interface WorkerExit {
+  pid: number | undefined;
+  /** Its exit code; `null` when a signal ended it. */
+  code: number | null;
+  /** The tail of its standard error. */
+  stderr: string;
+  /** Whether the worker stopped it because a batch got no answer in time. */
+  timedOut: boolean;
+}
+
+/**
+ * A worker exit in words, for the log: `was killed by a signal`, `exited
+ * with code 3: <its message>` or `did not answer within 10000 ms`.
+ *
+ * @param e The exit, or a batch's failed outcome.
+ * @param timeoutMs The batch time limit, named for a timeout.
+ * @returns One line.
+ */
+export function exitText(
+  e: { code: number | null; stderr: string; timedOut?: boolean },
+  timeoutMs?: number,
+): string {
+  if (e.timedOut === true) return `did not answer within ${timeoutMs ?? "its"} ms`;
+  const said = e.stderr.trim().replace(/\s+/g, " ");
+  const how = e.code === null ? "was killed by a signal" : `exited with code ${e.code}`;
+  return said === "" ? how : `${how}: ${said}`;
+}
+
 /** The chain whose listing acknowledges a batch, and the jump looked for in it. */
 export interface Marker {
   table: string;
@@ -55,27 +84,44 @@ export class RestoreWorker {
   readonly #m: Marker;
   readonly #spawn: PipeSpawner;
   readonly #timeoutMs: number;
+  readonly #onExit: ((e: WorkerExit) => void) | undefined;
   #p: PipedProcess | undefined;
   /** Lines sent to the current process. */
   #sent = 0;
   #wait: Waiter | undefined;
+  /** Whether the current process acknowledged a batch. */
+  #procAcked = false;
+  /** Processes stopped on purpose (`close`, a timeout): not reported as exits. */
+  readonly #stopped = new WeakMap<PipedProcess, "closed" | "timeout">();
   /** Whether any batch was ever acknowledged (else the worker cannot run here). */
   acked = false;
+  /** How many processes were started. */
+  starts = 0;
 
   /**
    * @param argv The restore argv (with `stdbuf -oL` and `--noflush`).
    * @param m The acknowledging listing.
    * @param spawn The process seam.
    * @param timeoutMs How long a batch may take before the process is stopped.
+   * @param onExit Told when a process that had acknowledged a batch ends
+   *   unasked: killed, timed out, or exited other than at a refused line
+   *   (that batch's outcome names the line).
    */
-  constructor(argv: readonly string[], m: Marker, spawn: PipeSpawner, timeoutMs: number) {
+  constructor(
+    argv: readonly string[],
+    m: Marker,
+    spawn: PipeSpawner,
+    timeoutMs: number,
+    onExit?: (e: WorkerExit) => void,
+  ) {
     this.#argv = argv;
     this.#m = m;
     this.#spawn = spawn;
     this.#timeoutMs = timeoutMs;
+    this.#onExit = onExit;
   }
 
-  /** The running process's id (for tests). */
+  /** The running process's id (for tests and the log). */
   get pid(): number | undefined {
     return this.#p?.pid;
   }
@@ -84,6 +130,8 @@ export class RestoreWorker {
     const p = this.#spawn(this.#argv, MAX_LINE);
     this.#p = p;
     this.#sent = 0;
+    this.#procAcked = false;
+    this.starts++;
     void (async () => {
       for await (const l of p.lines()) if (this.#p === p) this.#line(l);
       this.#exit(p, await p.exited);
@@ -98,22 +146,29 @@ export class RestoreWorker {
       if (++w.policies < 2) return;
       this.#wait = undefined;
       this.acked = true;
+      this.#procAcked = true;
       w.resolve({ ok: true, jump: w.jump });
     } else if (w.policies === 1 && l === `-A ${this.#m.from} -j ${this.#m.chain}`) w.jump = true;
   }
 
   #exit(p: PipedProcess, code: number | null): void {
-    if (this.#p === p) this.#p = undefined;
+    if (this.#p !== p) return;
+    this.#p = undefined;
     const w = this.#wait;
-    if (w === undefined) return;
     this.#wait = undefined;
     const at = failedLine(p.stderr);
-    const line = at === undefined ? undefined : at - w.base;
+    const line = at === undefined || w === undefined ? undefined : at - w.base;
+    const refused = line !== undefined && line >= 1 && line <= w!.lines;
+    const stopped = this.#stopped.get(p);
+    if (this.#procAcked && !refused && stopped !== "closed") {
+      const timedOut = stopped === "timeout";
+      this.#onExit?.({ pid: p.pid, code, stderr: timedOut ? "" : p.stderr, timedOut });
+    }
+    if (w === undefined) return;
     // A failure in the marker means the batch itself was committed.
     if (line !== undefined && line > w.lines) w.resolve({ ok: true, jump: false });
-    else if (line !== undefined && line >= 1) {
-      w.resolve({ ok: false, line, stderr: p.stderr, code });
-    } else w.resolve({ ok: false, stderr: p.stderr, code });
+    else if (refused) w.resolve({ ok: false, line, stderr: p.stderr, code });
+    else w.resolve({ ok: false, stderr: p.stderr, code });
   }
 
   /**
@@ -128,7 +183,10 @@ export class RestoreWorker {
     const { table, from } = this.#m;
     const marker = `*${table}\n-S ${from}\n-S ${from}\nCOMMIT\n`;
     return new Promise<WorkerOutcome>((resolve) => {
-      const timer = setTimeout(() => p.close(), this.#timeoutMs);
+      const timer = setTimeout(() => {
+        this.#stopped.set(p, "timeout");
+        p.close();
+      }, this.#timeoutMs);
       this.#wait = {
         base: this.#sent,
         lines,
@@ -144,8 +202,11 @@ export class RestoreWorker {
     });
   }
 
-  /** Stops the process; the next batch starts another. */
+  /** Stops the process (not reported to `onExit`); the next batch starts another. */
   close(): void {
-    this.#p?.close();
+    const p = this.#p;
+    if (p === undefined) return;
+    this.#stopped.set(p, "closed");
+    p.close();
   }
 }

@@ -5,7 +5,8 @@
  * and `stdbuf` programs, no `--allow-env`): the worker starts at init, a
  * real SPA packet opens the port through it (the worker reads the batch;
  * no grant failure), the port closes at expiry; after `kill -9` of the
- * worker the next packet still opens its port and a new worker runs; on
+ * worker the next packet still opens its port and a new worker runs (the
+ * log says both, as they happen); on
  * SIGTERM the daemon exits at once (an earlier draft hung there: the
  * worker's pipes kept the event loop alive) and leaves no restore behind.
  */
@@ -130,6 +131,12 @@ Deno.test({
       const second = await workerPid(p.server, daemon);
       assert(second !== undefined && second !== first, `no new worker:\n${d.output}`);
       assert(!/failed|Cannot add/.test(d.output), d.output);
+      // The operator is told at once, and again when the next grant starts another.
+      assertMatch(
+        d.output,
+        new RegExp(`The long-lived \\S+ \\(pid ${first}\\) was killed by a signal: the next`),
+      );
+      assertMatch(d.output, new RegExp(`Restarted the long-lived \\S+ \\(pid ${second}\\)`));
 
       // SIGTERM: the daemon exits at once and takes its worker with it.
       const t0 = Date.now();

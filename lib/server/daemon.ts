@@ -104,7 +104,7 @@ async function startFirewall(c: ServerConfig, log: DaemonLogger): Promise<GrantT
   if (c.flushAt("INIT")) await grants.run((b) => b.flush());
   // Rules left by a crash (FLUSH_IPT_AT_INIT N) are swept on their recorded time.
   await grants.init();
-  if (fw instanceof Iptables) { for (const w of fw.warnings) log.log("warning", w); }
+  if (fw instanceof Iptables) fw.logTo((level, msg) => log.log(level, msg));
   await checkNftDrop(c, exec, log);
   for (const n of (fw as FirewallBackend).notes ?? []) log.log("info", n);
   log.log("debug", `Firewall: ${fw.name}`);
