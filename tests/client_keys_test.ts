@@ -129,6 +129,61 @@ Deno.test("client: -R learns the allow IP from a resolver URL (local server)", a
   }
 });
 
+/** The client under `script` (a terminal), once its key prompt is up. */
+interface AtPrompt {
+  /** Writes to the terminal and closes it. */
+  type(text: string): Promise<void>;
+  /** The exit code and all the terminal printed. */
+  done: Promise<{ code: number; stdout: string; stderr: string }>;
+}
+
+/**
+ * Starts `cmd` under `script` and waits (60 s at most) until the key prompt
+ * is printed, instead of a fixed sleep a slow deno start-up can outlast.
+ */
+async function atPrompt(cmd: string): Promise<AtPrompt> {
+  const p = new Deno.Command("script", {
+    args: ["-qec", cmd, "/dev/null"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const dec = new TextDecoder();
+  const reader = p.stdout.getReader();
+  const stderr = new Response(p.stderr).text();
+  const timer = setTimeout(() => p.kill("SIGKILL"), 60_000);
+  let stdout = "";
+  try {
+    while (!stdout.includes("Enter encryption key: ")) {
+      const r = await reader.read();
+      if (r.done) throw new Error(`no key prompt came:\n${stdout}\n${await stderr}`);
+      stdout += dec.decode(r.value, { stream: true });
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  const rest = (async () => {
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      stdout += dec.decode(r.value, { stream: true });
+    }
+  })();
+  const w = p.stdin.getWriter();
+  return {
+    async type(text) {
+      // The prompt is written just before the terminal goes raw, in the same
+      // synchronous step: a moment's grace for that step, then type.
+      await new Promise((r) => setTimeout(r, 300));
+      await w.write(enc.encode(text));
+      await w.close();
+    },
+    done: (async () => {
+      const st = await p.status;
+      await rest;
+      return { code: st.code, stdout, stderr: await stderr };
+    })(),
+  };
+}
+
 Deno.test("client: with no key given it asks on the terminal without echo", async () => {
   const { haveCommand, skip } = await import("./env.ts");
   if (!(await haveCommand("script", ["--version"]))) {
@@ -137,18 +192,10 @@ Deno.test("client: with no key given it asks on the terminal without echo", asyn
   const pkt = `${home}/pty-packet.txt`;
   const cmd =
     `deno run -A ${CLIENT} -A tcp/22 -a 1.2.3.4 -D srv.example -T --no-rc-file --no-save-args -B ${pkt}`;
-  const p = new Deno.Command("script", {
-    args: ["-qec", cmd, "/dev/null"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const w = p.stdin.getWriter();
-  await new Promise((r) => setTimeout(r, 2500)); // let the prompt appear and the terminal go raw
-  await w.write(enc.encode("typed secret\r"));
-  await w.close();
-  const o = await p.output();
-  const out = new TextDecoder().decode(o.stdout);
+  const term = await atPrompt(cmd);
+  await term.type("typed secret\r");
+  const o = await term.done;
+  const out = o.stdout;
   assertMatch(out, /Enter encryption key: /);
   assert(!out.includes("typed secret"), "the key was echoed");
   const wire = (await Deno.readTextFile(pkt)).trim();
@@ -162,18 +209,10 @@ Deno.test("client: Ctrl-C at the key prompt exits quietly with status 130", asyn
   }
   const cmd =
     `deno run -A ${CLIENT} -A tcp/22 -a 1.2.3.4 -D srv.example -T --no-rc-file --no-save-args`;
-  const p = new Deno.Command("script", {
-    args: ["-qec", cmd, "/dev/null"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const w = p.stdin.getWriter();
-  await new Promise((r) => setTimeout(r, 2500)); // let the prompt appear and the terminal go raw
-  await w.write(enc.encode("half a secr\x03"));
-  await w.close();
-  const o = await p.output();
-  const out = new TextDecoder().decode(o.stdout) + new TextDecoder().decode(o.stderr);
+  const term = await atPrompt(cmd);
+  await term.type("half a secr\x03");
+  const o = await term.done;
+  const out = o.stdout + o.stderr;
   assertMatch(out, /Enter encryption key: /);
   assertEquals(o.code, 130, out);
   assert(!/Uncaught|Error|at /.test(out), `not quiet: ${out}`);
