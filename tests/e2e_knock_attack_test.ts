@@ -6,7 +6,7 @@
  * address, and spoofed single knocks from 20,000 sources in the middle of a
  * shared sequence. None opens anything; the real user still gets in.
  */
-import { assert, assertMatch } from "./assert.ts";
+import { assert } from "./assert.ts";
 import { report, skip } from "./env.ts";
 import { checkPortCase } from "./port_case.ts";
 import { type OurServer, startOurs } from "./ours.ts";
@@ -58,7 +58,8 @@ Deno.test({
           await new Promise((r) => setTimeout(r, 1000));
           return r;
         }, out);
-        assertMatch(out(), /\[192\.0\.2\.66\] \(stanza #2\) Knock sequence refused: \w+/);
+        // The daemon may still be working through the flood on a loaded machine.
+        await d.waitFor(/\[192\.0\.2\.66\] \(stanza #2\) Knock sequence refused: \w+/, 30_000);
         // Past its window budget the source is not even decrypted: one line, not 30,000 / 16.
         const lines = out().match(/\[192\.0\.2\.66\] \(stanza #2\) Knock/g) ?? [];
         assert(lines.length === 1, out().slice(-2000));
