@@ -45,7 +45,13 @@ const PCAP_ERRBUF_SIZE = 256;
 const PCAP_D_IN = 1;
 const PCAP_NETMASK_UNKNOWN = 0xffffffff;
 const READ_TIMEOUT_MS = 200;
-const CAPTURE_BUFFER = 8 * 1024 * 1024;
+/**
+ * The SPA capture ring: libpcap's own default. The ring is mapped into the
+ * process and counts as resident memory from the start (8 MiB cost ~8 MiB
+ * idle); the kernel filter drops the garbage before it takes a slot, and
+ * under a 190k/s base64 flood on loopback all valid packets were kept.
+ */
+const CAPTURE_BUFFER = 2 * 1024 * 1024;
 /**
  * With knock stanzas: a scan sends hundreds of thousands of tiny frames a
  * second. Immediate mode gives each frame a fixed ring slot of the snap

@@ -20,7 +20,7 @@ import { PacketQueue } from "./packet_queue.ts";
 import type { PcapOptions } from "./_pcap_deno.ts";
 
 /** Kernel ring for the capture, as under Deno. */
-const CAPTURE_BUFFER = 8 * 1024 * 1024;
+const CAPTURE_BUFFER = 2 * 1024 * 1024;
 /** Largest frame `cap` hands over (it captures with a 65535-byte snaplen). */
 const FRAME_MAX = 65535;
 
