@@ -25,8 +25,7 @@ const enc = new TextEncoder();
 const KEY = "log-parity-key";
 const HMAC = "log-parity-hmac";
 
-function packets(): string[] {
-  const now = Math.floor(Date.now() / 1000);
+function packets(now: number): string[] {
   const base: SpaRequest = {
     message: "10.0.0.5,tcp/22",
     messageType: MessageType.ACCESS,
@@ -65,19 +64,59 @@ function normalise(out: string, dir: string): string[] {
     );
 }
 
-async function scenario(ns: Netns, dir: string, cmd: string[]): Promise<string> {
+/**
+ * The values `normalise` masks depend on when the daemon ran, so the two
+ * daemons differ there; each must still be right for its own run, `now`
+ * being the packets' timestamp and `sent` when the sender was done: the
+ * grant expires FW_ACCESS_TIMEOUT (5 s) after it is made, the removal names
+ * that expiry, the stale packet is 600 s old when it arrives, and the
+ * replayed digest was recorded then (5 s allowed for the daemon to catch up).
+ *
+ * @returns The problems, none when all are in their windows.
+ */
+function timeProblems(out: string, now: number, sent: number): string[] {
+  const bad: string[] = [];
+  const expires = [...out.matchAll(/expires at (\d+)/g)].map((m) => Number(m[1]));
+  const removed = [...out.matchAll(/expire time of (\d+)/g)].map((m) => Number(m[1]));
+  const age = [...out.matchAll(/too great \((\d+) seconds\)/g)].map((m) => Number(m[1]));
+  const created = [...out.matchAll(/Entry created: (\d\d)\/(\d\d)\/(\d\d) (\d\d):(\d\d):(\d\d)/g)]
+    .map(([, mo, d, y, h, mi, sec]) =>
+      new Date(2000 + Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec))
+        .getTime() / 1000
+    );
+  const within = (what: string, v: number[], lo: number, hi: number) => {
+    if (v.length !== 1 || !(v[0]! >= lo && v[0]! <= hi)) {
+      bad.push(`${what} ${JSON.stringify(v)}, want one in ${lo}..${hi} (packets at ${now})`);
+    }
+  };
+  within("expires at", expires, now + 5, sent + 5 + 5);
+  within("expire time of", removed, expires[0] ?? NaN, expires[0] ?? NaN);
+  within("too great (N seconds)", age, 600, sent - now + 600 + 5);
+  within("Entry created", created, now - 1, sent + 5);
+  return bad;
+}
+
+async function scenario(
+  ns: Netns,
+  dir: string,
+  cmd: string[],
+): Promise<{ output: string; now: number; sent: number }> {
   await Deno.remove(`${dir}/run`, { recursive: true }).catch(() => {});
   const d: Background = ns.spawn(cmd);
+  let now = 0, sent = 0;
   try {
     await d.waitFor(/Starting fwknopd main event loop/, 30_000);
-    await Deno.writeTextFile(`${dir}/packets.txt`, packets().join("\n") + "\n");
+    now = Math.floor(Date.now() / 1000);
+    await Deno.writeTextFile(`${dir}/packets.txt`, packets(now).join("\n") + "\n");
     await ns.must(["deno", "run", "-A", SENDER, `${dir}/packets.txt`, "127.0.0.1", "62201", "200"]);
-    await d.waitFor(/Removed rule 1 from FWKNOP_INPUT/, 10_000);
+    sent = Math.ceil(Date.now() / 1000);
+    // Expiry is 5 s after the grant: a generous deadline for a loaded machine.
+    await d.waitFor(/Removed rule 1 from FWKNOP_INPUT/, 30_000);
     await new Promise((r) => setTimeout(r, 300));
   } finally {
     await d.stop("SIGTERM");
   }
-  return d.output;
+  return { output: d.output, now, sent };
 }
 
 /**
@@ -123,8 +162,12 @@ Deno.test({
         { mode: 0o600 },
       );
       const files = ["-c", `${dir}/fwknopd.conf`, "-a", `${dir}/access.conf`];
-      const stockOut = await scenario(ns, dir, ["fwknopd", "-f", ...files]);
-      const oursOut = await scenario(ns, dir, ["deno", "run", "-A", SERVER, "-f", ...files]);
+      const stockRun = await scenario(ns, dir, ["fwknopd", "-f", ...files]);
+      const oursRun = await scenario(ns, dir, ["deno", "run", "-A", SERVER, "-f", ...files]);
+      const stockOut = stockRun.output, oursOut = oursRun.output;
+      // Masked below as the runs differ there, but each checked against its own run.
+      assertEquals(timeProblems(stockOut, stockRun.now, stockRun.sent), [], stockOut);
+      assertEquals(timeProblems(oursOut, oursRun.now, oursRun.sent), [], oursOut);
       const stock = normalise(stockOut, dir);
       const ours = normalise(oursOut, dir);
       assert(/^Processed 7 packets: 1 granted, 6 refused\.$/m.test(oursOut), oursOut);
