@@ -1,10 +1,12 @@
 /**
  * The one argv runner for firewall and command execution: never a shell.
- * Under Deno it uses `Deno.Command`; under Node `node:child_process`.
+ * Under Deno it uses `Deno.Command` (`_command_deno.ts`); under Node
+ * `node:child_process`, loaded only there.
  *
  * @module
  */
 import { isDeno } from "./runtime.ts";
+import { spawnCommand } from "./_command_deno.ts";
 
 /** What a command did. */
 export interface ExecResult {
@@ -38,28 +40,30 @@ export const run: Runner = async (
   opts: RunOptions = {},
 ): Promise<ExecResult> => {
   if (argv.length === 0) throw new TypeError("Cannot run an empty command");
-  if (isDeno) {
-    try {
-      // deno-lint-ignore no-explicit-any
-      const D = (globalThis as any).Deno;
-      const child = new D.Command(argv[0]!, {
-        args: argv.slice(1),
-        stdin: opts.input === undefined ? "null" : "piped",
-        stdout: "piped",
-        stderr: "piped",
-        ...(opts.timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(opts.timeoutMs) }),
-      }).spawn();
-      if (opts.input !== undefined) {
-        const w = child.stdin.getWriter();
-        await w.write(new TextEncoder().encode(opts.input));
-        await w.close();
-      }
-      const r = await child.output();
-      return { code: r.code, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
-    } catch (e) {
-      return { code: 127, stdout: "", stderr: (e as Error).message };
+  return isDeno ? await runDeno(argv, opts) : await runNode(argv, opts);
+};
+
+async function runDeno(argv: readonly string[], opts: RunOptions): Promise<ExecResult> {
+  try {
+    const child = spawnCommand(argv, {
+      stdin: opts.input !== undefined,
+      stdout: true,
+      stderr: true,
+      ...(opts.timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(opts.timeoutMs) }),
+    });
+    if (opts.input !== undefined) {
+      const w = child.stdin.getWriter();
+      await w.write(new TextEncoder().encode(opts.input));
+      await w.close();
     }
+    const r = await child.output();
+    return { code: r.code, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
+  } catch (e) {
+    return { code: 127, stdout: "", stderr: (e as Error).message };
   }
+}
+
+async function runNode(argv: readonly string[], opts: RunOptions): Promise<ExecResult> {
   const { execFile } = await import("node:child_process");
   return await new Promise((resolve) => {
     const child = execFile(
@@ -78,7 +82,7 @@ export const run: Runner = async (
     child.stdin?.on("error", () => {});
     child.stdin?.end(opts.input ?? "");
   });
-};
+}
 
 /** A long-lived process that receives lines on its standard input. */
 export interface LineSink {
@@ -98,16 +102,9 @@ export interface LineSink {
 export async function spawnLineSink(argv: readonly string[]): Promise<LineSink> {
   const enc = new TextEncoder();
   if (isDeno) {
-    // deno-lint-ignore no-explicit-any
-    const D = (globalThis as any).Deno;
     try {
-      const child = new D.Command(argv[0]!, {
-        args: argv.slice(1),
-        stdin: "piped",
-        stdout: "null",
-        stderr: "null",
-      }).spawn();
-      child.unref?.();
+      const child = spawnCommand(argv, { stdin: true });
+      child.unref();
       const w = child.stdin.getWriter();
       return {
         write: (line) => void w.write(enc.encode(`${line}\n`)).catch(() => {}),

@@ -1,4 +1,5 @@
 import { assert, assertEquals } from "../../tests/assert.ts";
+import { haveCommand, skip } from "../../tests/env.ts";
 import { run, spawnLineSink } from "./exec.ts";
 
 Deno.test("exec: argv without a shell, standard input, exit codes, a timeout, a missing program", async () => {
@@ -35,4 +36,107 @@ Deno.test("exec: a line sink feeds a long-lived process; a missing program drops
   const none = await spawnLineSink(["/nonexistent/fwknop-ts-logger"]);
   none.write("dropped");
   none.close();
+});
+
+/** The modules each module of `entry`'s graph imports statically (`deno info --json`). */
+async function staticImports(entry: string): Promise<Map<string, string[]>> {
+  const out = await new Deno.Command("deno", { args: ["info", "--json", entry], stdout: "piped" })
+    .output();
+  const graph = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    modules: { specifier: string; dependencies?: { specifier: string; isDynamic?: boolean }[] }[];
+  };
+  return new Map(
+    graph.modules.map((m) => [
+      m.specifier,
+      (m.dependencies ?? []).filter((d) => d.isDynamic !== true).map((d) => d.specifier),
+    ]),
+  );
+}
+
+Deno.test("exec, line process: under Deno, node:child_process is never loaded (only on Node's path)", async () => {
+  for (const f of ["exec.ts", "line_process.ts"]) {
+    const graph = await staticImports(new URL(f, import.meta.url).href);
+    const loaders = [...graph].filter(([, deps]) => deps.includes("node:child_process"));
+    assertEquals(loaders.map(([m]) => m), [], `${f}'s static graph imports node:child_process`);
+  }
+});
+
+/** The Node path of both runners, run by `node` on a bundle of a script that uses them. */
+const NODE_SCRIPT = `
+import { run, spawnLineSink } from ${JSON.stringify(new URL("./exec.ts", import.meta.url).href)};
+import { spawnLines, spawnPiped } from ${
+  JSON.stringify(new URL("./line_process.ts", import.meta.url).href)
+};
+// The piped child is unref'd (it must not keep the daemon alive): keep this script alive.
+const keep = setInterval(() => {}, 1000);
+const out = {};
+out.echo = await run(["sh", "-c", 'printf "%s|" "$@"', "sh", "a b", ";"]);
+out.cat = (await run(["cat"], { input: "rules\\n" })).stdout;
+out.code = (await run(["sh", "-c", "exit 3"])).code;
+out.missing = (await run(["/nonexistent/fwknop-ts-program"])).code;
+const sink = await spawnLineSink(["sh", "-c", 'cat > "$0"', process.argv[2]]);
+sink.write("one");
+sink.close();
+const lines = spawnLines(["printf", "one\\\\n%s\\\\ntwo\\\\n", "x".repeat(300)], 100);
+out.lines = [];
+for await (const l of lines.lines()) out.lines.push(l);
+out.overlong = lines.overlong;
+out.linesExit = await lines.exited;
+const piped = spawnPiped(["cat"], 100);
+const got = [];
+const done = (async () => { for await (const l of piped.lines()) got.push(l); })();
+out.written = piped.write("a\\nb\\n");
+await new Promise((r) => setTimeout(r, 300));
+piped.close();
+await done;
+out.piped = got;
+out.pipedExit = await piped.exited;
+out.notStarted = await spawnLines(["/nonexistent/journalctl"], 100).exited;
+clearInterval(keep);
+console.log(JSON.stringify(out));
+`;
+
+Deno.test({
+  name: "exec, line process: the Node path runs, feeds and reads processes under node",
+  async fn() {
+    if (!(await haveCommand("node"))) return skip("the Node path: node is not installed");
+    const dir = await Deno.makeTempDir({ prefix: "fwknop-exec-node-" });
+    try {
+      await Deno.writeTextFile(`${dir}/script.ts`, NODE_SCRIPT);
+      const b = await new Deno.Command("deno", {
+        args: ["bundle", "--quiet", "--platform", "node", "-o", `${dir}/script.mjs`, "script.ts"],
+        cwd: dir,
+        stderr: "piped",
+      }).output();
+      assert(b.success, new TextDecoder().decode(b.stderr));
+      const r = await new Deno.Command("node", {
+        args: [`${dir}/script.mjs`, `${dir}/sink.txt`],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const text = (x: Uint8Array) => new TextDecoder().decode(x);
+      assert(r.success, text(r.stderr));
+      assertEquals(JSON.parse(text(r.stdout)), {
+        echo: { code: 0, stdout: "a b|;|", stderr: "" },
+        cat: "rules\n",
+        code: 3,
+        missing: 127,
+        lines: ["one", "two"],
+        overlong: 1,
+        linesExit: 0,
+        written: true,
+        piped: ["a", "b"],
+        pipedExit: null,
+        notStarted: 127,
+      });
+      const end = Date.now() + 3000;
+      const sunk = () => Deno.readTextFile(`${dir}/sink.txt`).catch(() => "");
+      while (Date.now() < end && (await sunk()) !== "one\n") {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assertEquals(await sunk(), "one\n");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });

@@ -1,14 +1,17 @@
 /**
  * A long-lived process whose standard output is read line by line, such as
  * `journalctl -f -o json`: argv only (never a shell), on `Deno.Command`
- * under Deno (which needs run access to the program only) and
- * `node:child_process` under Node. The run-to-end runner is
- * `lib/sys/exec.ts`; this is its streaming twin.
+ * under Deno (`_command_deno.ts`, which needs run access to the program
+ * only) and `node:child_process` under Node, loaded only there. The
+ * run-to-end runner is `lib/sys/exec.ts`; this is its streaming twin.
  *
  * @module
  */
-import { spawn } from "node:child_process";
 import { isDeno } from "./runtime.ts";
+import { exitCode, spawnCommand } from "./_command_deno.ts";
+
+// Node's process module, loaded only when not under Deno (Deno's Node layer costs memory).
+const childProcess = isDeno ? undefined : await import("node:child_process");
 
 /** A running process read as lines. */
 export interface LineProcess {
@@ -135,43 +138,26 @@ function notStarted(t: Tally, why: string): PipedProcess {
 
 /**
  * Under Deno: `Deno.Command`, which asks only for run access to the
- * program (`node:child_process` also reads the whole environment, so it
- * needs `--allow-env`, which the daemon does not hold). A program that
- * cannot start (missing, or not in `--allow-run`) gives exit code 127.
+ * program. A program that cannot start (missing, or not in `--allow-run`)
+ * gives exit code 127.
  */
 function startDeno(argv: readonly string[], maxLine: number, input: boolean): PipedProcess {
   const t: Tally = { stderr: "", overlong: 0 };
-  // deno-lint-ignore no-explicit-any
-  const D = (globalThis as any).Deno;
-  // deno-lint-ignore no-explicit-any
-  let child: any;
+  let child: Deno.ChildProcess;
   try {
-    child = new D.Command(argv[0]!, {
-      args: argv.slice(1),
-      stdin: input ? "piped" : "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    child = spawnCommand(argv, { stdin: input, stdout: true, stderr: true });
   } catch (e) {
     return notStarted(t, (e as Error).message);
   }
-  const stdin: WritableStreamDefaultWriter<Uint8Array> | undefined = input
-    ? child.stdin.getWriter()
-    : undefined;
+  const stdin = input ? child.stdin.getWriter() : undefined;
   let writable = input;
   stdin?.closed.catch(() => {}).finally(() => writable = false);
   child.status.then(() => writable = false);
   const errDone = (async () => {
     const dec = new TextDecoder();
-    for await (const c of child.stderr as ReadableStream<Uint8Array>) {
-      keepStderr(t, dec.decode(c, { stream: true }));
-    }
+    for await (const c of child.stderr) keepStderr(t, dec.decode(c, { stream: true }));
   })().catch(() => {});
-  const exited = Promise.all([child.status, errDone]).then(([s]) =>
-    (s as { signal: string | null; code: number }).signal === null
-      ? (s as { code: number }).code
-      : null
-  );
+  const exited = Promise.all([exitCode(child), errDone]).then(([code]) => code);
   let closed = false;
   const enc = new TextEncoder();
   return {
@@ -180,7 +166,7 @@ function startDeno(argv: readonly string[], maxLine: number, input: boolean): Pi
       stdin.write(enc.encode(text)).catch(() => writable = false);
       return true;
     },
-    pid: child.pid as number,
+    pid: child.pid,
     get overlong() {
       return t.overlong;
     },
@@ -188,7 +174,7 @@ function startDeno(argv: readonly string[], maxLine: number, input: boolean): Pi
       return t.stderr;
     },
     exited,
-    lines: () => splitLines((child.stdout as ReadableStream)[Symbol.asyncIterator](), maxLine, t),
+    lines: () => splitLines(child.stdout[Symbol.asyncIterator](), maxLine, t),
     close() {
       if (closed) return;
       closed = true;
@@ -204,7 +190,7 @@ function startDeno(argv: readonly string[], maxLine: number, input: boolean): Pi
 /** Under Node: `node:child_process`. */
 function startNode(argv: readonly string[], maxLine: number, input: boolean): PipedProcess {
   const t: Tally = { stderr: "", overlong: 0 };
-  const child = spawn(argv[0]!, argv.slice(1), {
+  const child = childProcess!.spawn(argv[0]!, argv.slice(1), {
     stdio: [input ? "pipe" : "ignore", "pipe", "pipe"],
   });
   child.stdin?.on("error", () => {});
