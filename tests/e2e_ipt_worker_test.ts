@@ -16,10 +16,9 @@ import { type Background, type Netns, poll } from "./netns.ts";
 import { checkPortCase } from "./port_case.ts";
 import { defaultDrop } from "./stock_server.ts";
 import { C4, nftUnavailable, ourClient, pair, S4 } from "./nft_env.ts";
+import { launchDaemon } from "./launch_rig.ts";
 import { launchPlan } from "../lib/server/launch.ts";
 
-const SERVER = new URL("../server.ts", import.meta.url).pathname;
-const ROOT = new URL("..", import.meta.url).pathname;
 const K = ["--key-rijndael", "worker-key-1", "--key-hmac", "worker-hmac-1"];
 const ACCESS = "SOURCE ANY\nKEY worker-key-1\nHMAC_KEY worker-hmac-1\nFW_ACCESS_TIMEOUT 3\n";
 const PORTS = [10531, 10532];
@@ -51,24 +50,7 @@ async function start(ns: Netns, intf: string, dir: string): Promise<Background> 
   const flags = launchPlan(["-f", "-c", conf, "-a", access]).flags;
   assert(flags.some((f) => /^--allow-run=.*\/usr\/bin\/stdbuf/.test(f)), flags.join(" "));
   assert(!flags.some((f) => f.startsWith("--allow-env")), flags.join(" "));
-  const d = ns.spawn([
-    "timeout",
-    "-s",
-    "KILL",
-    "120",
-    "deno",
-    "run",
-    "--no-prompt",
-    `--config=${ROOT}deno.json`,
-    `--lock=${ROOT}deno.dev.lock`,
-    ...flags,
-    SERVER,
-    "-f",
-    "-c",
-    conf,
-    "-a",
-    access,
-  ]);
+  const d = launchDaemon(ns, flags, { conf, access }, 120);
   await d.waitFor(/Starting fwknopd main event loop/, 45_000);
   return d;
 }

@@ -20,12 +20,11 @@
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { report, skip } from "./env.ts";
 import { fwknopTestHomes } from "./gpg_env.ts";
+import { launchDaemon } from "./launch_rig.ts";
 import { Netns, netnsUnavailable } from "./netns.ts";
 import { launchPlan } from "../lib/server/launch.ts";
 import { canLoad } from "../lib/sys/libs.ts";
 
-const SERVER = new URL("../server.ts", import.meta.url).pathname;
-const ROOT = new URL("..", import.meta.url).pathname;
 const KEYS = "KEY_BASE64 aGVsbG8gd29ybGQgMTIzNA==\n" +
   "HMAC_KEY_BASE64 b3RoZXIga2V5IGZvciBobWFjIDEyMzQ1Njc4OTA=\n";
 
@@ -147,31 +146,9 @@ Deno.test("permissions golden: the launcher's flags for six configurations", asy
   });
 });
 
-/** `deno run FLAGS server.ts -f -c -a` in the namespace, killed after `secs` at the latest. */
-function daemon(ns: Netns, flags: string[], d: Paths, secs: number) {
-  return ns.spawn([
-    "timeout",
-    "-s",
-    "KILL",
-    String(secs),
-    "deno",
-    "run",
-    "--no-prompt",
-    `--config=${ROOT}deno.json`,
-    `--lock=${ROOT}deno.dev.lock`,
-    ...flags,
-    SERVER,
-    "-f",
-    "-c",
-    d.conf,
-    "-a",
-    d.access,
-  ]);
-}
-
 /** The whole set starts the daemon: it reaches its main loop. */
 async function startsWithAll(ns: Netns, c: Case, d: Paths): Promise<void> {
-  const p = daemon(ns, c.golden(d), d, 60);
+  const p = launchDaemon(ns, c.golden(d), d, 60);
   try {
     await p.waitFor(/main event loop/, 45_000);
   } finally {
@@ -182,7 +159,7 @@ async function startsWithAll(ns: Netns, c: Case, d: Paths): Promise<void> {
 
 /** Without `flag` the daemon stops, non-zero, and names it. */
 async function stopsWithout(ns: Netns, c: Case, d: Paths, flag: string): Promise<void> {
-  const p = daemon(ns, c.golden(d).filter((f) => f !== flag), d, 30);
+  const p = launchDaemon(ns, c.golden(d).filter((f) => f !== flag), d, 30);
   let code: number;
   try {
     code = (await p.exited).code;
