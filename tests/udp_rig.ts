@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { createSocket } from "node:dgram";
 import { Background } from "./netns.ts";
 
 const SERVER = new URL("../server.ts", import.meta.url).pathname;
@@ -20,6 +21,25 @@ export interface UdpRig {
 }
 
 /**
+ * A random UDP port no socket holds now, below the kernel's ephemeral range
+ * (32768-60999), where client sockets of this and other processes could take
+ * it while the daemon starts.
+ */
+async function freeUdpPort(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const s = createSocket("udp4");
+    const free = await new Promise<boolean>((resolve) => {
+      s.once("error", () => resolve(false));
+      s.bind(port, "0.0.0.0", () => resolve(true));
+    });
+    await new Promise<void>((r) => s.close(() => r()));
+    if (free) return port;
+  }
+  throw new Error("no free UDP port found");
+}
+
+/**
  * Writes fwknopd.conf (run directory, UDP server on a random port, then
  * `conf`, which may be made from the directory) and access.conf.
  */
@@ -29,7 +49,7 @@ export async function udpRig(
   access: string,
 ): Promise<UdpRig> {
   const dir = await Deno.makeTempDir({ prefix });
-  const port = 40000 + Math.floor(Math.random() * 20000);
+  const port = await freeUdpPort();
   await Deno.writeTextFile(
     `${dir}/fwknopd.conf`,
     `FWKNOP_RUN_DIR ${dir};\nENABLE_UDP_SERVER Y;\nUDPSERV_PORT ${port};\n${
