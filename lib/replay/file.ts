@@ -5,31 +5,28 @@
  *
  * @module
  */
-import {
-  closeSync,
-  fdatasyncSync,
-  fstatSync,
-  lstatSync,
-  readFileSync,
-  renameSync,
-  writeSync,
-} from "node:fs";
 import type { ReplayCache, ReplayEntry } from "./cache.ts";
 import { fault } from "../fault.ts";
 import { isNoSpace, openAppendNoFollow } from "../sys/nofollow.ts";
+import { fd as file, isMissing, readAll, writeAll } from "../sys/fd.ts";
 
 export { type ReplayCache, replayDigest, type ReplayEntry } from "./cache.ts";
 export { MemoryReplayCache } from "./memory.ts";
 
 const HEADER = "# <digest> <proto> <src_ip> <src_port> <dst_ip> <dst_port> <time>\n";
 
-/** Whether a name exists (a link counts, whatever it points to). */
+/**
+ * Whether a name exists (a link counts, whatever it points to).
+ *
+ * @throws {Error} when it cannot be told (a denied permission is not a missing file).
+ */
 function present(path: string): boolean {
   try {
-    lstatSync(path);
+    file.lstat(path);
     return true;
-  } catch {
-    return false;
+  } catch (e) {
+    if (isMissing(e)) return false;
+    throw e;
   }
 }
 
@@ -80,7 +77,7 @@ export class FileReplayCache implements ReplayCache {
     this.#path = path;
     this.#entries = entries;
     this.#fd = fd;
-    this.#pending = fd === undefined || fstatSync(fd).size === 0 ? HEADER : "";
+    this.#pending = fd === undefined || file.fstat(fd).size === 0 ? HEADER : "";
     this.badLines = bad;
   }
 
@@ -95,7 +92,7 @@ export class FileReplayCache implements ReplayCache {
    * @throws {Error} naming the file when it is a link, not ours, or cannot be opened or read.
    */
   static open(path: string, rotate = false): FileReplayCache {
-    if (rotate && present(path)) renameSync(path, `${path}-old`);
+    if (rotate && present(path)) file.rename(path, `${path}-old`);
     let fd: number | undefined;
     try {
       fd = openAppendNoFollow(path, "digest cache");
@@ -105,9 +102,9 @@ export class FileReplayCache implements ReplayCache {
     let loaded = { entries: new Map<string, ReplayEntry>(), bad: [] as number[] };
     if (fd !== undefined) {
       try {
-        loaded = parseDigestFile(readFileSync(fd, "utf8"));
+        loaded = parseDigestFile(new TextDecoder().decode(readAll(fd)));
       } catch (e) {
-        closeSync(fd);
+        file.close(fd);
         throw new Error(`Cannot read the digest cache "${path}": ${(e as Error).message}`);
       }
     }
@@ -130,15 +127,14 @@ export class FileReplayCache implements ReplayCache {
   #append(text: string): void {
     this.#fd ??= openAppendNoFollow(this.#path, "digest cache");
     const fd = this.#fd;
-    const before = fstatSync(fd).size;
+    const before = file.fstat(fd).size;
     const bytes = new TextEncoder().encode(this.#pending + text);
     try {
-      let done = 0;
-      while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
-      fdatasyncSync(fd);
+      writeAll(fd, bytes);
+      file.fdatasync(fd);
     } catch (e) {
       // A torn write: end its line, so the next record starts on its own.
-      const size = fstatSync(fd).size;
+      const size = file.fstat(fd).size;
       if (size === 0) this.#pending = HEADER;
       else if (size !== before) this.#pending = "\n";
       throw e;
@@ -176,7 +172,7 @@ export class FileReplayCache implements ReplayCache {
   }
 
   close(): void {
-    if (this.#fd !== undefined) closeSync(this.#fd);
+    if (this.#fd !== undefined) file.close(this.#fd);
     this.#fd = undefined;
   }
 }

@@ -1,6 +1,6 @@
 /** The durable replay cache, also on a full disk (a tmpfs of a few kilobytes, root only). */
 import { assert, assertEquals, assertThrows } from "../../tests/assert.ts";
-import { skip } from "../../tests/env.ts";
+import { isRoot, skip } from "../../tests/env.ts";
 import { FileReplayCache, parseDigestFile, type ReplayEntry } from "./file.ts";
 
 const ENTRY: ReplayEntry = {
@@ -27,6 +27,41 @@ Deno.test("replay file: claim records durably, refuses a second claim, survives 
     assertEquals([entries.size, bad], [1, []]);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("replay file: a link or another user's file planted at DIGEST_FILE is refused, untouched", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const target = `${dir}/shadow`;
+    Deno.writeTextFileSync(target, "keep\n");
+    Deno.symlinkSync(target, `${dir}/sym.cache`);
+    Deno.linkSync(target, `${dir}/hard.cache`);
+    const cases: [string, string][] = [
+      ["sym.cache", "it is a symbolic link"],
+      ["hard.cache", "it has 2 links"],
+    ];
+    if (isRoot()) {
+      Deno.writeTextFileSync(`${dir}/theirs.cache`, "", { mode: 0o600 });
+      Deno.chownSync(`${dir}/theirs.cache`, 65534, 65534);
+      cases.push(["theirs.cache", "it is owned by uid 65534"]);
+    }
+    for (const [name, why] of cases) {
+      assertThrows(
+        () => FileReplayCache.open(`${dir}/${name}`),
+        Error,
+        `Cannot open the digest cache "${dir}/${name}": ${why}`,
+      );
+    }
+    assertEquals(Deno.readTextFileSync(target), "keep\n");
+    // Rotated, the link itself moves to -old; a new file is made, the target untouched.
+    const c = FileReplayCache.open(`${dir}/sym.cache`, true);
+    assertEquals(c.claim(digest(4), ENTRY), undefined);
+    c.close();
+    assert(Deno.lstatSync(`${dir}/sym.cache-old`).isSymlink);
+    assertEquals(Deno.readTextFileSync(target), "keep\n");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
   }
 });
 
@@ -65,6 +100,7 @@ Deno.test({
         Error,
         `Cannot write the digest cache ${path}`,
       );
+      assertThrows(() => full.claim(digest(2), ENTRY), Error, "No space left on device");
       assertEquals(c.get(digest(2)), undefined, "the memory entry must not get ahead of the file");
       await Deno.remove(`${dir}/filler`);
       assertEquals(c.claim(digest(2), ENTRY), undefined, "recovers once space returns");

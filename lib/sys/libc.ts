@@ -23,13 +23,17 @@ export const LIBC_SYMBOLS = {
   sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "isize" },
   // waiting (runs on another thread: the event loop goes on)
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
-  // files (the pid file's lock, run-directory checks)
+  // files (the pid file's lock, run-directory checks, the daemon's own files: fd.ts)
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
+  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   fcntl: { parameters: ["i32", "i32", "buffer"], result: "i32" },
   ftruncate: { parameters: ["i32", "i64"], result: "i32" },
   pwrite: { parameters: ["i32", "buffer", "usize", "i64"], result: "isize" },
   pread: { parameters: ["i32", "buffer", "usize", "i64"], result: "isize" },
   fsync: { parameters: ["i32"], result: "i32" },
+  fdatasync: { parameters: ["i32"], result: "i32" },
+  fchmod: { parameters: ["i32", "u32"], result: "i32" },
+  fchown: { parameters: ["i32", "u32", "u32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
   statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32", optional: true },
   realpath: { parameters: ["buffer", "buffer"], result: "pointer" },

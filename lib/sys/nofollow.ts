@@ -7,23 +7,12 @@
  * inode), a regular file with one link, owned by the daemon. Whole-file
  * writes go to a fresh file made with `O_EXCL` (which never follows a link)
  * and renamed over the name (which replaces a link, never its target).
- * Files are created 0600. Both runtimes open files close-on-exec already
- * (Deno's Rust runtime and libuv both add `O_CLOEXEC`), so the flag is not
- * repeated here.
+ * Files are created 0600 and opened close-on-exec. The calls go through
+ * the file-descriptor seam (`fd.ts`: libc under Deno, `node:fs` under Node).
  *
  * @module
  */
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  lstatSync,
-  openSync,
-  renameSync,
-  type Stats,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { fd as file, type FdStat, isMissing, writeAll } from "./fd.ts";
 import { isDeno, lacksPermission, uid as runtimeUid } from "./runtime.ts";
 import { available, getuid } from "./_stat_deno.ts";
 
@@ -64,14 +53,14 @@ export function refusal(
   return undefined;
 }
 
-function facts(st: Stats): FileFacts {
+function facts(st: FdStat): FileFacts {
   return {
     dev: st.dev,
     ino: st.ino,
     uid: st.uid,
     nlink: st.nlink,
-    isFile: st.isFile(),
-    isLink: st.isSymbolicLink(),
+    isFile: st.isFile,
+    isLink: st.isLink,
   };
 }
 
@@ -106,6 +95,18 @@ export function ownUid(): number | undefined {
   return undefined;
 }
 
+/** The daemon's appended files: never through a link, never blocking on a planted FIFO. */
+const APPEND_HOW = {
+  access: "readWrite",
+  append: true,
+  create: true,
+  noFollow: true,
+  nonBlock: true,
+} as const;
+
+/** A fresh temporary file: `O_EXCL` fails on any name there, a link included. */
+const TEMP_HOW = { access: "write", create: true, exclusive: true, noFollow: true } as const;
+
 /**
  * Opens a file of the daemon's for reading and appending, creating it 0600,
  * never through a link, and checks it before anything is written.
@@ -113,23 +114,27 @@ export function ownUid(): number | undefined {
  * @param path The file.
  * @param what What it is, for the message (`digest cache`).
  * @param uid The daemon's uid (default: this process's).
- * @returns The descriptor (node:fs), positioned at the start for reading.
+ * @returns The descriptor (for `fd.ts`'s calls); reads start where `pread` says.
  * @throws {Error} `Cannot open the <what> "<path>": <reason>`.
  */
 export function openAppendNoFollow(path: string, what: string, uid = ownUid()): number {
-  const flags = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT |
-    constants.O_NOFOLLOW | constants.O_NONBLOCK;
   let fd: number;
   try {
-    fd = openSync(path, flags, 0o600);
+    fd = file.open(path, APPEND_HOW, 0o600);
   } catch (e) {
     const code = (e as { code?: string }).code;
     const why = code === "ELOOP" ? "it is a symbolic link" : (e as Error).message;
     throw new Error(`Cannot open the ${what} "${path}": ${why}`, { cause: e });
   }
-  const why = refusal(facts(fstatSync(fd)), facts(lstatSync(path)), uid);
+  let why: string | undefined;
+  try {
+    why = refusal(facts(file.fstat(fd)), facts(file.lstat(path)), uid);
+  } catch (e) {
+    file.close(fd);
+    throw e;
+  }
   if (why !== undefined) {
-    closeSync(fd);
+    file.close(fd);
     throw new Error(`Cannot open the ${what} "${path}": ${why}`);
   }
   return fd;
@@ -147,27 +152,24 @@ export function openAppendNoFollow(path: string, what: string, uid = ownUid()): 
 export function replaceOwnFile(path: string, text: string): void {
   const tmp = `${path}.tmp`;
   try {
-    unlinkSync(tmp);
+    file.unlink(tmp);
   } catch (e) {
-    if ((e as { code?: string }).code !== "ENOENT") {
-      throw new Error(`Cannot write ${tmp}: ${(e as Error).message}`);
+    if (!isMissing(e)) {
+      throw new Error(`Cannot write ${tmp}: ${(e as Error).message}`, { cause: e });
     }
   }
-  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
   try {
-    const fd = openSync(tmp, flags, 0o600);
+    const fd = file.open(tmp, TEMP_HOW, 0o600);
     try {
-      const bytes = new TextEncoder().encode(text);
-      let done = 0;
-      while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+      writeAll(fd, new TextEncoder().encode(text));
     } finally {
-      closeSync(fd);
+      file.close(fd);
     }
-    renameSync(tmp, path);
+    file.rename(tmp, path);
   } catch (e) {
     try {
-      unlinkSync(tmp);
+      file.unlink(tmp);
     } catch { /* never made */ }
-    throw new Error(`Cannot write ${path}: ${(e as Error).message}`);
+    throw new Error(`Cannot write ${path}: ${(e as Error).message}`, { cause: e });
   }
 }

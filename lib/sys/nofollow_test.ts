@@ -1,7 +1,10 @@
 /** The nofollow open and the replace-by-rename write: planted links are refused or replaced, never followed. */
-import { closeSync, readSync, writeSync } from "node:fs";
 import { assert, assertEquals, assertThrows } from "../../tests/assert.ts";
+import { isRoot, skip } from "../../tests/env.ts";
+import { fd as file, readAll, writeAll } from "./fd.ts";
 import { isNoSpace, openAppendNoFollow, refusal, replaceOwnFile } from "./nofollow.ts";
+
+const enc = (s: string) => new TextEncoder().encode(s);
 
 const FILE = { dev: 1, ino: 2, uid: 0, nlink: 1, isFile: true, isLink: false };
 
@@ -27,15 +30,14 @@ Deno.test("openAppendNoFollow: creates 0600, appends, reads from the start", () 
   try {
     const path = `${dir}/digest.cache`;
     const fd = openAppendNoFollow(path, "digest cache");
-    writeSync(fd, "one\n");
-    closeSync(fd);
+    writeAll(fd, enc("one\n"));
+    file.close(fd);
     assertEquals(Deno.statSync(path).mode! & 0o777, 0o600);
     const again = openAppendNoFollow(path, "digest cache");
-    const buf = new Uint8Array(16);
-    const n = readSync(again, buf, 0, 16, 0);
-    writeSync(again, "two\n");
-    closeSync(again);
-    assertEquals(new TextDecoder().decode(buf.subarray(0, n)), "one\n");
+    const read = readAll(again);
+    writeAll(again, enc("two\n"));
+    file.close(again);
+    assertEquals(new TextDecoder().decode(read), "one\n");
     assertEquals(Deno.readTextFileSync(path), "one\ntwo\n");
   } finally {
     Deno.removeSync(dir, { recursive: true });
@@ -80,6 +82,50 @@ Deno.test("openAppendNoFollow: a file owned by another uid is refused", () => {
       Error,
       `it is owned by uid ${own}, not by this daemon (uid ${own + 1})`,
     );
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("openAppendNoFollow: a file chowned to another user, and a FIFO, are refused", () => {
+  if (!isRoot()) return skip("chown needs root");
+  const dir = Deno.makeTempDirSync();
+  try {
+    Deno.writeTextFileSync(`${dir}/theirs`, "x\n", { mode: 0o600 });
+    Deno.chownSync(`${dir}/theirs`, 65534, 65534);
+    assertThrows(
+      () => openAppendNoFollow(`${dir}/theirs`, "digest cache"),
+      Error,
+      `Cannot open the digest cache "${dir}/theirs": it is owned by uid 65534, not by this daemon (uid 0)`,
+    );
+    assertEquals(Deno.readTextFileSync(`${dir}/theirs`), "x\n");
+    const mk = new Deno.Command("mkfifo", { args: [`${dir}/fifo`] }).outputSync();
+    if (!mk.success) return;
+    // O_NONBLOCK: the open returns at once instead of waiting for a writer.
+    assertThrows(
+      () => openAppendNoFollow(`${dir}/fifo`, "digest cache"),
+      Error,
+      "it is not a regular file",
+    );
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("openAppendNoFollow: a missing directory is ENOENT, a link ELOOP, both as cause", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const code = (f: () => unknown): string | undefined => {
+      try {
+        f();
+      } catch (e) {
+        return ((e as Error).cause as { code?: string } | undefined)?.code;
+      }
+      return "no error";
+    };
+    assertEquals(code(() => openAppendNoFollow(`${dir}/no/such`, "digest cache")), "ENOENT");
+    Deno.symlinkSync(`${dir}/x`, `${dir}/l`);
+    assertEquals(code(() => openAppendNoFollow(`${dir}/l`, "digest cache")), "ELOOP");
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }

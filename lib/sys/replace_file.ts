@@ -3,50 +3,40 @@
  * no crash leaves it damaged: the new bytes go to a fresh file beside it
  * (created with `O_EXCL`, so no symlink or earlier file is followed), given
  * the original's mode and owner, flushed to disk, then renamed over the
- * original, and the directory flushed too.
+ * original, and the directory flushed too. The calls go through the
+ * file-descriptor seam (`fd.ts`: libc under Deno, `node:fs` under Node).
  *
  * @module
  */
-import {
-  closeSync,
-  constants,
-  fchmodSync,
-  fchownSync,
-  fsyncSync,
-  openSync,
-  realpathSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
-import { basename, dirname } from "node:path";
+import { fd as file, writeAll } from "./fd.ts";
 
 /** The write step, replaceable so tests can make it fail half-way. */
 export type WriteFn = (fd: number, data: Uint8Array) => void;
 
-/** Writes all of `data` (the default write step). */
-function writeAll(fd: number, data: Uint8Array): void {
-  let done = 0;
-  while (done < data.length) done += writeSync(fd, data, done, data.length - done);
+/** The directory of an absolute path without links (as realpath returns it). */
+function dirOf(real: string): string {
+  return real.slice(0, real.lastIndexOf("/")) || "/";
 }
 
 /** A name for the temporary file that nobody can guess ahead. */
 function tempName(real: string): string {
   const rand = [...crypto.getRandomValues(new Uint8Array(8))]
     .map((b) => b.toString(16).padStart(2, "0")).join("");
-  return `${dirname(real)}/.${basename(real)}.${rand}.tmp`;
+  return `${dirOf(real)}/.${real.slice(real.lastIndexOf("/") + 1)}.${rand}.tmp`;
 }
 
 /** Flushes a directory's entries (the rename) to disk. */
 function syncDir(dir: string): void {
-  const fd = openSync(dir, constants.O_RDONLY);
+  const fd = file.open(dir, { access: "read" }, 0);
   try {
-    fsyncSync(fd);
+    file.fsync(fd);
   } finally {
-    closeSync(fd);
+    file.close(fd);
   }
 }
+
+/** A fresh temporary file: `O_EXCL` fails on any name there, a link included. */
+const TEMP_HOW = { access: "write", create: true, exclusive: true } as const;
 
 /**
  * Replaces a file's content atomically, keeping its mode and owner. A
@@ -54,30 +44,30 @@ function syncDir(dir: string): void {
  *
  * @param path The file to replace (it must exist).
  * @param data Its new content.
- * @param write The write step (tests pass one that fails).
+ * @param write The write step (tests pass one that fails; default `fd.ts`'s `writeAll`).
  * @throws {Error} when any step fails; the original is then untouched and
  *   the temporary file removed.
  */
 export function replaceFileSync(path: string, data: Uint8Array, write: WriteFn = writeAll): void {
-  const real = realpathSync(path);
-  const st = statSync(real);
+  const real = file.realpath(path);
+  const st = file.stat(real);
   const tmp = tempName(real);
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  const fd = file.open(tmp, TEMP_HOW, 0o600);
   let open = true;
   try {
-    fchownSync(fd, st.uid, st.gid);
-    fchmodSync(fd, st.mode & 0o7777);
+    file.fchown(fd, st.uid, st.gid);
+    file.fchmod(fd, st.mode & 0o7777);
     write(fd, data);
-    fsyncSync(fd);
-    closeSync(fd);
+    file.fsync(fd);
     open = false;
-    renameSync(tmp, real);
+    file.close(fd);
+    file.rename(tmp, real);
   } catch (e) {
-    if (open) closeSync(fd);
+    if (open) file.close(fd);
     try {
-      unlinkSync(tmp);
+      file.unlink(tmp);
     } catch { /* already gone */ }
     throw e;
   }
-  syncDir(dirname(real));
+  syncDir(dirOf(real));
 }

@@ -1,6 +1,6 @@
-import { writeSync } from "node:fs";
 import { assertEquals, assertThrows } from "../../tests/assert.ts";
 import { isRoot } from "../../tests/env.ts";
+import { writeAll } from "./fd.ts";
 import { replaceFileSync } from "./replace_file.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -29,7 +29,7 @@ Deno.test("replaceFileSync: a write that fails half-way leaves the original and 
   assertThrows(
     () =>
       replaceFileSync(f, enc("#1,2\n 3,4\n"), (fd) => {
-        writeSync(fd, enc("#1,"));
+        writeAll(fd, enc("#1,"));
         throw new Error("No space left on device");
       }),
     Error,

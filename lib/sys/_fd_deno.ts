@@ -1,0 +1,192 @@
+/**
+ * The file-descriptor calls of `fd.ts` through libc over Deno's FFI (Linux),
+ * so the daemon's own files need no `node:fs`. Deno's permissions are checked
+ * first, as Deno's own file API would (`--allow-read`, `--allow-write` for
+ * the path): FFI does not ask them. Renames and removals are Deno's own calls.
+ *
+ * The `O_*` values are Linux's generic ones (asm-generic/fcntl.h), which
+ * x86_64 and aarch64 (the two Linux targets Deno ships) share, except
+ * `O_NOFOLLOW`, which is 0o100000 on ARM (and PowerPC) and 0o400000 on
+ * x86_64. Alpha, MIPS, PA-RISC and SPARC differ more; Deno runs on none.
+ * The errno numbers are the generic ones too (asm-generic/errno*.h).
+ *
+ * @module
+ */
+import type { FdOps, FdStat, OpenHow } from "./fd.ts";
+import { errnoText, lastErrno } from "./_errno_deno.ts";
+import { libc } from "./libc.ts";
+
+// deno-lint-ignore no-explicit-any
+const D: any = (globalThis as any).Deno;
+
+export const O_RDONLY = 0;
+export const O_WRONLY = 1;
+export const O_RDWR = 2;
+export const O_CREAT = 0o100;
+export const O_EXCL = 0o200;
+export const O_APPEND = 0o2000;
+export const O_NONBLOCK = 0o4000;
+export const O_CLOEXEC = 0o2000000;
+/** `O_NOFOLLOW`: 0o400000 on x86_64, 0o100000 on aarch64. */
+export const O_NOFOLLOW = D?.build?.arch === "aarch64" ? 0o100000 : 0o400000;
+const EINTR = 4;
+
+/** Linux errno numbers and their names (what `node:fs` puts in `code`). */
+const ERRNO_NAMES: Record<number, string> = {
+  1: "EPERM",
+  2: "ENOENT",
+  4: "EINTR",
+  5: "EIO",
+  6: "ENXIO",
+  9: "EBADF",
+  11: "EAGAIN",
+  12: "ENOMEM",
+  13: "EACCES",
+  16: "EBUSY",
+  17: "EEXIST",
+  18: "EXDEV",
+  20: "ENOTDIR",
+  21: "EISDIR",
+  22: "EINVAL",
+  23: "ENFILE",
+  24: "EMFILE",
+  26: "ETXTBSY",
+  27: "EFBIG",
+  28: "ENOSPC",
+  30: "EROFS",
+  36: "ENAMETOOLONG",
+  39: "ENOTEMPTY",
+  40: "ELOOP",
+  75: "EOVERFLOW",
+  122: "EDQUOT",
+};
+
+/** An errno's name, `E<number>` for one not listed. */
+export function errnoName(errno: number): string {
+  return ERRNO_NAMES[errno] ?? `E${errno}`;
+}
+
+/**
+ * The error of a failed libc call, shaped as `node:fs`'s: `code` is the
+ * errno name, the message `ENOSPC: No space left on device (errno 28), write`.
+ */
+export function errnoError(syscall: string, path?: string, errno = lastErrno()): Error {
+  const code = errnoName(errno);
+  const where = path === undefined ? syscall : `${syscall} '${path}'`;
+  return Object.assign(new Error(`${code}: ${errnoText(errno)}, ${where}`), {
+    code,
+    errno,
+    syscall,
+    ...(path === undefined ? {} : { path }),
+  });
+}
+
+/** Throws Deno's own refusal when the permission for `path` is not granted. */
+function mustAllow(kind: "read" | "write", path: string): void {
+  if (D.permissions.querySync({ name: kind, path }).state === "granted") return;
+  throw new D.errors.NotCapable(
+    `Requires ${kind} access to "${path}", run again with the --allow-${kind} flag`,
+  );
+}
+
+const cstr = (s: string) => new TextEncoder().encode(`${s}\0`);
+
+/** The open(2) flags for `how`, always close-on-exec. */
+export function openFlags(how: OpenHow): number {
+  let f = how.access === "read" ? O_RDONLY : how.access === "write" ? O_WRONLY : O_RDWR;
+  if (how.append) f |= O_APPEND;
+  if (how.create) f |= O_CREAT;
+  if (how.exclusive) f |= O_EXCL;
+  if (how.noFollow) f |= O_NOFOLLOW;
+  if (how.nonBlock) f |= O_NONBLOCK;
+  return f | O_CLOEXEC;
+}
+
+function open(path: string, how: OpenHow, mode: number): number {
+  if (how.access !== "write") mustAllow("read", path);
+  if (how.access !== "read") mustAllow("write", path);
+  const flags = openFlags(how);
+  for (;;) {
+    const fd: number = libc().open(cstr(path), flags, mode);
+    if (fd >= 0) return fd;
+    const errno = lastErrno();
+    if (errno !== EINTR) throw errnoError("open", path, errno);
+  }
+}
+
+/** Runs a libc call that returns -1 on failure, again after EINTR. */
+function check(syscall: string, call: () => number | bigint): number {
+  for (;;) {
+    const r = Number(call());
+    if (r >= 0) return r;
+    const errno = lastErrno();
+    if (errno !== EINTR) throw errnoError(syscall, undefined, errno);
+  }
+}
+
+const AT_FDCWD = -100;
+const AT_EMPTY_PATH = 0x1000;
+const AT_SYMLINK_NOFOLLOW = 0x100;
+const STATX_BASIC_STATS = 0x7ff;
+// struct statx: the same layout on every Linux architecture.
+const STATX_LEN = 256;
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+const S_IFLNK = 0o120000;
+
+function statx(dirfd: number, path: string, flags: number): FdStat {
+  const buf = new Uint8Array(STATX_LEN);
+  const statxFn = libc().statx;
+  if (statxFn === null) throw new Error("Cannot stat: this libc has no statx");
+  if (statxFn(dirfd, cstr(path), flags, STATX_BASIC_STATS, buf) !== 0) {
+    throw errnoError("stat", path === "" ? undefined : path);
+  }
+  const v = new DataView(buf.buffer);
+  const mode = v.getUint16(28, true);
+  return {
+    nlink: v.getUint32(16, true),
+    uid: v.getUint32(20, true),
+    gid: v.getUint32(24, true),
+    mode,
+    ino: v.getBigUint64(32, true),
+    size: Number(v.getBigUint64(40, true)),
+    dev: (BigInt(v.getUint32(136, true)) << 32n) | BigInt(v.getUint32(140, true)),
+    isFile: (mode & S_IFMT) === S_IFREG,
+    isLink: (mode & S_IFMT) === S_IFLNK,
+  };
+}
+
+/** Deno's own call, its error given the errno name as `code` where it has none. */
+function viaDeno<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (code === undefined && e instanceof D.errors.NotFound) {
+      throw Object.assign(e as Error, { code: "ENOENT" });
+    }
+    throw e;
+  }
+}
+
+/** The libc backend of `fd.ts`. */
+export const denoFdOps: FdOps = {
+  open,
+  // close(2) is never retried: after EINTR the descriptor is gone already.
+  close: (fd) => {
+    if (libc().close(fd) !== 0) throw errnoError("close");
+  },
+  write: (fd, data) => check("write", () => libc().write(fd, data, BigInt(data.length))),
+  pread: (fd, buf, position) =>
+    check("read", () => libc().pread(fd, buf, BigInt(buf.length), BigInt(position))),
+  fsync: (fd) => void check("fsync", () => libc().fsync(fd)),
+  fdatasync: (fd) => void check("fdatasync", () => libc().fdatasync(fd)),
+  fchmod: (fd, mode) => void check("fchmod", () => libc().fchmod(fd, mode)),
+  fchown: (fd, uid, gid) => void check("fchown", () => libc().fchown(fd, uid, gid)),
+  fstat: (fd) => statx(fd, "", AT_EMPTY_PATH),
+  lstat: (path) => (mustAllow("read", path), statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW)),
+  stat: (path) => (mustAllow("read", path), statx(AT_FDCWD, path, 0)),
+  rename: (from, to) => viaDeno(() => D.renameSync(from, to)),
+  unlink: (path) => viaDeno(() => D.removeSync(path)),
+  realpath: (path) => viaDeno(() => D.realPathSync(path)),
+};
