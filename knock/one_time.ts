@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
+import { readLatin1, readText } from "../lib/sys/files.ts";
 import { replaceFileSync } from "../lib/sys/replace_file.ts";
 
 /** The character that marks a used line. */
@@ -69,7 +69,7 @@ export function firstUnused(file: string, text: string): OneTimeSequence | undef
  * @throws {Error} when the file cannot be read.
  */
 export function readOneTime(file: string): OneTimeSequence | undefined {
-  return firstUnused(file, readFileSync(file, "utf8"));
+  return firstUnused(file, readText(file));
 }
 
 /**
@@ -120,7 +120,7 @@ export function markUsed(text: string, used: string): { text: string; line: numb
 export function burn(seq: OneTimeSequence): BurnResult {
   try {
     // latin1: one character per byte, so every other byte is written back as it was.
-    const r = markUsed(readFileSync(seq.file, "latin1"), seq.text);
+    const r = markUsed(readLatin1(seq.file), seq.text);
     if (r === undefined) return { burned: "gone" };
     replaceFileSync(seq.file, Uint8Array.from(r.text, (c) => c.charCodeAt(0)));
     return { burned: "line", line: r.line };

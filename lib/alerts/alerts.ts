@@ -15,7 +15,7 @@ import { type CommandNotice, grantEvent } from "./grant_event.ts";
 import { buildMail } from "./mail.ts";
 import type { AlertOptions } from "./options.ts";
 import { alertRecord } from "./record.ts";
-import { sendMail } from "./smtp.ts";
+import type { sendMail } from "./smtp.ts";
 import { type FetchLike, postAlert } from "./webhook.ts";
 
 /** What the dispatcher needs around it. */
@@ -54,7 +54,9 @@ export class Alerts {
     };
     const m = o.mail;
     if (m !== undefined) {
-      const send = d.sendMail ?? sendMail;
+      // The SMTP client (node:net, node:tls) loads with the first mail only.
+      const send: typeof sendMail = d.sendMail ??
+        (async (...a) => (await import("./smtp.ts")).sendMail(...a));
       const deliver: Deliver = (rec, signal) =>
         send(
           { ...m, timeoutMs: o.timeoutMs },

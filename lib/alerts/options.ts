@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { hostname } from "node:os";
+import { hostname } from "../sys/files.ts";
 import { ConfigError } from "../config/lexer.ts";
 import type { ServerConfig } from "../config/server_conf.ts";
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { statSync } from "node:fs";
+import { stat } from "../sys/files.ts";
 import { MAX_HMAC_KEY_LEN } from "../spa/packet.ts";
 import { b64Decode, isBase64Charset } from "../spa/base64.ts";
 import { type DigestType, DigestType as D, parseDigestName } from "../spa/digest.ts";
@@ -322,7 +322,7 @@ export const MAX_KEY_BYTES = 32;
 function checkDir(l: ConfLine): void {
   let st;
   try {
-    st = statSync(l.value);
+    st = stat(l.value);
   } catch (e) {
     const err = e as Error & { code?: string };
     const denied = err.name === "NotCapable" || err.name === "PermissionDenied" ||
@@ -335,7 +335,7 @@ function checkDir(l: ConfLine): void {
         : `directory '${l.value}' does not exist`,
     );
   }
-  if (!st.isDirectory()) throw new ConfigError(l, l.name, `'${l.value}' is not a directory`);
+  if (!st.isDirectory) throw new ConfigError(l, l.name, `'${l.value}' is not a directory`);
 }
 
 /** Applies one variable to a stanza. Returns a warning for unknown names, or one about its value. */

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { dirname, join } from "node:path";
-import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "../sys/paths.ts";
+import { readBytes, readDirNames } from "../sys/files.ts";
 
 /** Where a setting came from, for error messages. */
 export interface Origin {
@@ -102,7 +102,7 @@ export function lexConf(
 /** Reads a file, turning failures into a ConfigError. */
 export function readConf(path: string, from?: Origin): string {
   try {
-    const data = readFileSync(path);
+    const data = readBytes(path);
     try {
       return new TextDecoder("utf-8", { fatal: true }).decode(data);
     } catch {
@@ -148,7 +148,7 @@ export function valueBytes(l: ConfLine): Uint8Array {
 /** Files of a `%include_folder`: names whose last extension starts with `.conf`, sorted. */
 export function folderFiles(dir: string, from?: Origin): string[] {
   try {
-    return readdirSync(dir)
+    return readDirNames(dir)
       .filter((n) => /\.conf[^.]*$/.test(n))
       .sort()
       .map((n) => join(dir, n));

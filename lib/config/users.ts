@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
+import { readText } from "../sys/files.ts";
 import { getent, getentEntry } from "../sys/getent.ts";
 
 /** What the lookup found: yes, no, or that it could not look. */
@@ -14,7 +14,7 @@ export type Lookup = "found" | "missing" | { unknown: string };
 
 function inFile(path: string, name: string): boolean | { unknown: string } {
   try {
-    return readFileSync(path, "utf8").split("\n").some((l) => l.split(":")[0] === name);
+    return readText(path).split("\n").some((l) => l.split(":")[0] === name);
   } catch (e) {
     return { unknown: `cannot read ${path}: ${(e as Error).message}` };
   }
@@ -66,7 +66,7 @@ export function userGid(name: string): number | "missing" | { unknown: string } 
   let local: number | undefined;
   let failed: { unknown: string } | undefined;
   try {
-    local = passwdGid(readFileSync("/etc/passwd", "utf8"), name);
+    local = passwdGid(readText("/etc/passwd"), name);
   } catch (e) {
     failed = { unknown: `cannot read /etc/passwd: ${(e as Error).message}` };
   }

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { readFileSync, statSync } from "node:fs";
+import { readText, stat } from "../sys/files.ts";
 import { b64Decode } from "../spa/base64.ts";
 import { FLEET_KEY_MIN_BYTES } from "./message.ts";
 
@@ -20,13 +20,13 @@ import { FLEET_KEY_MIN_BYTES } from "./message.ts";
 export function readFleetKey(path: string): Uint8Array | string {
   let text: string;
   try {
-    const mode = statSync(path).mode;
+    const mode = stat(path).mode;
     if ((mode & 0o077) !== 0) {
       return `${path}: readable by group or others (mode ${
         (mode & 0o777).toString(8).padStart(4, "0")
       }); chmod 600 ${path}`;
     }
-    text = readFileSync(path, "utf8");
+    text = readText(path);
   } catch (e) {
     const err = e as Error & { code?: string; name?: string };
     if (err.name === "NotCapable" || /Requires read access/.test(err.message)) {

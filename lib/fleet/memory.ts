@@ -9,7 +9,8 @@
  *
  * @module
  */
-import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { exists, readText, removeFile } from "../sys/files.ts";
+import { rename, writeTextFile } from "../sys/runtime.ts";
 
 /** One revocation held: its time (Unix ms) and until when it holds (Unix s). */
 interface Held {
@@ -38,8 +39,8 @@ export class FleetMemory {
 
   #load(path: string, now: number): void {
     try {
-      if (!existsSync(path)) return;
-      const j = JSON.parse(readFileSync(path, "utf8")) as {
+      if (!exists(path)) return;
+      const j = JSON.parse(readText(path)) as {
         seen?: [string, number][];
         revoked?: [string, number, number][];
       };
@@ -106,13 +107,13 @@ export class FleetMemory {
     if (!this.#dirty || this.#path === undefined) return;
     const tmp = `${this.#path}.tmp`;
     try {
-      if (existsSync(tmp)) unlinkSync(tmp);
+      if (exists(tmp)) removeFile(tmp);
       const j = {
         seen: [...this.#seen],
         revoked: [...this.#revoked].map(([s, h]) => [s, h.at, h.until]),
       };
-      writeFileSync(tmp, JSON.stringify(j) + "\n", { mode: 0o600, flag: "wx" });
-      renameSync(tmp, this.#path);
+      writeTextFile(tmp, JSON.stringify(j) + "\n", { mode: 0o600, createNew: true });
+      rename(tmp, this.#path);
       this.#dirty = false;
     } catch {
       // kept in memory; tried again at the next change

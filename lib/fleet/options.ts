@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
-import { hostname } from "node:os";
+import { hostname, readText } from "../sys/files.ts";
 import { FLEET_GROUP_NAME } from "../config/access_conf.ts";
 import { ConfigError } from "../config/lexer.ts";
 import type { ServerConfig } from "../config/server_conf.ts";
@@ -199,7 +198,7 @@ function finish(c: ServerConfig, w: Where): FleetOptions {
 /** Reads a file named by a variable; denied and absent are told apart. */
 function readSecret(c: ServerConfig, name: string, path: string): string {
   try {
-    return readFileSync(path, "utf8").replace(/\r?\n$/, "");
+    return readText(path).replace(/\r?\n$/, "");
   } catch (e) {
     const err = e as Error & { code?: string; name?: string };
     if (err.name === "NotCapable" || /Requires read access/.test(err.message)) {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
+import { readText } from "../sys/files.ts";
 import type { FleetStatus } from "./propagate.ts";
 import { replaceOwnFile } from "../sys/nofollow.ts";
 
@@ -38,7 +38,7 @@ export function writeStatus(path: string, s: FleetStatus): void {
 export function statusLines(path: string, nowMs = Date.now()): string[] | undefined {
   let s: FleetStatus;
   try {
-    s = JSON.parse(readFileSync(path, "utf8")) as FleetStatus;
+    s = JSON.parse(readText(path)) as FleetStatus;
   } catch {
     return undefined;
   }

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { existsSync, mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { exists, makeDir } from "../sys/files.ts";
+import { dirname, resolve } from "../sys/paths.ts";
 import { offSignal, onSignal, pid, type Signal } from "../sys/process.ts";
 import { run as exec } from "../sys/exec.ts";
 import { GrantTable } from "../../firewall/grants.ts";
@@ -290,7 +290,7 @@ async function makeRunDir(dir: string, files: readonly string[], log: DaemonLogg
       );
     }
   };
-  if (!existsSync(dir)) {
+  if (!exists(dir)) {
     // Through the view (FFI when allowed): the parents may be outside the read permission.
     const seen = (p: string) => {
       try {
@@ -302,13 +302,13 @@ async function makeRunDir(dir: string, files: readonly string[], log: DaemonLogg
     };
     refuse("the run directory", dir, nearestExisting(resolve(dir), seen));
     log.log("info", `Run directory: ${dir} does not exist. Attempting to create it.`);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDir(dir, { recursive: true, mode: 0o700 });
     log.log("info", `Successfully created Run directory: ${dir}`);
   }
   refuse("the run directory", dir, dir);
   for (const f of files) {
     const d = dirname(resolve(f));
-    if (d !== resolve(dir) && existsSync(d)) refuse(`the directory of "${f}"`, d, d);
+    if (d !== resolve(dir) && exists(d)) refuse(`the directory of "${f}"`, d, d);
   }
 }
 

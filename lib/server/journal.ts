@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { fstatSync } from "node:fs";
+import { stderrIdentity } from "../sys/files.ts";
 import { env, lacksPermission } from "../sys/runtime.ts";
 
 /**
@@ -26,8 +26,11 @@ export function matchesJournalStream(
 /** Whether this process's stderr goes to the systemd journal. */
 export function stderrIsJournal(): boolean {
   if (lacksPermission({ name: "env", variable: "JOURNAL_STREAM" })) return false;
+  const stream = env("JOURNAL_STREAM");
+  if (stream === undefined) return false;
   try {
-    return matchesJournalStream(env("JOURNAL_STREAM"), fstatSync(2));
+    const id = stderrIdentity();
+    return id !== undefined && matchesJournalStream(stream, id);
   } catch {
     return false;
   }

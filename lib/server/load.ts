@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { statSync } from "node:fs";
+import { stat } from "../sys/files.ts";
 import { type AccessStanza, loadAccess } from "../config/access_conf.ts";
 import type { KnockStanza } from "../../knock/watcher.ts";
 import { ConfigError, folderFiles, readConf } from "../config/lexer.ts";
@@ -56,7 +56,7 @@ function permissionWarnings(paths: string[]): string[] {
   const out: string[] = [];
   for (const p of paths) {
     try {
-      if ((statSync(p).mode & 0o077) !== 0) {
+      if ((stat(p).mode & 0o077) !== 0) {
         out.push(`${p}: permissions should be 0600 (readable by root only)`);
       }
     } catch {

@@ -14,7 +14,6 @@ import { formatKeys, generateKeys } from "../spa/keygen.ts";
 import type { ServerIo } from "./control.ts";
 import { makeBackend } from "./firewall_config.ts";
 import type { AccessStanza } from "../config/access_conf.ts";
-import { RedisLink } from "../fleet/link.ts";
 import { fleetOptions } from "../fleet/options.ts";
 import { publishRevoke } from "../fleet/propagate.ts";
 import { parseAddr } from "../net/addr.ts";
@@ -99,6 +98,8 @@ async function fleetRevoke(src: string, c: ServerConfig, io: ServerIo): Promise<
       "--fleet-revoke needs FLEET_KEY_FILE: revocations are signed with the fleet key",
     );
   }
+  // The Redis link (node:net) loads only for this command.
+  const { RedisLink } = await import("../fleet/link.ts");
   const link = await RedisLink.open(o, () => {}, o.timeoutMs);
   try {
     if (!link.up) {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
+import { readLatin1 } from "../sys/files.ts";
 
 /** What a pid's command line says it is. */
 export type OwnerKind = "ours" | "stock" | "other" | "unknown";
@@ -53,9 +53,9 @@ export function classifyCmdline(raw: string): Exclude<OwnerKind, "unknown"> {
   return argv.some((a) => OURS.test(base(a))) ? "ours" : "other";
 }
 
-/** Reads /proc/<pid>/cmdline through node:fs (where the FFI seam is not allowed). */
+/** Reads /proc/<pid>/cmdline through the file seam (where the FFI seam is not allowed). */
 export function readCmdline(pid: number): string {
-  return readFileSync(`/proc/${pid}/cmdline`, "latin1");
+  return readLatin1(`/proc/${pid}/cmdline`);
 }
 
 /**

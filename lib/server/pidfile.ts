@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { existsSync, readFileSync, unlinkSync } from "node:fs";
+import { exists, readText, removeFile } from "../sys/files.ts";
 import { isDeno, lacksPermission } from "../sys/runtime.ts";
 import { ownUid, replaceOwnFile } from "../sys/nofollow.ts";
 import { RuntimeError } from "../cli/errors.ts";
@@ -24,12 +24,12 @@ async function lockSeam(): Promise<Locks | undefined> {
 }
 
 function procPid(path: string): number | undefined {
-  if (!existsSync(path)) return undefined;
-  const pid = Number(readFileSync(path, "utf8").trim());
+  if (!exists(path)) return undefined;
+  const pid = Number(readText(path).trim());
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
   try {
     // A live process that is a fwknopd (ours or the stock one): guards against pid reuse.
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    const cmdline = readText(`/proc/${pid}/cmdline`);
     return /fwknopd|server\.ts/.test(cmdline) ? pid : undefined;
   } catch {
     return undefined;
@@ -93,7 +93,7 @@ export async function claimPidFile(path: string, pid: number): Promise<string | 
 /** Removes the PID file if it still names this process, and drops the lock. */
 export function releasePidFile(path: string, pid: number): void {
   try {
-    if (Number(readFileSync(path, "utf8").trim()) === pid) unlinkSync(path);
+    if (Number(readText(path).trim()) === pid) removeFile(path);
   } catch {
     // already gone
   }

@@ -2,12 +2,21 @@
  * The file access that log sources need, on `node:fs/promises` (which Deno
  * and Node both provide): a character device read record by record without
  * blocking (`/dev/kmsg`), and a regular file's identity and a range of its
- * bytes (a syslog file followed like `tail -F`).
+ * bytes (a syslog file followed like `tail -F`). The modules load with the
+ * first call: only a daemon that reads knocks from logs pays for Deno's Node
+ * layer (several MiB resident).
  *
  * @module
  */
-import { constants } from "node:fs";
-import { type FileHandle, open, stat } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
+
+/** node:fs/promises and node:fs's open flags, loaded on first use. */
+async function fsp(): Promise<
+  typeof import("node:fs/promises") & { O: typeof import("node:fs").constants }
+> {
+  const [p, f] = await Promise.all([import("node:fs/promises"), import("node:fs")]);
+  return { ...p, O: f.constants };
+}
 
 /** What one read of a record device gave. */
 export type RecordRead =
@@ -48,7 +57,8 @@ function code(e: unknown): string | undefined {
  * @throws {Error} when it cannot be opened.
  */
 export async function openRecordDevice(path: string): Promise<RecordDevice> {
-  const h: FileHandle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  const { open, O } = await fsp();
+  const h: FileHandle = await open(path, O.O_RDONLY | O.O_NONBLOCK);
   let closed = false;
   return {
     async read(buf) {
@@ -83,7 +93,7 @@ export interface FileIdentity {
  */
 export async function fileIdentity(path: string): Promise<FileIdentity | undefined> {
   try {
-    const st = await stat(path);
+    const st = await (await fsp()).stat(path);
     return { ino: st.ino, size: st.size };
   } catch {
     return undefined;
@@ -100,7 +110,8 @@ export async function fileIdentity(path: string): Promise<FileIdentity | undefin
  * @throws {Error} when it cannot be opened or read.
  */
 export async function readRange(path: string, from: number, to: number): Promise<Uint8Array> {
-  const h = await open(path, constants.O_RDONLY);
+  const { open, O } = await fsp();
+  const h = await open(path, O.O_RDONLY);
   try {
     const buf = new Uint8Array(Math.max(0, to - from));
     let off = 0;

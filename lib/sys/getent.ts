@@ -1,10 +1,97 @@
 /**
  * `getent`, for user and group names from sources other than the local
- * files (LDAP, sssd). Synchronous: used while a configuration loads.
+ * files (LDAP, sssd). Synchronous: used while a configuration loads. Under
+ * Deno through `Deno.Command` (Deno's `node:child_process` would load its
+ * whole Node layer, several MiB resident in the daemon), wrapped in
+ * coreutils' `timeout` when it is there; under Node with `execFileSync`.
+ * Either way a lookup that hangs (an LDAP server gone) ends after 5 s.
  *
  * @module
  */
-import { execFileSync } from "node:child_process";
+import { isDeno } from "./runtime.ts";
+
+// deno-lint-ignore no-explicit-any
+const nodeCp: any = isDeno ? undefined : await import("node:child_process");
+// deno-lint-ignore no-explicit-any
+const DenoNs: any = (globalThis as any).Deno;
+
+const TIMEOUT_S = 5;
+/** getent's exit status for "not found". */
+const NOT_FOUND = 2;
+/** coreutils `timeout`'s exit status when the time ran out. */
+const TIMED_OUT = 124;
+
+/** One run: its exit code and first output line. */
+interface Answer {
+  code: number;
+  line: string;
+}
+
+function viaDeno(argv: string[]): Answer {
+  const run = (a: string[]) => {
+    const out = new DenoNs.Command(a[0], {
+      args: a.slice(1),
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).outputSync();
+    return { code: out.code as number, line: new TextDecoder().decode(out.stdout).split("\n")[0]! };
+  };
+  try {
+    return run(["timeout", String(TIMEOUT_S), ...argv]);
+  } catch (e) {
+    if (!(e instanceof DenoNs.errors.NotFound)) throw e;
+    return run(argv); // no coreutils timeout here
+  }
+}
+
+function viaNode(argv: string[]): Answer {
+  try {
+    const out = nodeCp.execFileSync(argv[0], argv.slice(1), {
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: TIMEOUT_S * 1000,
+      encoding: "utf8",
+    });
+    return { code: 0, line: String(out).split("\n")[0]! };
+  } catch (e) {
+    const status = (e as { status?: unknown }).status;
+    if (typeof status === "number") return { code: status, line: "" };
+    throw e;
+  }
+}
+
+/** Runs getent; throws when it could not run at all. */
+function ask(db: "passwd" | "group", name: string): Answer {
+  const argv = ["getent", db, "--", name];
+  return isDeno ? viaDeno(argv) : viaNode(argv);
+}
+
+/**
+ * Asks `getent <db> <name>` for the entry itself.
+ *
+ * @param db `passwd` or `group`.
+ * @param name The name.
+ * @returns The entry's first line (`name:x:uid:gid:...`), false when getent
+ * says not found (exit 2), `unknown` when it could not run (not installed,
+ * not permitted, timed out).
+ */
+export function getentEntry(
+  db: "passwd" | "group",
+  name: string,
+): string | false | { unknown: string } {
+  let a: Answer;
+  try {
+    a = ask(db, name);
+  } catch (e) {
+    return { unknown: `cannot run getent: ${(e as Error).message}` };
+  }
+  if (a.code === 0) return a.line;
+  if (a.code === NOT_FOUND) return false;
+  if (isDeno && a.code === TIMED_OUT) {
+    return { unknown: `getent did not answer within ${TIMEOUT_S} s` };
+  }
+  return { unknown: `cannot run getent: it exited with status ${a.code}` };
+}
 
 /**
  * Asks `getent <db> <name>`.
@@ -16,37 +103,6 @@ export function getent(
   db: "passwd" | "group",
   name: string,
 ): boolean | { unknown: string } {
-  try {
-    execFileSync("getent", [db, "--", name], { stdio: "ignore", timeout: 5_000 });
-    return true;
-  } catch (e) {
-    // getent exits 2 for "not found"; anything else means it did not answer.
-    if ((e as { status?: unknown }).status === 2) return false;
-    return { unknown: `cannot run getent: ${(e as Error).message}` };
-  }
-}
-
-/**
- * Asks `getent <db> <name>` for the entry itself.
- *
- * @param db `passwd` or `group`.
- * @param name The name.
- * @returns The entry's first line (`name:x:uid:gid:...`), false when getent
- * says not found (exit 2), `unknown` when it could not run.
- */
-export function getentEntry(
-  db: "passwd" | "group",
-  name: string,
-): string | false | { unknown: string } {
-  try {
-    const out = execFileSync("getent", [db, "--", name], {
-      stdio: ["ignore", "pipe", "ignore"],
-      timeout: 5_000,
-      encoding: "utf8",
-    });
-    return out.split("\n")[0]!;
-  } catch (e) {
-    if ((e as { status?: unknown }).status === 2) return false;
-    return { unknown: `cannot run getent: ${(e as Error).message}` };
-  }
+  const e = getentEntry(db, name);
+  return typeof e === "string" ? true : e;
 }

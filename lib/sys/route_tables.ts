@@ -9,7 +9,6 @@
  *
  * @module
  */
-import { closeSync, openSync, readSync } from "node:fs";
 import { isDeno } from "./runtime.ts";
 import { libc } from "./libc.ts";
 
@@ -26,6 +25,10 @@ export const MAX_ROUTE_TABLE = 1 << 20;
 const CHUNK = 64 * 1024;
 const O_RDONLY = 0;
 const O_CLOEXEC = 0o2000000;
+
+// node:fs only under Node: under Deno it would load the whole Node layer.
+// deno-lint-ignore no-explicit-any
+const nodeFs: any = isDeno ? undefined : await import("node:fs");
 
 /** Reads up to MAX_ROUTE_TABLE bytes through `read(buf, offset)`. */
 function readCapped(read: (buf: Uint8Array, at: number) => number): Uint8Array {
@@ -55,14 +58,14 @@ function viaLibc(path: string): Uint8Array {
 function viaFs(path: string): Uint8Array {
   let fd: number;
   try {
-    fd = openSync(path, "r");
+    fd = nodeFs.openSync(path, "r");
   } catch {
     return new Uint8Array(0);
   }
   try {
-    return readCapped((buf, at) => readSync(fd, buf, 0, buf.length, at));
+    return readCapped((buf, at) => nodeFs.readSync(fd, buf, 0, buf.length, at));
   } finally {
-    closeSync(fd);
+    nodeFs.closeSync(fd);
   }
 }
 
