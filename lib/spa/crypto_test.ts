@@ -150,3 +150,59 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "libcrypto through OpenSSL 1.1's by-name getters gives the same bytes",
+  ignore: skipLib,
+  fn() {
+    const l = openLibcrypto({ byName: true })!;
+    const key = crypto.getRandomValues(new Uint8Array(40));
+    const iv = crypto.getRandomValues(new Uint8Array(16));
+    const data = crypto.getRandomValues(new Uint8Array(96));
+    for (const alg of HASHES) {
+      const [a, b] = [new Uint8Array(64), new Uint8Array(64)];
+      l.digest(alg, data, a);
+      nodeBackend.digest(alg, data, b);
+      assertEquals(hex(a), hex(b), alg);
+      assertEquals(hmacOf(l, alg, key, data), hmacOf(nodeBackend, alg, key, data), alg);
+    }
+    for (const mode of MODES) {
+      for (const decrypt of [false, true]) {
+        const [a, b] = [new Uint8Array(112), new Uint8Array(112)];
+        l.aes(mode, key.subarray(0, 32), iv, decrypt, data, a);
+        nodeBackend.aes(mode, key.subarray(0, 32), iv, decrypt, data, b);
+        assertEquals(hex(a), hex(b), `${mode} ${decrypt}`);
+      }
+    }
+  },
+});
+
+Deno.test({
+  name: "libcrypto does not read openssl.cnf: a configuration asking for FIPS changes nothing",
+  ignore: skipLib,
+  async fn() {
+    // Under this configuration OpenSSL refuses every fetch (no FIPS provider
+    // is loaded), and MD5 even with one; read, it would leave libcrypto unusable.
+    const conf = await Deno.makeTempFile({ suffix: ".cnf" });
+    await Deno.writeTextFile(
+      conf,
+      "openssl_conf = init\n[init]\nalg_section = evp\n[evp]\ndefault_properties = fips=yes\n",
+    );
+    const module = new URL("../sys/_crypto_libcrypto.ts", import.meta.url).href;
+    const code = `import { openLibcrypto } from "${module}";
+      const b = openLibcrypto(); const out = new Uint8Array(16);
+      b?.digest("md5", new Uint8Array(0), out);
+      console.log(b?.name, Array.from(out, (v) => v.toString(16).padStart(2, "0")).join(""));`;
+    try {
+      const r = await new Deno.Command(Deno.execPath(), {
+        args: ["eval", "--no-lock", "--ext=ts", code],
+        env: { OPENSSL_CONF: conf },
+        stdout: "piped",
+      }).output();
+      const out = new TextDecoder().decode(r.stdout).trim();
+      assertEquals(out, "libcrypto d41d8cd98f00b204e9800998ecf8427e");
+    } finally {
+      await Deno.remove(conf);
+    }
+  },
+});

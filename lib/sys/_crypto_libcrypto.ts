@@ -8,10 +8,18 @@
 import { type AesMode, type CryptoBackend, HASH_BYTES, type HashName } from "./crypto_api.ts";
 import { dlopenFirst, libNames } from "./libs.ts";
 
-/** Where libcrypto is looked for, most specific first. */
+/**
+ * The functions bound when libcrypto is opened: only what the primitives
+ * call. Deno compiles a call stub for every bound function (about 0.2 ms
+ * each at start-up), so the twelve legacy getters (`EVP_sha256()`, ...) are
+ * not bound: a fetch by name gives the same algorithm.
+ */
 const SYMBOLS = {
+  // int OPENSSL_init_crypto(uint64_t opts, const OPENSSL_INIT_SETTINGS *settings)
+  OPENSSL_init_crypto: { parameters: ["u64", "pointer"], result: "i32", optional: true },
   // OpenSSL 3 fetches an implementation on every use of the legacy EVP_*()
-  // objects; fetching once up front halves the cost of each call.
+  // objects; fetching once halves the cost of each call. OpenSSL 1.1 has no
+  // fetch, and gets its algorithms by name instead (BY_NAME).
   EVP_MD_fetch: { parameters: ["pointer", "buffer", "pointer"], result: "pointer", optional: true },
   EVP_CIPHER_fetch: {
     parameters: ["pointer", "buffer", "pointer"],
@@ -21,18 +29,6 @@ const SYMBOLS = {
   // The low-level one-shot MD5 skips the EVP layer entirely (3x faster than
   // EVP_Digest); only the key derivation uses it.
   MD5: { parameters: ["buffer", "usize", "buffer"], result: "pointer", optional: true },
-  EVP_md5: { parameters: [], result: "pointer" },
-  EVP_sha1: { parameters: [], result: "pointer" },
-  EVP_sha256: { parameters: [], result: "pointer" },
-  EVP_sha384: { parameters: [], result: "pointer" },
-  EVP_sha512: { parameters: [], result: "pointer" },
-  EVP_sha3_256: { parameters: [], result: "pointer" },
-  EVP_sha3_512: { parameters: [], result: "pointer" },
-  EVP_aes_256_ecb: { parameters: [], result: "pointer" },
-  EVP_aes_256_cbc: { parameters: [], result: "pointer" },
-  EVP_aes_256_cfb128: { parameters: [], result: "pointer" },
-  EVP_aes_256_ofb: { parameters: [], result: "pointer" },
-  EVP_aes_256_ctr: { parameters: [], result: "pointer" },
   // int EVP_Digest(const void *data, size_t count, unsigned char *md,
   //                unsigned int *size, const EVP_MD *type, ENGINE *impl)
   EVP_Digest: {
@@ -54,8 +50,23 @@ const SYMBOLS = {
     parameters: ["pointer", "buffer", "buffer", "buffer", "i32"],
     result: "i32",
   },
-  EVP_CipherFinal_ex: { parameters: ["pointer", "buffer", "buffer"], result: "i32" },
 } as const;
+
+/** OpenSSL 1.1's getters by name, bound only where there is no fetch. */
+const BY_NAME = {
+  EVP_get_digestbyname: { parameters: ["buffer"], result: "pointer" },
+  EVP_get_cipherbyname: { parameters: ["buffer"], result: "pointer" },
+} as const;
+
+/**
+ * `OPENSSL_INIT_NO_LOAD_CONFIG`: libcrypto does not read `openssl.cnf` (or
+ * `$OPENSSL_CONF`). Reading it costs start-up time, and a system
+ * configuration could activate other providers (FIPS) or set default
+ * properties that refuse or replace an algorithm. fwknop does its SPA
+ * cryptography without OpenSSL, so no OpenSSL policy is owed; the built-in
+ * default provider is what every fetch gets.
+ */
+const OPENSSL_INIT_NO_LOAD_CONFIG = 0x80n;
 
 /** HMAC block sizes in bytes (RFC 2104's B). */
 const BLOCK_BYTES: Readonly<Record<HashName, number>> = {
@@ -92,64 +103,96 @@ const MAX_HASH = 64;
 
 type Lib = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 
+/** Step 1: opens libcrypto and initialises it without its configuration. */
 function load(): Lib | undefined {
+  let lib: Lib;
   try {
-    return dlopenFirst(libNames("crypto"), SYMBOLS);
+    lib = dlopenFirst(libNames("crypto"), SYMBOLS);
   } catch {
     return undefined;
   }
+  // Before any other call, or the first one would load the configuration.
+  const init = lib.OPENSSL_init_crypto;
+  if (init !== null && init(OPENSSL_INIT_NO_LOAD_CONFIG, null) !== 1) return undefined;
+  return lib;
 }
 
 const cString = (text: string) => new TextEncoder().encode(`${text}\0`);
 
 type Digest = CryptoBackend["digest"];
 
+/** An algorithm object of libcrypto (`EVP_MD *` or `EVP_CIPHER *`). */
+type Alg = NonNullable<Deno.PointerValue>;
+
 const fail = (what: string): never => {
   throw new Error(`libcrypto: ${what} failed`);
 };
 
-/** Step 1: the digests, ciphers and context, fetched once; undefined when one is missing. */
-function resolve(
-  lib: Lib,
-):
-  | {
-    md: Record<HashName, Deno.PointerValue>;
-    cipher: Record<AesMode, Deno.PointerValue>;
-    ctx: Deno.PointerValue;
-  }
-  | undefined {
-  const fetchMd = (name: HashName, legacy: () => Deno.PointerValue) =>
-    lib.EVP_MD_fetch?.(null, cString(MD_NAMES[name]), null) ?? legacy();
-  const fetchCipher = (mode: AesMode, legacy: () => Deno.PointerValue) =>
-    lib.EVP_CIPHER_fetch?.(null, cString(CIPHER_NAMES[mode]), null) ?? legacy();
-  const md: Record<HashName, Deno.PointerValue> = {
-    "md5": fetchMd("md5", lib.EVP_md5),
-    "sha1": fetchMd("sha1", lib.EVP_sha1),
-    "sha256": fetchMd("sha256", lib.EVP_sha256),
-    "sha384": fetchMd("sha384", lib.EVP_sha384),
-    "sha512": fetchMd("sha512", lib.EVP_sha512),
-    "sha3-256": fetchMd("sha3-256", lib.EVP_sha3_256),
-    "sha3-512": fetchMd("sha3-512", lib.EVP_sha3_512),
-  };
-  const cipher: Record<AesMode, Deno.PointerValue> = {
-    ecb: fetchCipher("ecb", lib.EVP_aes_256_ecb),
-    cbc: fetchCipher("cbc", lib.EVP_aes_256_cbc),
-    cfb: fetchCipher("cfb", lib.EVP_aes_256_cfb128),
-    ofb: fetchCipher("ofb", lib.EVP_aes_256_ofb),
-    ctr: fetchCipher("ctr", lib.EVP_aes_256_ctr),
-  };
-  const ctx = lib.EVP_CIPHER_CTX_new();
-  if (Object.values(md).includes(null) || Object.values(cipher).includes(null) || ctx === null) {
-    return undefined;
-  }
-  return { md, cipher, ctx };
+/** Finds an algorithm by OpenSSL's name; null when this libcrypto lacks it. */
+interface Finder {
+  md(name: string): Deno.PointerValue;
+  cipher(name: string): Deno.PointerValue;
+  /** Whether finding costs time (a fetch), so it waits for first use. */
+  lazy: boolean;
 }
 
-/** The one-shot digest over fetched `md`. */
-function makeDigest(lib: Lib, md: Record<HashName, Deno.PointerValue>): Digest {
+/**
+ * Step 2: how algorithms are found: fetched (OpenSSL 3), or by name
+ * (OpenSSL 1.1, or `byName` for the tests); undefined when neither works.
+ */
+function finder(lib: Lib, byName: boolean): Finder | undefined {
+  const { EVP_MD_fetch: mdFetch, EVP_CIPHER_fetch: cipherFetch } = lib;
+  if (!byName && mdFetch !== null && cipherFetch !== null) {
+    return {
+      md: (name) => mdFetch(null, cString(name), null),
+      cipher: (name) => cipherFetch(null, cString(name), null),
+      lazy: true,
+    };
+  }
+  try {
+    const get = dlopenFirst(libNames("crypto"), BY_NAME) as Deno.DynamicLibrary<
+      typeof BY_NAME
+    >["symbols"];
+    return {
+      md: (name) => get.EVP_get_digestbyname(cString(name)),
+      cipher: (name) => get.EVP_get_cipherbyname(cString(name)),
+      lazy: false,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Step 3: a table of algorithms. Fetched ones are fetched on first use: a
+ * client that sends one packet needs two of the twelve, and each fetch costs
+ * start-up time. Ones found by name (cheap) are all found now, so a library
+ * that lacks one (OpenSSL 1.1.0 has no SHA-3) is refused at once.
+ *
+ * @returns The lookup, which throws an `Error` when a fetch fails (OpenSSL
+ *   3's default provider has all twelve); undefined when an algorithm
+ *   found now is missing.
+ */
+function algTable<K extends string>(
+  names: Readonly<Record<K, string>>,
+  find: (name: string) => Deno.PointerValue,
+  lazy: boolean,
+): ((key: K) => Alg) | undefined {
+  const found: Partial<Record<K, Alg>> = {};
+  for (const key of lazy ? [] : Object.keys(names) as K[]) {
+    const alg = find(names[key]);
+    if (alg === null) return undefined;
+    found[key] = alg;
+  }
+  return (key: K): Alg =>
+    found[key] ?? (found[key] = find(names[key]) ?? fail(`fetch ${names[key]}`));
+}
+
+/** The one-shot digest; `md` gives the algorithm. */
+function makeDigest(lib: Lib, md: (alg: HashName) => Alg): Digest {
   return (alg: HashName, data: Uint8Array, out: Uint8Array): number => {
     if (out.length < HASH_BYTES[alg]) throw new RangeError("digest: output buffer too small");
-    if (lib.EVP_Digest(data, BigInt(data.length), out, null, md[alg], null) !== 1) {
+    if (lib.EVP_Digest(data, BigInt(data.length), out, null, md(alg), null) !== 1) {
       fail(`EVP_Digest(${alg})`);
     }
     return HASH_BYTES[alg];
@@ -226,8 +269,8 @@ function makeBytesToKey(lib: Lib, digest: Digest): CryptoBackend["bytesToKey"] {
 /** AES-256 in one reused context, padding off. */
 function makeAes(
   lib: Lib,
-  cipher: Record<AesMode, Deno.PointerValue>,
-  ctx: Deno.PointerValue,
+  cipher: (mode: AesMode) => Alg,
+  ctx: Alg,
 ): CryptoBackend["aes"] {
   const outLen = new Int32Array(1);
   /** The mode `ctx` was last set up for (its padding already off). */
@@ -256,7 +299,7 @@ function makeAes(
       }
     } else {
       lastCipher = undefined;
-      if (lib.EVP_CipherInit_ex(ctx, cipher[mode], null, key, iv, decrypt ? 0 : 1) !== 1) {
+      if (lib.EVP_CipherInit_ex(ctx, cipher(mode), null, key, iv, decrypt ? 0 : 1) !== 1) {
         fail("EVP_CipherInit_ex");
       }
       if (lib.EVP_CIPHER_CTX_set_padding(ctx, 0) !== 1) fail("EVP_CIPHER_CTX_set_padding");
@@ -284,28 +327,32 @@ function knownAnswer(backend: CryptoBackend): boolean {
 }
 
 /**
- * Opens libcrypto and checks it against known answers.
+ * Opens libcrypto and checks it against a known answer. With OpenSSL 3,
+ * algorithms are fetched on first use from its built-in default provider:
+ * `openssl.cnf` is not read (see {@link OPENSSL_INIT_NO_LOAD_CONFIG}).
  *
- * @returns The backend, or `undefined` when libcrypto cannot be loaded or
- *   lacks a primitive (the caller then falls back to `node:crypto`).
+ * @param options `byName`: find algorithms with OpenSSL 1.1's getters even
+ *   where fetching works (for the tests).
+ * @returns The backend, or `undefined` when libcrypto cannot be loaded,
+ *   lacks an algorithm it can tell at once, or fails the known answer (the
+ *   caller then falls back to `node:crypto`).
  */
-export function openLibcrypto(): CryptoBackend | undefined {
-  let lib: Lib | undefined;
-  try {
-    lib = load();
-  } catch {
-    return undefined;
-  }
+export function openLibcrypto(options: { byName?: boolean } = {}): CryptoBackend | undefined {
+  const lib = load();
   if (lib === undefined) return undefined;
-  const found = resolve(lib);
-  if (found === undefined) return undefined;
-  const digest = makeDigest(lib, found.md);
+  const find = finder(lib, options.byName ?? false);
+  const ctx = lib.EVP_CIPHER_CTX_new();
+  if (find === undefined || ctx === null) return undefined;
+  const md = algTable(MD_NAMES, find.md, find.lazy);
+  const cipher = algTable(CIPHER_NAMES, find.cipher, find.lazy);
+  if (md === undefined || cipher === undefined) return undefined;
+  const digest = makeDigest(lib, md);
   const backend: CryptoBackend = {
     name: "libcrypto",
     digest,
     hmac: makeHmac(digest),
     bytesToKey: makeBytesToKey(lib, digest),
-    aes: makeAes(lib, found.cipher, found.ctx),
+    aes: makeAes(lib, cipher, ctx),
   };
   return knownAnswer(backend) ? backend : undefined;
 }
