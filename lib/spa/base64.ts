@@ -201,6 +201,34 @@ export function base64CharsInto(text: string, out: Uint8Array, at: number): numb
 }
 
 /**
+ * Tells whether base64 text that decodes (see `b64DecodeLatin1`) is the one
+ * form `b64Encode` gives for its bytes: no padding, no lone last character,
+ * and no stray low bits in the last character. Equal to comparing the text
+ * with `b64Encode` of its decoded bytes, without building either.
+ *
+ * @param text Base64 text whose characters are all in the alphabet (or `=`).
+ * @returns `true` when the text is canonical unpadded base64.
+ *
+ * @example
+ * ```ts
+ * import { isCanonicalB64 } from "./base64.ts";
+ * if (!isCanonicalB64("YWxpY2U") || isCanonicalB64("YWxpY2U=") || isCanonicalB64("YWxpY2V")) {
+ *   throw new Error();
+ * }
+ * ```
+ */
+export function isCanonicalB64(text: string): boolean {
+  const len = text.length;
+  if (len % 4 === 1 || text.indexOf("=") >= 0) return false;
+  if (len === 0) return true;
+  // Bits of the last character past the last whole byte: 0, 4 or 2 for lengths 0, 2, 3 mod 4.
+  const spare = (len * 6) % 8;
+  const c = text.charCodeAt(len - 1);
+  const v = c < 256 ? DECODE_TABLE[c]! : -1;
+  return v >= 0 && (v & ((1 << spare) - 1)) === 0;
+}
+
+/**
  * Tells whether every character is one fwknopd accepts as base64 on a raw
  * packet: ASCII letters, digits, `+`, `/` and `=`.
  *

@@ -1,10 +1,12 @@
 import { assertEquals } from "../../tests/assert.ts";
 import {
   b64Decode,
+  b64DecodeLatin1,
   b64Encode,
   b64EncodePadded,
   base64CharsInto,
   isBase64Charset,
+  isCanonicalB64,
 } from "./base64.ts";
 
 const enc = new TextEncoder();
@@ -52,5 +54,26 @@ Deno.test("base64CharsInto copies and checks like isBase64Charset", () => {
   for (const bad of ["a b", "a-b", "é", "a\u0100"]) {
     assertEquals(base64CharsInto(bad, out, 0), -1, bad);
     assertEquals(isBase64Charset(bad), false, bad);
+  }
+});
+
+Deno.test("isCanonicalB64 agrees with re-encoding the decoded bytes", () => {
+  for (const t of ["YWxpY2U", "YQ", "YWI", "YWJj", "YR", "YWJ", "YQ=", "YQ==", "Y", "YWJjZ"]) {
+    const bytes = Uint8Array.from(b64DecodeLatin1(t)!, (c) => c.charCodeAt(0));
+    assertEquals(isCanonicalB64(t), b64Encode(bytes) === t, t);
+  }
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+  const rnd = new Uint8Array(16);
+  for (let n = 0; n < 50_000; n++) {
+    crypto.getRandomValues(rnd);
+    const len = 1 + (rnd[0]! % 12);
+    // Mostly alphabet characters, with '=' now and then.
+    let t = "";
+    for (let i = 0; i < len; i++) t += alphabet[rnd[i + 1]! % (rnd[15]! < 32 ? 65 : 64)];
+    if (rnd[14]! < 16) t += rnd[13]! < 128 ? "=" : "==";
+    const decoded = b64DecodeLatin1(t);
+    if (decoded === undefined) continue;
+    const bytes = Uint8Array.from(decoded, (c) => c.charCodeAt(0));
+    assertEquals(isCanonicalB64(t), b64Encode(bytes) === t, t);
   }
 });

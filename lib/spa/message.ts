@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { b64DecodeLatin1, b64Encode } from "./base64.ts";
+import { b64DecodeLatin1, b64Encode, isCanonicalB64 } from "./base64.ts";
 import { digestB64, type DigestInfo, digestMatches, DIGESTS, type DigestType } from "./digest.ts";
 import {
   type AllowAddress,
@@ -391,13 +391,6 @@ interface Header {
   type: MessageType;
 }
 
-/** A Latin-1 string's bytes (a plain loop: `Uint8Array.from` with a map is slow per packet). */
-function latin1Bytes(text: string): Uint8Array {
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
-  return out;
-}
-
 /** Steps 1 to 5 of SPEC §2.5 after the digest: random value to message type. */
 function parseHeader(parts: readonly string[]): Header | Bad {
   const [rand, userB64, ts, version, typeText] = parts as [string, string, string, string, string];
@@ -406,7 +399,7 @@ function parseHeader(parts: readonly string[]): Header | Bad {
   if (username === undefined) return bad("Username", "is not base64 of 1 to 64 characters");
   // One name, one spelling: base64 with stray low bits or padding decodes to the same
   // bytes, and a name compared in a log or REQUIRE_USERNAME must not hide behind that.
-  if (b64Encode(latin1Bytes(username)) !== userB64) {
+  if (!isCanonicalB64(userB64)) {
     return bad("Username", "is not in canonical base64");
   }
   const userProblem = checkUsername(username);
