@@ -1,7 +1,10 @@
 /**
  * Startup cost of `fwknop-ts -T` against the stock `fwknop -T` with the same
  * arguments and against Deno's floor (an empty script under the same
- * `deno run` flags): median wall time over interleaved runs, and the ratios.
+ * `deno run` flags): median wall time over interleaved runs with its
+ * interquartile range, and the ratio to the floor taken in each round (both
+ * ran within milliseconds of each other, so a busy moment on a shared
+ * machine hits both).
  *
  * @module
  */
@@ -22,13 +25,20 @@ const ARGS = [
   "--no-rc-file",
   "--no-save-args",
 ];
-const RUNS = 15;
+const RUNS = 30;
 
-/** One command timed: argv and its wall times in ms. */
+/** One command timed: argv and its wall times in ms, one per round. */
 interface Timed {
   cmd: string;
   args: string[];
   times: number[];
+}
+
+/** A sample's median and interquartile range. */
+interface Spread {
+  median: number;
+  q1: number;
+  q3: number;
 }
 
 async function once(t: Timed): Promise<number> {
@@ -46,23 +56,34 @@ async function once(t: Timed): Promise<number> {
 
 /**
  * Runs the commands in turn, `runs` rounds after two warm-up rounds (so a
- * noisy moment hits them all), and returns each one's median in ms.
+ * noisy moment hits them all); each command's `times` gets one entry a round.
  */
-async function interleaved(cmds: Timed[], runs: number): Promise<number[]> {
+async function interleaved(cmds: Timed[], runs: number): Promise<void> {
   for (let i = 0; i < runs + 2; i++) {
     for (const c of cmds) {
       const dt = await once(c);
       if (i >= 2) c.times.push(dt); // the first runs warm caches
     }
   }
-  return cmds.map((c) => {
-    const s = [...c.times].sort((a, b) => a - b);
-    return s[Math.floor(s.length / 2)]!;
-  });
 }
 
+/** Median and quartiles (nearest rank). */
+function spread(xs: number[]): Spread {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (f: number) => s[Math.round((s.length - 1) * f)]!;
+  return { median: at(0.5), q1: at(0.25), q3: at(0.75) };
+}
+
+const ms = (s: Spread) => `${s.median.toFixed(1)} ms [${s.q1.toFixed(1)}-${s.q3.toFixed(1)}]`;
+const ratio = (s: Spread) => `${s.median.toFixed(2)}x [${s.q1.toFixed(2)}-${s.q3.toFixed(2)}]`;
+
+/** The ratio of `a` to `b` in each round: a noisy moment hits both. */
+const perRound = (a: Timed, b: Timed) => spread(a.times.map((t, i) => t / b.times[i]!));
+
 /**
- * Runs the benchmark and returns report lines.
+ * Runs the benchmark and returns report lines: medians with their
+ * interquartile range in brackets, and the ratio to the floor taken round by
+ * round.
  *
  * @param runs Rounds (CI's short check passes a few).
  */
@@ -72,42 +93,43 @@ export async function benchClientStartup(runs = RUNS): Promise<string[]> {
   const t = (cmd: string, args: string[]): Timed => ({ cmd, args, times: [] });
   const deno = Deno.execPath();
   // With --allow-ffi the crypto seam uses libcrypto and node:crypto is never loaded.
-  const cmds = [
+  const [floor, ours, floorFfi, oursFfi] = [
     t(deno, ["run", ...perms, empty]),
     t(deno, ["run", ...perms, CLIENT, ...ARGS]),
     t(deno, ["run", ...perms, "--allow-ffi", empty]),
     t(deno, ["run", ...perms, "--allow-ffi", CLIENT, ...ARGS]),
-  ];
-  let floor: number, ours: number, floorFfi: number, oursFfi: number;
+  ] as const;
   try {
-    [floor, ours, floorFfi, oursFfi] = (await interleaved(cmds, runs)) as [
-      number,
-      number,
-      number,
-      number,
-    ];
+    await interleaved([floor, ours, floorFfi, oursFfi], runs);
   } finally {
     await Deno.remove(empty);
   }
-  let stock: number | undefined;
+  const stock = t("fwknop", ARGS);
+  let haveStock = true;
   try {
-    stock = (await interleaved([t("fwknop", ARGS)], runs))[0];
+    await interleaved([stock], runs);
   } catch {
-    stock = undefined;
+    haveStock = false;
   }
-  const lines = [
-    `client startup (-T, median of ${runs}): fwknop-ts ${ours.toFixed(1)} ms (node:crypto), ` +
-    `${oursFfi.toFixed(1)} ms with --allow-ffi (libcrypto)`,
-    `client startup: Deno's floor (an empty script, same flags) ${floor.toFixed(1)} ms, ` +
-    `${floorFfi.toFixed(1)} ms with --allow-ffi; ratio fwknop-ts/floor = ${
-      (ours / floor).toFixed(2)
-    }x (node:crypto), ${(oursFfi / floorFfi).toFixed(2)}x (libcrypto)`,
+  const [o, f, oF, fF] = [ours, floor, oursFfi, floorFfi].map((x) => spread(x.times)) as [
+    Spread,
+    Spread,
+    Spread,
+    Spread,
   ];
-  if (stock !== undefined) {
+  const lines = [
+    `client startup (-T, median of ${runs} [interquartile range]): fwknop-ts ${ms(o)} ` +
+    `(node:crypto), ${ms(oF)} with --allow-ffi (libcrypto)`,
+    `client startup: Deno's floor (an empty script, same flags) ${ms(f)}, ${ms(fF)} with ` +
+    `--allow-ffi; ratio fwknop-ts/floor, round by round = ${ratio(perRound(ours, floor))} ` +
+    `(node:crypto), ${ratio(perRound(oursFfi, floorFfi))} (libcrypto)`,
+  ];
+  if (haveStock) {
+    const s = spread(stock.times).median;
     lines.push(
-      `client startup: stock fwknop ${stock.toFixed(1)} ms; ratio fwknop-ts/fwknop = ${
-        (ours / stock).toFixed(1)
-      }x (node:crypto), ${(oursFfi / stock).toFixed(1)}x (libcrypto)`,
+      `client startup: stock fwknop ${s.toFixed(1)} ms; ratio fwknop-ts/fwknop = ${
+        (o.median / s).toFixed(1)
+      }x (node:crypto), ${(oF.median / s).toFixed(1)}x (libcrypto)`,
     );
   } else lines.push("client startup: stock fwknop not installed, no ratio");
   return lines;
