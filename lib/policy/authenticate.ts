@@ -45,13 +45,17 @@ function rijndaelKeys(s: AccessStanza, key: Uint8Array): SpaKeys {
  * @param data The screened SPA data.
  * @param s The stanza.
  * @returns The decoder's result, or `undefined` when the stanza has no key
- *   that applies to a payload of this size.
+ *   that applies to a payload of this size; a promise only when GnuPG is
+ *   tried (Rijndael answers at once, without a promise per packet).
  */
-export async function authenticate(
+export function authenticate(
   data: string,
   s: AccessStanza,
-): Promise<DecodeResult | GpgDecodeResult | undefined> {
-  let r: DecodeResult | GpgDecodeResult | undefined;
+):
+  | DecodeResult
+  | undefined
+  | Promise<DecodeResult | GpgDecodeResult | undefined> {
+  let r: DecodeResult | undefined;
   if (s.key !== undefined && s.key.length > MAX_KEY_BYTES && s.gpgPolicy === undefined) {
     return { ok: false, reason: "decrypt-failed", detail: "Invalid key length" };
   }
@@ -64,9 +68,18 @@ export async function authenticate(
   }
   const gpg = s.gpgPolicy;
   if ((r === undefined || !r.ok) && gpg?.keys !== undefined && data.length >= GPG_MIN_LEN) {
-    const { decodeGpgSpa } = await gpgModule();
-    const hmac = s.hmacKey === undefined ? {} : { hmacKey: s.hmacKey, hmacType: s.hmacType };
-    r = await decodeGpgSpa(data, { ...gpg.keys, ...hmac });
+    return gpgTry(data, s, gpg.keys);
   }
   return r;
+}
+
+/** The GnuPG try, with the stanza's HMAC settings. */
+async function gpgTry(
+  data: string,
+  s: AccessStanza,
+  keys: NonNullable<NonNullable<AccessStanza["gpgPolicy"]>["keys"]>,
+): Promise<GpgDecodeResult> {
+  const { decodeGpgSpa } = await gpgModule();
+  const hmac = s.hmacKey === undefined ? {} : { hmacKey: s.hmacKey, hmacType: s.hmacType };
+  return await decodeGpgSpa(data, { ...keys, ...hmac });
 }

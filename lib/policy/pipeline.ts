@@ -75,16 +75,17 @@ export function replayEvent(
  * @param now Unix seconds.
  * @param replay The replay cache (only read here).
  * @param screened The result of `screenPacket` when the caller already ran it.
- * @returns The verdict: events, the replay digest to claim, and the plan, if any.
+ * @returns The verdict: events, the replay digest to claim, and the plan, if
+ *   any; a promise only when a stanza tries GnuPG (Rijndael decides at once).
  */
-export async function processPacket(
+export function processPacket(
   pkt: CapturedPacket,
   stanzas: readonly AccessStanza[],
   opts: PolicyOptions,
   now: number,
   replay: ReplayCache,
   screened: Screened = screenPacket(pkt, opts),
-): Promise<Verdict> {
+): Verdict | Promise<Verdict> {
   const v: Verdict = { events: [], testAccepted: [] };
   const src = pkt.src.text;
   if ("drop" in screened) {
@@ -102,30 +103,60 @@ export async function processPacket(
     v.events.push(replayEvent(pkt, seen));
     return v;
   }
-  for (const s of stanzas) {
+  return fromStanza(v, { pkt, stanzas, opts, now, screened, digest }, 0);
+}
+
+/** What every stanza's turn at one packet reads. */
+interface Turn {
+  pkt: CapturedPacket;
+  stanzas: readonly AccessStanza[];
+  opts: PolicyOptions;
+  now: number;
+  screened: { data: string; xff?: CapturedPacket["src"] };
+  digest: string;
+}
+
+/** The stanzas from index `i` on, in file order, until one decides the packet. */
+function fromStanza(v: Verdict, t: Turn, i: number): Verdict | Promise<Verdict> {
+  const { pkt, stanzas } = t;
+  for (; i < stanzas.length; i++) {
+    const s = stanzas[i]!;
     if (!netsContain(s.source, pkt.src)) continue;
     if (s.destination !== undefined && !netsContain(s.destination, pkt.dst)) continue;
-    if (await tryStanza(v, pkt, s, opts, now, screened, digest)) return v;
+    const done = tryStanza(v, s, t);
+    if (done instanceof Promise) {
+      const next = i + 1;
+      return done.then((d) => d ? v : fromStanza(v, t, next));
+    }
+    if (done) return v;
   }
   return v;
 }
 
 /** One stanza's turn; `true` when it decided the packet (a plan was made). */
-async function tryStanza(
+function tryStanza(v: Verdict, s: AccessStanza, t: Turn): boolean | Promise<boolean> {
+  const src = t.pkt.src.text;
+  v.events.push({ code: "source-match", src, stanza: s.index, args: [src] });
+  if (s.accessExpire !== undefined && t.now > s.accessExpire) {
+    v.events.push({ code: "stanza-expired", src, stanza: s.index, args: [] });
+    return false;
+  }
+  const r = authenticate(t.screened.data, s);
+  return r instanceof Promise
+    ? r.then((r) => authenticated(v, s, t, r))
+    : authenticated(v, s, t, r);
+}
+
+/** The rest of a stanza's turn once the packet was decoded with its keys. */
+function authenticated(
   v: Verdict,
-  pkt: CapturedPacket,
   s: AccessStanza,
-  opts: PolicyOptions,
-  now: number,
-  screened: { data: string; xff?: CapturedPacket["src"] },
-  digest: string,
-): Promise<boolean> {
-  const src = pkt.src.text;
+  t: Turn,
+  r: Awaited<ReturnType<typeof authenticate>>,
+): boolean {
+  const { pkt, opts, now, screened } = t;
   const ev = (code: PolicyEvent["code"], ...args: string[]) =>
-    v.events.push({ code, src, stanza: s.index, args });
-  ev("source-match", src);
-  if (s.accessExpire !== undefined && now > s.accessExpire) return ev("stanza-expired"), false;
-  const r = await authenticate(screened.data, s);
+    v.events.push({ code, src: pkt.src.text, stanza: s.index, args });
   if (r === undefined) return ev("no-encryption-match"), false;
   if (!r.ok) {
     return ev(
@@ -137,7 +168,7 @@ async function tryStanza(
       false;
   }
   // Authentic: burned from here on, even if a check below refuses it.
-  if (!opts.test && opts.replay && v.replayKey === undefined) v.replayKey = digest;
+  if (!opts.test && opts.replay && v.replayKey === undefined) v.replayKey = t.digest;
   v.decoded ??= { stanza: s.index, fields: r.fields };
   const c: StanzaContext = {
     pkt,

@@ -22,6 +22,7 @@ import {
 } from "../policy/screen.ts";
 import {
   type CommandPlan,
+  type CyclePlan,
   describe,
   finalReason,
   type PolicyEvent,
@@ -299,57 +300,84 @@ export class Engine {
     return Math.floor(this.#d.nowMs() / 1000);
   }
 
-  async #process(pkt: CapturedPacket, screened: Screened, t0: number): Promise<void> {
-    const dump = this.#d.dump;
-    if (dump !== undefined && "data" in screened) {
-      dump({ kind: "payload", src: pkt.src.text, data: screened.data });
+  /**
+   * The pipeline and the job for one screened packet. A packet that needs no
+   * waiting (Rijndael, no replay claim, no firewall: `-t` or a refusal)
+   * finishes synchronously, without a promise per step; a failure still
+   * comes back as a rejected promise, as from an async function.
+   */
+  #process(pkt: CapturedPacket, screened: Screened, t0: number): Promise<void> | undefined {
+    try {
+      const dump = this.#d.dump;
+      if (dump !== undefined && "data" in screened) {
+        dump({ kind: "payload", src: pkt.src.text, data: screened.data });
+      }
+      const v = processPacket(
+        pkt,
+        this.#s.stanzas,
+        this.#s.policy,
+        this.#now(),
+        this.#d.replay,
+        screened,
+      );
+      if (v instanceof Promise) return v.then((v) => this.#decided(v, pkt, t0));
+      return this.#decided(v, pkt, t0);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    const v = await processPacket(
-      pkt,
-      this.#s.stanzas,
-      this.#s.policy,
-      this.#now(),
-      this.#d.replay,
-      screened,
-    );
+  }
+
+  #decided(v: Verdict, pkt: CapturedPacket, t0: number): Promise<void> | undefined {
+    const dump = this.#d.dump;
     if (dump !== undefined && v.decoded !== undefined) {
       dump({ kind: "decrypted", src: pkt.src.text, ...v.decoded });
     }
-    await this.#carryOut(v, pkt, t0);
+    return this.#carryOut(v, pkt, t0);
   }
 
   /**
    * The one job for SPA and knocks alike: log the verdict's events, claim
    * its replay digest (record, then act), burn a one-time sequence, then
-   * carry out the plan.
+   * carry out the plan. Synchronous (`undefined`) when nothing waits.
    *
    * @param t0 When the packet was taken (`performance.now()`), for the grant-latency metric.
    */
-  async #carryOut(v: Verdict, a: Arrival, t0?: number): Promise<void> {
+  #carryOut(v: Verdict, a: Arrival, t0?: number): Promise<void> | undefined {
     // A sliding knock window that came to nothing: no event, nothing to count.
-    if (v.events.length === 0 && v.plan === undefined) return;
-    const m = this.#d.metrics;
+    if (v.events.length === 0 && v.plan === undefined) return undefined;
     this.#logEvents(v.events);
-    if (!(await this.#claimReplay(a, v, this.#now()))) {
+    if (v.replayKey === undefined) return this.#act(v, a, t0);
+    return this.#claimReplay(a, v, this.#now()).then((claimed) => {
+      if (claimed) return this.#act(v, a, t0);
       this.stats.refused++;
-      return;
-    }
+      return undefined;
+    });
+  }
+
+  /** After the replay claim: burn a one-time sequence, then carry out the plan. */
+  #act(v: Verdict, a: Arrival, t0?: number): Promise<void> | undefined {
+    const m = this.#d.metrics;
     const plan = v.plan;
     const tag = `[${a.src.text}] (stanza #${
       plan?.kind === "grant" ? plan.grant.origin.stanza : plan?.stanza
     })`;
     if (v.burnOneTime !== undefined && !this.#burnOneTime(v.burnOneTime, tag)) {
       this.stats.failed++;
-      return;
+      return undefined;
     }
     if (plan === undefined) {
       if (v.testAccepted.length === 0) this.stats.refused++;
       else this.stats.testAccepted++;
       m?.verdict(v.testAccepted.length === 0 ? finalReason(v) ?? "refused" : "accepted-test");
-      return;
+      return undefined;
     }
     m?.verdict("accepted");
     if (plan.kind === "grant") return this.#grant(plan.grant, t0);
+    return this.#runPlan(tag, plan, a);
+  }
+
+  /** A command or a CMD_CYCLE plan. */
+  async #runPlan(tag: string, plan: CommandPlan | CyclePlan, a: Arrival): Promise<void> {
     const r = plan.kind === "command"
       ? (await this.#command(tag, plan) ? "opened" : "failed")
       : await this.#cycles.start(tag, plan);
