@@ -6,13 +6,34 @@
  * and sweeps rules left by earlier runs. It lives across configuration
  * reloads, so SIGHUP keeps live grants.
  *
+ * Memory (a daemon may hold 100,000 grants): one timer waits for the
+ * earliest expiry of a deadline heap (two array slots per grant, no timer
+ * or closure per grant), and a live grant is kept as its key, its expiry
+ * and a shape it shares with every grant that differs only in address
+ * (`KeptGrants`); its `Grant` is made again when the table needs one.
+ *
  * @module
  */
 import { type FirewallBackend, FirewallError } from "./backend.ts";
 import { fault } from "../lib/fault.ts";
-import type { IpAddr } from "../lib/net/addr.ts";
-import { type Grant, grantCovers, grantKey, grantSource, portsText } from "./grant.ts";
-import { type LongTimeout, longTimeout, systemClock, type TimerClock } from "../lib/timer.ts";
+import { type IpAddr, parseAddr } from "../lib/net/addr.ts";
+import {
+  type Grant,
+  grantCovers,
+  grantKey,
+  type GrantOrigin,
+  grantSource,
+  type NatPlan,
+  portsText,
+  type ProtoPort,
+} from "./grant.ts";
+import {
+  DeadlineHeap,
+  type LongTimeout,
+  longTimeout,
+  systemClock,
+  type TimerClock,
+} from "../lib/timer.ts";
 
 /** What happened to a grant handed to `open`. */
 export type OpenOutcome = "opened" | "extended" | "already-open" | "failed";
@@ -35,7 +56,9 @@ export interface GrantTableOptions {
 export class GrantTable {
   readonly #fw: FirewallBackend;
   readonly #o: GrantTableOptions;
-  readonly #live = new Map<string, Grant>();
+  readonly #live = new KeptGrants();
+  /** Each live grant's expiry and key (stale entries, of extended or closed grants, skipped). */
+  readonly #due = new DeadlineHeap<string>();
   #queue: Promise<unknown> = Promise.resolve();
   #timer: LongTimeout | undefined;
   #timerAt = Infinity;
@@ -60,7 +83,7 @@ export class GrantTable {
 
   /** The live grants, earliest expiry first. */
   live(): Grant[] {
-    return [...this.#live.values()].sort((a, b) => a.expiresAt - b.expiresAt);
+    return [...this.#live.grants()].map(([, g]) => g).sort((a, b) => a.expiresAt - b.expiresAt);
   }
 
   #now(): number {
@@ -119,6 +142,7 @@ export class GrantTable {
         return "failed";
       }
       this.#live.set(key, g);
+      this.#due.push(g.expiresAt, key);
       this.#arm();
       return prev === undefined ? "opened" : "extended";
     });
@@ -131,32 +155,46 @@ export class GrantTable {
   expire(deep = false): Promise<void> {
     return this.#serial(async () => {
       const now = this.#now();
-      for (const [key, g] of this.#live) {
-        if (g.expiresAt > now) continue;
-        this.#live.delete(key);
-        try {
-          const lines = await this.#fw.close(g);
-          if (lines !== undefined && lines.length > 0) {
-            for (const l of lines) this.#o.log("info", l);
-          } else {
-            this.#o.log(
-              "info",
-              `Removed expired access for ${grantSource(g)} ${
-                portsText(g.ports)
-              } (stanza #${g.origin.stanza}, expired at ${g.expiresAt})`,
-            );
-          }
-        } catch (e) {
-          this.#o.log(
-            "error",
-            `Cannot remove access for ${grantSource(g)}: ${(e as Error).message}`,
-          );
-        }
+      for (let g = this.#takeDue(now); g !== undefined; g = this.#takeDue(now)) {
+        await this.#closeExpired(g);
       }
       const due = Math.min(this.#sweepNext ?? Infinity, this.#fw.housekeepingAt ?? Infinity);
       if (deep || due <= now) await this.#sweep();
       this.#arm();
     });
+  }
+
+  /** Takes the next live grant due at `now` off the table (stale heap entries dropped). */
+  #takeDue(now: number): Grant | undefined {
+    for (let at = this.#due.peek(); at !== undefined && at <= now; at = this.#due.peek()) {
+      const key = this.#due.pop()![1];
+      if (this.#live.expiry(key) !== at) continue;
+      const g = this.#live.get(key)!;
+      this.#live.delete(key);
+      return g;
+    }
+    return undefined;
+  }
+
+  async #closeExpired(g: Grant): Promise<void> {
+    try {
+      const lines = await this.#fw.close(g);
+      if (lines !== undefined && lines.length > 0) {
+        for (const l of lines) this.#o.log("info", l);
+      } else {
+        this.#o.log(
+          "info",
+          `Removed expired access for ${grantSource(g)} ${
+            portsText(g.ports)
+          } (stanza #${g.origin.stanza}, expired at ${g.expiresAt})`,
+        );
+      }
+    } catch (e) {
+      this.#o.log(
+        "error",
+        `Cannot remove access for ${grantSource(g)}: ${(e as Error).message}`,
+      );
+    }
   }
 
   /**
@@ -170,7 +208,7 @@ export class GrantTable {
   revoke(src: IpAddr, why: string): Promise<number> {
     return this.#serial(async () => {
       let n = 0;
-      for (const [key, g] of this.#live) {
+      for (const [key, g] of this.#live.grants()) {
         if (!grantCovers(g, src)) continue;
         this.#live.delete(key);
         try {
@@ -205,9 +243,25 @@ export class GrantTable {
 
   /** The earliest expiry the table knows of (its grants, or rules of earlier runs). */
   get nextExpiry(): number | undefined {
-    let next = Math.min(this.#sweepNext ?? Infinity, this.#fw.housekeepingAt ?? Infinity);
-    for (const g of this.#live.values()) if (g.expiresAt < next) next = g.expiresAt;
+    const next = Math.min(
+      this.#sweepNext ?? Infinity,
+      this.#fw.housekeepingAt ?? Infinity,
+      this.#firstDue() ?? Infinity,
+    );
     return Number.isFinite(next) ? next : undefined;
+  }
+
+  /**
+   * The earliest expiry of a live grant: stale heap entries at the top are
+   * dropped, and the heap is rebuilt when stale entries outnumber live ones.
+   */
+  #firstDue(): number | undefined {
+    for (let at = this.#due.peek(); at !== undefined; at = this.#due.peek()) {
+      if (this.#live.expiry(this.#due.peekValue()!) === at) break;
+      this.#due.pop();
+    }
+    if (this.#due.size > 2 * this.#live.size + 64) this.#due.rebuild(this.#live.deadlines());
+    return this.#due.peek();
   }
 
   /** Arms one timer for the next expiry second (the daemon's mode), however far it is. */
@@ -261,4 +315,106 @@ export class GrantTable {
     await this.idle();
     this.#fw.stop?.();
   }
+}
+
+/** How many distinct shapes `KeptGrants` keeps before it starts over. */
+const SHAPES_MAX = 1024;
+
+/**
+ * What a live grant has in common with others: all but its address and
+ * expiry. `pktSrc` absent: the packet came from the address it opens.
+ */
+interface Shape {
+  readonly srcPrefix: number | undefined;
+  readonly dst: IpAddr | undefined;
+  readonly ports: readonly ProtoPort[];
+  readonly nat: NatPlan | undefined;
+  readonly stanza: number;
+  readonly via: GrantOrigin["via"];
+  readonly gateway: string | undefined;
+  readonly pktSrc: IpAddr | undefined;
+}
+
+/** A live grant as kept: its expiry, and its shape (shared). */
+class Kept {
+  constructor(readonly expiresAt: number, readonly shape: Shape) {}
+}
+
+/**
+ * The live grants by key, compact: a grant costs its key (which holds its
+ * address), a two-field record and a heap slot, and shares its shape (port
+ * list, stanza, origin, NAT plan) with the grants that differ from it only
+ * in address. A `Grant` equal to the one opened is made again on demand.
+ */
+class KeptGrants {
+  readonly #kept = new Map<string, Kept>();
+  readonly #shapes = new Map<string, Shape>();
+
+  get size(): number {
+    return this.#kept.size;
+  }
+
+  expiry(key: string): number | undefined {
+    return this.#kept.get(key)?.expiresAt;
+  }
+
+  get(key: string): Grant | undefined {
+    const k = this.#kept.get(key);
+    return k === undefined ? undefined : rebuildGrant(key, k);
+  }
+
+  set(key: string, g: Grant): void {
+    this.#kept.set(key, new Kept(g.expiresAt, this.#shape(key, g)));
+  }
+
+  delete(key: string): void {
+    this.#kept.delete(key);
+  }
+
+  /** Every live grant with its key (made again, one at a time). */
+  *grants(): Generator<[string, Grant]> {
+    for (const [key, k] of this.#kept) yield [key, rebuildGrant(key, k)];
+  }
+
+  /** Every live grant's expiry and key, for the deadline heap. */
+  *deadlines(): Generator<[number, string]> {
+    for (const [key, k] of this.#kept) yield [k.expiresAt, key];
+  }
+
+  #shape(key: string, g: Grant): Shape {
+    const o = g.origin;
+    const own = o.pktSrc.text === g.src.text;
+    const id = `${key.slice(key.indexOf("|"))}|${g.srcPrefix}|${o.stanza}|${o.via}|${o.gateway}|${
+      own ? "" : o.pktSrc.text
+    }`;
+    const known = this.#shapes.get(id);
+    if (known !== undefined) return known;
+    if (this.#shapes.size >= SHAPES_MAX) this.#shapes.clear();
+    const shape: Shape = {
+      srcPrefix: g.srcPrefix,
+      dst: g.dst,
+      ports: Object.freeze(g.ports.map((p) => ({ proto: p.proto, port: p.port }))),
+      nat: g.nat === undefined ? undefined : { ...g.nat },
+      stanza: o.stanza,
+      via: o.via,
+      gateway: o.gateway,
+      pktSrc: own ? undefined : o.pktSrc,
+    };
+    this.#shapes.set(id, shape);
+    return shape;
+  }
+}
+
+/** The grant a kept record stands for: its address from the key, the rest from its shape. */
+function rebuildGrant(key: string, k: Kept): Grant {
+  const s = k.shape;
+  const text = key.slice(0, key.indexOf("|"));
+  const src = parseAddr(s.srcPrefix === undefined ? text : text.slice(0, text.lastIndexOf("/")))!;
+  const origin: GrantOrigin = { stanza: s.stanza, pktSrc: s.pktSrc ?? src, via: s.via };
+  if (s.gateway !== undefined) origin.gateway = s.gateway;
+  const g: Grant = { src, ports: s.ports, expiresAt: k.expiresAt, origin };
+  if (s.srcPrefix !== undefined) g.srcPrefix = s.srcPrefix;
+  if (s.dst !== undefined) g.dst = s.dst;
+  if (s.nat !== undefined) g.nat = s.nat;
+  return g;
 }

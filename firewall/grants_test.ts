@@ -177,3 +177,72 @@ Deno.test("grant table: a 30-day grant waits 30 days in timer steps that fit set
   assert(clock.delays.length <= 3, `timer fired ${clock.delays.length} times`);
   await table.close();
 });
+
+Deno.test("grant table: many grants close each at its own second, extended ones at the new one", async () => {
+  // One deadline heap for every grant: extended and revoked grants leave stale
+  // entries behind, which must neither close a live grant early nor keep a dead one.
+  const { fw, table, advance } = setup();
+  await table.init();
+  const want = new Map<string, number>();
+  let seed = 11;
+  const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  for (let i = 0; i < 300; i++) {
+    const src = `10.1.${i >> 8}.${i & 255}`;
+    const at = T0 + 1 + rand(40);
+    await table.open(grant(src, 22, at));
+    want.set(src, at);
+  }
+  for (let i = 0; i < 300; i += 3) {
+    const src = `10.1.${i >> 8}.${i & 255}`;
+    const at = want.get(src)! + 1 + rand(20);
+    assertEquals(await table.open(grant(src, 22, at)), "extended");
+    want.set(src, at);
+  }
+  assertEquals(await table.revoke(parseAddr("10.1.0.7")!, "test"), 1);
+  want.delete("10.1.0.7");
+  for (let s = 1; s <= 62; s++) {
+    advance(1);
+    await table.expire();
+    const open = [...want].filter(([, at]) => at > T0 + s).map(([src]) => src).sort();
+    assertEquals(fw.rules.map((r) => r.grant.src.text).sort(), open, `second ${s}`);
+    assertEquals(table.size, open.length);
+    const next = Math.min(...[...want.values()].filter((at) => at > T0 + s));
+    assertEquals(table.nextExpiry, Number.isFinite(next) ? next : undefined);
+  }
+});
+
+Deno.test("grant table: keeps a compact record that gives back an equal grant", async () => {
+  const { fw, table, logs, advance } = setup();
+  const g = grant("192.0.2.9", 22, T0 + 5);
+  const other: Grant = { ...grant("192.0.2.10", 22, T0 + 6) };
+  other.origin = { stanza: 2, pktSrc: parseAddr("198.51.100.1")!, via: "fleet", gateway: "gw2" };
+  const net: Grant = { ...grant("2001:db8:1::", 443, T0 + 7), srcPrefix: 48 };
+  net.dst = parseAddr("2001:db8::53")!;
+  net.nat = {
+    kind: "forward",
+    ip: "192.0.2.80",
+    port: 8443,
+    proto: "tcp",
+    reqPort: 443,
+    dnat: true,
+    forwardAll: false,
+    masquerade: false,
+  };
+  for (const x of [g, other, net, grant("192.0.2.11", 22, T0 + 8)]) await table.open(x);
+  const [a, b, c, d] = table.live();
+  assertEquals(a, g);
+  assertEquals(b, other);
+  assertEquals(c, net);
+  assertEquals(grantKey(c!), grantKey(net));
+  assert(a!.ports === d!.ports, "grants differing only in address share their shape");
+  advance(5);
+  await table.expire();
+  assertEquals(fw.rules.length, 3);
+  advance(5);
+  await table.expire();
+  assertEquals(fw.rules.length, 0);
+  assert(
+    logs.some((l) => /192\.0\.2\.10 tcp\/22 \(stanza #2, expired at/.test(l)),
+    logs.join("\n"),
+  );
+});

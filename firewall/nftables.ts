@@ -249,6 +249,27 @@ export function nftDuration(ms: number): string {
   return out;
 }
 
+/**
+ * An nft duration (`1d3h46m40s500ms`, as `expires` shows it) in milliseconds.
+ *
+ * @param text The duration.
+ * @returns Milliseconds.
+ */
+export function nftDurationMs(text: string): number {
+  let ms = 0;
+  for (const m of text.matchAll(/(\d+)(ms|d|h|m|s)/g)) {
+    ms += Number(m[1]) * NFT_UNITS.find(([u]) => u === m[2])![1];
+  }
+  return ms;
+}
+
+/** The log line of an element added (a network grant's key shows its network). */
+function addedText(e: NftElement, until: number): string {
+  const key = e.prefix === undefined ? e.key : e.key.replace(/^\S+/, `$&/${e.prefix}`);
+  const value = e.value === undefined ? "" : ` : ${e.value}`;
+  return `Added element ${key}${value} to ${e.table} ${e.set}, expires at ${until}`;
+}
+
 /** `add element inet filter fwknopd_allow4 { KEY [timeout DURATION] [: VALUE] }` */
 function elementLine(
   verb: "add" | "create" | "delete",
@@ -416,6 +437,39 @@ export function listedNets(listing: string): NftNet[] {
   return [...seen.values()].sort((a, b) => a.f - b.f || a.bits - b.bits);
 }
 
+/**
+ * The latest expiry (Unix seconds) of elements, by set and key: a map per set (our set names differ between the filter and the own
+ * table), so a grant costs one short key and a small integer.
+ */
+class ElementExpiry {
+  readonly #sets = new Map<string, Map<string, number>>();
+
+  get(e: NftElement): number | undefined {
+    return this.#sets.get(e.set)?.get(e.key);
+  }
+
+  set(e: NftElement, until: number): void {
+    let m = this.#sets.get(e.set);
+    if (m === undefined) this.#sets.set(e.set, m = new Map());
+    m.set(e.key, until);
+  }
+
+  delete(e: NftElement): void {
+    this.#sets.get(e.set)?.delete(e.key);
+  }
+
+  /** Forgets elements due at `now` (the kernel removed them). */
+  sweep(now: number): void {
+    for (const m of this.#sets.values()) {
+      for (const [key, until] of m) if (until <= now) m.delete(key);
+    }
+  }
+
+  clear(): void {
+    this.#sets.clear();
+  }
+}
+
 /** nft's word for a table, chain or set that is not there. */
 const NO_SUCH = /No such file or directory/;
 
@@ -425,8 +479,12 @@ export class Nftables implements FirewallBackend {
   readonly #o: NftOptions;
   readonly #nft: NftRunner;
   readonly #nowMs: () => number;
-  /** Each element's latest expiry (ms): elements shared by grants stay for the longest. */
-  readonly #expiry = new Map<string, number>();
+  /**
+   * The latest expiry of each element that more than one open touched
+   * (shared by grants, or extended): those stay for the longest. Elements of
+   * one grant alone are not kept here, so 100,000 grants cost nothing here.
+   */
+  readonly #expiry = new ElementExpiry();
   /** Network prefixes whose sets and rules are in place, by `4_24`. */
   readonly #nets = new Map<string, NftNet>();
 
@@ -518,73 +576,100 @@ export class Nftables implements FirewallBackend {
     this.#nets.set(id, { f: g.src.family, bits: g.srcPrefix });
   }
 
+  /**
+   * Adds the grant's elements with its timeout. An element no other grant
+   * touched is simply created (one short transaction) and not remembered:
+   * the kernel holds it and its timeout. When `create` fails (the element is
+   * there: a repeat request, another grant that shares it, an earlier run),
+   * each element gets the later of its expiry in the kernel and the
+   * grant's, in one transaction, and is remembered, so the close of a grant
+   * that ends sooner leaves it in place.
+   */
   async open(g: Grant, _replaces?: Grant): Promise<string[]> {
     await this.#ensureNet(g);
-    const now = this.#nowMs();
-    const fresh: string[] = [];
-    const robust: string[] = [];
-    const texts: string[] = [];
-    const updates: [string, number][] = [];
-    for (const e of this.#elements(g)) {
-      const id = `${e.table} ${e.set} ${e.key}`;
-      const known = this.#expiry.get(id);
-      const until = Math.max(known ?? 0, g.expiresAt * 1000);
-      const ms = until - now;
-      if (ms <= 0) continue;
-      // New to us: `create` (fails if present); else add, delete, add with the
-      // timeout: one transaction that sets it whether or not the kernel has it.
-      const mark = fleetMark(g);
-      if (known === undefined) fresh.push(elementLine("create", e, ms, mark));
-      robust.push(elementLine("add", e), elementLine("delete", e), elementLine("add", e, ms, mark));
-      updates.push([id, until]);
-      const key = e.prefix === undefined ? e.key : e.key.replace(/^\S+/, `$&/${e.prefix}`);
-      texts.push(
-        `Added element ${key}${
-          e.value === undefined ? "" : ` : ${e.value}`
-        } to ${e.table} ${e.set}, expires at ${Math.ceil(until / 1000)}`,
-      );
+    const els = this.#elements(g);
+    const mark = fleetMark(g);
+    if (els.every((e) => this.#expiry.get(e) === undefined)) {
+      const plan = this.#plan(g, els, () => undefined);
+      if (plan.length === 0) return [];
+      const fresh = plan.map((p) => elementLine("create", p.e, p.ms, mark));
+      const quick = await this.#nft.run(fresh.join("\n") + "\n", {});
+      if (quick.code === 0) return plan.map((p) => addedText(p.e, p.until));
     }
-    if (robust.length === 0) return texts;
-    // The common case costs one short transaction; an element left by an
-    // earlier run (FLUSH_IPT_AT_INIT N) makes `create` fail, and the robust form runs.
-    const quick = fresh.length * 3 === robust.length
-      ? await this.#nft.run(fresh.join("\n") + "\n", {})
-      : undefined;
-    if (quick?.code !== 0) {
-      try {
-        await this.#run(robust);
-      } catch (e) {
-        // Our sets went away (an admin's `nft -f` with `flush ruleset`): build them again, once.
-        if (!(e instanceof FirewallError) || !NO_SUCH.test(e.message)) throw e;
-        this.#expiry.clear();
-        this.#nets.clear();
-        await this.init();
-        await this.#ensureNet(g);
-        await this.#run(robust);
-      }
+    const known = new Map<NftElement, number | undefined>();
+    for (const e of els) known.set(e, this.#expiry.get(e) ?? await this.#kernelExpiry(e));
+    const plan = this.#plan(g, els, (e) => known.get(e));
+    // add, delete, add with the timeout: one transaction that sets it whether or not it is there.
+    const robust = plan.flatMap((p) => [
+      elementLine("add", p.e),
+      elementLine("delete", p.e),
+      elementLine("add", p.e, p.ms, mark),
+    ]);
+    if (robust.length === 0) return [];
+    try {
+      await this.#run(robust);
+    } catch (e) {
+      // Our sets went away (an admin's `nft -f` with `flush ruleset`): build them again, once.
+      if (!(e instanceof FirewallError) || !NO_SUCH.test(e.message)) throw e;
+      this.#expiry.clear();
+      this.#nets.clear();
+      await this.init();
+      await this.#ensureNet(g);
+      await this.#run(robust);
     }
-    for (const [id, until] of updates) this.#expiry.set(id, until);
-    return texts;
+    for (const p of plan) this.#expiry.set(p.e, p.until);
+    return plan.map((p) => addedText(p.e, p.until));
   }
 
+  /** Each element's expiry (the later of `known` and the grant's) and timeout from now. */
+  #plan(
+    g: Grant,
+    els: NftElement[],
+    known: (e: NftElement) => number | undefined,
+  ): { e: NftElement; until: number; ms: number }[] {
+    const now = this.#nowMs();
+    const out: { e: NftElement; until: number; ms: number }[] = [];
+    for (const e of els) {
+      const until = Math.max(known(e) ?? 0, g.expiresAt);
+      const ms = until * 1000 - now;
+      if (ms > 0) out.push({ e, until, ms });
+    }
+    return out;
+  }
+
+  /** When the kernel will drop an element (Unix seconds), if it holds it with a timeout. */
+  async #kernelExpiry(e: NftElement): Promise<number | undefined> {
+    const r = await this.#nft.run(`get element ${e.table} ${e.set} { ${e.key} }\n`, {});
+    const left = r.code === 0
+      ? /\bexpires ((?:\d+(?:ms|d|h|m|s))+)/.exec(r.stdout)?.[1]
+      : undefined;
+    return left === undefined
+      ? undefined
+      : Math.round((this.#nowMs() + nftDurationMs(left)) / 1000);
+  }
+
+  /**
+   * Removes the grant's elements, except one another grant made last
+   * longer (remembered by `open`); an element only this grant touched is
+   * not remembered and goes.
+   */
   async close(g: Grant): Promise<void> {
     const lines: string[] = [];
-    const gone: string[] = [];
+    const gone: NftElement[] = [];
     for (const e of this.#elements(g)) {
-      const id = `${e.table} ${e.set} ${e.key}`;
       // Another live grant needs this element longer: it stays.
-      if ((this.#expiry.get(id) ?? 0) > g.expiresAt * 1000) continue;
+      if ((this.#expiry.get(e) ?? 0) > g.expiresAt) continue;
       // add-then-delete: tolerant of an element the kernel already expired.
       lines.push(elementLine("add", e), elementLine("delete", e));
-      gone.push(id);
+      gone.push(e);
     }
     if (lines.length > 0) await this.#run(lines);
-    for (const id of gone) this.#expiry.delete(id);
+    for (const e of gone) this.#expiry.delete(e);
   }
 
   /** The kernel expires elements itself; only our bookkeeping is trimmed. */
   sweep(now: number): Promise<SweepResult> {
-    for (const [id, until] of this.#expiry) if (until <= now * 1000) this.#expiry.delete(id);
+    this.#expiry.sweep(now);
     return Promise.resolve({ removed: [] });
   }
 

@@ -9,6 +9,7 @@ import {
   NFT_DEFAULTS,
   Nftables,
   nftDuration,
+  nftDurationMs,
   type NftOptions,
 } from "./nftables.ts";
 
@@ -192,4 +193,76 @@ Deno.test("nftDuration: nft's unit syntax, which takes timeouts nft refuses as p
   assertEquals(nftDuration(30_000), "30s");
   assertEquals(nftDuration(1), "1ms");
   assertEquals(nftDuration(0.2), "1ms");
+});
+
+Deno.test("nftDurationMs: reads what nft shows after expires", () => {
+  assertEquals(nftDurationMs("59m43s60ms"), 3_583_060);
+  assertEquals(nftDurationMs("30d2h13m20s"), 2_600_000_000);
+  assertEquals(nftDurationMs("1ms"), 1);
+  for (const ms of [1, 999, 30_000, 100_000_500, 8_388_608_000]) {
+    assertEquals(nftDurationMs(nftDuration(ms)), ms);
+  }
+});
+
+/** A runner that keeps elements and their expiry (ms) as the kernel would, and logs scripts. */
+function fakeKernel(nowMs: () => number) {
+  const els = new Map<string, number>();
+  const scripts: string[] = [];
+  const el = /^(create|add|delete|get) element \S+ \S+ (\S+) \{ (.+?)(?: timeout (\S+))? \}$/;
+  const run = (script: string) => {
+    scripts.push(script);
+    const next = new Map(els);
+    let stdout = "";
+    for (const line of script.trim().split("\n")) {
+      const m = el.exec(line);
+      if (m === null) continue;
+      const [, verb, set, key, timeout] = m;
+      const id = `${set} ${key}`;
+      if ((verb === "create" || verb === "delete" || verb === "get") && !next.has(id)) {
+        if (verb !== "create") return Promise.resolve({ code: 1, stdout: "", stderr: "ENOENT" });
+      } else if (verb === "create") {
+        return Promise.resolve({ code: 1, stdout: "", stderr: "File exists" });
+      }
+      if (verb === "delete") next.delete(id);
+      else if (verb === "get") {
+        stdout += `elements = { ${key} timeout 1h expires ${
+          nftDuration(next.get(id)! - nowMs())
+        } }`;
+      } else if (timeout !== undefined) next.set(id, nowMs() + nftDurationMs(timeout));
+      else if (!next.has(id)) next.set(id, Infinity);
+    }
+    els.clear();
+    for (const [k, v] of next) els.set(k, v);
+    return Promise.resolve({ code: 0, stdout, stderr: "" });
+  };
+  return { els, scripts, runner: { kind: "fake", run } };
+}
+
+Deno.test("nft open: a new element is one create; a repeat request or a shared element keeps the later expiry", async () => {
+  const now = 1_800_000_000_000;
+  const k = fakeKernel(() => now);
+  const fw = new Nftables(OPTS, k.runner, () => now);
+  const t = now / 1000;
+  const a = testGrant("192.0.2.1", ["tcp/22"], t + 60);
+  assertEquals(await fw.open(a), [
+    `Added element 192.0.2.1 . tcp . 22 to inet filter fwknopd_allow4, expires at ${t + 60}`,
+  ]);
+  assertEquals(k.scripts, [
+    "create element inet filter fwknopd_allow4 { 192.0.2.1 . tcp . 22 timeout 1m }\n",
+  ]);
+  // A grant sharing the element but ending sooner leaves it at the later expiry.
+  const b = testGrant("192.0.2.1", ["tcp/22", "tcp/80"], t + 30);
+  const lines = await fw.open(b);
+  assertEquals(lines.map((l) => l.replace(/.* expires at /, "")), [`${t + 60}`, `${t + 30}`]);
+  assertEquals(k.els.get("fwknopd_allow4 192.0.2.1 . tcp . 22"), (t + 60) * 1000);
+  assertEquals(k.els.get("fwknopd_allow4 192.0.2.1 . tcp . 80"), (t + 30) * 1000);
+  await fw.close(b);
+  assertEquals([...k.els.keys()], ["fwknopd_allow4 192.0.2.1 . tcp . 22"], "the shared one stays");
+  // The repeat request extends it: its kernel expiry is read, the later one set.
+  await fw.open(testGrant("192.0.2.1", ["tcp/22"], t + 90));
+  assertEquals(k.els.get("fwknopd_allow4 192.0.2.1 . tcp . 22"), (t + 90) * 1000);
+  await fw.close(a);
+  assertEquals(k.els.size, 1, "the extended element outlives the first grant's close");
+  await fw.close(testGrant("192.0.2.1", ["tcp/22"], t + 90));
+  assertEquals(k.els.size, 0);
 });

@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../tests/assert.ts";
-import { longTimeout, MAX_TIMEOUT_MS } from "./timer.ts";
+import { DeadlineHeap, longTimeout, MAX_TIMEOUT_MS } from "./timer.ts";
 import { FakeClock } from "./timer_fake.ts";
 
 const DAY = 86_400_000;
@@ -58,4 +58,29 @@ Deno.test("longTimeout: cancel stops it at any step; Infinity never fires", () =
 Deno.test("longTimeout: the system clock runs a short delay", async () => {
   const fired = await new Promise<boolean>((resolve) => longTimeout(() => resolve(true), 1));
   assertEquals(fired, true);
+});
+
+Deno.test("DeadlineHeap: pops in deadline order, ties and all, and rebuilds from live entries", () => {
+  const h = new DeadlineHeap<number>();
+  assertEquals(h.pop(), undefined);
+  assertEquals(h.peek(), undefined);
+  let seed = 7;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 1000;
+  const want: number[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const at = rand();
+    want.push(at);
+    h.push(at, i);
+  }
+  want.sort((a, b) => a - b);
+  const got: number[] = [];
+  for (let e = h.pop(); e !== undefined; e = h.pop()) got.push(e[0]);
+  assertEquals(got, want);
+  assertEquals(h.size, 0);
+  h.rebuild([[5, 1], [3, 2], [9, 3], [1, 4], [3, 5]]);
+  assertEquals(h.size, 5);
+  const order: [number, number][] = [];
+  for (let e = h.pop(); e !== undefined; e = h.pop()) order.push(e);
+  assertEquals(order.map((e) => e[0]), [1, 3, 3, 5, 9]);
+  assertEquals(order[0], [1, 4]);
 });
