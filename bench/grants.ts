@@ -7,7 +7,8 @@
  * rule set and puts grants in set elements, so the cost stays flat;
  * iptables (run to 2k for contrast) appends a rule per grant: in one
  * iptables-restore batch (as the daemon does) and, for contrast, with
- * the `-C` and `-A` per rule it falls back to.
+ * the `-C` and `-A` per rule it falls back to. The whole daemon's memory
+ * with 100,000 live grants is bench/memory.ts's grants mode.
  *
  * @module
  */
@@ -89,63 +90,6 @@ async function inner(kind: string, total: number): Promise<void> {
   );
 }
 
-/**
- * The whole daemon (UDP server, nftables self-contained, libnftables) fed
- * `total` SPA packets, each for another address: its resident memory once
- * they are all live grants, read from /proc.
- */
-async function daemonMemory(total: number): Promise<string> {
-  const { Netns } = await import("../tests/netns.ts");
-  const { startOurs } = await import("../tests/ours.ts");
-  const { encodeSpa } = await import("../lib/spa/packet.ts");
-  const { MessageType } = await import("../lib/spa/message.ts");
-  const ns = await Netns.create("bmem");
-  const file = await Deno.makeTempFile({ suffix: ".spa" });
-  // The digest cache on tmpfs, as FWKNOP_RUN_DIR /run/fwknop is on a systemd host.
-  const runDir = await Deno.makeTempDir({ dir: "/dev/shm", prefix: "fwknopd-ts-mem-" });
-  const ours = await startOurs(
-    ns,
-    "FIREWALL_TYPE nftables;\nNFT_SELF_CONTAINED Y;\nENABLE_UDP_SERVER Y;\nVERBOSE 0;",
-    "SOURCE ANY\nKEY mem-key\nHMAC_KEY mem-hmac\nFW_ACCESS_TIMEOUT 3600\n",
-    runDir,
-  );
-  try {
-    const enc = new TextEncoder();
-    const lines: string[] = [];
-    for (let i = 0; i < total; i++) {
-      lines.push(
-        encodeSpa({
-          message: `${IpAddr.fromV4(0x0a000000 + i + 1).text},tcp/22`,
-          messageType: MessageType.ACCESS,
-          username: "mem",
-          key: enc.encode("mem-key"),
-          hmacKey: enc.encode("mem-hmac"),
-        }).wire,
-      );
-    }
-    await Deno.writeTextFile(file, lines.join("\n") + "\n");
-    const send = new URL("../tests/tools/send_lines.ts", import.meta.url).pathname;
-    const sent = await ns.sh(
-      ["deno", "run", "-A", send, file, "127.0.0.1", "62201", "0.4"],
-      300_000,
-    );
-    if (sent.code !== 0) throw new Error(`sender: ${sent.out}`);
-    const added = () => (ours.daemon.output.match(/Added element/g) ?? []).length;
-    const end = Date.now() + 120_000;
-    while (added() < total && Date.now() < end) await new Promise((r) => setTimeout(r, 1000));
-    const pid =
-      (await exec(["pgrep", "-f", `${ours.dir}/fwknopd.conf`])).stdout.trim().split("\n")[0];
-    const status = await Deno.readTextFile(`/proc/${pid}/status`);
-    const rss = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
-    return `  daemon    ${added()} live grants (of ${total} sent): RSS ${rss.toFixed(0)} MiB`;
-  } finally {
-    await ours.stop();
-    await ns.delete();
-    await Deno.remove(file);
-    await Deno.remove(runDir, { recursive: true });
-  }
-}
-
 /** Runs the benchmark; returns report lines. */
 export async function benchGrants(): Promise<string[]> {
   if (Deno.uid?.() !== 0) return ["grants: skipped (needs root for namespaces)"];
@@ -187,14 +131,11 @@ export async function benchGrants(): Promise<string[]> {
       await exec(["ip", "netns", "delete", ns]);
     }
   }
-  lines.push(await daemonMemory(100_000));
   return lines;
 }
 
 if (import.meta.main) {
   if (Deno.args[0] === "--inner") await inner(Deno.args[1]!, Number(Deno.args[2]));
-  // deno-lint-ignore no-console
-  else if (Deno.args[0] === "--daemon") console.log(await daemonMemory(Number(Deno.args[1])));
   // deno-lint-ignore no-console
   else for (const l of await benchGrants()) console.log(l);
 }
