@@ -44,7 +44,7 @@ function linkFile(payloads: string[], link: number, frame: (f: Uint8Array) => Ui
   return parts.reduce(concat);
 }
 import { screenPacket } from "../policy/screen.ts";
-import type { CapturedPacket } from "./packet.ts";
+import { type CapturedPacket, payloadText } from "./packet.ts";
 import type { PolicyOptions } from "../policy/options.ts";
 import { encodeSpa } from "../spa/packet.ts";
 import { MessageType } from "../spa/message.ts";
@@ -205,7 +205,7 @@ for (const [name, link, frame] of LINKS) {
         screen: true,
       });
       const got: string[] = [];
-      for await (const b of src.batches()) got.push(...b.map((p) => p.payload));
+      for await (const b of src.batches()) got.push(...b.map((p) => payloadText(p.payload)));
       const want = all.filter((p) => socketKeeps(enc.encode(p)));
       assertEquals(got, want);
       for (const v of valid) assert(got.includes(v));
@@ -226,7 +226,7 @@ async function throughSocket(family: "udp4" | "udp6", payloads: string[]): Promi
   const got: string[] = [];
   const reader = (async () => {
     for await (const batch of src.batches()) {
-      got.push(...batch.map((p) => p.payload));
+      got.push(...batch.map((p) => payloadText(p.payload)));
       if (got.includes(end)) break;
     }
   })();

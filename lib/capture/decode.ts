@@ -7,8 +7,8 @@
  * @module
  */
 import { IpAddr } from "../net/addr.ts";
-import { wireText } from "../spa/text.ts";
 import type { CapturedPacket, Prefilter } from "./packet.ts";
+import { copyPayload } from "./_slab.ts";
 import { DLT } from "../sys/capture_seam.ts";
 
 export { DLT } from "../sys/capture_seam.ts";
@@ -35,6 +35,8 @@ const UDP_HEADER = 8;
 const TCP_MIN_HEADER = 20;
 /** ICMP and ICMPv6 echo: type, code, checksum, id, sequence. */
 const ICMP_HEADER = 8;
+/** The payload of a packet that carries none (a knock). */
+const EMPTY = new Uint8Array(0);
 
 /** A big-endian 16-bit field (the caller has checked the length). */
 function u16(f: Uint8Array, off: number): number {
@@ -189,7 +191,8 @@ export function decodeFrame(
   }
   const a = l3.addr;
   const pkt: CapturedPacket = {
-    payload: payload === end ? "" : wireText(frame.subarray(payload, end)),
+    // A copy: capture reuses its frame buffer for the next read.
+    payload: payload === end ? EMPTY : copyPayload(frame, payload, end),
     src: l3.v6 ? IpAddr.fromV6Bytes(frame, a) : IpAddr.fromV4Bytes(frame, a),
     dst: l3.v6 ? IpAddr.fromV6Bytes(frame, a + 16) : IpAddr.fromV4Bytes(frame, a + 4),
     proto,

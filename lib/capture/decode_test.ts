@@ -1,12 +1,14 @@
 import { assertEquals } from "../../tests/assert.ts";
 import { udpFrame } from "../../tests/pcap.ts";
 import { icmpPacket, tcpSynPacket } from "../net/packets.ts";
-import type { CapturedPacket } from "./packet.ts";
+import { type CapturedPacket, payloadText } from "./packet.ts";
 import { decodeFrame, DLT } from "./decode.ts";
 
-/** A decoded packet with its addresses as text, for comparisons. */
+/** A decoded packet with its payload and addresses as text, for comparisons. */
 function view(p: CapturedPacket | undefined) {
-  return p === undefined ? undefined : { ...p, src: p.src.text, dst: p.dst.text };
+  return p === undefined
+    ? undefined
+    : { ...p, payload: payloadText(p.payload), src: p.src.text, dst: p.dst.text };
 }
 
 /** An IPv6 packet (optionally with a hop-by-hop header) carrying `l4` as protocol `next`. */
@@ -65,7 +67,7 @@ Deno.test("decodeFrame reads 802.1Q, PPPoE, Linux cooked, raw IP", () => {
   const eth = udpFrame({ payload });
   const ip = eth.subarray(14);
   const vlan = new Uint8Array([...eth.subarray(0, 12), 0x81, 0x00, 0, 5, 0x08, 0x00, ...ip]);
-  assertEquals(decodeFrame(DLT.EN10MB, vlan)?.payload, payload);
+  assertEquals(view(decodeFrame(DLT.EN10MB, vlan))?.payload, payload);
   const pppoe = new Uint8Array([
     ...eth.subarray(0, 12),
     0x88,
@@ -80,10 +82,10 @@ Deno.test("decodeFrame reads 802.1Q, PPPoE, Linux cooked, raw IP", () => {
     0x21,
     ...ip,
   ]);
-  assertEquals(decodeFrame(DLT.EN10MB, pppoe)?.payload, payload);
+  assertEquals(view(decodeFrame(DLT.EN10MB, pppoe))?.payload, payload);
   const sll = new Uint8Array([0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x00, ...ip]);
-  assertEquals(decodeFrame(DLT.LINUX_SLL, sll)?.payload, payload);
-  assertEquals(decodeFrame(DLT.RAW, ip)?.payload, payload);
+  assertEquals(view(decodeFrame(DLT.LINUX_SLL, sll))?.payload, payload);
+  assertEquals(view(decodeFrame(DLT.RAW, ip))?.payload, payload);
 });
 
 Deno.test("decodeFrame reads TCP and ICMP payloads", () => {
@@ -107,13 +109,13 @@ Deno.test("decodeFrame reads TCP and ICMP payloads", () => {
   );
   const seen: unknown[] = [];
   const k = decodeFrame(DLT.RAW, syn, (...a) => (seen.push(a), true));
-  assertEquals([k?.payload, k?.dport, k?.tcpFlags], ["", 61083, 0x02]);
+  assertEquals([view(k)?.payload, k?.dport, k?.tcpFlags], ["", 61083, 0x02]);
   assertEquals(seen, [[-1, 0, 6, 61083, 0x0a000001, 0x02]]);
   const icmp = icmpPacket(
     { src: "10.0.0.1", dst: "10.0.0.2", type: 8, code: 0 },
     enc.encode(payload),
   );
-  assertEquals(decodeFrame(DLT.RAW, icmp)?.payload, payload);
+  assertEquals(view(decodeFrame(DLT.RAW, icmp))?.payload, payload);
 });
 
 Deno.test("decodeFrame ignores truncated and foreign frames without throwing", () => {
@@ -139,7 +141,7 @@ Deno.test("decodeFrame asks the prefilter with the payload's first byte and leng
   const keep = (first: number, length: number) => (seen.push([first, length]), false);
   assertEquals(decodeFrame(DLT.EN10MB, f, keep), undefined);
   assertEquals(seen, [[0x38, 4]]);
-  assertEquals(decodeFrame(DLT.EN10MB, f, () => true)?.payload, "8abc");
+  assertEquals(view(decodeFrame(DLT.EN10MB, f, () => true))?.payload, "8abc");
 });
 
 Deno.test("decodeFrame reads IPv6 UDP, ICMPv6 and extension headers, and drops fragments", () => {
@@ -156,14 +158,23 @@ Deno.test("decodeFrame reads IPv6 UDP, ICMPv6 and extension headers, and drops f
   const eth = new Uint8Array([...new Array(12).fill(2), 0x86, 0xdd, ...udp]);
   assertEquals(decodeFrame(DLT.EN10MB, eth)?.src.text, "2001:db8::1");
   const sll2 = new Uint8Array([0x86, 0xdd, ...new Array(18).fill(0), ...udp]);
-  assertEquals(decodeFrame(DLT.LINUX_SLL2, sll2)?.payload, payload);
+  assertEquals(view(decodeFrame(DLT.LINUX_SLL2, sll2))?.payload, payload);
   const hop = ipv6Packet(17, udpHeader(4000, 62201, data), true);
   assertEquals(decodeFrame(DLT.RAW, hop)?.dport, 62201);
   const icmp6 = ipv6Packet(58, new Uint8Array([128, 0, 0, 0, 0, 1, 0, 1, ...data]));
   assertEquals(view(decodeFrame(DLT.RAW, icmp6))?.proto, 58);
-  assertEquals(decodeFrame(DLT.RAW, icmp6)?.payload, payload);
+  assertEquals(view(decodeFrame(DLT.RAW, icmp6))?.payload, payload);
   const frag = ipv6Packet(44, new Uint8Array([17, 0, 0, 1, 0, 0, 0, 1, ...udpHeader(1, 2, data)]));
   assertEquals(decodeFrame(DLT.RAW, frag), undefined);
   for (let n = 0; n < udp.length; n += 7) decodeFrame(DLT.RAW, udp.subarray(0, n));
   assertEquals(decodeFrame(DLT.RAW, udp.subarray(0, 47)), undefined);
+});
+
+Deno.test("decodeFrame copies the payload: capture reuses its frame buffer", () => {
+  const f = udpFrame({ payload });
+  const first = decodeFrame(DLT.EN10MB, f)!;
+  f.fill(0x41, f.length - 150);
+  const second = decodeFrame(DLT.EN10MB, f)!;
+  assertEquals(payloadText(first.payload), payload);
+  assertEquals(payloadText(second.payload), "A".repeat(150));
 });

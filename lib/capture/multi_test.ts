@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "../../tests/assert.ts";
 import { MultiSource } from "./multi.ts";
-import type { CapturedPacket, PacketSource, Prefilter } from "./packet.ts";
+import { type CapturedPacket, type PacketSource, payloadText, type Prefilter } from "./packet.ts";
 import { FakeSource } from "../../tests/fake_capture.ts";
 
 /** An opener over fakes: each open makes a new fake; names in `missing` fail. */
@@ -24,7 +24,7 @@ async function take(it: AsyncIterator<CapturedPacket[]>, n: number): Promise<str
   while (got.length < n) {
     const r = await it.next();
     if (r.done) break;
-    got.push(...r.value.map((p) => p.payload));
+    got.push(...r.value.map((p) => payloadText(p.payload)));
   }
   return got;
 }

@@ -5,17 +5,17 @@
  */
 import type { IpAddr } from "../net/addr.ts";
 import type { RawSource } from "../sys/capture_seam.ts";
+import { wireText } from "../spa/text.ts";
 
 /** A candidate SPA packet. */
 export interface CapturedPacket {
   /**
-   * The payload as text, made by `wireText` (lib/spa/text.ts): ASCII bytes
-   * map to themselves one for one; any other byte becomes non-ASCII
-   * characters (UTF-8 decoding, U+FFFD for invalid sequences), so every
-   * ASCII check downstream refuses it. The length equals the byte count for
-   * ASCII payloads only.
+   * The payload. Capture hands over its bytes (a copy of its own: capture
+   * buffers are reused); text (an HTTPS request target, a test) counts as its
+   * characters, and a character outside ASCII as a byte no check accepts
+   * (`payloadBytes`, lib/policy/screen.ts).
    */
-  payload: string;
+  payload: Uint8Array | string;
   /** IP-header source address, parsed once here and kept in this form. */
   src: IpAddr;
   /** IP-header destination address (0.0.0.0 in UDP-server mode, as fwknopd records it). */
@@ -35,3 +35,14 @@ export { MAX_UDP_DATAGRAM } from "../sys/capture_seam.ts";
 
 /** Something that yields captured packets until closed (the seams' contract, for SPA packets). */
 export type PacketSource = RawSource<CapturedPacket>;
+
+/**
+ * A payload as text, as it was handed over before payloads were bytes:
+ * ASCII bytes one for one, anything else as non-ASCII characters.
+ *
+ * @param payload The payload.
+ * @returns Its text.
+ */
+export function payloadText(payload: Uint8Array | string): string {
+  return typeof payload === "string" ? payload : wireText(payload);
+}

@@ -1,6 +1,7 @@
 import { assert, assertEquals } from "../../tests/assert.ts";
 import { pcapFile } from "../../tests/pcap.ts";
 import { openPcap } from "./pcap.ts";
+import { payloadText } from "./packet.ts";
 
 async function withFile(n: number, payload: (i: number) => string): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "fwknop-pcap-test-" });
@@ -19,7 +20,7 @@ Deno.test("pcap: a file comes in batches, in order, through the BPF filter", asy
   let batches = 0;
   for await (const b of (await open(file)).batches()) {
     batches++;
-    got.push(...b.map((p) => p.payload));
+    got.push(...b.map((p) => payloadText(p.payload)));
   }
   assertEquals(got, Array.from({ length: 300 }, (_, i) => `packet-${i}`));
   assert(batches >= 5 && batches < 300, `${batches} batches`);

@@ -9,9 +9,9 @@
 import { isDeno, lacksPermission } from "../sys/runtime.ts";
 import { onLinux } from "../sys/process.ts";
 import { ANY_V4, ANY_V6, IpAddr, parseAddr } from "../net/addr.ts";
-import { wireText } from "../spa/text.ts";
 import { encodeBpf, udpSocketScreen } from "./bpf_screen.ts";
 import type { CapturedPacket, PacketSource } from "./packet.ts";
+import { copyPayload } from "./_slab.ts";
 
 /** A UDP-server source and the port it is bound to. */
 export type UdpSource = PacketSource & { readonly port: number; readonly kind: string };
@@ -19,8 +19,9 @@ export type UdpSource = PacketSource & { readonly port: number; readonly kind: s
 const UDP = 17;
 
 /**
- * One received datagram as a packet: the payload as wire text, an IPv4
- * sender mapped into IPv6 shown as IPv4, the destination 0.0.0.0 (or ::).
+ * One received datagram as a packet: a copy of the payload (the batch
+ * buffer is read into again), an IPv4 sender mapped into IPv6 shown as
+ * IPv4, the destination 0.0.0.0 (or ::).
  */
 function datagram(
   payload: Uint8Array,
@@ -31,7 +32,7 @@ function datagram(
 ): CapturedPacket {
   const src = family === 6 ? IpAddr.fromV6Bytes(addr, 0).unmapped() : IpAddr.fromV4Bytes(addr, 0);
   const dst = src.family === 4 ? ANY_V4 : ANY_V6;
-  return { payload: wireText(payload), src, dst, proto: UDP, sport, dport };
+  return { payload: copyPayload(payload, 0, payload.length), src, dst, proto: UDP, sport, dport };
 }
 
 /**

@@ -5,7 +5,6 @@
  * @module
  */
 import { ANY_V4, ANY_V6, parseAddr } from "../net/addr.ts";
-import { wireText } from "../spa/text.ts";
 import { createSocket, type Socket } from "node:dgram";
 import {
   type CapturedPacket,
@@ -32,7 +31,7 @@ export class UdpServerSource implements PacketSource {
       if (!this.#queue.keeps(msg.length > 0 ? msg[0]! : -1, msg.length)) return;
       const src = (parseAddr(rinfo.address) ?? ANY_V4).unmapped();
       this.#queue.push({
-        payload: wireText(msg),
+        payload: new Uint8Array(msg),
         src,
         dst: src.family === 4 ? ANY_V4 : ANY_V6,
         proto: 17,

@@ -8,9 +8,10 @@
  */
 import { type AccessStanza, MAX_KEY_BYTES } from "../config/access_conf.ts";
 import type { GpgDecodeResult } from "../spa/gpg.ts";
+import { bytesToLatin1 } from "../spa/text.ts";
 import {
   type DecodeResult,
-  decodeSpa,
+  decodeScreened,
   GPG_MIN_LEN,
   MAX_HMAC_KEY_LEN,
   type SpaKeys,
@@ -42,14 +43,14 @@ function rijndaelKeys(s: AccessStanza, key: Uint8Array): SpaKeys {
 /**
  * Decodes SPA data with one stanza's keys.
  *
- * @param data The screened SPA data.
+ * @param data The screened SPA data (`screenPacket`: base64 characters only).
  * @param s The stanza.
  * @returns The decoder's result, or `undefined` when the stanza has no key
  *   that applies to a payload of this size; a promise only when GnuPG is
  *   tried (Rijndael answers at once, without a promise per packet).
  */
 export function authenticate(
-  data: string,
+  data: Uint8Array,
   s: AccessStanza,
 ):
   | DecodeResult
@@ -64,7 +65,7 @@ export function authenticate(
     return { ok: false, reason: "hmac-mismatch", detail: "Invalid HMAC key length" };
   }
   if (s.key !== undefined && (data.length < GPG_MIN_LEN || s.enableCmdExec)) {
-    r = decodeSpa(data, rijndaelKeys(s, s.key));
+    r = decodeScreened(data, rijndaelKeys(s, s.key));
   }
   const gpg = s.gpgPolicy;
   if ((r === undefined || !r.ok) && gpg?.keys !== undefined && data.length >= GPG_MIN_LEN) {
@@ -75,11 +76,11 @@ export function authenticate(
 
 /** The GnuPG try, with the stanza's HMAC settings. */
 async function gpgTry(
-  data: string,
+  data: Uint8Array,
   s: AccessStanza,
   keys: NonNullable<NonNullable<AccessStanza["gpgPolicy"]>["keys"]>,
 ): Promise<GpgDecodeResult> {
   const { decodeGpgSpa } = await gpgModule();
   const hmac = s.hmacKey === undefined ? {} : { hmacKey: s.hmacKey, hmacType: s.hmacType };
-  return await decodeGpgSpa(data, { ...keys, ...hmac });
+  return await decodeGpgSpa(bytesToLatin1(data), { ...keys, ...hmac });
 }

@@ -18,7 +18,8 @@ import { fkoErrorText } from "./fko_error.ts";
 import type { CapturedPacket } from "../capture/packet.ts";
 import type { AccessStanza } from "../config/access_conf.ts";
 import { netsContain, parseAddr } from "../net/addr.ts";
-import { type ReplayCache, replayDigest, type ReplayEntry } from "../replay/cache.ts";
+import type { ReplayCache, ReplayEntry } from "../replay/cache.ts";
+import { payloadDigest } from "../spa/digest.ts";
 import { MessageType } from "../spa/message.ts";
 import {
   allowAddress,
@@ -96,8 +97,9 @@ export function processPacket(
     v.events.push({ code: "no-source-match", src, args: [src] });
     return v;
   }
-  // The replay key costs a SHA-256: only computed when the cache is in use.
-  const digest = opts.replay ? replayDigest(screened.data) : "";
+  // The replay key (replayDigest of the payload, over its bytes) costs a
+  // SHA-256: only computed when the cache is in use.
+  const digest = opts.replay ? payloadDigest(screened.data) : "";
   const seen = opts.replay ? replay.get(digest) : undefined;
   if (seen !== undefined) {
     v.events.push(replayEvent(pkt, seen));
@@ -112,7 +114,7 @@ interface Turn {
   stanzas: readonly AccessStanza[];
   opts: PolicyOptions;
   now: number;
-  screened: { data: string; xff?: CapturedPacket["src"] };
+  screened: { data: Uint8Array; xff?: CapturedPacket["src"] };
   digest: string;
 }
 

@@ -4,10 +4,11 @@ import { parseAddr } from "../net/addr.ts";
 import { POLICY_DEFAULTS, type PolicyOptions } from "./options.ts";
 import { keepRawPayload, MAX_SPA_PACKET_LEN, MIN_SPA_DATA_SIZE, screenPacket } from "./screen.ts";
 import { GPG_MIN_LEN, RIJNDAEL_PREFIX } from "../spa/packet.ts";
+import { wireText } from "../spa/text.ts";
 
 const OPTS: PolicyOptions = { ...POLICY_DEFAULTS };
 const HTTP: PolicyOptions = { ...OPTS, http: true };
-const pkt = (payload: string) => ({
+const pkt = (payload: string | Uint8Array) => ({
   payload,
   src: parseAddr("192.0.2.1")!,
   dst: parseAddr("192.0.2.2")!,
@@ -15,7 +16,11 @@ const pkt = (payload: string) => ({
   sport: 5000,
   dport: 62201,
 });
-const screen = (p: string, o = OPTS) => screenPacket(pkt(p), o);
+/** `screenPacket` with the SPA data as text, for comparisons. */
+const screen = (p: string | Uint8Array, o = OPTS) => {
+  const r = screenPacket(pkt(p), o);
+  return "data" in r ? { ...r, data: wireText(r.data) } : r;
+};
 /** A Rijndael-shaped payload of `n` characters (first character `8`). */
 const rij = (n: number) => "8" + "A".repeat(n - 1);
 
@@ -49,6 +54,15 @@ Deno.test("screen: anything outside the base64 alphabet is dropped", () => {
   for (const bad of [" ", "\n", "\0", "é", "-", "_", "%", "<"]) {
     assertEquals(screen(rij(150) + bad + "AAAA"), { drop: "not-base64", args: [] });
   }
+  // Captured bytes: every byte outside ASCII too, and the length counts bytes.
+  const enc = new TextEncoder();
+  for (const bad of [0x80, 0xc3, 0xef, 0xff]) {
+    const bytes = enc.encode(rij(150) + "AAAA");
+    bytes[150] = bad;
+    assertEquals(screen(bytes), { drop: "not-base64", args: [] });
+  }
+  assertEquals(screen(enc.encode(rij(138) + "é")), { drop: "not-base64", args: [] });
+  assertEquals(screen(enc.encode(rij(150))), { data: rij(150) });
 });
 
 Deno.test("screen: HTTP needs a Fwknop User-Agent unless any is allowed", () => {

@@ -39,6 +39,7 @@ import { KnockPolicy } from "../policy/knock.ts";
 import type { TimerClock } from "../timer.ts";
 import { CycleRunner } from "./cycles.ts";
 import type { PacketDump } from "./packet_dump.ts";
+import { bytesToLatin1 } from "../spa/text.ts";
 
 /** How long a type-0 command may run as root. */
 const CMD_TIMEOUT_MS = 5000;
@@ -310,7 +311,7 @@ export class Engine {
     try {
       const dump = this.#d.dump;
       if (dump !== undefined && "data" in screened) {
-        dump({ kind: "payload", src: pkt.src.text, data: screened.data });
+        dump({ kind: "payload", src: pkt.src.text, data: bytesToLatin1(screened.data) });
       }
       const v = processPacket(
         pkt,

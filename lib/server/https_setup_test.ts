@@ -1,5 +1,5 @@
 import { assertEquals } from "../../tests/assert.ts";
-import type { CapturedPacket } from "../capture/packet.ts";
+import { type CapturedPacket, payloadText } from "../capture/packet.ts";
 import { parseAddr } from "../net/addr.ts";
 import { SerialSink } from "./https_setup.ts";
 import { HTTPS_MAX_PENDING, peerAddress, spaPacket } from "./https_spa.ts";
@@ -13,7 +13,7 @@ Deno.test("https sink: one packet at a time, in order; past the queue's limit pa
   const sink = new SerialSink(async (p) => {
     most = Math.max(most, ++busy);
     await new Promise((r) => setTimeout(r, 1));
-    seen.push(p.payload);
+    seen.push(payloadText(p.payload));
     busy--;
   }, () => {});
   for (let i = 0; i < HTTPS_MAX_PENDING + 10; i++) sink.submit(pkt(i));
@@ -29,7 +29,7 @@ Deno.test("https sink: a failing packet is reported and the next one still runs"
   const seen: string[] = [];
   const sink = new SerialSink((p) => {
     if (p.payload === "1") throw new Error("boom");
-    seen.push(p.payload);
+    seen.push(payloadText(p.payload));
     return undefined;
   }, (e) => errors.push(e));
   for (const i of [1, 2]) sink.submit(pkt(i));

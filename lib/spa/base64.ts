@@ -250,3 +250,18 @@ export function isBase64Charset(text: string): boolean {
   }
   return true;
 }
+
+/**
+ * `isBase64Charset` over bytes: every byte is an ASCII letter, a digit,
+ * `+`, `/` or `=`.
+ *
+ * @param bytes The candidate bytes (a captured payload).
+ * @returns `true` when the bytes only hold base64 characters.
+ */
+export function isBase64Bytes(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (DECODE_TABLE[c]! < 0 && c !== 61) return false;
+  }
+  return true;
+}

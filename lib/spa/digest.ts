@@ -186,6 +186,18 @@ export function digestB64(code: DigestType, data: Uint8Array | string): string {
 }
 
 /**
+ * fwknopd's replay key: unpadded base64 of SHA-256 over the whole payload.
+ * The same as `replayDigest` (lib/replay/cache.ts) of the payload's text,
+ * here over the bytes as captured, without a copy.
+ *
+ * @param payload The SPA data, as bytes or ASCII text.
+ * @returns The digest as unpadded base64.
+ */
+export function payloadDigest(payload: Uint8Array | string): string {
+  return digestB64(DigestType.SHA256, payload);
+}
+
+/**
  * Computes an RFC 2104 HMAC and returns it as unpadded base64.
  *
  * @param code The digest code.
@@ -230,11 +242,15 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
-/** Compares `n` character codes with a string's, touching every one. */
-function sameChars(chars: Uint8Array, n: number, expected: string): boolean {
+/** Compares `n` character codes with a string's (or bytes'), touching every one. */
+function sameChars(chars: Uint8Array, n: number, expected: string | Uint8Array): boolean {
   if (expected.length !== n) return false;
   let diff = 0;
-  for (let i = 0; i < n; i++) diff |= chars[i]! ^ expected.charCodeAt(i);
+  if (typeof expected === "string") {
+    for (let i = 0; i < n; i++) diff |= chars[i]! ^ expected.charCodeAt(i);
+  } else {
+    for (let i = 0; i < n; i++) diff |= chars[i]! ^ expected[i]!;
+  }
   return diff === 0;
 }
 
@@ -243,11 +259,15 @@ function sameChars(chars: Uint8Array, n: number, expected: string): boolean {
  * constant time, without allocating on the common (ASCII) path.
  *
  * @param code The digest code.
- * @param text The text that was digested.
+ * @param text The text that was digested (or its ASCII bytes).
  * @param expected The unpadded base64 digest to check.
  * @returns `true` when they match.
  */
-export function digestMatches(code: DigestType, text: string, expected: string): boolean {
+export function digestMatches(
+  code: DigestType,
+  text: Uint8Array | string,
+  expected: string,
+): boolean {
   const d = digestInfo(code);
   if (expected.length !== d.b64Length) return false;
   const len = backend.digest(d.algorithm, bytesOf(text), MD);
@@ -261,14 +281,14 @@ export function digestMatches(code: DigestType, text: string, expected: string):
  * @param code The digest code.
  * @param key The HMAC key.
  * @param data The authenticated bytes.
- * @param expected The unpadded base64 HMAC to check.
+ * @param expected The unpadded base64 HMAC to check (text, or its characters as bytes).
  * @returns `true` when they match.
  */
 export function hmacMatches(
   code: DigestType,
   key: Uint8Array,
   data: Uint8Array,
-  expected: string,
+  expected: string | Uint8Array,
 ): boolean {
   const d = digestInfo(code);
   if (expected.length !== d.b64Length) return false;

@@ -516,6 +516,24 @@ function decodedMessage(
  * ```
  */
 export function parseMessage(plaintext: string): ParseResult {
+  return parsePlaintext(plaintext, undefined);
+}
+
+/**
+ * `parseMessage` on the receive path, given the decrypted bytes as well as
+ * their text: the digest is taken over the bytes, not over a copy made
+ * from the text.
+ *
+ * @param plaintext The decrypted text (`wireText` of `bytes`).
+ * @param bytes The decrypted bytes.
+ * @returns The fields with the typed request, or the reason they are refused.
+ */
+export function parseDecrypted(plaintext: string, bytes: Uint8Array): ParseResult {
+  return parsePlaintext(plaintext, bytes);
+}
+
+/** `parseMessage`, with the plaintext's bytes when the caller has them. */
+function parsePlaintext(plaintext: string, bytes: Uint8Array | undefined): ParseResult {
   if (plaintext.length < MIN_ENCODED_LEN || plaintext.length >= MAX_ENCODED_LEN) {
     return bad("Encoded Data", `length ${plaintext.length} is outside ${MIN_ENCODED_LEN}..1499`);
   }
@@ -530,7 +548,9 @@ export function parseMessage(plaintext: string): ParseResult {
   if (candidates === undefined) {
     return bad("SPA Data Digest", `length ${digest.length} fits no digest type`);
   }
-  const match = candidates.find((d) => digestMatches(d.code, encoded, digest));
+  // Printable ASCII from here on: the text's indices are the bytes' indices.
+  const digested = bytes === undefined ? encoded : bytes.subarray(0, last);
+  const match = candidates.find((d) => digestMatches(d.code, digested, digest));
   if (match === undefined) return { ok: false, reason: "digest-mismatch" };
 
   const h = parseHeader(parts);

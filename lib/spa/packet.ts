@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { b64DecodeCanonical, b64Encode, base64CharsInto } from "./base64.ts";
-import { asciiInto, wireText } from "./text.ts";
+import { b64DecodeCanonical, b64Encode, base64CharsInto, isBase64Bytes } from "./base64.ts";
+import { asciiInto, bytesToLatin1, wireText } from "./text.ts";
 import { digestInfo, DigestType, hmacB64, hmacMatches } from "./digest.ts";
 import {
   type DecodedMessage,
@@ -13,7 +13,7 @@ import {
   encodeMessage,
   hasTimeout,
   normalizeType,
-  parseMessage,
+  parseDecrypted,
   type SpaMessage,
 } from "./message.ts";
 import { PROTOCOL_VERSION } from "./fields.ts";
@@ -379,9 +379,25 @@ const WIRE = new Uint8Array(MAX_WIRE_LEN + RIJNDAEL_PREFIX.length);
 asciiInto(RIJNDAEL_PREFIX, WIRE); // the prefix stays; each wire is written behind it
 const FRAMED = new Uint8Array(MAX_WIRE_LEN);
 const PLAIN = new Uint8Array(MAX_WIRE_LEN + BLOCK_LEN);
+/** Length of the prefix kept at the start of `WIRE`. */
+const P = RIJNDAEL_PREFIX.length;
 
 /** Rijndael plaintexts start with the 16-digit random value and a colon. */
 const RAND_PREFIX = /^\d{16}:/;
+
+/** A refusal, as `decodeSpa` returns it. */
+type Refusal = { ok: false } & DecodeFailure;
+
+const notBase64 = (): Refusal => ({
+  ok: false,
+  reason: "not-base64",
+  detail: "holds non-base64 characters",
+});
+const notRijndael = (): Refusal => ({
+  ok: false,
+  reason: "encryption-type",
+  detail: "long enough to be GnuPG, not Rijndael",
+});
 
 /**
  * Decodes and authenticates an SPA packet for one set of keys, the way a
@@ -392,7 +408,7 @@ const RAND_PREFIX = /^\d{16}:/;
  * non-canonical base64 (a character with stray low bits) is refused, so a
  * packet has exactly one wire form and cannot slip past a replay cache.
  *
- * @param wire The payload as received.
+ * @param wire The payload as received: text, or its bytes.
  * @param keys The stanza's keys, HMAC type and encryption mode.
  * @returns The fields, or the reason the packet was refused.
  *
@@ -403,49 +419,74 @@ const RAND_PREFIX = /^\d{16}:/;
  * if (r.ok || r.reason !== "bad-length") throw new Error();
  * ```
  */
-export function decodeSpa(wire: string, keys: SpaKeys): DecodeResult {
+export function decodeSpa(wire: string | Uint8Array, keys: SpaKeys): DecodeResult {
+  return loadWire(wire, true) ?? decodeLoaded(wire.length, keys);
+}
+
+/**
+ * `decodeSpa` for SPA data that passed `screenPacket` (lib/policy/screen.ts),
+ * whose bytes are all base64 characters or `=`: the same answer, without a
+ * second pass over the alphabet.
+ *
+ * @param data The screened SPA data.
+ * @param keys The stanza's keys, HMAC type and encryption mode.
+ * @returns The fields, or the reason the packet was refused.
+ */
+export function decodeScreened(data: Uint8Array, keys: SpaKeys): DecodeResult {
+  return loadWire(data, false) ?? decodeLoaded(data.length, keys);
+}
+
+/**
+ * Writes the wire behind the prefix in `WIRE`: the HMAC covers the prefixed
+ * body and base64 decoding reads the same bytes.
+ *
+ * @returns A refusal, or `undefined` when the wire is in place.
+ */
+function loadWire(wire: string | Uint8Array, checkAlphabet: boolean): Refusal | undefined {
   if (wire.length < MIN_WIRE_LEN || wire.length >= MAX_WIRE_LEN) {
     return { ok: false, reason: "bad-length", detail: `length ${wire.length} is outside 36..1499` };
   }
-  // Work on the ASCII bytes of "U2FsdGVkX1" + wire in reused buffers: the
-  // HMAC covers the prefixed body and base64 decoding reads the same bytes.
-  // One pass copies the wire behind the prefix and checks its alphabet.
-  const P = RIJNDAEL_PREFIX.length;
-  if (base64CharsInto(wire, WIRE, P) < 0) {
-    return { ok: false, reason: "not-base64", detail: "holds non-base64 characters" };
+  if (typeof wire === "string") {
+    // One pass copies the wire behind the prefix and checks its alphabet.
+    if (base64CharsInto(wire, WIRE, P) < 0) return notBase64();
+  } else {
+    if (checkAlphabet && !isBase64Bytes(wire)) return notBase64();
+    WIRE.set(wire, P);
   }
-  if (wire.startsWith(RIJNDAEL_PREFIX)) {
+  let prefixed = true;
+  for (let i = 0; i < P && prefixed; i++) prefixed = WIRE[P + i] === WIRE[i];
+  if (prefixed) {
     return { ok: false, reason: "not-base64", detail: "starts with the prefix a client strips" };
   }
-  let bodyLen = wire.length;
-  let hmac: string | undefined;
-  if (keys.hmacKey !== undefined) {
-    const type = keys.hmacType ?? DigestType.SHA256;
-    const macLen = digestInfo(type).b64Length;
-    if (wire.length - macLen < MIN_WIRE_LEN) {
-      return { ok: false, reason: "bad-length", detail: "too short to carry an HMAC" };
-    }
-    bodyLen = wire.length - macLen;
-    const mac = wire.slice(bodyLen);
-    if (!hmacMatches(type, keys.hmacKey, WIRE.subarray(0, P + bodyLen), mac)) {
-      return { ok: false, reason: "hmac-mismatch", detail: "HMAC does not match" };
-    }
-    hmac = mac;
-    if (P + bodyLen >= GPG_MIN_LEN) {
-      return {
-        ok: false,
-        reason: "encryption-type",
-        detail: "long enough to be GnuPG, not Rijndael",
-      };
-    }
-  } else if (wire.length >= GPG_MIN_LEN) {
-    return {
-      ok: false,
-      reason: "encryption-type",
-      detail: "long enough to be GnuPG, not Rijndael",
-    };
+  return undefined;
+}
+
+/** The HMAC check on the loaded wire: the body's length and the HMAC's characters, or a refusal. */
+function checkHmac(
+  len: number,
+  keys: SpaKeys,
+): { bodyLen: number; mac?: Uint8Array } | Refusal {
+  if (keys.hmacKey === undefined) {
+    return len >= GPG_MIN_LEN ? notRijndael() : { bodyLen: len };
   }
-  const framedLen = b64DecodeCanonical(WIRE.subarray(0, P + bodyLen), FRAMED);
+  const type = keys.hmacType ?? DigestType.SHA256;
+  const macLen = digestInfo(type).b64Length;
+  if (len - macLen < MIN_WIRE_LEN) {
+    return { ok: false, reason: "bad-length", detail: "too short to carry an HMAC" };
+  }
+  const bodyLen = len - macLen;
+  const mac = WIRE.subarray(P + bodyLen, P + len);
+  if (!hmacMatches(type, keys.hmacKey, WIRE.subarray(0, P + bodyLen), mac)) {
+    return { ok: false, reason: "hmac-mismatch", detail: "HMAC does not match" };
+  }
+  return P + bodyLen >= GPG_MIN_LEN ? notRijndael() : { bodyLen, mac };
+}
+
+/** HMAC, decryption and the message rules over the wire `loadWire` put in place. */
+function decodeLoaded(len: number, keys: SpaKeys): DecodeResult {
+  const h = checkHmac(len, keys);
+  if ("ok" in h) return h;
+  const framedLen = b64DecodeCanonical(WIRE.subarray(0, P + h.bodyLen), FRAMED);
   if (framedLen < 0) {
     return { ok: false, reason: "not-base64", detail: "is not canonical base64" };
   }
@@ -465,7 +506,7 @@ export function decodeSpa(wire: string, keys: SpaKeys): DecodeResult {
   if (!RAND_PREFIX.test(text)) {
     return { ok: false, reason: "decrypt-failed", detail: "wrong key or mode" };
   }
-  const parsed = parseMessage(text);
+  const parsed = parseDecrypted(text, pt);
   if (!parsed.ok) {
     return parsed.reason === "digest-mismatch"
       ? { ok: false, reason: "digest-mismatch", detail: "SPA digest does not match" }
@@ -477,6 +518,6 @@ export function decodeSpa(wire: string, keys: SpaKeys): DecodeResult {
     encoded: parsed.encoded,
     digest: parsed.digest,
   };
-  if (hmac !== undefined) out.hmac = hmac;
+  if (h.mac !== undefined) out.hmac = bytesToLatin1(h.mac);
   return out;
 }
