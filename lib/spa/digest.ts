@@ -5,7 +5,7 @@
  * @module
  */
 import { b64EncodeInto } from "./base64.ts";
-import { asciiInto, bytesToLatin1, textBytes } from "./text.ts";
+import { asciiInto, textBytes, wireText } from "./text.ts";
 import { backend, hash, type HashName } from "./crypto.ts";
 
 /** Scratch for the receive path's checks (synchronous, so one set suffices). */
@@ -20,9 +20,9 @@ function bytesOf(data: Uint8Array | string): Uint8Array {
   return n < 0 ? textBytes(data) : TEXT.subarray(0, n);
 }
 
-/** Unpadded base64 of a digest, through the scratch characters. */
+/** Unpadded base64 of a digest, through the scratch characters (ASCII: `wireText` is exact). */
 function charsOf(md: Uint8Array): string {
-  return bytesToLatin1(CHARS.subarray(0, b64EncodeInto(md, CHARS)));
+  return wireText(CHARS.subarray(0, b64EncodeInto(md, CHARS)));
 }
 
 /**

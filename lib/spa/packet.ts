@@ -5,7 +5,7 @@
  * @module
  */
 import { b64DecodeCanonical, b64Encode, base64CharsInto, isBase64Bytes } from "./base64.ts";
-import { asciiInto, bytesToLatin1, wireText } from "./text.ts";
+import { asciiInto, wireText } from "./text.ts";
 import { digestInfo, DigestType, hmacB64, hmacMatches } from "./digest.ts";
 import {
   type DecodedMessage,
@@ -518,6 +518,6 @@ function decodeLoaded(len: number, keys: SpaKeys): DecodeResult {
     encoded: parsed.encoded,
     digest: parsed.digest,
   };
-  if (h.mac !== undefined) out.hmac = bytesToLatin1(h.mac);
+  if (h.mac !== undefined) out.hmac = wireText(h.mac); // base64 characters: ASCII
   return out;
 }
