@@ -9,6 +9,7 @@ import type { ReplayCache, ReplayEntry } from "./cache.ts";
 import { fault } from "../fault.ts";
 import { isNoSpace, openAppendNoFollow } from "../sys/nofollow.ts";
 import { fd as file, isMissing, readAll, writeAll } from "../sys/fd.ts";
+import { ReplayRecords } from "./_records.ts";
 
 export { type ReplayCache, replayDigest, type ReplayEntry } from "./cache.ts";
 export { MemoryReplayCache } from "./memory.ts";
@@ -30,37 +31,61 @@ function present(path: string): boolean {
   }
 }
 
+/** One line's record, or `undefined` when it is not one (checked as fwknopd's loader does). */
+function parseLine(line: string): [string, ReplayEntry] | undefined {
+  const f = line.trim().split(/\s+/);
+  if (
+    f.length !== 7 || !/^[A-Za-z0-9+/]{43}$/.test(f[0]!) ||
+    f.slice(1).some((x, j) => j !== 1 && j !== 3 && !/^\d+$/.test(x))
+  ) {
+    return undefined;
+  }
+  return [f[0]!, {
+    proto: Number(f[1]),
+    srcIp: f[2]!,
+    srcPort: Number(f[3]),
+    dstIp: f[4]!,
+    dstPort: Number(f[5]),
+    time: Number(f[6]),
+  }];
+}
+
+/**
+ * Reads a digest file's text into `into` (a digest seen twice keeps its
+ * first place and its last facts).
+ *
+ * @returns The numbers of the lines that could not be read.
+ */
+function loadDigestText(text: string, into: { set(d: string, e: ReplayEntry): unknown }): number[] {
+  const bad: number[] = [];
+  let n = 0;
+  for (let at = 0; at < text.length;) {
+    const end = text.indexOf("\n", at);
+    const line = text.slice(at, end < 0 ? text.length : end);
+    at = end < 0 ? text.length : end + 1;
+    n++;
+    if (line === "" || line.startsWith("#")) continue;
+    const r = parseLine(line);
+    if (r === undefined) bad.push(n);
+    else into.set(r[0], r[1]);
+  }
+  return bad;
+}
+
 /** Parses a digest file's text; bad lines are reported, not fatal. */
 export function parseDigestFile(
   text: string,
 ): { entries: Map<string, ReplayEntry>; bad: number[] } {
   const entries = new Map<string, ReplayEntry>();
-  const bad: number[] = [];
-  for (const [i, line] of text.split("\n").entries()) {
-    if (line === "" || line.startsWith("#")) continue;
-    const f = line.trim().split(/\s+/);
-    if (
-      f.length !== 7 || !/^[A-Za-z0-9+/]{43}$/.test(f[0]!) ||
-      f.slice(1).some((x, j) => j !== 1 && j !== 3 && !/^\d+$/.test(x))
-    ) {
-      bad.push(i + 1);
-      continue;
-    }
-    entries.set(f[0]!, {
-      proto: Number(f[1]),
-      srcIp: f[2]!,
-      srcPort: Number(f[3]),
-      dstIp: f[4]!,
-      dstPort: Number(f[5]),
-      time: Number(f[6]),
-    });
-  }
-  return { entries, bad };
+  return { entries, bad: loadDigestText(text, entries) };
 }
 
-/** The file-backed cache in fwknopd's format. */
+/**
+ * The file-backed cache in fwknopd's format. In memory each record is packed
+ * (about 60 bytes, see `_records.ts`); `get` and `claim` return a fresh copy.
+ */
 export class FileReplayCache implements ReplayCache {
-  readonly #entries: Map<string, ReplayEntry>;
+  readonly #entries: ReplayRecords;
   #fd: number | undefined;
   readonly #path: string;
   /** What must go before the next record: the header, or a newline after a torn write. */
@@ -70,7 +95,7 @@ export class FileReplayCache implements ReplayCache {
 
   private constructor(
     path: string,
-    entries: Map<string, ReplayEntry>,
+    entries: ReplayRecords,
     fd: number | undefined,
     bad: number[],
   ) {
@@ -99,16 +124,17 @@ export class FileReplayCache implements ReplayCache {
     } catch (e) {
       if (!isNoSpace(e)) throw e;
     }
-    let loaded = { entries: new Map<string, ReplayEntry>(), bad: [] as number[] };
+    const records = new ReplayRecords();
+    let bad: number[] = [];
     if (fd !== undefined) {
       try {
-        loaded = parseDigestFile(new TextDecoder().decode(readAll(fd)));
+        bad = loadDigestText(new TextDecoder().decode(readAll(fd)), records);
       } catch (e) {
         file.close(fd);
         throw new Error(`Cannot read the digest cache "${path}": ${(e as Error).message}`);
       }
     }
-    const cache = new FileReplayCache(path, loaded.entries, fd, loaded.bad);
+    const cache = new FileReplayCache(path, records, fd, bad);
     cache.#flushPending();
     return cache;
   }

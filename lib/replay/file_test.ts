@@ -1,7 +1,7 @@
 /** The durable replay cache, also on a full disk (a tmpfs of a few kilobytes, root only). */
 import { assert, assertEquals, assertThrows } from "../../tests/assert.ts";
 import { isRoot, skip } from "../../tests/env.ts";
-import { FileReplayCache, parseDigestFile, type ReplayEntry } from "./file.ts";
+import { FileReplayCache, parseDigestFile, replayDigest, type ReplayEntry } from "./file.ts";
 
 const ENTRY: ReplayEntry = {
   proto: 17,
@@ -27,6 +27,42 @@ Deno.test("replay file: claim records durably, refuses a second claim, survives 
     assertEquals([entries.size, bad], [1, []]);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("replay file: the lines written, byte for byte, and every record read back after a restart", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const path = `${dir}/digest.cache`;
+    const head = "# <digest> <proto> <src_ip> <src_port> <dst_ip> <dst_port> <time>\n";
+    const earlier = [
+      `${replayDigest("a")} 17 192.0.2.1 40000 192.0.2.2 62201 1800000000`,
+      `${digest(5)} 6 2001:db8::5 1 :: 2 3`,
+      "not a record",
+      `${replayDigest("b")} 0017 010.0.0.1 00001 10.0.0.2 2 99999999999999999999`,
+      `${replayDigest("a")} 1 10.0.0.9 9 10.0.0.9 9 9`,
+    ].join("\n") + "\n";
+    Deno.writeTextFileSync(path, head + earlier);
+    const c = FileReplayCache.open(path);
+    assertEquals(c.badLines, [4]);
+    const v4 = { proto: 17, srcIp: "198.51.100.7", srcPort: 5, dstIp: "0.0.0.0", dstPort: 62201 };
+    assertEquals(c.claim(replayDigest("c"), { ...v4, time: 1_800_000_001 }), undefined);
+    assertEquals(c.claim(digest(6), ENTRY), undefined);
+    assertEquals(c.claim(replayDigest("a"), ENTRY)?.srcIp, "10.0.0.9", "the last line of a digest");
+    c.close();
+    assertEquals(
+      Deno.readTextFileSync(path),
+      head + earlier + `${replayDigest("c")} 17 198.51.100.7 5 0.0.0.0 62201 1800000001\n` +
+        `${digest(6)} 17 2001:db8::1 40000 :: 62201 1800000000\n`,
+    );
+    const again = FileReplayCache.open(path);
+    const { entries } = parseDigestFile(Deno.readTextFileSync(path));
+    assertEquals([...again.entries()], [...entries]);
+    assertEquals(again.size, 5);
+    assertEquals(again.get(replayDigest("b"))?.time, 99999999999999999999);
+    again.close();
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
   }
 });
 
