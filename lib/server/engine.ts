@@ -24,6 +24,7 @@ import {
   type CommandPlan,
   type CyclePlan,
   describe,
+  EVENT_TEXT,
   finalReason,
   type PolicyEvent,
   type Verdict,
@@ -292,9 +293,12 @@ export class Engine {
     return ok;
   }
 
+  /** Logs the events whose level is written anywhere; only those are worded. */
   #logEvents(events: readonly PolicyEvent[]): void {
     const log = this.#d.log;
-    log.logAll(events.map(describe).filter((l) => log.wants(l.level)));
+    const lines: ReturnType<typeof describe>[] = [];
+    for (const e of events) if (log.wants(EVENT_TEXT[e.code].level)) lines.push(describe(e));
+    log.logAll(lines);
   }
 
   #now(): number {
