@@ -192,8 +192,8 @@ export class ReplayRecords {
     } else {
       i = this.#oddKeys.get(digest) ?? -1;
       if (i < 0) {
-        i = this.#append();
         const key = ownText(digest);
+        i = this.#append();
         this.#oddKeys.set(key, i);
         this.#oddKeyOf.set(i, key);
       }
@@ -236,11 +236,14 @@ export class ReplayRecords {
     this.#slots = slots;
   }
 
-  /** A new record number, with room for it. */
+  /**
+   * A new record number, with room for it. The chunk is made before the
+   * record is counted: when it cannot be (out of memory) nothing changes,
+   * and the next record tries again.
+   */
   #append(): number {
-    const i = this.#count++;
-    if ((i & (CHUNK - 1)) === 0) this.#chunks.push(newChunk());
-    return i;
+    if (this.#count >>> CHUNK_BITS === this.#chunks.length) this.#chunks.push(newChunk());
+    return this.#count++;
   }
 
   #store(i: number, e: ReplayEntry): void {
