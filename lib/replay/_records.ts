@@ -100,9 +100,14 @@ function decodeKey(d: string): boolean {
   return bad >= 0;
 }
 
-/** Mixes the 8 words of a digest (every bit counts, so keys alike in part still spread). */
-function hashAt(words: Uint32Array, at: number): number {
-  let h = 0x811c9dc5;
+/**
+ * Mixes the 8 words of a digest (every bit counts, so keys alike in part
+ * still spread), starting from the table's secret seed: digests are SHA-256
+ * of packets, and a sender with a valid key who could predict the buckets
+ * could grind packets into one slot and make each lookup step past them all.
+ */
+export function hashAt(words: Uint32Array, at: number, seed: number): number {
+  let h = seed;
   for (let k = 0; k < DIGEST_WORDS; k++) {
     h = Math.imul(h ^ words[at + k]!, 0x9e3779b1);
     h ^= h >>> 16;
@@ -154,6 +159,7 @@ function ownText(s: string): string {
  * never removed (a cache is rotated by starting a new one).
  */
 export class ReplayRecords {
+  readonly #seed: number;
   #count = 0;
   readonly #chunks: Chunk[] = [];
   /** Record number + 1 for each digest, 0 for empty; a power of two, at most half full. */
@@ -163,6 +169,14 @@ export class ReplayRecords {
   /** Keys that are not canonical base64 SHA-256 (tests, hand-edited files), both ways. */
   readonly #oddKeys = new Map<string, number>();
   readonly #oddKeyOf = new Map<number, string>();
+
+  /**
+   * @param seed The hash's starting value: random unless a test needs to
+   *   aim keys at one bucket.
+   */
+  constructor(seed: number = crypto.getRandomValues(new Uint32Array(1))[0]!) {
+    this.#seed = seed >>> 0;
+  }
 
   /** Number of records. */
   get size(): number {
@@ -209,7 +223,7 @@ export class ReplayRecords {
   /** The slot of the digest in `KEY`, or the empty slot where it would go. */
   #probe(): number {
     const mask = this.#slots.length - 1;
-    for (let s = hashAt(KEY, 0) & mask;; s = (s + 1) & mask) {
+    for (let s = hashAt(KEY, 0, this.#seed) & mask;; s = (s + 1) & mask) {
       const r = this.#slots[s]!;
       if (r === 0 || this.#holds(r - 1)) return s;
     }
@@ -229,7 +243,7 @@ export class ReplayRecords {
     for (let i = 0; i < this.#count; i++) {
       if (this.#oddKeyOf.size > 0 && this.#oddKeyOf.has(i)) continue;
       const d = this.#chunks[i >>> CHUNK_BITS]!.digests;
-      let s = hashAt(d, (i & (CHUNK - 1)) * DIGEST_WORDS) & mask;
+      let s = hashAt(d, (i & (CHUNK - 1)) * DIGEST_WORDS, this.#seed) & mask;
       while (slots[s] !== 0) s = (s + 1) & mask;
       slots[s] = i + 1;
     }

@@ -5,7 +5,7 @@
  */
 import { assert, assertEquals, assertThrows } from "../../tests/assert.ts";
 import { b64Encode } from "../spa/base64.ts";
-import { ReplayRecords } from "./_records.ts";
+import { hashAt, ReplayRecords } from "./_records.ts";
 import { replayDigest, type ReplayEntry } from "./cache.ts";
 import { MemoryReplayCache } from "./memory.ts";
 import { FileReplayCache } from "./file.ts";
@@ -126,7 +126,8 @@ Deno.test("records attack: 3,000 digests with one 32-bit hash, in the last slot,
   for (const target of [0xffffffff, 0, 0x80000000]) {
     const bad = collidingDigests(target, 3_000, 11);
     const rnd = xorshift(target ^ 0xabcdef);
-    const r = new ReplayRecords();
+    // The seed the colliding keys were computed for (the cache's own is random).
+    const r = new ReplayRecords(0x811c9dc5);
     const w = new Uint32Array(8);
     const plain: string[] = [];
     for (const [i, k] of bad.entries()) {
@@ -368,4 +369,18 @@ Deno.test("records attack: rotation moves every record to -old and a restart rea
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
+});
+
+Deno.test("records attack: keys aimed at one bucket for a known seed spread under the cache's random seed", () => {
+  const bad = collidingDigests(0xffffffff, 3_000, 11);
+  const seed = crypto.getRandomValues(new Uint32Array(1))[0]!;
+  const buckets = new Set<number>();
+  for (const k of bad) {
+    const w = new Uint32Array(8);
+    new Uint8Array(w.buffer).set(Uint8Array.from(atob(k + "="), (c) => c.charCodeAt(0)));
+    assertEquals(hashAt(w, 0, 0x811c9dc5), 0xffffffff, "aimed at the known seed's bucket");
+    buckets.add(hashAt(w, 0, seed) & 4095);
+  }
+  // 3,000 keys thrown at random into 4,096 buckets fill about 2,100 of them.
+  assert(buckets.size > 1_500, `only ${buckets.size} buckets under seed ${seed}`);
 });
