@@ -16,12 +16,35 @@ export interface NftRunOptions {
   handles?: boolean;
 }
 
+/** One set element to create, in the kernel's terms (see `NftRunner.createElements`). */
+export interface NftNewElement {
+  /** The table's family: `inet`, `ip` or `ip6`. */
+  family: "inet" | "ip" | "ip6";
+  table: string;
+  set: string;
+  /** The key as the kernel holds it: each part of a concatenation in 4-byte words. */
+  key: Uint8Array;
+  /** Milliseconds, at least 1. */
+  timeoutMs: number;
+  /** The element's comment, if any. */
+  comment?: string;
+}
+
 /** Something that runs nft scripts. */
 export interface NftRunner {
   /** `libnftables` or `nft binary`. */
   readonly kind: string;
   /** Runs a script (one transaction); code 0 on success, stderr holds nft's error. */
   run(script: string, opts?: NftRunOptions): Promise<ExecResult>;
+  /**
+   * Optional fast path: creates elements (`create element`, so one that is
+   * there already fails the whole transaction) in one transaction sent
+   * straight to the kernel, without parsing a script or fetching the
+   * ruleset first. Same outcome as the `create element` script; code 0 on
+   * success, else stderr holds the kernel's error (`File exists`, `No such
+   * file or directory`); the caller then takes the script path.
+   */
+  createElements?(els: readonly NftNewElement[]): ExecResult;
 }
 
 /** The `nft` binary as runner. */

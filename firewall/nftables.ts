@@ -24,12 +24,17 @@
  * A network grant and host grants inside it are separate elements of
  * separate sets, each with its own kernel timeout.
  *
+ * A new grant's elements go to the kernel through the runner's netlink fast
+ * path when it has one (`NftRunner.createElements`: one batch, no script to
+ * parse, no ruleset fetched first); everything else, and a grant whose
+ * element is there already, goes through nft scripts.
+ *
  * @module
  */
 import { type FirewallBackend, FirewallError, type SweepResult } from "./backend.ts";
-import { fleetMark, type Grant, grantSource, type ProtoPort } from "./grant.ts";
-import { IpAddr } from "../lib/net/addr.ts";
-import type { NftRunner } from "./nft_run.ts";
+import { fleetMark, type Grant, grantSource, PROTO_NUMBER, type ProtoPort } from "./grant.ts";
+import { IpAddr, ipv4ToInt, parseAddr } from "../lib/net/addr.ts";
+import type { NftNewElement, NftRunner } from "./nft_run.ts";
 
 /** Address families of nft tables. */
 export type NftFamily = "inet" | "ip" | "ip6";
@@ -219,6 +224,92 @@ export function grantElements(g: Grant, o: NftOptions): NftElement[] | string {
     else out.push(el("own", "fwknopd_masq", to));
   }
   return out;
+}
+
+/**
+ * The longest comment the fast path sends, in bytes (within nft's limit of
+ * 128; the user data holds its length in one byte).
+ */
+const MAX_COMMENT = 127;
+
+/** The parts of the key of each of our sets by name (`null`: not a plain set of ours). */
+const KEY_PARTS = new Map<string, readonly string[] | null>();
+
+/** The key's part types of one of our sets (`fwknopd_allow4d_n24`), or `null` for a map. */
+function keyParts(set: string): readonly string[] | null {
+  let parts = KEY_PARTS.get(set);
+  if (parts !== undefined) return parts;
+  const m = /^(fwknopd_[a-z]+)([46])(d?)(?:_n\d{1,3})?$/.exec(set);
+  const type = m === null
+    ? undefined
+    : hostSetDefs(Number(m[2]) as Fam)[`${m[1]}${m[2]}${m[3]}`]?.type;
+  parts = type === undefined || type.includes(":") ? null : type.split(" . ");
+  KEY_PARTS.set(set, parts);
+  return parts;
+}
+
+/** Writes one part of a key in the kernel's form at `at`; the next offset, or -1. */
+function keyPart(type: string, text: string, out: Uint8Array, at: number): number {
+  if (type === "ipv4_addr") {
+    const v = ipv4ToInt(text);
+    if (v === undefined) return -1;
+    out[at] = v >>> 24;
+    out[at + 1] = v >>> 16;
+    out[at + 2] = v >>> 8;
+    out[at + 3] = v;
+    return at + 4;
+  }
+  if (type === "ipv6_addr") {
+    const a = parseAddr(text);
+    if (a?.family !== 6) return -1;
+    out.set(a.bytes(), at);
+    return at + 16;
+  }
+  if (type === "inet_proto") {
+    if (text !== "tcp" && text !== "udp") return -1;
+    out[at] = PROTO_NUMBER[text];
+    return at + 4;
+  }
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : -1;
+  if (type !== "inet_service" || port < 0 || port > 0xffff) return -1;
+  out[at] = port >> 8;
+  out[at + 1] = port;
+  return at + 4;
+}
+
+/**
+ * A set element as the kernel takes it, for the runner's netlink fast path
+ * (pure; golden-tested): nft's concatenation puts each part of the key in
+ * 4-byte words, addresses and ports in network order.
+ *
+ * @param e The element (of a set, not a map).
+ * @param timeoutMs Its timeout.
+ * @param comment Its comment (`""` for none).
+ * @returns The element, or `undefined` when it is not one of our plain set elements.
+ */
+export function newElement(
+  e: NftElement,
+  timeoutMs: number,
+  comment = "",
+): NftNewElement | undefined {
+  const types = keyParts(e.set);
+  const sp = e.table.indexOf(" ");
+  const family = e.table.slice(0, sp);
+  const table = e.table.slice(sp + 1);
+  if (types === null || e.value !== undefined || sp < 1 || table === "" || table.includes(" ")) {
+    return undefined;
+  }
+  if (family !== "inet" && family !== "ip" && family !== "ip6") return undefined;
+  const parts = e.key.split(" . ");
+  if (types.length !== parts.length) return undefined;
+  const key = new Uint8Array(types.reduce((n, t) => n + (t === "ipv6_addr" ? 16 : 4), 0));
+  let at = 0;
+  for (let i = 0; i < types.length && at >= 0; i++) at = keyPart(types[i]!, parts[i]!, key, at);
+  if (at !== key.length) return undefined;
+  const el = { family, table, set: e.set, key, timeoutMs } as const;
+  if (comment === "") return el;
+  // A longer comment goes the script way and gets nft's own answer.
+  return new TextEncoder().encode(comment).length > MAX_COMMENT ? undefined : { ...el, comment };
 }
 
 /** Milliseconds in each unit of an nft duration, largest first. */
@@ -592,9 +683,13 @@ export class Nftables implements FirewallBackend {
     if (els.every((e) => this.#expiry.get(e) === undefined)) {
       const plan = this.#plan(g, els, () => undefined);
       if (plan.length === 0) return [];
-      const fresh = plan.map((p) => elementLine("create", p.e, p.ms, mark));
-      const quick = await this.#nft.run(fresh.join("\n") + "\n", {});
-      if (quick.code === 0) return plan.map((p) => addedText(p.e, p.until));
+      const direct = this.#createDirect(plan, mark);
+      if (direct === "created") return plan.map((p) => addedText(p.e, p.until));
+      if (direct !== "exists") {
+        const fresh = plan.map((p) => elementLine("create", p.e, p.ms, mark));
+        const quick = await this.#nft.run(fresh.join("\n") + "\n", {});
+        if (quick.code === 0) return plan.map((p) => addedText(p.e, p.until));
+      }
     }
     const known = new Map<NftElement, number | undefined>();
     for (const e of els) known.set(e, this.#expiry.get(e) ?? await this.#kernelExpiry(e));
@@ -619,6 +714,29 @@ export class Nftables implements FirewallBackend {
     }
     for (const p of plan) this.#expiry.set(p.e, p.until);
     return plan.map((p) => addedText(p.e, p.until));
+  }
+
+  /**
+   * New elements through the runner's netlink fast path, when it has one
+   * and every element is a plain set element: `exists` when one is there
+   * already (a repeat request), `other` for anything else (no fast path, or
+   * another failure: the script path then tries).
+   */
+  #createDirect(
+    plan: readonly { e: NftElement; ms: number }[],
+    mark: string,
+  ): "created" | "exists" | "other" {
+    const create = this.#nft.createElements;
+    if (create === undefined) return "other";
+    const els: NftNewElement[] = [];
+    for (const p of plan) {
+      const n = newElement(p.e, p.ms, mark);
+      if (n === undefined) return "other";
+      els.push(n);
+    }
+    const r = create.call(this.#nft, els);
+    if (r.code === 0) return "created";
+    return /File exists/.test(r.stderr) ? "exists" : "other";
   }
 
   /** Each element's expiry (the later of `known` and the grant's) and timeout from now. */

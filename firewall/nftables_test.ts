@@ -2,10 +2,12 @@ import { assertEquals } from "../tests/assert.ts";
 import { testGrant } from "../tests/scripted_runner.ts";
 import { parseAddr } from "../lib/net/addr.ts";
 import type { Grant, NatPlan } from "./grant.ts";
+import type { NftNewElement } from "./nft_run.ts";
 import {
   grantElements,
   initScript,
   jumpHandles,
+  newElement,
   NFT_DEFAULTS,
   Nftables,
   nftDuration,
@@ -265,4 +267,103 @@ Deno.test("nft open: a new element is one create; a repeat request or a shared e
   assertEquals(k.els.size, 1, "the extended element outlives the first grant's close");
   await fw.close(testGrant("192.0.2.1", ["tcp/22"], t + 90));
   assertEquals(k.els.size, 0);
+});
+
+Deno.test("newElement: the kernel's key bytes of our set elements, nothing for maps or odd keys", () => {
+  const hex = (e: NftNewElement | undefined) =>
+    e === undefined ? undefined : [...e.key].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const el = (set: string, key: string, table = "inet filter") => ({ table, set, key });
+  // As `nft --debug=netlink` shows them: each part in 4-byte words, network order.
+  assertEquals(
+    newElement(el("fwknopd_allow4", "10.0.0.1 . tcp . 22"), 30_000, "fleet_gw1"),
+    {
+      family: "inet",
+      table: "filter",
+      set: "fwknopd_allow4",
+      key: new Uint8Array([10, 0, 0, 1, 6, 0, 0, 0, 0, 22, 0, 0]),
+      timeoutMs: 30_000,
+      comment: "fleet_gw1",
+    },
+  );
+  assertEquals(
+    hex(newElement(el("fwknopd_allow6d", "2001:db8::1 . ::1 . udp . 65535", "ip6 t"), 1)),
+    "20010db8000000000000000000000001" + "00000000000000000000000000000001" + "11000000ffff0000",
+  );
+  assertEquals(newElement(el("fwknopd_allow6d", "::1 . ::1 . tcp . 1", "ip6 t"), 1)?.family, "ip6");
+  assertEquals(
+    hex(newElement(el("fwknopd_allow4_n24", "192.0.2.0 . tcp . 22"), 1)),
+    "c0000200060000000016" + "0000",
+  );
+  assertEquals(hex(newElement(el("fwknopd_fwdall4", "192.0.2.7"), 1)), "c0000207");
+  for (
+    const e of [
+      el("fwknopd_dnat4", "192.0.2.1 . tcp . 22"), // a map
+      { ...el("fwknopd_allow4", "192.0.2.1 . tcp . 22"), value: "x" },
+      el("fwknopd_allow4", "192.0.2.1 . icmp . 22"),
+      el("fwknopd_allow4", "192.0.2.1 . tcp . 65536"),
+      el("fwknopd_allow4", "2001:db8::1 . tcp . 22"),
+      el("fwknopd_allow4", "192.0.2.1 . tcp"),
+      el("fwknopd_other4", "192.0.2.1 . tcp . 22"),
+      el("fwknopd_allow4", "192.0.2.1 . tcp . 22", "bridge filter"),
+      el("fwknopd_allow4", "192.0.2.1 . tcp . 22", "filter"),
+    ]
+  ) assertEquals(newElement(e, 1), undefined, JSON.stringify(e));
+  const ok = el("fwknopd_allow4", "192.0.2.1 . tcp . 22");
+  assertEquals(newElement(ok, 1, "c".repeat(127))?.comment?.length, 127);
+  assertEquals(newElement(ok, 1, "c".repeat(128)), undefined, "too long for nft");
+});
+
+/** The fake kernel with the netlink fast path: IPv4 `fwknopd_allow4` elements only. */
+function fastKernel(nowMs: () => number, fail?: string) {
+  const k = fakeKernel(nowMs);
+  const created: NftNewElement[][] = [];
+  const createElements = (els: readonly NftNewElement[]) => {
+    created.push([...els]);
+    if (fail !== undefined) return { code: 1, stdout: "", stderr: fail };
+    const ids = els.map((e) => {
+      const b = e.key;
+      return `${e.set} ${b[0]}.${b[1]}.${b[2]}.${b[3]} . ${b[4] === 6 ? "tcp" : "udp"} . ${
+        (b[8]! << 8) | b[9]!
+      }`;
+    });
+    if (ids.some((id) => k.els.has(id))) {
+      return { code: 1, stdout: "", stderr: "File exists (errno 17)" };
+    }
+    els.forEach((e, i) => k.els.set(ids[i]!, nowMs() + e.timeoutMs));
+    return { code: 0, stdout: "", stderr: "" };
+  };
+  return { ...k, created, runner: { ...k.runner, createElements } };
+}
+
+Deno.test("nft open: the runner's fast path creates new elements without a script; a repeat goes the script way", async () => {
+  const now = 1_800_000_000_000;
+  const k = fastKernel(() => now);
+  const fw = new Nftables(OPTS, k.runner, () => now);
+  const t = now / 1000;
+  const a = testGrant("192.0.2.1", ["tcp/22"], t + 60);
+  assertEquals(await fw.open(a), [
+    `Added element 192.0.2.1 . tcp . 22 to inet filter fwknopd_allow4, expires at ${t + 60}`,
+  ]);
+  assertEquals(k.scripts.length, 0, "no script");
+  assertEquals(k.created.map((c) => c.map((e) => [e.set, e.timeoutMs])), [[[
+    "fwknopd_allow4",
+    60_000,
+  ]]]);
+  assertEquals(k.els.get("fwknopd_allow4 192.0.2.1 . tcp . 22"), (t + 60) * 1000);
+  // There already: no create script (it would fail the same way), the robust path extends it.
+  await fw.open(testGrant("192.0.2.1", ["tcp/22"], t + 90));
+  assertEquals(k.scripts.some((s) => s.startsWith("create")), false, k.scripts.join(""));
+  assertEquals(k.els.get("fwknopd_allow4 192.0.2.1 . tcp . 22"), (t + 90) * 1000);
+  // Another failure of the fast path: the create script still tries.
+  const broken = fastKernel(() => now, "netlink send: Operation not permitted (errno 1)");
+  const fw2 = new Nftables(OPTS, broken.runner, () => now);
+  await fw2.open(a);
+  assertEquals(broken.scripts, [
+    "create element inet filter fwknopd_allow4 { 192.0.2.1 . tcp . 22 timeout 1m }\n",
+  ]);
+  // NAT grants (maps) never take it.
+  const nat = fastKernel(() => now);
+  const fw3 = new Nftables({ ...OPTS, nat: true }, nat.runner, () => now);
+  await fw3.open(grant("192.0.2.1", ["tcp/22"], { kind: "forward" }));
+  assertEquals(nat.created, []);
 });
