@@ -249,6 +249,9 @@ export class PcapSource<P> implements RawSource<P> {
             take(data, hdr[CAPLEN_WORD]!, batch);
             continue;
           }
+          // Packets in hand go to the caller first: the checks below cost a
+          // system call each, and the next round makes them anyway.
+          if (reads > 0) break;
           // No packet: pcap_next_ex says whether the buffer is empty, the file
           // has ended or capture failed (or hands over a packet that just came).
           rc = l.pcap_next_ex(this.#p, hdrPtr, dataPtr);

@@ -13,8 +13,14 @@ const POLLFD_LEN = 8;
 
 /** Longest stretch of reading without letting timers and signals run. */
 const MAX_BUSY_MS = 10;
-/** Timer rounds without data before going back to poll(). */
-const QUIET_ROUNDS = 20;
+/**
+ * Timer rounds without data before going back to poll(). A round takes
+ * about 2 ms (the event loop's timers have millisecond steps), and a lone
+ * packet that comes during one waits for its end: after two quiet rounds
+ * the link is idle, and a poll() wakes the reader within a thread hop
+ * (~0.1 ms). A flood keeps every round busy, so it stays on the timer.
+ */
+const QUIET_ROUNDS = 2;
 /** The timer round under load, in milliseconds. */
 const BUSY_WAIT_MS = 1;
 
@@ -22,7 +28,7 @@ const BUSY_WAIT_MS = 1;
  * A reusable wait on one descriptor. Each poll() is a hop to another thread
  * and back, which under a flood costs more than reading a packet; so while
  * packets keep coming, the reader sleeps on a 1 ms timer instead (the socket
- * buffer collects the next batch meanwhile), and only after 20 quiet rounds
+ * buffer collects the next batch meanwhile), and only after two quiet rounds
  * does it go back to poll(), which costs nothing while the link is idle.
  */
 export class ReadableWait {
