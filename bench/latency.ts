@@ -5,6 +5,10 @@
  * default-drop firewall, and the probe's floor (the same probe against
  * ports already open, no daemon). p50 and p90 over the packets, and the ratios.
  *
+ *     deno run -A bench/latency.ts [fwknopd|iptables|nftables|floor]...
+ *
+ * With kinds named, only those run (in the order above).
+ *
  * @module
  */
 import { encodeSpa } from "../lib/spa/packet.ts";
@@ -99,12 +103,18 @@ async function measure(kind: Kind): Promise<number[]> {
   }
 }
 
-/** Runs the benchmark; returns report lines. */
-export async function benchLatency(): Promise<string[]> {
+const KINDS: readonly Kind[] = ["fwknopd", "iptables", "nftables", "floor"];
+
+/**
+ * Runs the benchmark; returns report lines.
+ *
+ * @param only The kinds to measure (all by default); ratios need both sides.
+ */
+export async function benchLatency(only: readonly Kind[] = KINDS): Promise<string[]> {
   if (Deno.uid?.() !== 0) return ["latency: skipped (needs root for namespaces)"];
   const lines = [`latency: SPA datagram sent -> first TCP connect accepted, ${PACKETS} packets`];
   const res = new Map<Kind, number[]>();
-  for (const kind of ["fwknopd", "iptables", "nftables", "floor"] as Kind[]) {
+  for (const kind of KINDS.filter((k) => only.includes(k))) {
     const ms = await measure(kind);
     res.set(kind, ms);
     lines.push(
@@ -115,7 +125,9 @@ export async function benchLatency(): Promise<string[]> {
   }
   const p50 = (k: Kind) => percentile(res.get(k)!, 0.5);
   const p90 = (k: Kind) => percentile(res.get(k)!, 0.9);
+  const both = (a: Kind, b: Kind) => res.has(a) && res.has(b);
   for (const k of ["iptables", "nftables"] as Kind[]) {
+    if (!both(k, "fwknopd")) continue;
     lines.push(
       `  ratio ours-${k}/fwknopd: p50 ${(p50(k) / p50("fwknopd")).toFixed(3)}x, p90 ${
         (p90(k) / p90("fwknopd")).toFixed(3)
@@ -123,14 +135,29 @@ export async function benchLatency(): Promise<string[]> {
     );
   }
   // Issue #22 item 4: iptables at most 1.5x nftables; nftables at most 2x the probe's floor.
-  lines.push(
-    `  ratio ours-iptables/ours-nftables: p50 ${(p50("iptables") / p50("nftables")).toFixed(3)}x`,
-    `  ratio ours-nftables/floor (open port): p50 ${(p50("nftables") / p50("floor")).toFixed(3)}x`,
-  );
+  if (both("iptables", "nftables")) {
+    lines.push(
+      `  ratio ours-iptables/ours-nftables: p50 ${(p50("iptables") / p50("nftables")).toFixed(3)}x`,
+    );
+  }
+  if (both("nftables", "floor")) {
+    lines.push(
+      `  ratio ours-nftables/floor (open port): p50 ${
+        (p50("nftables") / p50("floor")).toFixed(3)
+      }x`,
+    );
+  }
   return lines;
 }
 
 if (import.meta.main) {
+  const bad = Deno.args.filter((a) => !KINDS.includes(a as Kind));
+  if (bad.length > 0) {
+    // deno-lint-ignore no-console
+    console.error(`usage: latency.ts [${KINDS.join("|")}]...: unknown "${bad[0]}"`);
+    Deno.exit(2);
+  }
+  const only = Deno.args.length === 0 ? KINDS : Deno.args as Kind[];
   // deno-lint-ignore no-console
-  for (const l of await benchLatency()) console.log(l);
+  for (const l of await benchLatency(only)) console.log(l);
 }
