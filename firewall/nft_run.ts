@@ -9,25 +9,14 @@
 import { isDeno, lacksPermission } from "../lib/sys/runtime.ts";
 import { canLoad } from "../lib/sys/libs.ts";
 import type { ExecResult, Runner } from "../lib/sys/exec.ts";
+import type { NftNewElement } from "../lib/sys/nft_element.ts";
+
+export type { NftNewElement };
 
 /** Options of one nft run. */
 export interface NftRunOptions {
   /** Print rule handles (`nft -a`). */
   handles?: boolean;
-}
-
-/** One set element to create, in the kernel's terms (see `NftRunner.createElements`). */
-export interface NftNewElement {
-  /** The table's family: `inet`, `ip` or `ip6`. */
-  family: "inet" | "ip" | "ip6";
-  table: string;
-  set: string;
-  /** The key as the kernel holds it: each part of a concatenation in 4-byte words. */
-  key: Uint8Array;
-  /** Milliseconds, at least 1. */
-  timeoutMs: number;
-  /** The element's comment, if any. */
-  comment?: string;
 }
 
 /** Something that runs nft scripts. */

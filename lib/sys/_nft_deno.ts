@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { NftNewElement } from "../../firewall/nft_run.ts";
+import type { NftNewElement } from "./nft_element.ts";
 import { errnoText, lastErrno } from "./_errno_deno.ts";
 import type { ExecResult } from "./exec.ts";
 import { libc } from "./libc.ts";
