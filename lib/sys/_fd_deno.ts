@@ -13,6 +13,7 @@
  * @module
  */
 import type { FdOps, FdStat, OpenHow } from "./fd.ts";
+import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, statxFacts } from "./_stat_deno.ts";
 import { errnoText, lastErrno } from "./_errno_deno.ts";
 import { libc } from "./libc.ts";
 
@@ -124,36 +125,11 @@ function check(syscall: string, call: () => number | bigint): number {
   }
 }
 
-const AT_FDCWD = -100;
-const AT_EMPTY_PATH = 0x1000;
-const AT_SYMLINK_NOFOLLOW = 0x100;
-const STATX_BASIC_STATS = 0x7ff;
-// struct statx: the same layout on every Linux architecture.
-const STATX_LEN = 256;
-const S_IFMT = 0o170000;
-const S_IFREG = 0o100000;
-const S_IFLNK = 0o120000;
-
 function statx(dirfd: number, path: string, flags: number): FdStat {
-  const buf = new Uint8Array(STATX_LEN);
-  const statxFn = libc().statx;
-  if (statxFn === null) throw new Error("Cannot stat: this libc has no statx");
-  if (statxFn(dirfd, cstr(path), flags, STATX_BASIC_STATS, buf) !== 0) {
-    throw errnoError("stat", path === "" ? undefined : path);
-  }
-  const v = new DataView(buf.buffer);
-  const mode = v.getUint16(28, true);
-  return {
-    nlink: v.getUint32(16, true),
-    uid: v.getUint32(20, true),
-    gid: v.getUint32(24, true),
-    mode,
-    ino: v.getBigUint64(32, true),
-    size: Number(v.getBigUint64(40, true)),
-    dev: (BigInt(v.getUint32(136, true)) << 32n) | BigInt(v.getUint32(140, true)),
-    isFile: (mode & S_IFMT) === S_IFREG,
-    isLink: (mode & S_IFMT) === S_IFLNK,
-  };
+  const f = statxFacts(dirfd, path, flags);
+  if (f === null) throw errnoError("stat", path === "" ? undefined : path);
+  const { dev, ino, uid, gid, nlink, mode, size, isFile, isLink } = f;
+  return { dev, ino, uid, gid, nlink, mode, size, isFile, isLink };
 }
 
 /** Deno's own call, its error given the errno name as `code` where it has none. */

@@ -17,15 +17,19 @@ const D: any = (globalThis as any).Deno;
 
 /** `AT_FDCWD`: a path relative to the working directory. */
 export const AT_FDCWD = -100;
-const AT_EMPTY_PATH = 0x1000;
-const AT_SYMLINK_NOFOLLOW = 0x100;
+/** `AT_EMPTY_PATH`: stat the descriptor itself. */
+export const AT_EMPTY_PATH = 0x1000;
+/** `AT_SYMLINK_NOFOLLOW`: a link as the last component is not followed (lstat). */
+export const AT_SYMLINK_NOFOLLOW = 0x100;
 const STATX_BASIC_STATS = 0x7ff;
 // struct statx: the same layout on every Linux architecture.
 const STATX_LEN = 256;
 const OFF_NLINK = 16;
 const OFF_UID = 20;
+const OFF_GID = 24;
 const OFF_MODE = 28;
 const OFF_INO = 32;
+const OFF_SIZE = 40;
 const OFF_DEV_MAJOR = 136;
 const OFF_DEV_MINOR = 140;
 const S_IFMT = 0o170000;
@@ -39,9 +43,11 @@ export interface StatxFacts {
   dev: bigint;
   ino: bigint;
   uid: number;
+  gid: number;
   nlink: number;
   /** Permission bits with the file type bits. */
   mode: number;
+  size: number;
   isFile: boolean;
   isDir: boolean;
   isLink: boolean;
@@ -49,25 +55,41 @@ export interface StatxFacts {
 
 const cstr = (s: string) => new TextEncoder().encode(`${s}\0`);
 
-function call(dirfd: number, path: string, flags: number): StatxFacts {
+/**
+ * statx(2) of `path` relative to `dirfd` (the one reader both seams use).
+ *
+ * @returns The facts, or `null` when statx fails (errno says why).
+ * @throws {Error} when this libc has no statx.
+ */
+export function statxFacts(dirfd: number, path: string, flags: number): StatxFacts | null {
   const buf = new Uint8Array(STATX_LEN);
-  if (libc().statx(dirfd, cstr(path), flags, STATX_BASIC_STATS, buf) !== 0) {
-    throw new Error(`Cannot stat "${path === "" ? `fd ${dirfd}` : path}": ${errnoText()}`);
-  }
+  const statx = libc().statx;
+  if (statx === null) throw new Error("Cannot stat: this libc has no statx");
+  if (statx(dirfd, cstr(path), flags, STATX_BASIC_STATS, buf) !== 0) return null;
   const v = new DataView(buf.buffer);
   const mode = v.getUint16(OFF_MODE, true);
   const fmt = mode & S_IFMT;
   return {
     nlink: v.getUint32(OFF_NLINK, true),
     uid: v.getUint32(OFF_UID, true),
+    gid: v.getUint32(OFF_GID, true),
     mode,
     ino: v.getBigUint64(OFF_INO, true),
+    size: Number(v.getBigUint64(OFF_SIZE, true)),
     dev: (BigInt(v.getUint32(OFF_DEV_MAJOR, true)) << 32n) |
       BigInt(v.getUint32(OFF_DEV_MINOR, true)),
     isFile: fmt === S_IFREG,
     isDir: fmt === S_IFDIR,
     isLink: fmt === S_IFLNK,
   };
+}
+
+function call(dirfd: number, path: string, flags: number): StatxFacts {
+  const f = statxFacts(dirfd, path, flags);
+  if (f === null) {
+    throw new Error(`Cannot stat "${path === "" ? `fd ${dirfd}` : path}": ${errnoText()}`);
+  }
+  return f;
 }
 
 /**
