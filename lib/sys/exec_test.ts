@@ -1,5 +1,6 @@
 import { assert, assertEquals } from "../../tests/assert.ts";
 import { haveCommand, skip } from "../../tests/env.ts";
+import { runUnderNode } from "../../tests/node_bundle.ts";
 import { run, spawnLineSink } from "./exec.ts";
 
 Deno.test("exec: argv without a shell, standard input, exit codes, a timeout, a missing program", async () => {
@@ -102,21 +103,8 @@ Deno.test({
     if (!(await haveCommand("node"))) return skip("the Node path: node is not installed");
     const dir = await Deno.makeTempDir({ prefix: "fwknop-exec-node-" });
     try {
-      await Deno.writeTextFile(`${dir}/script.ts`, NODE_SCRIPT);
-      const b = await new Deno.Command("deno", {
-        args: ["bundle", "--quiet", "--platform", "node", "-o", `${dir}/script.mjs`, "script.ts"],
-        cwd: dir,
-        stderr: "piped",
-      }).output();
-      assert(b.success, new TextDecoder().decode(b.stderr));
-      const r = await new Deno.Command("node", {
-        args: [`${dir}/script.mjs`, `${dir}/sink.txt`],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const text = (x: Uint8Array) => new TextDecoder().decode(x);
-      assert(r.success, text(r.stderr));
-      assertEquals(JSON.parse(text(r.stdout)), {
+      const out = await runUnderNode(dir, NODE_SCRIPT, [`${dir}/sink.txt`]);
+      assertEquals(JSON.parse(out), {
         echo: { code: 0, stdout: "a b|;|", stderr: "" },
         cat: "rules\n",
         code: 3,

@@ -1,6 +1,7 @@
 /** The file-descriptor seam: libc under Deno (no node:fs), node:fs under Node, the same answers. */
 import { assert, assertEquals, assertThrows } from "../../tests/assert.ts";
 import { haveCommand, isRoot, skip } from "../../tests/env.ts";
+import { runUnderNode } from "../../tests/node_bundle.ts";
 import { fd as file, FD_BACKEND, isMissing, readAll, writeAll } from "./fd.ts";
 import { errnoError, O_NOFOLLOW, openFlags } from "./_fd_deno.ts";
 import { isNoSpace } from "./nofollow.ts";
@@ -219,21 +220,9 @@ Deno.test({
     if (!(await haveCommand("node"))) return skip("the Node path: node is not installed");
     const dir = await Deno.makeTempDir({ prefix: "fwknop-fd-node-" });
     try {
-      await Deno.writeTextFile(`${dir}/script.ts`, NODE_SCRIPT);
-      const b = await new Deno.Command("deno", {
-        args: ["bundle", "--quiet", "--platform", "node", "-o", `${dir}/script.mjs`, "script.ts"],
-        cwd: dir,
-        stderr: "piped",
-      }).output();
-      assert(b.success, text(b.stderr));
       await Deno.mkdir(`${dir}/run`);
-      const r = await new Deno.Command("node", {
-        args: [`${dir}/script.mjs`, `${dir}/run`],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      assert(r.success, text(r.stderr));
-      assertEquals(JSON.parse(text(r.stdout)), {
+      const out = await runUnderNode(dir, NODE_SCRIPT, [`${dir}/run`]);
+      assertEquals(JSON.parse(out), {
         backend: "node:fs",
         "sym.cache": 'Cannot open the digest cache "DIR/sym.cache": it is a symbolic link',
         "hard.cache": 'Cannot open the digest cache "DIR/hard.cache": it has 2 links',
