@@ -62,8 +62,15 @@ const UDATA_COMMENT = 0;
 const NFPROTO: Readonly<Record<NftNewElement["family"], number>> = { inet: 1, ip: 2, ip6: 10 };
 const MSG_DONTWAIT = 0x40;
 const EAGAIN = 11;
+const ENOBUFS = 105;
 /** Room for the kernel's replies (an error echoes the request). */
 const REPLY_LEN = 16384;
+/**
+ * The most elements one batch sends: the kernel acknowledges each in a
+ * datagram of its own, and past about 250 of them (the default 208 KiB
+ * receive buffer) it drops acknowledgements of a batch it committed.
+ */
+const MAX_ELEMENTS = 64;
 // struct mmsghdr { struct msghdr (56 bytes on LP64); unsigned int msg_len; } padded to 64.
 const MMSGHDR_LEN = 64;
 const MSG_IOV_OFF = 16;
@@ -210,6 +217,11 @@ class NfnlSocket {
    */
   create(els: readonly NftNewElement[]): ExecResult {
     const l = libc();
+    if (els.length > MAX_ELEMENTS) {
+      return { code: 1, stdout: "", stderr: `${els.length} elements: more than one batch takes` };
+    }
+    // Replies an earlier batch left (after its first error) would fill the buffer.
+    while (l.recvmmsg(this.#fd, this.#hdr, 1, MSG_DONTWAIT, null) > 0 || lastErrno() === ENOBUFS);
     const seq = this.#seq = (this.#seq + 1) >>> 0;
     const batch = newElementsBatch(els, seq);
     if (
