@@ -7,6 +7,7 @@ import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { haveCommand, skip } from "./env.ts";
 import { link, Netns, netnsUnavailable } from "./netns.ts";
 import { fileArgs } from "./fwknopd.ts";
+import { freeUdpPort } from "./free_port.ts";
 import ts from "npm:typescript@5.9.3";
 import { decodeSpa } from "../lib/spa/packet.ts";
 
@@ -113,7 +114,7 @@ Deno.test({
     await t.step(
       "the daemon in UDP-server test mode accepts the Node client's packet",
       async () => {
-        const port = 40000 + Math.floor(Math.random() * 20000);
+        const port = await freeUdpPort();
         const files = await daemonFiles(
           dir,
           "udp",

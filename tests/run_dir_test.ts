@@ -96,7 +96,7 @@ async function attack(c: Case): Promise<void> {
       else await Deno.symlink(target, `${run}/${name}`);
       before.set(target, await fingerprint(target));
     }
-    const port = randomPort();
+    const port = await randomPort();
     const d = startDaemon(await rigFiles(conf, port, `FWKNOP_RUN_DIR ${run};\n`));
     const ran = await runOrRefuse(d, port);
     for (const [target, print] of before) {
@@ -122,7 +122,7 @@ async function parentsThroughFfi(): Promise<void> {
     await Deno.chmod(`${top}/parent`, 0o777);
     const run = `${top}/parent/run`;
     await Deno.mkdir(run, { mode: 0o700 });
-    const port = randomPort();
+    const port = await randomPort();
     const files = await rigFiles(conf, port, `FWKNOP_RUN_DIR ${run};\n`);
     const perms = [`--allow-read=${conf},${run}`, `--allow-write=${run}`, "--allow-run"];
     const d = new Background([

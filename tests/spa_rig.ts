@@ -10,6 +10,7 @@ import { createSocket } from "node:dgram";
 import { encodeSpa } from "../lib/spa/packet.ts";
 import { MessageType } from "../lib/spa/message.ts";
 import { Background } from "./netns.ts";
+import { freeUdpPort } from "./free_port.ts";
 
 const SERVER = new URL("../server.ts", import.meta.url).pathname;
 const enc = new TextEncoder();
@@ -47,9 +48,9 @@ export function startDaemon(files: string[]): Background {
   return new Background(["deno", "run", "-A", SERVER, "-f", ...files]);
 }
 
-/** A random port for one daemon. */
-export function randomPort(): number {
-  return 40000 + Math.floor(Math.random() * 20000);
+/** A random port for one daemon, free when probed (see tests/free_port.ts). */
+export function randomPort(): Promise<number> {
+  return freeUdpPort();
 }
 
 /** Sends one valid SPA packet asking for tcp/22 for `allow` to the daemon on `port`. */

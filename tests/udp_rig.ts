@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { createSocket } from "node:dgram";
+import { freeUdpPort } from "./free_port.ts";
 import { Background } from "./netns.ts";
 
 const SERVER = new URL("../server.ts", import.meta.url).pathname;
@@ -18,25 +18,6 @@ export interface UdpRig {
   port: number;
   /** `-c FILE -a FILE`. */
   files: string[];
-}
-
-/**
- * A random UDP port no socket holds now, below the kernel's ephemeral range
- * (32768-60999), where client sockets of this and other processes could take
- * it while the daemon starts.
- */
-async function freeUdpPort(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const port = 20000 + Math.floor(Math.random() * 12000);
-    const s = createSocket("udp4");
-    const free = await new Promise<boolean>((resolve) => {
-      s.once("error", () => resolve(false));
-      s.bind(port, "0.0.0.0", () => resolve(true));
-    });
-    await new Promise<void>((r) => s.close(() => r()));
-    if (free) return port;
-  }
-  throw new Error("no free UDP port found");
 }
 
 /**
