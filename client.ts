@@ -37,13 +37,13 @@ import {
   loginName,
   loginNameMissing,
   readSecret,
-  readTextFile,
   rename,
   setExitCode,
   writeErr,
   writeOut,
   writeTextFile,
 } from "./lib/sys/runtime.ts";
+import { readText } from "./lib/sys/files.ts";
 import { b64EncodePadded } from "./lib/spa/base64.ts";
 import { DIGESTS } from "./lib/spa/digest.ts";
 import { formatKeys, generateKeys } from "./lib/spa/keygen.ts";
@@ -159,7 +159,7 @@ function loadRc(path: string, io: ClientIo): string {
     if ((mode & 0o077) !== 0) {
       io.err(`[-] file: ${path} permissions should only be user read/write (0600, -rw-------)\n`);
     }
-    return readTextFile(path);
+    return readText(path);
   } catch (e) {
     throw new RuntimeError(`Cannot read rc file '${path}': ${(e as Error).message}`);
   }
@@ -272,7 +272,7 @@ async function lastCommand(
   }
   let saved: string;
   try {
-    saved = readTextFile(runFile).replace(/\n$/, "");
+    saved = readText(runFile).replace(/\n$/, "");
   } catch (e) {
     throw new RuntimeError(`Cannot read args file '${runFile}': ${(e as Error).message}`);
   }

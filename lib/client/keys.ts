@@ -6,7 +6,8 @@
  * @module
  */
 import { RuntimeError, UsageError } from "../cli/errors.ts";
-import { readFd, readSecret, readTextFile, stdinIsTerminal } from "../sys/runtime.ts";
+import { readFd, readSecret, stdinIsTerminal } from "../sys/runtime.ts";
+import { readText } from "../sys/files.ts";
 import { b64Decode, isBase64Charset } from "../spa/base64.ts";
 import { MAX_HMAC_KEY_LEN } from "../spa/packet.ts";
 import { MAX_KEY_LEN } from "../spa/rijndael.ts";
@@ -25,7 +26,7 @@ const enc = new TextEncoder();
 export function keyFromFile(path: string, host: string | undefined): string | undefined {
   let text: string;
   try {
-    text = readTextFile(path);
+    text = readText(path);
   } catch (e) {
     throw new RuntimeError(`Cannot read key file '${path}': ${(e as Error).message}`);
   }

@@ -15,7 +15,8 @@ import { connect } from "node:net";
 import { createSocket } from "node:dgram";
 import { RuntimeError, UsageError } from "../cli/errors.ts";
 import { parseProtoPort } from "../net/proto_port.ts";
-import { homeDir, readTextFile } from "../sys/runtime.ts";
+import { homeDir } from "../sys/runtime.ts";
+import { readText } from "../sys/files.ts";
 import {
   encryptSequence,
   type Knock,
@@ -134,7 +135,7 @@ export function buildKnocks(
   const file = s.knockFile ?? `${homeDir() ?? "."}/.fwknop.knock`;
   let text: string;
   try {
-    text = readTextFile(file);
+    text = readText(file);
   } catch (e) {
     throw new RuntimeError(`Cannot read the knock file '${file}': ${(e as Error).message}`);
   }

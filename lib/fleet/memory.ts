@@ -9,8 +9,8 @@
  *
  * @module
  */
-import { exists, readText, removeFile } from "../sys/files.ts";
-import { rename, writeTextFile } from "../sys/runtime.ts";
+import { exists, readText } from "../sys/files.ts";
+import { replaceOwnFile } from "../sys/nofollow.ts";
 
 /** One revocation held: its time (Unix ms) and until when it holds (Unix s). */
 interface Held {
@@ -105,15 +105,12 @@ export class FleetMemory {
       if (h.until <= now) this.#revoked.delete(src), this.#dirty = true;
     }
     if (!this.#dirty || this.#path === undefined) return;
-    const tmp = `${this.#path}.tmp`;
     try {
-      if (exists(tmp)) removeFile(tmp);
       const j = {
         seen: [...this.#seen],
         revoked: [...this.#revoked].map(([s, h]) => [s, h.at, h.until]),
       };
-      writeTextFile(tmp, JSON.stringify(j) + "\n", { mode: 0o600, createNew: true });
-      rename(tmp, this.#path);
+      replaceOwnFile(this.#path, JSON.stringify(j) + "\n");
       this.#dirty = false;
     } catch {
       // kept in memory; tried again at the next change

@@ -10,7 +10,8 @@ import { RuntimeError } from "../cli/errors.ts";
 import { ConfigError } from "../config/lexer.ts";
 import type { ServerConfig } from "../config/server_conf.ts";
 import type { GuardedListener } from "../sys/listen.ts";
-import { fileMode, readTextFile } from "../sys/runtime.ts";
+import { fileMode } from "../sys/runtime.ts";
+import { readText } from "../sys/files.ts";
 import type { Engine } from "./engine.ts";
 import { HTTPS_MAX_PENDING, startHttpsSpa } from "./https_spa.ts";
 import { loadWebSite, type WebSite } from "./https_web.ts";
@@ -27,7 +28,7 @@ function readNamed(c: ServerConfig, name: string): string {
     );
   }
   try {
-    return readTextFile(path);
+    return readText(path);
   } catch (e) {
     throw new RuntimeError(`Cannot read ${name} "${path}": ${(e as Error).message}`);
   }

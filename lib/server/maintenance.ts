@@ -8,7 +8,8 @@ import { run as exec } from "../sys/exec.ts";
 import { UsageError } from "../cli/errors.ts";
 import type { ServerConfig } from "../config/server_conf.ts";
 import { parseDigestFile } from "../replay/file.ts";
-import { readTextFile, writeTextFile } from "../sys/runtime.ts";
+import { writeTextFile } from "../sys/runtime.ts";
+import { readText } from "../sys/files.ts";
 import { parseDigestName } from "../spa/digest.ts";
 import { formatKeys, generateKeys } from "../spa/keygen.ts";
 import type { ServerIo } from "./control.ts";
@@ -72,7 +73,7 @@ export async function maintenance(
   if (f.fleetRevoke !== undefined) return await fleetRevoke(f.fleetRevoke, c, io);
   if (f.exitParseDigestCache) {
     const digestFile = c.get("DIGEST_FILE")!;
-    const { entries, bad } = parseDigestFile(readTextFile(digestFile));
+    const { entries, bad } = parseDigestFile(readText(digestFile));
     io.out(
       `Digest cache ${digestFile}: ${entries.size} entries${
         bad.length > 0 ? `, unreadable lines: ${bad.join(", ")}` : ""

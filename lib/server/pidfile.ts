@@ -11,7 +11,7 @@ import { exists, readText, removeFile } from "../sys/files.ts";
 import { isDeno, lacksPermission } from "../sys/runtime.ts";
 import { ownUid, replaceOwnFile } from "../sys/nofollow.ts";
 import { RuntimeError } from "../cli/errors.ts";
-import { type PidOwner, pidOwner } from "./pid_owner.ts";
+import { type PidOwner, pidOwner, readCmdline } from "./pid_owner.ts";
 
 type Locks = typeof import("../sys/_pidlock_deno.ts");
 let locks: Locks | undefined;
@@ -29,7 +29,7 @@ function procPid(path: string): number | undefined {
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
   try {
     // A live process that is a fwknopd (ours or the stock one): guards against pid reuse.
-    const cmdline = readText(`/proc/${pid}/cmdline`);
+    const cmdline = readCmdline(pid);
     return /fwknopd|server\.ts/.test(cmdline) ? pid : undefined;
   } catch {
     return undefined;

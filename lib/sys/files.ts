@@ -3,8 +3,8 @@
  * configuration loader, the pid file and the run-directory checks need.
  * Under Deno it uses the `Deno` namespace, because Deno's `node:fs` pulls in
  * its whole Node compatibility layer (about 7.5 MiB resident in an idle
- * process, measured); under Node, `node:fs` and `node:os` are loaded here
- * and nowhere else. Errors keep the runtime's own types and carry the errno
+ * process, measured); under Node it uses the `node:fs` and `node:os` that
+ * the runtime seam (runtime.ts) loads. Errors keep the runtime's own types and carry the errno
  * name as `code` under both (`ENOENT`, `EACCES`, ...), so a denied
  * permission is never taken for a missing file.
  *
@@ -12,17 +12,10 @@
  */
 
 import * as statxSeam from "./_stat_deno.ts";
+import { isDeno, node } from "./runtime.ts";
 
 // deno-lint-ignore no-explicit-any
 const DenoNs: any = (globalThis as any).Deno;
-const isDeno: boolean = typeof DenoNs?.version?.deno === "string";
-
-// deno-lint-ignore no-explicit-any
-const node: { fs: any; os: any; process: any } | undefined = isDeno ? undefined : {
-  fs: await import("node:fs"),
-  os: await import("node:os"),
-  process: (await import("node:process")).default,
-};
 
 /**
  * Deno's errors say `No such file or directory (os error 2): stat '/x'`;

@@ -13,9 +13,9 @@ const DenoNs: any = (globalThis as any).Deno;
 /** Whether we run under Deno. */
 export const isDeno: boolean = typeof DenoNs?.version?.deno === "string";
 
-// Node's modules, loaded only when not under Deno.
+/** Node's modules, loaded only when not under Deno (the file seam, files.ts, uses them too). */
 // deno-lint-ignore no-explicit-any
-const node: { fs: any; os: any; process: any } | undefined = isDeno ? undefined : {
+export const node: { fs: any; os: any; process: any } | undefined = isDeno ? undefined : {
   fs: await import("node:fs"),
   os: await import("node:os"),
   process: (await import("node:process")).default,
@@ -190,11 +190,6 @@ function concat(chunks: Uint8Array[]): Uint8Array {
     off += c.length;
   }
   return out;
-}
-
-/** Reads a text file. */
-export function readTextFile(path: string): string {
-  return isDeno ? DenoNs.readTextFileSync(path) : node!.fs.readFileSync(path, "utf8");
 }
 
 /**
