@@ -40,8 +40,11 @@ function viaDeno(argv: string[]): Answer {
   try {
     return run(["timeout", String(TIMEOUT_S), ...argv]);
   } catch (e) {
-    if (!(e instanceof DenoNs.errors.NotFound)) throw e;
-    return run(argv); // no coreutils timeout here
+    // No coreutils timeout here, or not in --allow-run: getent alone, so an
+    // error names getent, the program asked for.
+    const missing = e instanceof DenoNs.errors.NotFound || (e as Error).name === "NotCapable";
+    if (!missing) throw e;
+    return run(argv);
   }
 }
 
@@ -56,6 +59,7 @@ function viaNode(argv: string[]): Answer {
   } catch (e) {
     const status = (e as { status?: unknown }).status;
     if (typeof status === "number") return { code: status, line: "" };
+    if ((e as { code?: unknown }).code === "ETIMEDOUT") return { code: TIMED_OUT, line: "" };
     throw e;
   }
 }
@@ -87,7 +91,7 @@ export function getentEntry(
   }
   if (a.code === 0) return a.line;
   if (a.code === NOT_FOUND) return false;
-  if (isDeno && a.code === TIMED_OUT) {
+  if (a.code === TIMED_OUT) {
     return { unknown: `getent did not answer within ${TIMEOUT_S} s` };
   }
   return { unknown: `cannot run getent: it exited with status ${a.code}` };
