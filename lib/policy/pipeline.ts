@@ -18,8 +18,7 @@ import { fkoErrorText } from "./fko_error.ts";
 import type { CapturedPacket } from "../capture/packet.ts";
 import type { AccessStanza } from "../config/access_conf.ts";
 import { netsContain, parseAddr } from "../net/addr.ts";
-import type { ReplayCache, ReplayEntry } from "../replay/cache.ts";
-import { payloadDigest } from "../spa/digest.ts";
+import { type ReplayCache, replayDigest, type ReplayEntry } from "../replay/cache.ts";
 import { MessageType } from "../spa/message.ts";
 import {
   allowAddress,
@@ -99,7 +98,7 @@ export function processPacket(
   }
   // The replay key (replayDigest of the payload, over its bytes) costs a
   // SHA-256: only computed when the cache is in use.
-  const digest = opts.replay ? payloadDigest(screened.data) : "";
+  const digest = opts.replay ? replayDigest(screened.data) : "";
   const seen = opts.replay ? replay.get(digest) : undefined;
   if (seen !== undefined) {
     v.events.push(replayEvent(pkt, seen));

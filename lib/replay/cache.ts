@@ -52,7 +52,10 @@ export interface ReplayCache {
   close(): void | Promise<void>;
 }
 
-/** fwknopd's replay key: unpadded base64 of SHA-256 over the whole payload. */
-export function replayDigest(payload: string): string {
+/**
+ * fwknopd's replay key: unpadded base64 of SHA-256 over the whole payload,
+ * as bytes as captured (no copy) or as its ASCII text (the same key).
+ */
+export function replayDigest(payload: Uint8Array | string): string {
   return digestB64(DigestType.SHA256, payload);
 }

@@ -186,18 +186,6 @@ export function digestB64(code: DigestType, data: Uint8Array | string): string {
 }
 
 /**
- * fwknopd's replay key: unpadded base64 of SHA-256 over the whole payload.
- * The same as `replayDigest` (lib/replay/cache.ts) of the payload's text,
- * here over the bytes as captured, without a copy.
- *
- * @param payload The SPA data, as bytes or ASCII text.
- * @returns The digest as unpadded base64.
- */
-export function payloadDigest(payload: Uint8Array | string): string {
-  return digestB64(DigestType.SHA256, payload);
-}
-
-/**
  * Computes an RFC 2104 HMAC and returns it as unpadded base64.
  *
  * @param code The digest code.
