@@ -12,6 +12,7 @@
 import { statusPath } from "./lib/fleet/status.ts";
 import { UsageError } from "./lib/cli/errors.ts";
 import { getopt } from "./lib/cli/getopt.ts";
+import { FirewallError } from "./firewall/backend.ts";
 import { ConfigError } from "./lib/config/lexer.ts";
 import { FIREWALL_TYPES } from "./lib/config/server_conf.ts";
 import { RuntimeError } from "./lib/cli/errors.ts";
@@ -179,7 +180,8 @@ export async function main(args: string[], io: ServerIo = defaultIo): Promise<nu
       io.err(fatalLine(`Configuration error: ${e.message}`, started.json));
       return 1;
     }
-    if (e instanceof RuntimeError || isPermissionError(e)) {
+    // A firewall that refuses (no such table, a failing command) is named, not a bug.
+    if (e instanceof RuntimeError || e instanceof FirewallError || isPermissionError(e)) {
       io.err(fatalLine(e.message, started.json));
       return 1;
     }

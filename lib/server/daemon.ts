@@ -312,6 +312,20 @@ async function makeRunDir(dir: string, files: readonly string[], log: DaemonLogg
   }
 }
 
+/**
+ * The digest cache (DIGEST_FILE). A file that cannot be used (a link planted
+ * there, no permission, a full disk) stops the start with its reason and no
+ * stack, and the pid file just claimed is given back.
+ */
+function openDigestCache(file: string, f: ServerFlags, pidFile: string): ReplayCache {
+  try {
+    return FileReplayCache.open(file, f.rotateDigestCache);
+  } catch (e) {
+    releasePidFile(pidFile, pid());
+    throw new RuntimeError(`DIGEST_FILE: ${(e as Error).message}`);
+  }
+}
+
 function summary(eng: Engine, src: PacketSource, test: boolean): string {
   const st = eng.stats;
   // What the prefilter turned away never reached the engine; it was refused too.
@@ -352,7 +366,7 @@ async function prepare(f: ServerFlags, loaded: Loaded, log: DaemonLogger): Promi
   const pidWarning = await claimPidFile(pidFile, pid());
   if (pidWarning !== undefined) log.log("warning", pidWarning);
   const local: ReplayCache = persist
-    ? FileReplayCache.open(digestFile, f.rotateDigestCache)
+    ? openDigestCache(digestFile, f, pidFile)
     : new MemoryReplayCache();
   log.log("debug", `Using Digest Cache: '${digestFile}' (entry count = ${local.size})`);
   let fleet: DaemonFleet | undefined;

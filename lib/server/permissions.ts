@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { dirname } from "../sys/paths.ts";
 import type { ServerConfig } from "../config/server_conf.ts";
 import type { AccessStanza as Stanza } from "../config/access_conf.ts";
 import { isDeno, lacksPermission } from "../sys/runtime.ts";
@@ -191,6 +192,15 @@ export function permissionNeeds(c: ServerConfig, x: NeedsContext): Need[] {
       why: c.bool("ENABLE_UDP_SERVER") ? "pid file lock, run directory checks" : "libpcap",
     },
   ];
+  // DIGEST_FILE and FWKNOP_PID_FILE elsewhere: their folder (rotation and
+  // whole-file writes make files beside them).
+  for (const [name, why] of [["DIGEST_FILE", "replay cache"], ["FWKNOP_PID_FILE", "pid file"]]) {
+    const file = c.get(name!);
+    const dir = file === undefined ? runDir : dirname(file);
+    if (dir !== runDir && !dir.startsWith(`${runDir}/`)) {
+      needs.push({ kind: "read", scope: dir, why: why! }, { kind: "write", scope: dir, why: why! });
+    }
+  }
   // nftables goes through libnftables when it loads: then no program is run.
   const viaFfi = c.get("FIREWALL_TYPE") === "nftables" && nftOverFfi();
   if (!x.test && !viaFfi) {
