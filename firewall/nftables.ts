@@ -529,24 +529,25 @@ export function listedNets(listing: string): NftNet[] {
 }
 
 /**
- * The latest expiry (Unix seconds) of elements, by set and key: a map per set (our set names differ between the filter and the own
- * table), so a grant costs one short key and a small integer.
+ * The latest expiry (Unix seconds) of elements, by table and set, then key:
+ * a map per set, so a grant costs one short key and a small integer.
  */
 class ElementExpiry {
   readonly #sets = new Map<string, Map<string, number>>();
 
   get(e: NftElement): number | undefined {
-    return this.#sets.get(e.set)?.get(e.key);
+    return this.#sets.get(`${e.table} ${e.set}`)?.get(e.key);
   }
 
   set(e: NftElement, until: number): void {
-    let m = this.#sets.get(e.set);
-    if (m === undefined) this.#sets.set(e.set, m = new Map());
+    const set = `${e.table} ${e.set}`;
+    let m = this.#sets.get(set);
+    if (m === undefined) this.#sets.set(set, m = new Map());
     m.set(e.key, until);
   }
 
   delete(e: NftElement): void {
-    this.#sets.get(e.set)?.delete(e.key);
+    this.#sets.get(`${e.table} ${e.set}`)?.delete(e.key);
   }
 
   /** Forgets elements due at `now` (the kernel removed them). */
@@ -676,11 +677,13 @@ export class Nftables implements FirewallBackend {
    * grant's, in one transaction, and is remembered, so the close of a grant
    * that ends sooner leaves it in place.
    */
-  async open(g: Grant, _replaces?: Grant): Promise<string[]> {
+  async open(g: Grant, replaces?: Grant): Promise<string[]> {
     await this.#ensureNet(g);
     const els = this.#elements(g);
     const mark = fleetMark(g);
-    if (els.every((e) => this.#expiry.get(e) === undefined)) {
+    // A repeat request (the table hands in the grant it extends) finds its
+    // elements there: straight to the robust path, their expiry known.
+    if (replaces === undefined && els.every((e) => this.#expiry.get(e) === undefined)) {
       const plan = this.#plan(g, els, () => undefined);
       if (plan.length === 0) return [];
       const direct = this.#createDirect(plan, mark);
@@ -692,7 +695,9 @@ export class Nftables implements FirewallBackend {
       }
     }
     const known = new Map<NftElement, number | undefined>();
-    for (const e of els) known.set(e, this.#expiry.get(e) ?? await this.#kernelExpiry(e));
+    for (const e of els) {
+      known.set(e, this.#expiry.get(e) ?? replaces?.expiresAt ?? await this.#kernelExpiry(e));
+    }
     const plan = this.#plan(g, els, (e) => known.get(e));
     // add, delete, add with the timeout: one transaction that sets it whether or not it is there.
     const robust = plan.flatMap((p) => [
