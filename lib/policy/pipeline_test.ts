@@ -215,7 +215,7 @@ Deno.test("policy: the first stanza that authenticates wins; others are tried in
 });
 
 Deno.test("policy: the raw-byte prefilter never drops what screenPacket would keep", () => {
-  const pkt = (payload: string) => ({
+  const pkt = (payload: string | Uint8Array) => ({
     payload,
     src: addr("192.0.2.1"),
     dst: addr("0.0.0.0"),
@@ -243,6 +243,8 @@ Deno.test("policy: the raw-byte prefilter never drops what screenPacket would ke
         const opts = { ...OPTS, http };
         if (keepRawPayload(opts, bytes.length > 0 ? bytes[0]! : -1, bytes.length)) return;
         dropped++;
+        // Both forms a payload arrives in: bytes from capture, text from HTTPS.
+        assert("drop" in screenPacket(pkt(bytes), opts));
         assert("drop" in screenPacket(pkt(wireText(bytes)), opts));
       }),
       { numRuns: 3000 },
