@@ -124,7 +124,13 @@ Deno.test({
       const t0 = Date.now();
       await d.stop();
       assert(Date.now() - t0 < 10_000, `the daemon took ${Date.now() - t0} ms to stop`);
-      assertEquals((await p.server.sh(["pgrep", "-f", "iptables-restore -w --noflush"])).code, 1);
+      // Its own worker is gone (pgrep by name would see other daemons' workers on the host).
+      // (/proc/PID/cmdline is empty once it has exited, even before it is reaped).
+      const alive = async () =>
+        (await Deno.readTextFile(`/proc/${second}/cmdline`).catch(() => "")).includes(
+          "iptables-restore",
+        );
+      assert(!(await poll(alive, false, 3000)), "the worker outlived the daemon");
       assertMatch(d.output, /Processed 2 packets: 2 granted/);
     } finally {
       await d?.stop();
