@@ -7,13 +7,14 @@
  * @module
  */
 import { startHttpsSpa } from "../../lib/server/https_spa.ts";
-import { args, isDeno, readTextFile, writeErr, writeOut } from "../../lib/sys/runtime.ts";
+import { args, isDeno, writeErr, writeOut } from "../../lib/sys/runtime.ts";
+import { readText } from "../../lib/sys/files.ts";
 
 const [certFile, keyFile] = args();
 const l = await startHttpsSpa({
   address: "127.0.0.1",
   port: 0,
-  tls: { cert: readTextFile(certFile!), key: readTextFile(keyFile!) },
+  tls: { cert: readText(certFile!), key: readText(keyFile!) },
   submit: (p) => writeOut(`pkt ${p.src.text} ${p.payload.length}\n`),
   warn: (msg) => writeErr(`${msg}\n`),
 });
