@@ -7,6 +7,8 @@
  *
  * @module
  */
+// First: a one-shot process binds native functions lazily (see the module).
+import "./lib/sys/one_shot.ts";
 import { RuntimeError, UsageError } from "./lib/cli/errors.ts";
 import { getopt, type ParsedOption } from "./lib/cli/getopt.ts";
 import { formatDump, formatTransmit } from "./lib/client/dump.ts";

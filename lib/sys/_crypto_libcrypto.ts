@@ -9,10 +9,11 @@ import { type AesMode, type CryptoBackend, HASH_BYTES, type HashName } from "./c
 import { dlopenFirst, libNames } from "./libs.ts";
 
 /**
- * The functions bound when libcrypto is opened: only what the primitives
- * call. Deno compiles a call stub for every bound function (about 0.2 ms
- * each at start-up), so the twelve legacy getters (`EVP_sha256()`, ...) are
- * not bound: a fetch by name gives the same algorithm.
+ * The functions used from libcrypto: only what the primitives call. Each
+ * gets a compiled call stub only once it is hot (`dlopenFirst`): a client
+ * that sends one packet compiles none. The twelve legacy getters
+ * (`EVP_sha256()`, ...) are not used: a fetch by name gives the same
+ * algorithm.
  */
 const SYMBOLS = {
   // int OPENSSL_init_crypto(uint64_t opts, const OPENSSL_INIT_SETTINGS *settings)
@@ -241,7 +242,7 @@ function makeHmac(digest: Digest): CryptoBackend["hmac"] {
 
 /** EVP_BytesToKey(MD5, 1 round): D_i = MD5(D_{i-1} || pass || salt). */
 function makeBytesToKey(lib: Lib, digest: Digest): CryptoBackend["bytesToKey"] {
-  const md5 = lib.MD5;
+  const hasMd5 = lib.MD5 !== null;
   // Scratch, wiped after each use.
   const kdf = new Uint8Array(MAX_HASH + 32 + 8);
   return (pass: Uint8Array, salt: Uint8Array, out: Uint8Array): void => {
@@ -256,8 +257,9 @@ function makeBytesToKey(lib: Lib, digest: Digest): CryptoBackend["bytesToKey"] {
         kdf.set(salt, prev + pass.length);
         const input = kdf.subarray(0, prev + pass.length + 8);
         const block = out.subarray(off, off + 16);
-        if (md5 === null) digest("md5", input, block);
-        else md5(input, BigInt(input.length), block);
+        // Looked up at each call: the table gets a faster binding once hot (libs.ts).
+        if (!hasMd5) digest("md5", input, block);
+        else lib.MD5!(input, BigInt(input.length), block);
         prev = 16;
       }
     } finally {
