@@ -5,7 +5,8 @@
  * - `libcrypto`: OpenSSL's libcrypto through Deno's FFI, used when the
  *   process runs under Deno with `--allow-ffi` and the library loads. One
  *   call per primitive, AES-NI where the CPU has it; about five times less
- *   CPU per packet than the compatibility layer.
+ *   CPU per packet than the compatibility layer. A long-running process
+ *   opens it at the first call (an idle daemon holds none of it).
  * - `node:crypto`: everywhere else (Node, or Deno without `--allow-ffi`).
  *
  * Both give identical bytes; the tests check them against each other.
@@ -20,8 +21,8 @@ export { HASH_BYTES } from "../sys/crypto_api.ts";
 
 async function pick(): Promise<CryptoBackend> {
   if (isDeno && !lacksPermission({ name: "ffi" })) {
-    const { openLibcrypto } = await import("../sys/_crypto_libcrypto.ts");
-    const lib = openLibcrypto();
+    const { libcryptoOnFirstUse, openLibcrypto } = await import("../sys/_crypto_libcrypto.ts");
+    const lib = libcryptoOnFirstUse() ?? openLibcrypto();
     if (lib !== undefined) return lib;
   }
   return (await import("./_crypto_node.ts")).nodeBackend;

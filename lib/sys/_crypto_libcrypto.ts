@@ -6,7 +6,7 @@
  * @module
  */
 import { type AesMode, type CryptoBackend, HASH_BYTES, type HashName } from "./crypto_api.ts";
-import { dlopenFirst, libNames } from "./libs.ts";
+import { dlopenFirst, exportsSymbol, isOneShot, libNames } from "./libs.ts";
 
 /**
  * The functions used from libcrypto: only what the primitives call. Each
@@ -357,4 +357,39 @@ export function openLibcrypto(options: { byName?: boolean } = {}): CryptoBackend
     aes: makeAes(lib, cipher, ctx),
   };
   return knownAnswer(backend) ? backend : undefined;
+}
+
+/**
+ * The libcrypto backend of a long-running process, opened at its first
+ * call. Opening libcrypto costs about 6 MiB of resident memory (relocations,
+ * OpenSSL's initialisation, call stubs) that an idle daemon, which may wait
+ * days for its first packet, need not hold; the first call pays about 5 ms
+ * once.
+ *
+ * @returns The backend, or `undefined` when the process is one-shot (the
+ *   client opens it at once, lazily bound) or libcrypto is missing or older
+ *   than OpenSSL 3 (the caller opens it now, and can still fall back).
+ * @throws {Error} from the first call, when libcrypto then fails to open or
+ *   fails its known answer (a library that loaded and fetches; not seen).
+ */
+export function libcryptoOnFirstUse(): CryptoBackend | undefined {
+  // OpenSSL 3 (it fetches): its default provider has every algorithm the
+  // seam uses, so what opening finds out at once can wait.
+  if (isOneShot() || !exportsSymbol("crypto", "EVP_MD_fetch")) return undefined;
+  let opened: CryptoBackend | undefined;
+  const open = (): CryptoBackend => {
+    opened ??= openLibcrypto() ??
+      fail("opening libcrypto (it loaded at start, but failed its known answer now)");
+    const { digest, hmac, bytesToKey, aes } = opened;
+    Object.assign(backend, { digest, hmac, bytesToKey, aes });
+    return opened;
+  };
+  const backend: CryptoBackend = {
+    name: "libcrypto",
+    digest: (alg, data, out) => open().digest(alg, data, out),
+    hmac: (alg, key, data, out) => open().hmac(alg, key, data, out),
+    bytesToKey: (pass, salt, out) => open().bytesToKey(pass, salt, out),
+    aes: (mode, key, iv, decrypt, data, out) => open().aes(mode, key, iv, decrypt, data, out),
+  };
+  return backend;
 }

@@ -63,6 +63,28 @@ export function canLoad(lib: NativeLib): boolean {
 }
 
 /**
+ * Whether the first of the library's names that loads exports `symbol`
+ * (false when none loads). The library is opened with nothing bound and
+ * closed again: it leaves nothing resident.
+ */
+export function exportsSymbol(lib: NativeLib, symbol: string): boolean {
+  // deno-lint-ignore no-explicit-any
+  const D: any = (globalThis as any).Deno;
+  for (const name of libNames(lib)) {
+    let handle;
+    try {
+      handle = D.dlopen(name, { [symbol]: { type: "pointer", optional: true } });
+    } catch {
+      continue; // try the next name
+    }
+    const found = handle.symbols[symbol] !== null;
+    handle.close();
+    return found;
+  }
+  return false;
+}
+
+/**
  * When a lazily bound function counts as hot (see {@link dlopenFirst}):
  * `calls` calls within `withinMs` milliseconds.
  */
@@ -137,6 +159,11 @@ let oneShot = false;
  */
 export function bindLazily(): void {
   oneShot = true;
+}
+
+/** Whether {@link bindLazily} marked this process as one-shot. */
+export function isOneShot(): boolean {
+  return oneShot;
 }
 
 /** Libraries opened so far with every function bound at once (for the tests). */

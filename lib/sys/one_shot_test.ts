@@ -9,11 +9,15 @@ async function modeAfterImport(entry: string): Promise<string> {
     await Deno.writeTextFile(
       script,
       `import ${JSON.stringify(new URL(entry, ROOT).href)};\n` +
-        `import { backend } from ${JSON.stringify(new URL("lib/spa/crypto.ts", ROOT).href)};\n` +
+        `import { backend, hash } from ${
+          JSON.stringify(new URL("lib/spa/crypto.ts", ROOT).href)
+        };\n` +
         `import { openedEagerly } from ${
           JSON.stringify(new URL("lib/sys/libs.ts", ROOT).href)
         };\n` +
-        `console.log(backend.name, "bound at once:", openedEagerly().join(" ") || "none");\n`,
+        `const before = openedEagerly().join(" ") || "none";\n` +
+        `const abc = hash("sha256", new TextEncoder().encode("abc"))[0].toString(16);\n` +
+        `console.log(backend.name, "bound at once:", before, "then", openedEagerly().join(" ") || "none", abc);\n`,
     );
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "--allow-all", "--no-lock", script],
@@ -26,7 +30,11 @@ async function modeAfterImport(entry: string): Promise<string> {
   }
 }
 
-Deno.test("one_shot: the client binds native functions lazily, libcrypto included; the daemon binds them at once", async () => {
-  assertEquals(await modeAfterImport("client.ts"), "libcrypto bound at once: none");
-  assertEquals(await modeAfterImport("server.ts"), "libcrypto bound at once: libcrypto.so.3");
+Deno.test("one_shot: the client binds libcrypto lazily; the daemon opens it at its first call, all bound", async () => {
+  // SHA-256("abc") starts with 0xba.
+  assertEquals(await modeAfterImport("client.ts"), "libcrypto bound at once: none then none ba");
+  assertEquals(
+    await modeAfterImport("server.ts"),
+    "libcrypto bound at once: none then libcrypto.so.3 ba",
+  );
 });
