@@ -50,7 +50,7 @@ const defaultIo: ServerIo = { out: writeOut, err: writeErr };
 const PROGRAM = "fwknopd-ts";
 
 function helpText(): string {
-  const rows = SERVER_OPTIONS.filter((o) => o.long !== "daemon-child").map((o) => {
+  const rows = SERVER_OPTIONS.filter((o) => !o.hidden).map((o) => {
     const names = (o.short === undefined ? "    " : ` -${o.short}, `) + `--${o.long}` +
       (o.arg ? ` ${o.meta}` : "");
     return (names.length >= 34 ? `${names}\n${" ".repeat(35)}` : names.padEnd(35)) + o.help;

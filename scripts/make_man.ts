@@ -31,7 +31,7 @@ export const PAGES: { info: PageInfo; options: typeof CLIENT_OPTIONS | typeof SE
       seeAlso: ["fwknopd-ts(8)", "fwknop(8)", "fwknopd(8)"],
       version: FWKNOP_TS_VERSION,
     },
-    options: CLIENT_OPTIONS.filter((o) => o.long !== "fault-injection-tag"),
+    options: CLIENT_OPTIONS.filter((o) => !o.hidden),
   },
   {
     info: {
@@ -51,7 +51,7 @@ export const PAGES: { info: PageInfo; options: typeof CLIENT_OPTIONS | typeof SE
       seeAlso: ["fwknop-ts(1)", "fwknopd(8)", "iptables(8)", "nft(8)", "knockd(1)"],
       version: FWKNOP_TS_VERSION,
     },
-    options: SERVER_OPTIONS,
+    options: SERVER_OPTIONS.filter((o) => !o.hidden),
   },
 ];
 

@@ -6,6 +6,8 @@
 import { assert, assertEquals } from "./assert.ts";
 import { haveCommand, skip } from "./env.ts";
 import { generated } from "../scripts/make_man.ts";
+import { CLIENT_OPTIONS } from "../lib/client/options.ts";
+import { SERVER_OPTIONS } from "../lib/server/options.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -16,6 +18,18 @@ Deno.test("man pages and completions match the option lists", async () => {
       text,
       `${path} is out of date: deno run --allow-read --allow-write=man,completions scripts/make_man.ts`,
     );
+  }
+});
+
+Deno.test("internal options are in no man page, completion or --help", async () => {
+  const hidden = [...CLIENT_OPTIONS, ...SERVER_OPTIONS].filter((o) => o.hidden).map((o) => o.long);
+  assertEquals(hidden.sort(), ["daemon-child", "fault-injection-tag"]);
+  const { helpText } = await import("../lib/client/help.ts");
+  const texts = [...generated().map(([, text]) => text.replaceAll("\\-", "-")), helpText()];
+  for (const name of hidden) {
+    for (const text of texts) {
+      assert(!text.includes(`--${name}`), `--${name} shows in ${text.slice(0, 60)}`);
+    }
   }
 });
 

@@ -16,6 +16,8 @@ export interface OptionSpec {
   short?: string;
   /** Whether the option takes an argument. */
   arg: boolean;
+  /** Internal: parsed, but left out of `--help`, the man page and completions. */
+  hidden?: boolean;
 }
 
 /** One parsed option occurrence, in command-line order. */

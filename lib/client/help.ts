@@ -17,7 +17,7 @@ export function versionLine(): string {
 
 /** The `--help` text. */
 export function helpText(): string {
-  const rows = CLIENT_OPTIONS.filter((o) => o.long !== "fault-injection-tag").map((o) => {
+  const rows = CLIENT_OPTIONS.filter((o) => !o.hidden).map((o) => {
     const names = (o.short === undefined ? "    " : ` -${o.short}, `) + `--${o.long}` +
       (o.arg ? ` ${o.meta ?? "VALUE"}` : "");
     const pad = names.length >= 34 ? `${names}\n${" ".repeat(35)}` : names.padEnd(35);

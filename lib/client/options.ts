@@ -777,6 +777,7 @@ export const CLIENT_OPTIONS: readonly ClientOption[] = [
   {
     long: "fault-injection-tag",
     arg: true,
+    hidden: true,
     meta: "TAG",
     help: "Accepted for compatibility; has no effect.",
     apply: () => {},

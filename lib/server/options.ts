@@ -171,5 +171,10 @@ export const SERVER_OPTIONS: readonly ServerOption[] = [
   { long: "exit-parse-digest-cache", arg: false, help: "Check the replay cache file, then exit." },
   { long: "help", short: "h", arg: false, help: "Print this help and exit." },
   { long: "version", short: "V", arg: false, help: "Print the version and exit." },
-  { long: "daemon-child", arg: false, help: "Internal: the detached daemon process." },
+  {
+    long: "daemon-child",
+    arg: false,
+    hidden: true,
+    help: "Internal: the detached daemon process.",
+  },
 ];
