@@ -34,6 +34,8 @@ Deno.test("FORCE_MASQUERADE with FORWARD_ALL and no forwarding loads, with a war
   for (const extra of ["", "OPEN_PORTS tcp/22\n"]) {
     const l = loadWith(`${extra}FORCE_MASQUERADE Y\nFORWARD_ALL Y\n`);
     assert(l.warnings.some((w) => WARNING.test(w)), l.warnings.join("\n"));
+    // Every load warning says it is one on stderr, as fwknopd's warnings do.
+    assert(l.warnings.every((w) => w.startsWith("Warning: ")), l.warnings.join("\n"));
   }
   const on = loadWith("FORCE_MASQUERADE Y\nFORWARD_ALL Y\n", "ENABLE_IPT_FORWARDING Y;\n");
   assert(!on.warnings.some((w) => /opens nothing/.test(w)), on.warnings.join("\n"));

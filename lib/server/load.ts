@@ -23,10 +23,14 @@ import { UsageError } from "../cli/errors.ts";
 /** The default fwknopd.conf. */
 export const DEFAULT_CONF = `${DEFAULT_CONF_DIR}/fwknopd.conf`;
 
+/** How a warning line starts on stderr, as fwknopd's own warnings do. */
+const WARNING = "Warning: ";
+
 /** A loaded configuration. */
 export interface Loaded {
   config: ServerConfig;
   settings: EngineSettings;
+  /** Lines about the files that do not stop the start, each starting `Warning: `. */
   warnings: string[];
   /** fwknopd's informational lines about the files (logged at info). */
   notices: string[];
@@ -143,7 +147,14 @@ export function load(f: ServerFlags): Loaded {
   const notices = access.stanzas.filter((s) => !s.requireSourceAddress).map((s) =>
     `Warning: REQUIRE_SOURCE_ADDRESS not enabled for access stanza source: '${s.raw.get("SOURCE")}'`
   );
-  return { config, settings, warnings, notices, accessPaths, rollbackWarnings };
+  return {
+    config,
+    settings,
+    warnings: warnings.map((w) => w.startsWith(WARNING) ? w : `${WARNING}${w}`),
+    notices,
+    accessPaths,
+    rollbackWarnings,
+  };
 }
 
 /**
