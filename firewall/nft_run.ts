@@ -34,6 +34,8 @@ export interface NftRunner {
    * file or directory`); the caller then takes the script path.
    */
   createElements?(els: readonly NftNewElement[]): ExecResult;
+  /** Releases what the fast path keeps open (its netlink socket); idempotent. */
+  stop?(): void;
 }
 
 /** The `nft` binary as runner. */

@@ -796,6 +796,11 @@ export class Nftables implements FirewallBackend {
     return Promise.resolve({ removed: [] });
   }
 
+  /** Closes the fast path's netlink socket (the daemon's exit); elements stay. */
+  stop(): void {
+    this.#nft.stop?.();
+  }
+
   async flush(): Promise<void> {
     const t = tables(this.#o);
     const o = this.#o;

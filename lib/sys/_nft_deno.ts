@@ -205,6 +205,11 @@ class NfnlSocket {
     this.#hv.setBigUint64(MSG_IOVLEN_OFF, 1n, true);
   }
 
+  /** Closes the socket; it is not used again. */
+  close(): void {
+    libc().close(this.#fd);
+  }
+
   /** @returns The socket, or `undefined` when the kernel refuses one. */
   static open(): NfnlSocket | undefined {
     const fd: number = libc().socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
@@ -323,5 +328,11 @@ export class LibNftables {
     if (this.#nfnl === undefined) this.#nfnl = NfnlSocket.open() ?? null;
     if (this.#nfnl === null) return { code: 1, stdout: "", stderr: "no netlink socket" };
     return this.#nfnl.create(els);
+  }
+
+  /** Closes the fast path's netlink socket (the daemon's exit); the next create opens another. */
+  stop(): void {
+    this.#nfnl?.close();
+    this.#nfnl = undefined;
   }
 }

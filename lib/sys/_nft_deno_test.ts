@@ -77,12 +77,18 @@ const nft = LibNftables.open();
 const el = { family: "inet", table: "filter", set: "fwknopd_allow4",
   key: new Uint8Array([192, 0, 2, 1, 6, 0, 0, 0, 0, 22, 0, 0]), timeoutMs: 3_600_000, comment: "fleet_gw" };
 const r = [nft.createElements([el]), nft.createElements([el]), nft.createElements([{ ...el, set: "nope" }])];
-console.log(JSON.stringify(r.map((x) => [x.code, x.stderr])));
+const sockets = () => [...Deno.readDirSync("/proc/self/fd")]
+  .filter((e) => { try { return Deno.readLinkSync("/proc/self/fd/" + e.name).startsWith("socket:"); } catch { return false; } }).length;
+const open = sockets();
+nft.stop();
+const stopped = sockets();
+const again = nft.createElements([{ ...el, key: new Uint8Array([192, 0, 2, 2, 6, 0, 0, 0, 0, 22, 0, 0]) }]);
+console.log(JSON.stringify([...r.map((x) => [x.code, x.stderr]), open - stopped, again.code]));
 `;
 
 Deno.test({
   name:
-    "LibNftables.createElements in a namespace: created, then File exists, a missing set refused",
+    "LibNftables.createElements in a namespace: created, then File exists, a missing set refused; stop closes the socket",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
@@ -103,6 +109,8 @@ Deno.test({
         [0, ""],
         [1, "File exists (errno 17)"],
         [1, "No such file or directory (errno 2)"],
+        1, // stop() closed the netlink socket
+        0, // and the next create opened another
       ]);
       const set = await ns.must(["nft", "list", "set", "inet", "filter", "fwknopd_allow4"]);
       assertMatch(set, /192\.0\.2\.1 \. tcp \. 22 timeout 1h expires \S+ comment "fleet_gw"/);
