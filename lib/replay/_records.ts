@@ -195,24 +195,64 @@ export class ReplayRecords {
   set(digest: string, e: ReplayEntry): void {
     let i: number;
     if (decodeKey(digest)) {
-      if ((this.#count + 1) * 2 > this.#slots.length) this.#rehash(this.#slots.length * 2);
-      const s = this.#probe();
+      const s = this.#probeRoom();
       i = this.#slots[s]! - 1;
-      if (i < 0) {
-        i = this.#append();
-        this.#chunks[i >>> CHUNK_BITS]!.digests.set(KEY, (i & (CHUNK - 1)) * DIGEST_WORDS);
-        this.#slots[s] = i + 1;
-      }
+      if (i < 0) i = this.#insert(s);
     } else {
       i = this.#oddKeys.get(digest) ?? -1;
-      if (i < 0) {
-        const key = ownText(digest);
-        i = this.#append();
-        this.#oddKeys.set(key, i);
-        this.#oddKeyOf.set(i, key);
-      }
+      if (i < 0) i = this.#insertOdd(digest);
     }
     this.#store(i, e);
+  }
+
+  /**
+   * The entry recorded for a digest; when there is none, records `e` once
+   * `commit` has returned, from the same lookup (the daemon's claim: one
+   * probe per accepted packet). A `commit` that throws (the digest file
+   * could not be written) records nothing.
+   *
+   * @param commit Runs between the lookup and the insert; must not touch this table.
+   * @returns The entry already there, or `undefined` when `e` was recorded.
+   */
+  claim(digest: string, e: ReplayEntry, commit?: () => void): ReplayEntry | undefined {
+    let i: number;
+    if (decodeKey(digest)) {
+      const s = this.#probeRoom();
+      const seen = this.#slots[s]! - 1;
+      if (seen >= 0) return this.#entry(seen);
+      commit?.();
+      i = this.#insert(s);
+    } else {
+      const seen = this.#oddKeys.get(digest);
+      if (seen !== undefined) return this.#entry(seen);
+      commit?.();
+      i = this.#insertOdd(digest);
+    }
+    this.#store(i, e);
+    return undefined;
+  }
+
+  /** `#probe`, after making room for one more record. */
+  #probeRoom(): number {
+    if ((this.#count + 1) * 2 > this.#slots.length) this.#rehash(this.#slots.length * 2);
+    return this.#probe();
+  }
+
+  /** A new record for the digest in `KEY`, at the empty slot `s`. */
+  #insert(s: number): number {
+    const i = this.#append();
+    this.#chunks[i >>> CHUNK_BITS]!.digests.set(KEY, (i & (CHUNK - 1)) * DIGEST_WORDS);
+    this.#slots[s] = i + 1;
+    return i;
+  }
+
+  /** A new record for a digest that does not pack (kept as its own text). */
+  #insertOdd(digest: string): number {
+    const key = ownText(digest);
+    const i = this.#append();
+    this.#oddKeys.set(key, i);
+    this.#oddKeyOf.set(i, key);
+    return i;
   }
 
   /** Every record, oldest first, made again one at a time. */

@@ -93,3 +93,29 @@ Deno.test("replay records: _packIpv4 takes only text that reads back the same", 
     assertEquals(_packIpv4(bad), -1, bad);
   }
 });
+
+Deno.test("replay records: claim finds or records in one lookup; a commit that throws records nothing", () => {
+  const r = new ReplayRecords();
+  const pairs = [[replayDigest("claimed"), replayDigest("other")], ["odd key 1", "odd key 2"]];
+  for (const [key, other] of pairs as [string, string][]) {
+    let commits = 0;
+    const commit = () => void commits++;
+    assertEquals(r.claim(key, v4(1), commit), undefined, "a miss records it");
+    assertEquals([commits, r.get(key)], [1, v4(1)]);
+    assertEquals(r.claim(key, v4(2), commit), v4(1), "a hit returns the first entry");
+    assertEquals(commits, 1, "and commits nothing");
+    const size = r.size;
+    const fail = () => {
+      throw new Error("disk full");
+    };
+    let thrown = false;
+    try {
+      r.claim(other, v4(3), fail);
+    } catch {
+      thrown = true;
+    }
+    assertEquals([thrown, r.size, r.get(other)], [true, size, undefined], "nothing recorded");
+    assertEquals(r.claim(other, v4(4)), undefined, "the next claim tries again");
+    assertEquals(r.get(other), v4(4));
+  }
+});

@@ -173,20 +173,19 @@ export class FileReplayCache implements ReplayCache {
   }
 
   claim(digest: string, e: ReplayEntry): ReplayEntry | undefined {
-    const seen = this.#entries.get(digest);
-    if (seen !== undefined) return seen;
     // Durable first: the in-memory entry never gets ahead of the file. A
-    // failure (disk full, file gone read-only) names the file; the caller
-    // refuses the packet and the next claim tries again.
-    const line = `${digest} ${e.proto} ${e.srcIp} ${e.srcPort} ${e.dstIp} ${e.dstPort} ${e.time}\n`;
-    try {
-      if (fault("replay-write")) throw new Error("injected fault: replay-write");
-      this.#append(line);
-    } catch (err) {
-      throw new Error(`Cannot write the digest cache ${this.#path}: ${(err as Error).message}`);
-    }
-    this.#entries.set(digest, e);
-    return undefined;
+    // failure (disk full, file gone read-only) names the file and records
+    // nothing; the caller refuses the packet and the next claim tries again.
+    return this.#entries.claim(digest, e, () => {
+      const line =
+        `${digest} ${e.proto} ${e.srcIp} ${e.srcPort} ${e.dstIp} ${e.dstPort} ${e.time}\n`;
+      try {
+        if (fault("replay-write")) throw new Error("injected fault: replay-write");
+        this.#append(line);
+      } catch (err) {
+        throw new Error(`Cannot write the digest cache ${this.#path}: ${(err as Error).message}`);
+      }
+    });
   }
 
   entries(): Iterable<[string, ReplayEntry]> {

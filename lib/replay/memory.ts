@@ -16,9 +16,7 @@ export class MemoryReplayCache implements ReplayCache {
     return this.#records.get(digest);
   }
   claim(digest: string, e: ReplayEntry): ReplayEntry | undefined {
-    const seen = this.#records.get(digest);
-    if (seen === undefined) this.#records.set(digest, e);
-    return seen;
+    return this.#records.claim(digest, e);
   }
   entries(): Iterable<[string, ReplayEntry]> {
     return this.#records.entries();
