@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { b64Encode } from "../spa/base64.ts";
+import { b64DecodeInto, b64Encode, isCanonicalB64 } from "../spa/base64.ts";
 import type { ReplayEntry } from "./cache.ts";
 
 /** A SHA-256 digest: bytes, 32-bit words, and characters of unpadded base64. */
@@ -56,48 +56,13 @@ function newChunk(): Chunk {
   return { digests, src, dst, time, ports, proto: new Uint8Array(buf, at, CHUNK) };
 }
 
-/** The standard base64 alphabet's values by character code (-1: not in it). */
-const SIX: Int8Array = (() => {
-  const abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  const t = new Int8Array(128).fill(-1);
-  for (let i = 0; i < abc.length; i++) t[abc.charCodeAt(i)] = i;
-  return t;
-})();
-
-/** The 6-bit value of a character, -1 when it is not base64. */
-function six(text: string, i: number): number {
-  const c = text.charCodeAt(i);
-  return c < 128 ? SIX[c]! : -1;
-}
-
 /**
  * Decodes a digest as `replayDigest` writes it (43 characters of unpadded
  * base64, the 2 bits after the last byte zero) into `KEY`; `false` for any
- * other text. Once per packet (the pipeline's `get`), so by hand: no copy.
+ * other text. Into the shared scratch: no copy per packet.
  */
 function decodeKey(d: string): boolean {
-  if (d.length !== DIGEST_CHARS) return false;
-  let bad = 0;
-  let o = 0;
-  for (let i = 0; i < 40; i += 4) {
-    const a = six(d, i);
-    const b = six(d, i + 1);
-    const c = six(d, i + 2);
-    const e = six(d, i + 3);
-    bad |= a | b | c | e;
-    const n = (a << 18) | (b << 12) | (c << 6) | e;
-    KEY_BYTES[o++] = n >>> 16;
-    KEY_BYTES[o++] = n >>> 8;
-    KEY_BYTES[o++] = n;
-  }
-  const a = six(d, 40);
-  const b = six(d, 41);
-  const c = six(d, 42);
-  bad |= a | b | c | -(c & 3);
-  const n = (a << 12) | (b << 6) | c;
-  KEY_BYTES[30] = n >>> 10;
-  KEY_BYTES[31] = n >>> 2;
-  return bad >= 0;
+  return d.length === DIGEST_CHARS && isCanonicalB64(d) && b64DecodeInto(d, KEY_BYTES);
 }
 
 /**

@@ -123,6 +123,18 @@ export function b64DecodeLatin1(text: string): string | undefined {
   return decodeLenient(text, end, out) ? bytesToLatin1(out) : undefined;
 }
 
+/**
+ * Decodes unpadded base64 text into `out` (no allocation); with
+ * `isCanonicalB64` first, only the one form `b64Encode` gives.
+ *
+ * @param text Base64 characters, no `=`.
+ * @param out Where to write, at least `floor(text.length * 3 / 4)` bytes.
+ * @returns `false` when a character is outside the alphabet.
+ */
+export function b64DecodeInto(text: string, out: Uint8Array): boolean {
+  return decodeLenient(text, text.length, out);
+}
+
 function decodeLenient(text: string, end: number, out: Uint8Array): boolean {
   let acc = 0;
   let bits = 0;
