@@ -120,7 +120,6 @@ function load(): Lib | undefined {
 
 const cString = (text: string) => new TextEncoder().encode(`${text}\0`);
 
-type Digest = CryptoBackend["digest"];
 
 /** An algorithm object of libcrypto (`EVP_MD *` or `EVP_CIPHER *`). */
 type Alg = NonNullable<Deno.PointerValue>;
@@ -189,11 +188,19 @@ function algTable<K extends string>(
     found[key] ?? (found[key] = find(names[key]) ?? fail(`fetch ${names[key]}`));
 }
 
+/**
+ * A digest of the first `len` bytes of `data` (all of it by default): the
+ * backend's own helpers pass whole scratch buffers with a length instead of
+ * making a subarray view per call (each a new object to V8).
+ */
+type Digest = (alg: HashName, data: Uint8Array, out: Uint8Array, len?: number) => number;
+
 /** The one-shot digest; `md` gives the algorithm. */
 function makeDigest(lib: Lib, md: (alg: HashName) => Alg): Digest {
-  return (alg: HashName, data: Uint8Array, out: Uint8Array): number => {
+  return (alg: HashName, data: Uint8Array, out: Uint8Array, len = data.length): number => {
     if (out.length < HASH_BYTES[alg]) throw new RangeError("digest: output buffer too small");
-    if (lib.EVP_Digest(data, BigInt(data.length), out, null, md(alg), null) !== 1) {
+    if (len > data.length) throw new RangeError("digest: length past the data");
+    if (lib.EVP_Digest(data, BigInt(len), out, null, md(alg), null) !== 1) {
       fail(`EVP_Digest(${alg})`);
     }
     return HASH_BYTES[alg];
@@ -216,21 +223,23 @@ function makeHmac(digest: Digest): CryptoBackend["hmac"] {
     const l = HASH_BYTES[alg];
     if (out.length < l) throw new RangeError("hmac: output buffer too small");
     let k = key;
-    if (key.length > b) {
+    let kLen = key.length;
+    if (kLen > b) {
       digest(alg, key, keyHash);
-      k = keyHash.subarray(0, l);
+      k = keyHash;
+      kLen = l;
     }
     if (pad.length < b + data.length) pad = new Uint8Array(b + data.length);
     try {
       for (let i = 0; i < b; i++) {
-        const v = i < k.length ? k[i]! : 0;
+        const v = i < kLen ? k[i]! : 0;
         pad[i] = v ^ 0x36;
         outer[i] = v ^ 0x5c;
       }
       pad.set(data, b);
-      digest(alg, pad.subarray(0, b + data.length), inner);
-      outer.set(inner.subarray(0, l), b);
-      return digest(alg, outer.subarray(0, b + l), out);
+      digest(alg, pad, inner, b + data.length);
+      for (let i = 0; i < l; i++) outer[b + i] = inner[i]!;
+      return digest(alg, outer, out, b + l);
     } finally {
       pad.fill(0, 0, b);
       outer.fill(0);
@@ -245,6 +254,7 @@ function makeBytesToKey(lib: Lib, digest: Digest): CryptoBackend["bytesToKey"] {
   const hasMd5 = lib.MD5 !== null;
   // Scratch, wiped after each use.
   const kdf = new Uint8Array(MAX_HASH + 32 + 8);
+  const block = new Uint8Array(16);
   return (pass: Uint8Array, salt: Uint8Array, out: Uint8Array): void => {
     if (salt.length !== 8 || out.length < 48 || pass.length > 32) {
       throw new RangeError("bytesToKey: needs an 8-byte salt, 48 bytes of output, pass <= 32");
@@ -252,18 +262,19 @@ function makeBytesToKey(lib: Lib, digest: Digest): CryptoBackend["bytesToKey"] {
     try {
       let prev = 0;
       for (let off = 0; off < 48; off += 16) {
-        kdf.set(out.subarray(off - prev, off), 0);
+        for (let i = 0; i < prev; i++) kdf[i] = out[off - prev + i]!;
         kdf.set(pass, prev);
         kdf.set(salt, prev + pass.length);
-        const input = kdf.subarray(0, prev + pass.length + 8);
-        const block = out.subarray(off, off + 16);
+        const len = prev + pass.length + 8;
         // Looked up at each call: the table gets a faster binding once hot (libs.ts).
-        if (!hasMd5) digest("md5", input, block);
-        else lib.MD5!(input, BigInt(input.length), block);
+        if (!hasMd5) digest("md5", kdf, block, len);
+        else lib.MD5!(kdf, BigInt(len), block);
+        out.set(block, off);
         prev = 16;
       }
     } finally {
       kdf.fill(0);
+      block.fill(0);
     }
   };
 }
