@@ -2,7 +2,7 @@ import fc from "npm:fast-check@3.23.2";
 import { assertEquals } from "../../tests/assert.ts";
 import { skip } from "../../tests/env.ts";
 import { nodeBackend } from "./_crypto_node.ts";
-import { openLibcrypto } from "../sys/_crypto_libcrypto.ts";
+import { libcryptoOnFirstUse, openLibcrypto } from "../sys/_crypto_libcrypto.ts";
 import { type AesMode, backend, HASH_BYTES, type HashName } from "./crypto.ts";
 
 const lib = openLibcrypto();
@@ -204,5 +204,31 @@ Deno.test({
     } finally {
       await Deno.remove(conf);
     }
+  },
+});
+
+Deno.test({
+  name:
+    "libcrypto opened at first use: opens once, at the first call; a failed open says so and is retried",
+  ignore: skipLib,
+  fn() {
+    let opens = 0;
+    let works = false;
+    const b = libcryptoOnFirstUse(() => (opens++, works ? openLibcrypto() : undefined))!;
+    assertEquals([b.name, opens], ["libcrypto", 0], "nothing opened before the first call");
+    const out = new Uint8Array(32);
+    const abc = new TextEncoder().encode("abc");
+    let message = "";
+    try {
+      b.digest("sha256", abc, out);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    assertEquals([opens, /^libcrypto: opening libcrypto .* failed$/.test(message)], [1, true]);
+    works = true;
+    assertEquals(b.digest("sha256", abc, out), 32);
+    assertEquals(out[0], 0xba, "SHA-256(abc) starts with ba");
+    b.digest("md5", abc, out);
+    assertEquals(opens, 2, "opened once it worked, then kept");
   },
 });

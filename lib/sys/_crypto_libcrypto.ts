@@ -120,7 +120,6 @@ function load(): Lib | undefined {
 
 const cString = (text: string) => new TextEncoder().encode(`${text}\0`);
 
-
 /** An algorithm object of libcrypto (`EVP_MD *` or `EVP_CIPHER *`). */
 type Alg = NonNullable<Deno.PointerValue>;
 
@@ -377,30 +376,32 @@ export function openLibcrypto(options: { byName?: boolean } = {}): CryptoBackend
  * days for its first packet, need not hold; the first call pays about 5 ms
  * once.
  *
+ * @param open Opens the real backend (tests pass one that fails).
  * @returns The backend, or `undefined` when the process is one-shot (the
  *   client opens it at once, lazily bound) or libcrypto is missing or older
  *   than OpenSSL 3 (the caller opens it now, and can still fall back).
  * @throws {Error} from the first call, when libcrypto then fails to open or
  *   fails its known answer (a library that loaded and fetches; not seen).
  */
-export function libcryptoOnFirstUse(): CryptoBackend | undefined {
+export function libcryptoOnFirstUse(
+  open: () => CryptoBackend | undefined = openLibcrypto,
+): CryptoBackend | undefined {
   // OpenSSL 3 (it fetches): its default provider has every algorithm the
   // seam uses, so what opening finds out at once can wait.
   if (isOneShot() || !exportsSymbol("crypto", "EVP_MD_fetch")) return undefined;
   let opened: CryptoBackend | undefined;
-  const open = (): CryptoBackend => {
-    opened ??= openLibcrypto() ??
-      fail("opening libcrypto (it loaded at start, but failed its known answer now)");
+  const real = (): CryptoBackend => {
+    opened ??= open() ?? fail("opening libcrypto (it loaded at start, but does not open now)");
     const { digest, hmac, bytesToKey, aes } = opened;
     Object.assign(backend, { digest, hmac, bytesToKey, aes });
     return opened;
   };
   const backend: CryptoBackend = {
     name: "libcrypto",
-    digest: (alg, data, out) => open().digest(alg, data, out),
-    hmac: (alg, key, data, out) => open().hmac(alg, key, data, out),
-    bytesToKey: (pass, salt, out) => open().bytesToKey(pass, salt, out),
-    aes: (mode, key, iv, decrypt, data, out) => open().aes(mode, key, iv, decrypt, data, out),
+    digest: (alg, data, out) => real().digest(alg, data, out),
+    hmac: (alg, key, data, out) => real().hmac(alg, key, data, out),
+    bytesToKey: (pass, salt, out) => real().bytesToKey(pass, salt, out),
+    aes: (mode, key, iv, decrypt, data, out) => real().aes(mode, key, iv, decrypt, data, out),
   };
   return backend;
 }
