@@ -15,21 +15,22 @@
 import type { FdOps, FdStat, OpenHow } from "./fd.ts";
 import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, statxFacts } from "./_stat_deno.ts";
 import { errnoText, lastErrno } from "./_errno_deno.ts";
-import { libc } from "./libc.ts";
+import {
+  libc,
+  O_APPEND,
+  O_CLOEXEC,
+  O_CREAT,
+  O_EXCL,
+  O_NOFOLLOW,
+  O_NONBLOCK,
+  O_RDONLY,
+  O_RDWR,
+  O_WRONLY,
+} from "./libc.ts";
 
 // deno-lint-ignore no-explicit-any
 const D: any = (globalThis as any).Deno;
 
-export const O_RDONLY = 0;
-export const O_WRONLY = 1;
-export const O_RDWR = 2;
-export const O_CREAT = 0o100;
-export const O_EXCL = 0o200;
-export const O_APPEND = 0o2000;
-export const O_NONBLOCK = 0o4000;
-export const O_CLOEXEC = 0o2000000;
-/** `O_NOFOLLOW`: 0o400000 on x86_64, 0o100000 on aarch64. */
-export const O_NOFOLLOW = D?.build?.arch === "aarch64" ? 0o100000 : 0o400000;
 const EINTR = 4;
 
 /** Linux errno numbers and their names (what `node:fs` puts in `code`). */

@@ -10,16 +10,8 @@ import { errnoText, lastErrno } from "./_errno_deno.ts";
 import { refusal } from "./nofollow.ts";
 import { statFd, statPath } from "./_stat_deno.ts";
 import { RuntimeError } from "../cli/errors.ts";
-import { libc } from "./libc.ts";
+import { libc, O_CLOEXEC, O_CREAT, O_NOFOLLOW, O_RDONLY, O_RDWR } from "./libc.ts";
 
-// deno-lint-ignore no-explicit-any
-const D: any = (globalThis as any).Deno;
-
-const O_RDWR = 2;
-const O_CREAT = 0o100;
-const O_CLOEXEC = 0o2000000;
-/** `O_NOFOLLOW`: its value differs between Linux architectures. */
-const O_NOFOLLOW = D?.build?.arch === "aarch64" ? 0o100000 : 0o400000;
 const ELOOP = 40;
 const F_GETLK = 5;
 const F_SETLK = 6;
@@ -124,7 +116,6 @@ export function lockHolder(path: string): number | undefined {
   }
 }
 
-const O_RDONLY = 0;
 /** Longest command line read: Linux caps /proc/<pid>/cmdline reads at a page for others anyway. */
 const MAX_CMDLINE_READ = 4096;
 

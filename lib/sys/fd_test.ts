@@ -3,7 +3,8 @@ import { assert, assertEquals, assertThrows } from "../../tests/assert.ts";
 import { haveCommand, isRoot, skip } from "../../tests/env.ts";
 import { runUnderNode } from "../../tests/node_bundle.ts";
 import { fd as file, FD_BACKEND, isMissing, readAll, writeAll } from "./fd.ts";
-import { errnoError, O_NOFOLLOW, openFlags } from "./_fd_deno.ts";
+import { errnoError, openFlags } from "./_fd_deno.ts";
+import { O_NOFOLLOW } from "./libc.ts";
 import { isNoSpace } from "./nofollow.ts";
 
 const text = (x: Uint8Array) => new TextDecoder().decode(x);

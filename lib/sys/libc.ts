@@ -43,6 +43,19 @@ export const LIBC_SYMBOLS = {
   __errno_location: { parameters: [], result: "pointer", optional: true },
 } as const;
 
+/** Linux `open()` flags, for every seam that calls it. */
+export const O_RDONLY = 0;
+export const O_WRONLY = 1;
+export const O_RDWR = 2;
+export const O_CREAT = 0o100;
+export const O_EXCL = 0o200;
+export const O_APPEND = 0o2000;
+export const O_NONBLOCK = 0o4000;
+export const O_CLOEXEC = 0o2000000;
+/** `O_NOFOLLOW`: 0o400000 on x86_64, 0o100000 on aarch64. */
+export const O_NOFOLLOW = // deno-lint-ignore no-explicit-any
+  (globalThis as any).Deno?.build?.arch === "aarch64" ? 0o100000 : 0o400000;
+
 // deno-lint-ignore no-explicit-any
 let handle: any;
 

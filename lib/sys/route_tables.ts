@@ -10,7 +10,7 @@
  * @module
  */
 import { isDeno } from "./runtime.ts";
-import { libc } from "./libc.ts";
+import { libc, O_CLOEXEC, O_RDONLY } from "./libc.ts";
 
 /** The route tables' text, as the kernel prints them (empty when absent). */
 export interface RouteTables {
@@ -23,8 +23,6 @@ export const ROUTE_FILES = { v4: "/proc/net/route", v6: "/proc/net/ipv6_route" }
 /** Most bytes read from each table. */
 export const MAX_ROUTE_TABLE = 1 << 20;
 const CHUNK = 64 * 1024;
-const O_RDONLY = 0;
-const O_CLOEXEC = 0o2000000;
 
 // node:fs only under Node: under Deno it would load the whole Node layer.
 // deno-lint-ignore no-explicit-any
