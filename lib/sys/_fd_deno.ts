@@ -14,7 +14,7 @@
  */
 import type { FdOps, FdStat, OpenHow } from "./fd.ts";
 import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, statxFacts } from "./_stat_deno.ts";
-import { errnoText, lastErrno } from "./_errno_deno.ts";
+import { EINTR, errnoError, lastErrno } from "./_errno_deno.ts";
 import {
   libc,
   O_APPEND,
@@ -30,58 +30,6 @@ import {
 
 // deno-lint-ignore no-explicit-any
 const D: any = (globalThis as any).Deno;
-
-const EINTR = 4;
-
-/** Linux errno numbers and their names (what `node:fs` puts in `code`). */
-const ERRNO_NAMES: Record<number, string> = {
-  1: "EPERM",
-  2: "ENOENT",
-  4: "EINTR",
-  5: "EIO",
-  6: "ENXIO",
-  9: "EBADF",
-  11: "EAGAIN",
-  12: "ENOMEM",
-  13: "EACCES",
-  16: "EBUSY",
-  17: "EEXIST",
-  18: "EXDEV",
-  20: "ENOTDIR",
-  21: "EISDIR",
-  22: "EINVAL",
-  23: "ENFILE",
-  24: "EMFILE",
-  26: "ETXTBSY",
-  27: "EFBIG",
-  28: "ENOSPC",
-  30: "EROFS",
-  36: "ENAMETOOLONG",
-  39: "ENOTEMPTY",
-  40: "ELOOP",
-  75: "EOVERFLOW",
-  122: "EDQUOT",
-};
-
-/** An errno's name, `E<number>` for one not listed. */
-export function errnoName(errno: number): string {
-  return ERRNO_NAMES[errno] ?? `E${errno}`;
-}
-
-/**
- * The error of a failed libc call, shaped as `node:fs`'s: `code` is the
- * errno name, the message `ENOSPC: No space left on device (errno 28), write`.
- */
-export function errnoError(syscall: string, path?: string, errno = lastErrno()): Error {
-  const code = errnoName(errno);
-  const where = path === undefined ? syscall : `${syscall} '${path}'`;
-  return Object.assign(new Error(`${code}: ${errnoText(errno)}, ${where}`), {
-    code,
-    errno,
-    syscall,
-    ...(path === undefined ? {} : { path }),
-  });
-}
 
 /** Throws Deno's own refusal when the permission for `path` is not granted. */
 function mustAllow(kind: "read" | "write", path: string): void {

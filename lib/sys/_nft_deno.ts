@@ -9,7 +9,7 @@
  * @module
  */
 import type { NftNewElement } from "./nft_element.ts";
-import { errnoText, lastErrno } from "./_errno_deno.ts";
+import { EAGAIN, ENOBUFS, errnoText, lastErrno } from "./_errno_deno.ts";
 import type { ExecResult } from "./exec.ts";
 import { libc } from "./libc.ts";
 import { dlopenFirst, libNames } from "./libs.ts";
@@ -61,8 +61,6 @@ const NFTA_DATA_VALUE = 1;
 const UDATA_COMMENT = 0;
 const NFPROTO: Readonly<Record<NftNewElement["family"], number>> = { inet: 1, ip: 2, ip6: 10 };
 const MSG_DONTWAIT = 0x40;
-const EAGAIN = 11;
-const ENOBUFS = 105;
 /** Room for the kernel's replies (an error echoes the request). */
 const REPLY_LEN = 16384;
 /**

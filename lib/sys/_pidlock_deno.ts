@@ -6,13 +6,12 @@
  *
  * @module
  */
-import { errnoText, lastErrno } from "./_errno_deno.ts";
+import { ELOOP, errnoText, lastErrno } from "./_errno_deno.ts";
 import { refusal } from "./nofollow.ts";
 import { statFd, statPath } from "./_stat_deno.ts";
 import { RuntimeError } from "../cli/errors.ts";
 import { libc, O_CLOEXEC, O_CREAT, O_NOFOLLOW, O_RDONLY, O_RDWR } from "./libc.ts";
 
-const ELOOP = 40;
 const F_GETLK = 5;
 const F_SETLK = 6;
 const F_WRLCK = 1;

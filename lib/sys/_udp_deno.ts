@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { errnoText, lastErrno } from "./_errno_deno.ts";
+import { EAGAIN, EINTR, errnoText, lastErrno } from "./_errno_deno.ts";
 import { ReadableWait } from "./_poll_deno.ts";
 import {
   type DatagramBuilder,
@@ -52,8 +52,6 @@ function attachScreen(fd: number, prog: Uint8Array): boolean {
 }
 const MSG_DONTWAIT = 0x40;
 const MSG_TRUNC = 0x20;
-const EAGAIN = 11;
-const EINTR = 4;
 
 /** Datagrams read per recvmmsg() call. */
 const BATCH = 64;

@@ -3,7 +3,8 @@ import { assert, assertEquals, assertThrows } from "../../tests/assert.ts";
 import { haveCommand, isRoot, skip } from "../../tests/env.ts";
 import { runUnderNode } from "../../tests/node_bundle.ts";
 import { fd as file, FD_BACKEND, isMissing, readAll, writeAll } from "./fd.ts";
-import { errnoError, openFlags } from "./_fd_deno.ts";
+import { openFlags } from "./_fd_deno.ts";
+import { errnoError } from "./_errno_deno.ts";
 import { O_NOFOLLOW } from "./libc.ts";
 import { isNoSpace } from "./nofollow.ts";
 
