@@ -139,7 +139,9 @@ export function parseAccessMessage(msg: string): AccessMessage | string {
   const addr = messageAddress(msg, comma);
   if (typeof addr === "string") return addr;
   const ports = parseProtoPortList(msg.slice(comma + 1));
-  return typeof ports === "string" ? ports : { ...addr, ports };
+  return typeof ports === "string"
+    ? ports
+    : { allowText: addr.allowText, allow: addr.allow, ports };
 }
 
 /**
