@@ -30,7 +30,7 @@ export function copyPayload(from: Uint8Array, start: number, end: number): Uint8
     used = 0;
   }
   const at = used;
-  slab.set(from.subarray(start, end), at);
+  for (let i = 0; i < n; i++) slab[at + i] = from[start + i]!;
   used += n;
   return slab.subarray(at, at + n);
 }

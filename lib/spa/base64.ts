@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { bytesToLatin1 } from "./text.ts";
+import { bytesToLatin1, prefixViews } from "./text.ts";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -107,6 +107,7 @@ export function b64Decode(text: string): Uint8Array | undefined {
 
 /** Scratch for `b64DecodeLatin1`. */
 const FIELD = new Uint8Array(4096);
+const fieldView = prefixViews(FIELD);
 
 /**
  * Decodes like `b64Decode` and returns the bytes as a one-byte-per-character
@@ -119,7 +120,7 @@ export function b64DecodeLatin1(text: string): string | undefined {
   let end = text.indexOf("=");
   if (end < 0) end = text.length;
   const n = Math.floor((end * 6) / 8);
-  const out = n <= FIELD.length ? FIELD.subarray(0, n) : new Uint8Array(n);
+  const out = n <= FIELD.length ? fieldView(n) : new Uint8Array(n);
   return decodeLenient(text, end, out) ? bytesToLatin1(out) : undefined;
 }
 

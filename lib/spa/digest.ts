@@ -5,13 +5,15 @@
  * @module
  */
 import { b64EncodeInto } from "./base64.ts";
-import { asciiInto, textBytes, wireText } from "./text.ts";
+import { asciiInto, prefixViews, textBytes, wireText } from "./text.ts";
 import { backend, hash, type HashName } from "./crypto.ts";
 
 /** Scratch for the receive path's checks (synchronous, so one set suffices). */
 const TEXT = new Uint8Array(2048);
 const MD = new Uint8Array(64);
+const mdView = prefixViews(MD);
 const CHARS = new Uint8Array(88);
+const charsView = prefixViews(CHARS);
 
 /** Text as bytes, in the scratch buffer when it is ASCII and fits. */
 function bytesOf(data: Uint8Array | string): Uint8Array {
@@ -22,7 +24,7 @@ function bytesOf(data: Uint8Array | string): Uint8Array {
 
 /** Unpadded base64 of a digest, through the scratch characters (ASCII: `wireText` is exact). */
 function charsOf(md: Uint8Array): string {
-  return wireText(CHARS.subarray(0, b64EncodeInto(md, CHARS)));
+  return wireText(charsView(b64EncodeInto(md, CHARS)));
 }
 
 /**
@@ -182,7 +184,7 @@ export function digestBytes(code: DigestType, data: Uint8Array | string): Uint8A
  */
 export function digestB64(code: DigestType, data: Uint8Array | string): string {
   const len = backend.digest(digestInfo(code).algorithm, bytesOf(data), MD);
-  return charsOf(MD.subarray(0, len));
+  return charsOf(mdView(len));
 }
 
 /**
@@ -203,7 +205,7 @@ export function digestB64(code: DigestType, data: Uint8Array | string): string {
  */
 export function hmacB64(code: DigestType, key: Uint8Array, data: Uint8Array | string): string {
   const len = backend.hmac(digestInfo(code).algorithm, key, bytesOf(data), MD);
-  return charsOf(MD.subarray(0, len));
+  return charsOf(mdView(len));
 }
 
 /**
@@ -259,7 +261,7 @@ export function digestMatches(
   const d = digestInfo(code);
   if (expected.length !== d.b64Length) return false;
   const len = backend.digest(d.algorithm, bytesOf(text), MD);
-  return sameChars(CHARS, b64EncodeInto(MD.subarray(0, len), CHARS), expected);
+  return sameChars(CHARS, b64EncodeInto(mdView(len), CHARS), expected);
 }
 
 /**
@@ -281,5 +283,5 @@ export function hmacMatches(
   const d = digestInfo(code);
   if (expected.length !== d.b64Length) return false;
   const len = backend.hmac(d.algorithm, key, data, MD);
-  return sameChars(CHARS, b64EncodeInto(MD.subarray(0, len), CHARS), expected);
+  return sameChars(CHARS, b64EncodeInto(mdView(len), CHARS), expected);
 }

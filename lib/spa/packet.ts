@@ -5,7 +5,7 @@
  * @module
  */
 import { b64DecodeCanonical, b64Encode, base64CharsInto, isBase64Bytes } from "./base64.ts";
-import { asciiInto, wireText } from "./text.ts";
+import { asciiInto, prefixViews, wireText } from "./text.ts";
 import { digestInfo, DigestType, hmacB64, hmacMatches } from "./digest.ts";
 import {
   type DecodedMessage,
@@ -378,6 +378,8 @@ export function encodeSpa(req: SpaRequest): EncodedSpa {
 const WIRE = new Uint8Array(MAX_WIRE_LEN + RIJNDAEL_PREFIX.length);
 asciiInto(RIJNDAEL_PREFIX, WIRE); // the prefix stays; each wire is written behind it
 const FRAMED = new Uint8Array(MAX_WIRE_LEN);
+const wireView = prefixViews(WIRE);
+const framedView = prefixViews(FRAMED);
 const PLAIN = new Uint8Array(MAX_WIRE_LEN + BLOCK_LEN);
 /** Length of the prefix kept at the start of `WIRE`. */
 const P = RIJNDAEL_PREFIX.length;
@@ -476,7 +478,7 @@ function checkHmac(
   }
   const bodyLen = len - macLen;
   const mac = WIRE.subarray(P + bodyLen, P + len);
-  if (!hmacMatches(type, keys.hmacKey, WIRE.subarray(0, P + bodyLen), mac)) {
+  if (!hmacMatches(type, keys.hmacKey, wireView(P + bodyLen), mac)) {
     return { ok: false, reason: "hmac-mismatch", detail: "HMAC does not match" };
   }
   return P + bodyLen >= GPG_MIN_LEN ? notRijndael() : { bodyLen, mac };
@@ -486,7 +488,7 @@ function checkHmac(
 function decodeLoaded(len: number, keys: SpaKeys): DecodeResult {
   const h = checkHmac(len, keys);
   if ("ok" in h) return h;
-  const framedLen = b64DecodeCanonical(WIRE.subarray(0, P + h.bodyLen), FRAMED);
+  const framedLen = b64DecodeCanonical(wireView(P + h.bodyLen), FRAMED);
   if (framedLen < 0) {
     return { ok: false, reason: "not-base64", detail: "is not canonical base64" };
   }
@@ -494,7 +496,7 @@ function decodeLoaded(len: number, keys: SpaKeys): DecodeResult {
     return { ok: false, reason: "decrypt-failed", detail: "ciphertext length is invalid" };
   }
   const pt = rijndaelDecrypt(
-    FRAMED.subarray(0, framedLen),
+    framedView(framedLen),
     keys.key,
     keys.mode ?? EncryptionMode.CBC,
     PLAIN,

@@ -116,6 +116,10 @@ export function deriveKeyIv(
 
 /** The receive path's key and IV, wiped after each use. */
 const KEY_IV = new Uint8Array(48);
+const AES_KEY = KEY_IV.subarray(0, 32);
+const AES_IV = KEY_IV.subarray(32, 48);
+/** The receive path's salt, copied out of the frame. */
+const SALT = new Uint8Array(HEADER_LEN - SALTED_MAGIC.length);
 
 function pkcs7Pad(data: Uint8Array): Uint8Array {
   const pad = BLOCK_LEN - (data.length % BLOCK_LEN);
@@ -208,12 +212,13 @@ export function rijndaelDecrypt(
   for (let i = 0; i < SALTED_MAGIC.length; i++) if (framed[i] !== SALTED_MAGIC[i]) return undefined;
   if (out.length < framed.length) throw new RangeError("rijndaelDecrypt: output buffer too small");
   const effective = mode === EncryptionMode.LEGACY ? legacyKey(pass) : pass;
-  backend.bytesToKey(effective, framed.subarray(SALTED_MAGIC.length, HEADER_LEN), KEY_IV);
+  for (let i = 0; i < SALT.length; i++) SALT[i] = framed[SALTED_MAGIC.length + i]!;
+  backend.bytesToKey(effective, SALT, KEY_IV);
   try {
     const n = backend.aes(
       aesMode(mode),
-      KEY_IV.subarray(0, 32),
-      KEY_IV.subarray(32, 48),
+      AES_KEY,
+      AES_IV,
       true,
       framed.subarray(HEADER_LEN),
       out,

@@ -80,3 +80,17 @@ export function bytesToLatin1(bytes: Uint8Array): string {
   }
   return out;
 }
+
+/**
+ * Views of the first `n` bytes of a scratch buffer, each made once and kept:
+ * under Deno every new typed array costs about a microsecond's share of the
+ * receive path, and the lengths a buffer is cut to repeat (digest sizes,
+ * packet sizes). A view aliases the buffer, as `subarray` does.
+ *
+ * @param buf The scratch buffer.
+ * @returns `n => buf.subarray(0, n)`, made once per `n`.
+ */
+export function prefixViews(buf: Uint8Array): (n: number) => Uint8Array {
+  const views: Uint8Array[] = [];
+  return (n: number) => views[n] ??= buf.subarray(0, n);
+}
