@@ -1,5 +1,13 @@
-import { assertEquals, assertNotEquals, assertThrows } from "../../tests/assert.ts";
-import { defaultFirewallType, dlopenFirst, libNames, osName } from "./libs.ts";
+import { assertEquals, assertThrows } from "../../tests/assert.ts";
+import {
+  canLoad,
+  defaultFirewallType,
+  dlopenFirst,
+  exportsSymbol,
+  libNames,
+  openedEagerly,
+  osName,
+} from "./libs.ts";
 
 Deno.test("platform seams: library names and the default firewall per platform", () => {
   assertEquals(libNames("pcap", "linux")[0], "libpcap.so.0.8");
@@ -13,41 +21,32 @@ Deno.test("platform seams: library names and the default firewall per platform",
   assertEquals(osName(), Deno.build.os);
 });
 
-Deno.test("dlopenFirst: a function runs on the generic call until hot, then on its own stub, with the same results", async () => {
-  const lib = dlopenFirst(libNames("c"), {
+Deno.test("dlopenFirst: generic calls give what bound functions give; only bound opens are recorded", async () => {
+  const symbols = {
     getuid: { parameters: [], result: "u32" },
     strlen: { parameters: ["buffer"], result: "usize" },
     no_such_function_here: { parameters: [], result: "i32", optional: true },
     poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
-  }, { calls: 3, withinMs: 500 });
-  const lazy = lib.getuid;
+  } as const;
   const text = new TextEncoder().encode("fwknop\0");
-  const before = [lib.getuid(), lib.getuid(), Number(lib.strlen(text))];
-  assertEquals(lib.getuid, lazy, "two calls: not hot yet, still the wrapper");
-  assertEquals(before, [Deno.uid(), Deno.uid(), 6]);
-  assertEquals(lib.getuid(), Deno.uid(), "the third call within the window binds it");
-  assertNotEquals(lib.getuid, lazy, "the table now holds the bound function");
-  assertEquals([lib.getuid(), lazy()], [Deno.uid(), Deno.uid()], "the old wrapper still works");
-  assertEquals(lib.no_such_function_here, null, "a missing optional function is null");
-  const polled = lib.poll(null, 0n, 0);
-  assertEquals(polled instanceof Promise, true, "nonblocking stays bound as given");
-  assertEquals(await polled, 0);
+  const before = openedEagerly().length;
+  const generic = dlopenFirst(libNames("c"), symbols, true);
+  assertEquals(openedEagerly().length, before, "a generic open binds nothing");
+  const bound = dlopenFirst(libNames("c"), symbols, false);
+  assertEquals(openedEagerly().length, before + 1, "a bound open is recorded");
+  for (const lib of [generic, bound]) {
+    assertEquals([lib.getuid(), Number(lib.strlen(text))], [Deno.uid(), 6]);
+    assertEquals(lib.no_such_function_here, null, "a missing optional function is null");
+    const polled = lib.poll(null, 0n, 0);
+    assertEquals(polled instanceof Promise, true, "nonblocking stays bound as given");
+    assertEquals(await polled, 0);
+  }
 });
 
-Deno.test("dlopenFirst: calls spread wider than the window never make a function hot", async () => {
-  const lib = dlopenFirst(libNames("c"), { getuid: { parameters: [], result: "u32" } }, {
-    calls: 2,
-    withinMs: 20,
-  });
-  const lazy = lib.getuid;
-  for (let i = 0; i < 4; i++) {
-    assertEquals(lib.getuid(), Deno.uid());
-    await new Promise((r) => setTimeout(r, 30));
-  }
-  assertEquals(lib.getuid, lazy, "one call per window: still the generic call");
-  lib.getuid();
-  lib.getuid();
-  assertNotEquals(lib.getuid, lazy, "two calls in a row: bound");
+Deno.test("exportsSymbol and canLoad look without binding", () => {
+  assertEquals(exportsSymbol("c", "getuid"), true);
+  assertEquals(exportsSymbol("c", "no_such_function_here"), false);
+  assertEquals(canLoad("c"), true);
 });
 
 Deno.test("dlopenFirst: a missing library or a missing required function throws the loader's error", () => {
