@@ -194,11 +194,12 @@ export function permissionNeeds(c: ServerConfig, x: NeedsContext): Need[] {
   ];
   // DIGEST_FILE and FWKNOP_PID_FILE elsewhere: their folder (rotation and
   // whole-file writes make files beside them).
-  for (const [name, why] of [["DIGEST_FILE", "replay cache"], ["FWKNOP_PID_FILE", "pid file"]]) {
-    const file = c.get(name!);
+  const ownFiles = [["DIGEST_FILE", "replay cache"], ["FWKNOP_PID_FILE", "pid file"]] as const;
+  for (const [name, why] of ownFiles) {
+    const file = c.get(name);
     const dir = file === undefined ? runDir : dirname(file);
     if (dir !== runDir && !dir.startsWith(`${runDir}/`)) {
-      needs.push({ kind: "read", scope: dir, why: why! }, { kind: "write", scope: dir, why: why! });
+      needs.push({ kind: "read", scope: dir, why }, { kind: "write", scope: dir, why });
     }
   }
   // nftables goes through libnftables when it loads: then no program is run.

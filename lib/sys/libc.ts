@@ -53,8 +53,10 @@ export const O_APPEND = 0o2000;
 export const O_NONBLOCK = 0o4000;
 export const O_CLOEXEC = 0o2000000;
 /** `O_NOFOLLOW`: 0o400000 on x86_64, 0o100000 on aarch64. */
-export const O_NOFOLLOW = // deno-lint-ignore no-explicit-any
-  (globalThis as any).Deno?.build?.arch === "aarch64" ? 0o100000 : 0o400000;
+export const O_NOFOLLOW =
+  (globalThis as { Deno?: { build: { arch: string } } }).Deno?.build.arch === "aarch64"
+    ? 0o100000
+    : 0o400000;
 
 // deno-lint-ignore no-explicit-any
 let handle: any;

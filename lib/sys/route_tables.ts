@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { isDeno } from "./runtime.ts";
+import { isDeno, node } from "./runtime.ts";
 import { libc, O_CLOEXEC, O_RDONLY } from "./libc.ts";
 
 /** The route tables' text, as the kernel prints them (empty when absent). */
@@ -24,9 +24,8 @@ export const ROUTE_FILES = { v4: "/proc/net/route", v6: "/proc/net/ipv6_route" }
 export const MAX_ROUTE_TABLE = 1 << 20;
 const CHUNK = 64 * 1024;
 
-// node:fs only under Node: under Deno it would load the whole Node layer.
-// deno-lint-ignore no-explicit-any
-const nodeFs: any = isDeno ? undefined : await import("node:fs");
+// node:fs only under Node (runtime.ts loads it there): under Deno it would load the whole Node layer.
+const nodeFs = node?.fs;
 
 /** Reads up to MAX_ROUTE_TABLE bytes through `read(buf, offset)`. */
 function readCapped(read: (buf: Uint8Array, at: number) => number): Uint8Array {
