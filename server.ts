@@ -12,6 +12,7 @@
 import { statusPath } from "./lib/fleet/status.ts";
 import { UsageError } from "./lib/cli/errors.ts";
 import { getopt } from "./lib/cli/getopt.ts";
+import { optionRows } from "./lib/cli/help_rows.ts";
 import { FirewallError } from "./firewall/backend.ts";
 import { ConfigError } from "./lib/config/lexer.ts";
 import { FIREWALL_TYPES } from "./lib/config/server_conf.ts";
@@ -50,11 +51,7 @@ const defaultIo: ServerIo = { out: writeOut, err: writeErr };
 const PROGRAM = "fwknopd-ts";
 
 function helpText(): string {
-  const rows = SERVER_OPTIONS.filter((o) => !o.hidden).map((o) => {
-    const names = (o.short === undefined ? "    " : ` -${o.short}, `) + `--${o.long}` +
-      (o.arg ? ` ${o.meta}` : "");
-    return (names.length >= 34 ? `${names}\n${" ".repeat(35)}` : names.padEnd(35)) + o.help;
-  });
+  const rows = optionRows(SERVER_OPTIONS);
   return [
     `fwknopd-ts ${FWKNOPD_TS_VERSION}: Single Packet Authorization daemon, compatible with fwknopd 2.6.10`,
     "",

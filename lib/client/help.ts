@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { optionRows } from "../cli/help_rows.ts";
 import { CLIENT_OPTIONS } from "./options.ts";
 import { CLIENT_VERSION } from "./settings.ts";
 import { VERSION } from "../version.ts";
@@ -17,12 +18,7 @@ export function versionLine(): string {
 
 /** The `--help` text. */
 export function helpText(): string {
-  const rows = CLIENT_OPTIONS.filter((o) => !o.hidden).map((o) => {
-    const names = (o.short === undefined ? "    " : ` -${o.short}, `) + `--${o.long}` +
-      (o.arg ? ` ${o.meta ?? "VALUE"}` : "");
-    const pad = names.length >= 34 ? `${names}\n${" ".repeat(35)}` : names.padEnd(35);
-    return pad + o.help;
-  });
+  const rows = optionRows(CLIENT_OPTIONS);
   return [
     `fwknop-ts client ${FWKNOP_TS_VERSION}: Single Packet Authorization, wire-compatible with fwknop ${CLIENT_VERSION}`,
     "",
