@@ -81,3 +81,31 @@ Deno.test("decodeSpa: bytes and text decide alike on valid and hostile packets; 
     `accepted ${accepted}, screened ${screened}`,
   );
 });
+
+Deno.test("decodeScreened: the receive path's scratch views, reused across lengths, never leak one packet into the next", () => {
+  // Hostile data of every length up to the wire limit, each followed by a valid packet whose
+  // decoded fields are checked against what was encoded (ground truth, not the other path:
+  // both paths share the cached views).
+  const r = rng(7);
+  for (let len = 36; len < 1500; len += 7) {
+    const junk = enc.encode(Array.from({ length: len }, () => B64[Math.floor(r() * 64)]).join(""));
+    decodeScreened(junk, KEYS);
+    const port = 1 + Math.floor(r() * 65534);
+    const user = `u${len}`;
+    const wire = enc.encode(
+      encodeSpa({
+        ...KEYS,
+        username: user,
+        message: `192.0.2.9,tcp/${port}`,
+        messageType: MessageType.ACCESS,
+      })
+        .wire,
+    );
+    const d = decodeScreened(wire, KEYS);
+    assertEquals(
+      d.ok ? [d.fields.username, d.fields.message] : d.reason,
+      [user, `192.0.2.9,tcp/${port}`],
+      `after ${len} bytes of junk`,
+    );
+  }
+});

@@ -1,5 +1,5 @@
 import { assertEquals } from "../../tests/assert.ts";
-import { asciiInto, bytesToLatin1, textBytes, wireText } from "./text.ts";
+import { asciiInto, bytesToLatin1, prefixViews, textBytes, wireText } from "./text.ts";
 
 Deno.test("wireText keeps ASCII as is and never turns other bytes into ASCII", () => {
   const ascii = new Uint8Array(128).map((_, i) => i);
@@ -29,4 +29,14 @@ Deno.test("bytesToLatin1 maps every byte to the character with its code, also in
   const text = bytesToLatin1(all);
   assertEquals(text.length, all.length);
   for (let i = 0; i < all.length; i += 997) assertEquals(text.charCodeAt(i), all[i]);
+});
+
+Deno.test("prefixViews: one view per length, aliasing the buffer", () => {
+  const buf = new Uint8Array(8);
+  const view = prefixViews(buf);
+  const a = view(3);
+  assertEquals([a === view(3), a.length, view(8).length], [true, 3, 8]);
+  buf[1] = 42;
+  assertEquals(a[1], 42, "a view sees the buffer's current bytes");
+  assertEquals(view(0).length, 0);
 });
