@@ -124,34 +124,19 @@ async function propagation(net: FleetNet, gws: OurServer[]): Promise<void> {
   }
   const opened = Date.now() - t0;
   // gw2 marks the grant as the fleet's and names gw1.
-  const list = await net.gateways[1]!.ns.sh([
-    "deno",
-    "run",
-    "-A",
-    SERVER,
-    "--fw-list",
-    "-c",
-    `${gws[1]!.dir}/fwknopd.conf`,
-    "-a",
-    `${gws[1]!.dir}/access.conf`,
-  ]);
+  // fwknopd-ts on gw2 with its own files and one command option.
+  const onGw2 = (option: string) =>
+    net.gateways[1]!.ns.sh([
+      ...["deno", "run", "-A", SERVER, option],
+      ...["-c", `${gws[1]!.dir}/fwknopd.conf`, "-a", `${gws[1]!.dir}/access.conf`],
+    ]);
+  const list = await onGw2("--fw-list");
   assert(list.out.includes('comment "fleet_gw1"'), list.out);
   const own = await net.gateways[0]!.ns.sh(["nft", "list", "table", "inet", "filter"]);
   assert(!own.out.includes("fleet_"), "gw1's own grant is not marked as the fleet's");
   // -S: connected, and no lag once applied (asked until it says so: the
   // status file is written on the gateway's own schedule).
-  const status = () =>
-    net.gateways[1]!.ns.sh([
-      "deno",
-      "run",
-      "-A",
-      SERVER,
-      "-S",
-      "-c",
-      `${gws[1]!.dir}/fwknopd.conf`,
-      "-a",
-      `${gws[1]!.dir}/access.conf`,
-    ]);
+  const status = () => onGw2("-S");
   let st = await status();
   for (const end = Date.now() + 20_000; Date.now() < end;) {
     if (/fwknop:test:grants:ops: 0 ms behind/.test(st.out)) break;
