@@ -1,5 +1,6 @@
 import { assertEquals } from "../../tests/assert.ts";
 import { haveCommand, skip } from "../../tests/env.ts";
+import { runScript } from "../../tests/deno_script.ts";
 
 const GETENT = new URL("./getent.ts", import.meta.url).href;
 
@@ -8,19 +9,7 @@ async function answers(allowRun: string): Promise<string> {
   const script = `import { getent, getentEntry } from ${JSON.stringify(GETENT)};
 console.log(JSON.stringify([getent("passwd", "root"), getent("group", "no-such-group-fwknop"),
   getentEntry("passwd", "root")]));`;
-  // deno eval would grant everything: a file under deno run takes the flags.
-  const file = await Deno.makeTempFile({ suffix: ".ts" });
-  try {
-    await Deno.writeTextFile(file, script);
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-lock", "--allow-read", `--allow-run=${allowRun}`, file],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    return new TextDecoder().decode(out.stdout).trim() || new TextDecoder().decode(out.stderr);
-  } finally {
-    await Deno.remove(file);
-  }
+  return await runScript(script, ["--allow-read", `--allow-run=${allowRun}`]);
 }
 
 Deno.test("getent: found, not found, the entry; with or without run access to coreutils timeout", async () => {

@@ -1,33 +1,20 @@
 import { assertEquals } from "../../tests/assert.ts";
+import { runScript } from "../../tests/deno_script.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 
 /** Imports `entry` in a fresh Deno process (its main does not run) and reports how libraries were bound. */
 async function modeAfterImport(entry: string): Promise<string> {
-  const script = await Deno.makeTempFile({ suffix: ".ts" });
-  try {
-    await Deno.writeTextFile(
-      script,
-      `import ${JSON.stringify(new URL(entry, ROOT).href)};\n` +
-        `import { backend, hash } from ${
-          JSON.stringify(new URL("lib/spa/crypto.ts", ROOT).href)
-        };\n` +
-        `import { openedEagerly } from ${
-          JSON.stringify(new URL("lib/sys/libs.ts", ROOT).href)
-        };\n` +
-        `const before = openedEagerly().join(" ") || "none";\n` +
-        `const abc = hash("sha256", new TextEncoder().encode("abc"))[0].toString(16);\n` +
-        `console.log(backend.name, "bound at once:", before, "then", openedEagerly().join(" ") || "none", abc);\n`,
-    );
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", "--no-lock", script],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    return new TextDecoder().decode(out.stdout).trim() || new TextDecoder().decode(out.stderr);
-  } finally {
-    await Deno.remove(script);
-  }
+  const href = (path: string) => JSON.stringify(new URL(path, ROOT).href);
+  return await runScript(
+    `import ${href(entry)};\n` +
+      `import { backend, hash } from ${href("lib/spa/crypto.ts")};\n` +
+      `import { openedEagerly } from ${href("lib/sys/libs.ts")};\n` +
+      `const before = openedEagerly().join(" ") || "none";\n` +
+      `const abc = hash("sha256", new TextEncoder().encode("abc"))[0].toString(16);\n` +
+      `console.log(backend.name, "bound at once:", before, "then", openedEagerly().join(" ") || "none", abc);\n`,
+    ["--allow-all"],
+  );
 }
 
 Deno.test("one_shot: the client binds libcrypto lazily; the daemon opens it at its first call, all bound", async () => {
